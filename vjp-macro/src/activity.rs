@@ -1,0 +1,150 @@
+//! Activity analysis: which variables carry a derivative.
+//!
+//! A variable is *varied* when it depends differentiably on an active parameter, and *useful*
+//! when the returned value depends differentiably on it; it is *active* when both hold. Only
+//! active variables get an adjoint, so the reverse sweep does no work for constants, for
+//! integer bookkeeping, or for values that never reach the output.
+//!
+//! This stage also runs the checks that need activity: an `Opaque` expression or an `Effect`
+//! that reads a varied value is an error at its span (it would silently drop a derivative),
+//! and a call with an active argument must tell, for each argument, whether it is a float.
+
+use crate::ctxt::Ctxt;
+use crate::ir::{Atom, Body, Rhs, Stmt, Ty, VarId};
+use proc_macro2::Span;
+
+/// The result of the analysis, indexed by [`VarId`].
+pub struct Activity {
+    /// Depends on an active parameter.
+    pub varied: Vec<bool>,
+    /// The output depends on it.
+    pub useful: Vec<bool>,
+}
+
+impl Activity {
+    /// True when `var` gets an adjoint.
+    pub fn active(&self, var: VarId) -> bool {
+        self.varied[var] && self.useful[var]
+    }
+
+    /// True when `atom` is an active variable.
+    pub fn active_atom(&self, atom: &Atom) -> bool {
+        Body::atom_var(atom).is_some_and(|v| self.active(v))
+    }
+
+    /// True when `atom` is a varied variable.
+    pub fn varied_atom(&self, atom: &Atom) -> bool {
+        Body::atom_var(atom).is_some_and(|v| self.varied[v])
+    }
+}
+
+/// Analyses `body` and reports the errors that depend on activity.
+pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
+    let mut varied = vec![false; body.vars.len()];
+    for param in body.params.iter().filter(|p| p.active) {
+        varied[param.var] = true;
+    }
+    for stmt in &body.stmts {
+        if let Stmt::Let { var, rhs, .. } = stmt {
+            if rhs
+                .differentiable_operands()
+                .into_iter()
+                .any(|a| is_set(&varied, a))
+            {
+                varied[*var] = true;
+            }
+        }
+    }
+    let mut useful = vec![false; body.vars.len()];
+    if let Some(ret) = Body::atom_var(&body.ret) {
+        useful[ret] = true;
+    }
+    for stmt in body.stmts.iter().rev() {
+        if let Stmt::Let { var, rhs, .. } = stmt {
+            if useful[*var] {
+                for v in rhs
+                    .differentiable_operands()
+                    .into_iter()
+                    .filter_map(Body::atom_var)
+                {
+                    useful[v] = true;
+                }
+            }
+        }
+    }
+    let activity = Activity { varied, useful };
+    check(body, &activity, cx);
+    activity
+}
+
+fn is_set(flags: &[bool], atom: &Atom) -> bool {
+    Body::atom_var(atom).is_some_and(|v| flags[v])
+}
+
+fn check(body: &Body, activity: &Activity, cx: &Ctxt) {
+    for stmt in &body.stmts {
+        match stmt {
+            Stmt::Let {
+                rhs:
+                    Rhs::Opaque {
+                        reads,
+                        unsupported: Some(why),
+                        ..
+                    },
+                span,
+                ..
+            }
+            | Stmt::Effect {
+                reads,
+                unsupported: Some(why),
+                span,
+                ..
+            } => {
+                if reads.iter().any(|v| activity.varied[*v]) {
+                    cx.error_help(*span, &why.message, &why.help);
+                }
+            }
+            Stmt::Let {
+                rhs: Rhs::Call { path, args },
+                span,
+                ..
+            } => {
+                if args.iter().any(|a| activity.varied_atom(a)) {
+                    check_call_args(body, activity, path, args, *span, cx);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// In an active call, every inactive argument's type must be known to be a float or not: the
+/// callee's `_vjp` returns one cotangent per float argument, and the macro maps them back by
+/// position. (A varied argument of unknown type is the result of a call and taken as a float;
+/// if it is not, the generated destructuring fails to compile rather than shift cotangents.)
+fn check_call_args(
+    body: &Body,
+    activity: &Activity,
+    path: &syn::Path,
+    args: &[Atom],
+    span: Span,
+    cx: &Ctxt,
+) {
+    for atom in args {
+        let unknown = match atom {
+            Atom::Const(tokens, Ty::Unknown) => Some(tokens.to_string()),
+            Atom::Var(v) if body.vars[*v].ty == Ty::Unknown && !activity.varied[*v] => {
+                Some(body.vars[*v].name.to_string())
+            }
+            _ => None,
+        };
+        if let Some(arg) = unknown {
+            let callee = quote::quote!(#path).to_string().replace(' ', "");
+            cx.error_help(
+                span,
+                format!("vjp cannot tell whether the argument `{arg}` of `{callee}` is a float"),
+                "bind it first with its type: `let c: f64 = ...;`",
+            );
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The pipeline, end to end: parse → lower → activity → forward and reverse sweeps → emit.
+//! Errors from every stage are collected; code generation runs only when there are none.
+
+use crate::activity::analyze;
+use crate::ctxt::Ctxt;
+use crate::emit::{generated, original, stubs};
+use crate::lower::lower;
+use crate::naming::Namer;
+use crate::parse::{parse_attr, parse_item};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Expands `#[differentiable(attr)] item`. Never panics: bad input becomes `compile_error!`
+/// next to the original function and stubs of the generated ones.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let args = parse_attr(attr, &cx);
+    let Some(model) = parse_item(item.clone(), &cx) else {
+        let error = cx.check().err().map(|e| e.to_compile_error());
+        return quote!(#item #error);
+    };
+    let mut namer = Namer::new(item);
+    let body = lower(&model, &mut namer, &cx);
+    let activity = analyze(&body, &cx);
+    let original = original(&model);
+    if !cx.is_ok() {
+        let error = cx.check().err().map(|e| e.to_compile_error());
+        let stubs = stubs(&model, &args);
+        return quote!(#original #stubs #error);
+    }
+    let generated = generated(&model, &args, &body, &activity, &mut namer);
+    quote!(#original #generated)
+}

@@ -1,0 +1,1093 @@
+//! Lowering: the function body (syn) into the A-normal-form IR of [`crate::ir`], and the fence
+//! that rejects what the macro cannot differentiate.
+//!
+//! Guarantees: every operation on a float-carrying value binds a fresh variable; reassignment
+//! and shadowing create new versions (SSA); an expression that reads no float-carrying local is
+//! kept whole as an inactive constant or an `Opaque` binding (it cannot carry a derivative); a
+//! construct that could carry a derivative but has no rule becomes `Opaque` with the reason,
+//! and activity analysis turns it into an error only if it actually reads an active value.
+//!
+//! ```text
+//! // Before                       // After (IR, printed as Rust)
+//! let y = x * x + x.sin();        let t0 = x * x;
+//!                                 let t1 = x.sin();
+//!                                 let y = t0 + t1;
+//! ```
+
+use crate::ctxt::Ctxt;
+use crate::ir::{ArithOp, Atom, Body, Param, Prim, Proj, Rhs, Stmt, Ty, Unsupported, Var, VarId};
+use crate::naming::Namer;
+use crate::parse::{classify, Model};
+use crate::prims;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Ident, Pat, Type, UnOp};
+
+/// Where the value of a lowered expression goes.
+#[derive(Clone)]
+enum Dest {
+    /// A fresh temporary.
+    Temp,
+    /// A user's binding: its name and type annotation.
+    Named(Ident, Option<Box<Type>>),
+}
+
+/// Lowers the model's body. Errors go to `cx`; the returned body is meaningful only when `cx`
+/// has none.
+pub fn lower(model: &Model, namer: &mut Namer, cx: &Ctxt) -> Body {
+    let mut lowerer = Lowerer {
+        cx,
+        floats: &model.float_params,
+        namer,
+        vars: Vec::new(),
+        scopes: vec![Vec::new()],
+        stmts: Vec::new(),
+    };
+    let params = lowerer.declare_params(model);
+    let ret = lowerer.lower_fn_block(&model.item.block);
+    let mut body = Body {
+        vars: lowerer.vars,
+        params,
+        stmts: lowerer.stmts,
+        ret,
+    };
+    refine_types(&mut body);
+    body
+}
+
+struct Lowerer<'a> {
+    cx: &'a Ctxt,
+    floats: &'a [Ident],
+    namer: &'a mut Namer,
+    vars: Vec<Var>,
+    /// Lexical scopes: source name → current version.
+    scopes: Vec<Vec<(String, VarId)>>,
+    stmts: Vec<Stmt>,
+}
+
+impl Lowerer<'_> {
+    fn declare_params(&mut self, model: &Model) -> Vec<Param> {
+        let mut params = Vec::new();
+        for p in &model.params {
+            let name = match &p.ident {
+                Some(ident) => self.namer.user(&ident.to_string(), ident.span()),
+                None => self.namer.fresh("arg", p.span),
+            };
+            let var = self.new_var(name, p.class.clone(), p.span);
+            if let Some(ident) = &p.ident {
+                self.scope_insert(ident.to_string(), var);
+            }
+            params.push(Param {
+                var,
+                ty: p.ty.clone(),
+                active: p.active(),
+            });
+        }
+        params
+    }
+
+    fn new_var(&mut self, name: Ident, ty: Ty, span: Span) -> VarId {
+        self.vars.push(Var { name, ty, span });
+        self.vars.len() - 1
+    }
+
+    fn scope_insert(&mut self, name: String, var: VarId) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name, var));
+        }
+    }
+
+    /// The current version of the local `name`, if it is one.
+    fn lookup(&self, name: &str) -> Option<VarId> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// Points `name` at a new version, in the scope where it was declared.
+    fn rebind(&mut self, name: &str, var: VarId) {
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some(entry) = scope.iter_mut().rev().find(|(n, _)| n == name) {
+                entry.1 = var;
+                return;
+            }
+        }
+    }
+
+    fn ty_of(&self, atom: &Atom) -> Ty {
+        match atom {
+            Atom::Var(v) => self.vars[*v].ty.clone(),
+            Atom::Const(_, ty) => ty.clone(),
+        }
+    }
+
+    fn unit() -> Atom {
+        Atom::Const(quote!(()), Ty::Other)
+    }
+
+    // ----- blocks and statements -----
+
+    /// The function's block: like any block, but a final `return e;` is its value.
+    fn lower_fn_block(&mut self, block: &syn::Block) -> Atom {
+        self.lower_stmts(&block.stmts, true)
+    }
+
+    fn lower_block(&mut self, block: &syn::Block) -> Atom {
+        self.scopes.push(Vec::new());
+        let value = self.lower_stmts(&block.stmts, false);
+        self.scopes.pop();
+        value
+    }
+
+    fn lower_stmts(&mut self, stmts: &[syn::Stmt], fn_level: bool) -> Atom {
+        for (i, stmt) in stmts.iter().enumerate() {
+            let last = i + 1 == stmts.len();
+            match stmt {
+                syn::Stmt::Local(local) => self.lower_local(local),
+                syn::Stmt::Item(item) => self.effect(item.to_token_stream(), item.span(), None),
+                syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
+                syn::Stmt::Expr(Expr::Return(ret), _) if last && fn_level => {
+                    return match &ret.expr {
+                        Some(e) => self.lower_expr(e, Dest::Temp),
+                        None => Self::unit(),
+                    };
+                }
+                syn::Stmt::Expr(e, None) if last => return self.lower_expr(e, Dest::Temp),
+                syn::Stmt::Expr(e, _) => self.lower_stmt_expr(e),
+            }
+        }
+        Self::unit()
+    }
+
+    fn effect(&mut self, tokens: TokenStream, span: Span, unsupported: Option<Unsupported>) {
+        let (tokens, reads) = self.scan(tokens);
+        self.stmts.push(Stmt::Effect {
+            tokens,
+            reads,
+            unsupported,
+            span,
+        });
+    }
+
+    fn lower_local(&mut self, local: &syn::Local) {
+        let Some(init) = &local.init else {
+            self.cx.error_help(
+                local.span(),
+                "a `let` without a value is not supported",
+                "give the variable its value where it is declared",
+            );
+            return;
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            self.cx.error_help(
+                diverge.span(),
+                "`let ... else` is not supported",
+                "bind the value with a plain `let`",
+            );
+            return;
+        }
+        self.lower_pattern(&local.pat, None, &init.expr);
+    }
+
+    fn lower_pattern(&mut self, pat: &Pat, ann: Option<Box<Type>>, init: &Expr) {
+        match pat {
+            Pat::Type(pt) => self.lower_pattern(&pt.pat, Some(pt.ty.clone()), init),
+            Pat::Paren(p) => self.lower_pattern(&p.pat, ann, init),
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                let name = self.namer.user(&p.ident.to_string(), p.ident.span());
+                let atom = self.lower_expr(init, Dest::Named(name, ann));
+                self.bind_name(&p.ident, atom);
+            }
+            Pat::Wild(_) => self.lower_stmt_expr(init),
+            Pat::Tuple(_) | Pat::Slice(_) => {
+                let atom = self.lower_expr(init, Dest::Temp);
+                self.destructure(pat, atom);
+            }
+            other => self.cx.error_help(
+                other.span(),
+                "this pattern is not supported in a differentiable function",
+                "bind a name, a tuple `(a, b)` or an array `[a, b]` of names",
+            ),
+        }
+    }
+
+    /// Makes the source name `ident` refer to `atom` (a copy when it is a constant).
+    fn bind_name(&mut self, ident: &Ident, atom: Atom) {
+        let var = match atom {
+            Atom::Var(v) => v,
+            constant => {
+                let name = self.namer.user(&ident.to_string(), ident.span());
+                let ty = self.ty_of(&constant);
+                let var = self.new_var(name, ty, ident.span());
+                self.stmts.push(Stmt::Let {
+                    var,
+                    ty: None,
+                    rhs: Rhs::Use(constant),
+                    span: ident.span(),
+                });
+                var
+            }
+        };
+        self.scope_insert(ident.to_string(), var);
+    }
+
+    /// `let (a, b) = atom;` / `let [a, b] = atom;` as projections.
+    fn destructure(&mut self, pat: &Pat, atom: Atom) {
+        let (elems, is_tuple) = match pat {
+            Pat::Tuple(t) => (&t.elems, true),
+            Pat::Slice(s) => (&s.elems, false),
+            Pat::Paren(p) => return self.destructure(&p.pat, atom),
+            Pat::Type(pt) => return self.destructure(&pt.pat, atom),
+            Pat::Wild(_) => return,
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                return self.bind_name(&p.ident, atom)
+            }
+            other => {
+                self.cx.error_help(
+                    other.span(),
+                    "this pattern is not supported in a differentiable function",
+                    "bind a name, a tuple `(a, b)` or an array `[a, b]` of names",
+                );
+                return;
+            }
+        };
+        for (i, sub) in elems.iter().enumerate() {
+            if let Pat::Rest(rest) = sub {
+                self.cx.error_help(
+                    rest.span(),
+                    "`..` in a pattern is not supported",
+                    "name every element, using `_` for the ones you skip",
+                );
+                return;
+            }
+            if matches!(sub, Pat::Wild(_)) {
+                continue;
+            }
+            let proj = if is_tuple {
+                Proj::Field(i)
+            } else {
+                Proj::Index(Atom::Const(quote!(#i), Ty::Other))
+            };
+            let ty = self.ty_of(&atom).component(is_tuple.then_some(i));
+            let name = match sub {
+                Pat::Ident(p) => self.namer.user(&p.ident.to_string(), p.ident.span()),
+                _ => self.namer.temp(),
+            };
+            let var = self.new_var(name, ty, sub.span());
+            self.stmts.push(Stmt::Let {
+                var,
+                ty: None,
+                rhs: Rhs::Project(atom.clone(), proj),
+                span: sub.span(),
+            });
+            self.destructure(sub, Atom::Var(var));
+        }
+    }
+
+    fn lower_stmt_expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Assign(a) => self.lower_assign(&a.left, &a.right),
+            Expr::Binary(b) if compound_op(&b.op).is_some() => self.lower_compound(b),
+            Expr::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
+            Expr::Paren(p) => self.lower_stmt_expr(&p.expr),
+            _ => {
+                let (_, reads) = self.scan(e.to_token_stream());
+                if reads.is_empty() && !self.writes_local(e) {
+                    self.effect(quote!(#e;), e.span(), None);
+                } else {
+                    self.lower_expr(e, Dest::Temp);
+                }
+            }
+        }
+    }
+
+    fn lower_macro_stmt(&mut self, mac: &syn::Macro, span: Span) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let harmless = [
+            "println",
+            "print",
+            "eprintln",
+            "eprint",
+            "assert",
+            "assert_eq",
+            "assert_ne",
+            "debug_assert",
+            "debug_assert_eq",
+            "debug_assert_ne",
+            "dbg",
+        ];
+        let unsupported = (!harmless.contains(&name.as_str())).then(|| Unsupported {
+            message: format!("the macro `{name}!` cannot take an active value"),
+            help: "compute the value outside the macro; printing and assertion macros (`println!`, `assert!`, ...) are allowed".into(),
+        });
+        self.effect(quote!(#mac;), span, unsupported);
+    }
+
+    // ----- assignments -----
+
+    fn lower_assign(&mut self, left: &Expr, right: &Expr) {
+        let Some((root, projs)) = self.place(left) else {
+            return;
+        };
+        let root_name = root.to_string();
+        let Some(current) = self.lookup(&root_name) else {
+            self.cx.error_help(
+                left.span(),
+                "only local variables can be assigned in a differentiable function",
+                "bind the value to a local with `let`",
+            );
+            return;
+        };
+        let version = self.namer.user(&root_name, root.span());
+        let new = if projs.is_empty() {
+            self.lower_expr(right, Dest::Named(version, None))
+        } else {
+            let value = self.lower_expr(right, Dest::Temp);
+            self.update_chain(
+                Atom::Var(current),
+                &projs,
+                value,
+                Dest::Named(version, None),
+                left.span(),
+            )
+        };
+        match new {
+            Atom::Var(v) => self.rebind(&root_name, v),
+            constant => {
+                let ty = self.vars[current].ty.clone();
+                let name = self.namer.user(&root_name, root.span());
+                let var = self.new_var(name, ty, left.span());
+                self.stmts.push(Stmt::Let {
+                    var,
+                    ty: None,
+                    rhs: Rhs::Use(constant),
+                    span: left.span(),
+                });
+                self.rebind(&root_name, var);
+            }
+        }
+    }
+
+    /// `x op= e` as `x = x op e`.
+    fn lower_compound(&mut self, b: &syn::ExprBinary) {
+        let Some(op) = compound_op(&b.op) else {
+            return;
+        };
+        let left = &b.left;
+        let right = &b.right;
+        let value: Expr = match op {
+            CompoundOp::Add => syn::parse_quote_spanned!(b.span()=> #left + (#right)),
+            CompoundOp::Sub => syn::parse_quote_spanned!(b.span()=> #left - (#right)),
+            CompoundOp::Mul => syn::parse_quote_spanned!(b.span()=> #left * (#right)),
+            CompoundOp::Div => syn::parse_quote_spanned!(b.span()=> #left / (#right)),
+            CompoundOp::Other => {
+                let (_, reads) = self.scan(b.to_token_stream());
+                if reads.is_empty() {
+                    let e: Expr = Expr::Binary(b.clone());
+                    return self.lower_assign_opaque(&e);
+                }
+                self.cx.error_help(
+                    b.op.span(),
+                    "this compound assignment cannot be differentiated",
+                    "use `+=`, `-=`, `*=` or `/=`, or write the operation out",
+                );
+                return;
+            }
+        };
+        self.lower_assign(left, &value);
+    }
+
+    /// An integer compound assignment (`n %= 3`, `bits |= 1`) on inactive data: written out
+    /// as `n = n % 3` so that SSA renaming sees the new version.
+    fn lower_assign_opaque(&mut self, e: &Expr) {
+        if let Expr::Binary(b) = e {
+            let left = &b.left;
+            let right = &b.right;
+            let op = match b.op {
+                BinOp::RemAssign(_) => quote!(%),
+                BinOp::BitAndAssign(_) => quote!(&),
+                BinOp::BitOrAssign(_) => quote!(|),
+                BinOp::BitXorAssign(_) => quote!(^),
+                BinOp::ShlAssign(_) => quote!(<<),
+                BinOp::ShrAssign(_) => quote!(>>),
+                _ => return,
+            };
+            let value: Expr = syn::parse_quote_spanned!(b.span()=> #left #op (#right));
+            self.lower_assign(left, &value);
+        }
+    }
+
+    /// The root variable and the projections of an assignment target such as `a.0[i]`.
+    fn place(&mut self, left: &Expr) -> Option<(Ident, Vec<Proj>)> {
+        match left {
+            Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+                p.path.get_ident().map(|i| (i.clone(), Vec::new()))
+            }
+            Expr::Paren(p) => self.place(&p.expr),
+            Expr::Field(f) => {
+                let syn::Member::Unnamed(index) = &f.member else {
+                    self.cx.error_help(
+                        f.member.span(),
+                        "assignment to a named field is not supported",
+                        "use local variables, tuples or arrays",
+                    );
+                    return None;
+                };
+                let (root, mut projs) = self.place(&f.base)?;
+                projs.push(Proj::Field(index.index as usize));
+                Some((root, projs))
+            }
+            Expr::Index(ix) => {
+                let (root, mut projs) = self.place(&ix.expr)?;
+                let index = self.lower_expr(&ix.index, Dest::Temp);
+                projs.push(Proj::Index(index));
+                Some((root, projs))
+            }
+            other => {
+                self.cx.error_help(
+                    other.span(),
+                    "this assignment target is not supported",
+                    "assign to a local variable, a tuple field `t.0` or an array element `a[i]`",
+                );
+                None
+            }
+        }
+    }
+
+    /// `root.p0.p1 = value` as a chain of functional updates, innermost first.
+    fn update_chain(
+        &mut self,
+        root: Atom,
+        projs: &[Proj],
+        value: Atom,
+        dest: Dest,
+        span: Span,
+    ) -> Atom {
+        let Some((first, rest)) = projs.split_first() else {
+            return value;
+        };
+        let inner_value = if rest.is_empty() {
+            value
+        } else {
+            let inner = self.bind(Rhs::Project(root.clone(), first.clone()), Dest::Temp, span);
+            self.update_chain(inner, rest, value, Dest::Temp, span)
+        };
+        let rhs = Rhs::Update {
+            base: root,
+            proj: first.clone(),
+            value: inner_value,
+        };
+        self.bind(rhs, dest, span)
+    }
+
+    // ----- expressions -----
+
+    /// Binds `rhs` to a new variable (named by `dest`) and returns it.
+    fn bind(&mut self, rhs: Rhs, dest: Dest, span: Span) -> Atom {
+        let (name, ann) = match dest {
+            Dest::Temp => (self.namer.temp(), None),
+            Dest::Named(name, ann) => (name, ann),
+        };
+        let ty = match &ann {
+            Some(t) => classify(t, self.floats),
+            None => self.infer(&rhs),
+        };
+        let var = self.new_var(name, ty, span);
+        self.stmts.push(Stmt::Let {
+            var,
+            ty: ann,
+            rhs,
+            span,
+        });
+        Atom::Var(var)
+    }
+
+    fn infer(&self, rhs: &Rhs) -> Ty {
+        match rhs {
+            Rhs::Use(a) => self.ty_of(a),
+            Rhs::Neg(a) => match self.ty_of(a) {
+                Ty::Other => Ty::Other,
+                _ => Ty::Float,
+            },
+            Rhs::Arith(_, a, b) => match (self.ty_of(a), self.ty_of(b)) {
+                (Ty::Other, Ty::Other) => Ty::Other,
+                _ => Ty::Float,
+            },
+            Rhs::Prim { .. } | Rhs::FloatCast(..) => Ty::Float,
+            Rhs::Call { .. } => Ty::Unknown,
+            Rhs::Tuple(elems) => Ty::Tuple(elems.iter().map(|a| self.ty_of(a)).collect()),
+            Rhs::Array(elems) => Ty::Array(Box::new(
+                elems.first().map_or(Ty::Unknown, |a| self.ty_of(a)),
+            )),
+            Rhs::Project(a, Proj::Field(i)) => self.ty_of(a).component(Some(*i)),
+            Rhs::Project(a, Proj::Index(_)) => self.ty_of(a).component(None),
+            Rhs::Update { base, .. } => self.ty_of(base),
+            Rhs::Opaque { ty, .. } => ty.clone(),
+        }
+    }
+
+    /// Lowers an expression to an atom, binding its top operation to `dest`.
+    fn lower_expr(&mut self, e: &Expr, dest: Dest) -> Atom {
+        if let Some(atom) = self.lower_inactive(e, dest.clone()) {
+            return atom;
+        }
+        let span = e.span();
+        match e {
+            Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                Some(var) => self.copy_to(Atom::Var(var), dest, span),
+                None => self.unsupported(
+                    e,
+                    dest,
+                    "this path cannot be differentiated",
+                    "use a local variable or a constant",
+                ),
+            },
+            Expr::Paren(p) => self.lower_expr(&p.expr, dest),
+            Expr::Group(g) => self.lower_expr(&g.expr, dest),
+            Expr::Block(b) if b.label.is_none() => {
+                let value = self.lower_block(&b.block);
+                self.copy_to(value, dest, span)
+            }
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
+                let a = self.lower_expr(&u.expr, Dest::Temp);
+                self.bind(Rhs::Neg(a), dest, span)
+            }
+            Expr::Binary(b) => self.lower_binary(b, dest),
+            Expr::Assign(a) => {
+                self.lower_assign(&a.left, &a.right);
+                Self::unit()
+            }
+            Expr::MethodCall(mc) => self.lower_method(mc, dest),
+            Expr::Call(call) => self.lower_call(call, dest),
+            Expr::Tuple(t) if t.elems.is_empty() => Self::unit(),
+            Expr::Tuple(t) => {
+                let elems = t
+                    .elems
+                    .iter()
+                    .map(|e| self.lower_expr(e, Dest::Temp))
+                    .collect();
+                self.bind(Rhs::Tuple(elems), dest, span)
+            }
+            Expr::Array(a) => {
+                let elems = a
+                    .elems
+                    .iter()
+                    .map(|e| self.lower_expr(e, Dest::Temp))
+                    .collect();
+                self.bind(Rhs::Array(elems), dest, span)
+            }
+            Expr::Field(f) => match &f.member {
+                syn::Member::Unnamed(index) => {
+                    let base = self.lower_expr(&f.base, Dest::Temp);
+                    self.bind(
+                        Rhs::Project(base, Proj::Field(index.index as usize)),
+                        dest,
+                        span,
+                    )
+                }
+                syn::Member::Named(_) => self.unsupported(
+                    e,
+                    dest,
+                    "named fields of an active value cannot be differentiated",
+                    "use local variables, tuples or arrays",
+                ),
+            },
+            Expr::Index(ix) if !matches!(*ix.index, Expr::Range(_)) => {
+                let base = self.lower_expr(&ix.expr, Dest::Temp);
+                let index = self.lower_expr(&ix.index, Dest::Temp);
+                self.bind(Rhs::Project(base, Proj::Index(index)), dest, span)
+            }
+            Expr::Cast(c) => self.lower_cast(c, dest),
+            _ => self.lower_unsupported(e, dest),
+        }
+    }
+
+    /// Lowers `e` as an inactive value when it reads no float-carrying local and assigns no
+    /// local: such an expression cannot carry a derivative, so it is kept whole.
+    fn lower_inactive(&mut self, e: &Expr, dest: Dest) -> Option<Atom> {
+        if let Expr::Path(p) = e {
+            if let Some(var) = p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                return (!self.vars[var].ty.carries_floats())
+                    .then(|| self.copy_to(Atom::Var(var), dest, e.span()));
+            }
+        }
+        let (tokens, reads) = self.scan(e.to_token_stream());
+        if !reads.is_empty() || self.writes_local(e) {
+            return None;
+        }
+        let ty = self.guess_ty(e);
+        if is_trivial(e) {
+            return Some(self.copy_to(Atom::Const(tokens, ty), dest, e.span()));
+        }
+        let rhs = Rhs::Opaque {
+            expr: tokens,
+            reads,
+            unsupported: None,
+            ty,
+        };
+        Some(self.bind(rhs, dest, e.span()))
+    }
+
+    /// An existing atom as the value of `dest`: itself for a temporary, a copy for a name.
+    fn copy_to(&mut self, atom: Atom, dest: Dest, span: Span) -> Atom {
+        match dest {
+            Dest::Temp => atom,
+            named => self.bind(Rhs::Use(atom), named, span),
+        }
+    }
+
+    fn lower_binary(&mut self, b: &syn::ExprBinary, dest: Dest) -> Atom {
+        let op = match b.op {
+            BinOp::Add(_) => ArithOp::Add,
+            BinOp::Sub(_) => ArithOp::Sub,
+            BinOp::Mul(_) => ArithOp::Mul,
+            BinOp::Div(_) => ArithOp::Div,
+            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_) => {
+                return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
+            }
+            _ if compound_op(&b.op).is_some() => {
+                self.lower_compound(b);
+                return Self::unit();
+            }
+            BinOp::Rem(_) => return self.unsupported(&Expr::Binary(b.clone()), dest, "`%` of an active value has no derivative rule", "compute the remainder on inactive values, or write it with `trunc`: `a - (a / b).trunc() * b`"),
+            _ => return self.unsupported(&Expr::Binary(b.clone()), dest, "this operator cannot be applied to an active value", "use `+`, `-`, `*`, `/` or a method with a derivative rule"),
+        };
+        let a = self.lower_expr(&b.left, Dest::Temp);
+        let c = self.lower_expr(&b.right, Dest::Temp);
+        self.bind(Rhs::Arith(op, a, c), dest, b.span())
+    }
+
+    fn lower_method(&mut self, mc: &syn::ExprMethodCall, dest: Dest) -> Atom {
+        let name = mc.method.to_string();
+        let e = Expr::MethodCall(mc.clone());
+        if mc.turbofish.is_none() {
+            if name == "clone" && mc.args.is_empty() {
+                let a = self.lower_expr(&mc.receiver, Dest::Temp);
+                return self.copy_to(a, dest, mc.span());
+            }
+            if let Some(prim) = prims::lookup(&name) {
+                let receiver = std::iter::once(&*mc.receiver);
+                let args: Vec<&Expr> = receiver.chain(mc.args.iter()).collect();
+                return self.lower_prim(prim, &args, None, dest, &e);
+            }
+            if prims::INACTIVE_METHODS.contains(&name.as_str()) {
+                return self.opaque(&e, dest, None, Ty::Other);
+            }
+        }
+        self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one)")
+    }
+
+    /// A primitive applied to `args` (receiver first); `path` is the `f64::sin` form if the
+    /// user wrote it that way.
+    fn lower_prim(
+        &mut self,
+        prim: Prim,
+        args: &[&Expr],
+        path: Option<syn::Path>,
+        dest: Dest,
+        e: &Expr,
+    ) -> Atom {
+        let expected = prim.arity + usize::from(prim.name == "powi");
+        if args.len() != expected {
+            return self.unsupported(
+                e,
+                dest,
+                format!("`{}` takes {} argument(s) here", prim.name, expected),
+                "call it as on `f64`",
+            );
+        }
+        let mut atoms: Vec<Atom> = args
+            .iter()
+            .map(|a| self.lower_expr(a, Dest::Temp))
+            .collect();
+        let int_arg = (prim.name == "powi").then(|| atoms.pop()).flatten();
+        let rhs = Rhs::Prim {
+            prim,
+            args: atoms,
+            int_arg,
+            path,
+        };
+        self.bind(rhs, dest, e.span())
+    }
+
+    fn lower_call(&mut self, call: &syn::ExprCall, dest: Dest) -> Atom {
+        let e = Expr::Call(call.clone());
+        let Expr::Path(func) = &*call.func else {
+            return self.unsupported(
+                &e,
+                dest,
+                "calling this expression cannot be differentiated",
+                "call a named function that has a `_vjp` rule",
+            );
+        };
+        let path = &func.path;
+        if func.qself.is_some()
+            || path
+                .get_ident()
+                .is_some_and(|i| self.lookup(&i.to_string()).is_some())
+        {
+            return self.unsupported(
+                &e,
+                dest,
+                "calling a closure or a local cannot be differentiated",
+                "call a named `#[differentiable]` function instead",
+            );
+        }
+        let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+        if let [.., ty, method] = segments.as_slice() {
+            if self.is_float_type_name(&ty.ident) {
+                let name = method.ident.to_string();
+                if let Some(prim) = prims::lookup(&name) {
+                    let args: Vec<&Expr> = call.args.iter().collect();
+                    return self.lower_prim(prim, &args, Some(path.clone()), dest, &e);
+                }
+                return self.unsupported(
+                    &e,
+                    dest,
+                    format!("`{}` has no derivative rule", quote!(#path)),
+                    "use a function listed in the README",
+                );
+            }
+        }
+        let args = call
+            .args
+            .iter()
+            .map(|a| self.lower_expr(a, Dest::Temp))
+            .collect();
+        self.bind(
+            Rhs::Call {
+                path: path.clone(),
+                args,
+            },
+            dest,
+            call.span(),
+        )
+    }
+
+    fn is_float_type_name(&self, ident: &Ident) -> bool {
+        ident == "f32" || ident == "f64" || ident == "Real" || self.floats.contains(ident)
+    }
+
+    fn lower_cast(&mut self, c: &syn::ExprCast, dest: Dest) -> Atom {
+        if classify(&c.ty, self.floats) == Ty::Float {
+            let a = self.lower_expr(&c.expr, Dest::Temp);
+            return self.bind(Rhs::FloatCast(a, c.ty.clone()), dest, c.span());
+        }
+        let ty = classify(&c.ty, self.floats);
+        self.opaque(&Expr::Cast(c.clone()), dest, None, ty)
+    }
+
+    fn lower_unsupported(&mut self, e: &Expr, dest: Dest) -> Atom {
+        let (message, help) = match e {
+            Expr::Closure(_) => (
+                "closures cannot be differentiated",
+                "write a `#[differentiable]` fn and call it",
+            ),
+            Expr::Unsafe(_) => {
+                self.cx.error_help(
+                    e.span(),
+                    "`unsafe` blocks cannot be differentiated",
+                    "move the unsafe code into a function with a hand-written `_vjp` rule",
+                );
+                return Self::unit();
+            }
+            Expr::Async(_) | Expr::Await(_) => (
+                "`async` code cannot be differentiated",
+                "differentiate a synchronous function",
+            ),
+            Expr::Reference(_) => (
+                "references to active values are not supported yet",
+                "pass the value itself",
+            ),
+            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => (
+                "dereferencing cannot be differentiated",
+                "work with values, not pointers or references",
+            ),
+            Expr::Macro(_) => (
+                "macro invocations cannot take an active value",
+                "compute the value outside the macro, with supported expressions",
+            ),
+            Expr::Repeat(_) => (
+                "`[x; N]` with an active `x` is not supported",
+                "write the elements out: `[x, x, x]`",
+            ),
+            Expr::If(_)
+            | Expr::Match(_)
+            | Expr::While(_)
+            | Expr::ForLoop(_)
+            | Expr::Loop(_)
+            | Expr::Return(_)
+            | Expr::Break(_)
+            | Expr::Continue(_) => {
+                self.cx.error_help(e.span(), "control flow that involves float values is not supported yet", "compute branch-free (for example with `max`, `min`, `clamp`, `abs`), or call a function with a hand-written `_vjp` rule");
+                return Self::unit();
+            }
+            Expr::Try(_) => (
+                "`?` cannot be differentiated",
+                "handle errors outside the differentiated function",
+            ),
+            Expr::Struct(_) => (
+                "struct literals with active values are not supported",
+                "use tuples or arrays",
+            ),
+            _ => (
+                "this expression cannot be differentiated",
+                "use the constructs listed in the README",
+            ),
+        };
+        self.unsupported(e, dest, message, help)
+    }
+
+    /// An expression that is an error if it reads an active value.
+    fn unsupported(
+        &mut self,
+        e: &Expr,
+        dest: Dest,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Atom {
+        let unsupported = Unsupported {
+            message: message.into(),
+            help: help.into(),
+        };
+        self.opaque(e, dest, Some(unsupported), Ty::Unknown)
+    }
+
+    fn opaque(&mut self, e: &Expr, dest: Dest, unsupported: Option<Unsupported>, ty: Ty) -> Atom {
+        if self.writes_local(e) {
+            self.cx.error_help(
+                e.span(),
+                "this expression assigns to a local variable in a way vjp cannot follow",
+                "write the assignment as its own statement",
+            );
+        }
+        let (expr, reads) = self.scan(e.to_token_stream());
+        let rhs = Rhs::Opaque {
+            expr,
+            reads,
+            unsupported,
+            ty,
+        };
+        self.bind(rhs, dest, e.span())
+    }
+
+    // ----- token scanning -----
+
+    /// Renames the locals in `tokens` to their current versions and lists the float-carrying
+    /// locals read. Identifiers after `.` (fields, methods) or `::` (paths) are not locals.
+    fn scan(&self, tokens: TokenStream) -> (TokenStream, Vec<VarId>) {
+        let mut reads = Vec::new();
+        let renamed = self.scan_into(tokens, &mut reads);
+        (renamed, reads)
+    }
+
+    fn scan_into(&self, tokens: TokenStream, reads: &mut Vec<VarId>) -> TokenStream {
+        let mut out: Vec<TokenTree> = Vec::new();
+        for tree in tokens {
+            let n = out.len();
+            let after_dot =
+                n >= 1 && matches!(&out[n - 1], TokenTree::Punct(p) if p.as_char() == '.');
+            let after_path = n >= 2
+                && matches!((&out[n - 2], &out[n - 1]), (TokenTree::Punct(a), TokenTree::Punct(b)) if a.as_char() == ':' && b.as_char() == ':');
+            let next = match tree {
+                TokenTree::Ident(ident) if !after_dot && !after_path => {
+                    match self.lookup(&ident.to_string()) {
+                        Some(var) => {
+                            if self.vars[var].ty.carries_floats() && !reads.contains(&var) {
+                                reads.push(var);
+                            }
+                            let mut name = self.vars[var].name.clone();
+                            name.set_span(ident.span());
+                            TokenTree::Ident(name)
+                        }
+                        None => TokenTree::Ident(ident),
+                    }
+                }
+                TokenTree::Group(group) => {
+                    let mut new = proc_macro2::Group::new(
+                        group.delimiter(),
+                        self.scan_into(group.stream(), reads),
+                    );
+                    new.set_span(group.span());
+                    TokenTree::Group(new)
+                }
+                other => other,
+            };
+            out.push(next);
+        }
+        out.into_iter().collect()
+    }
+
+    /// True when `e` contains an assignment, a compound assignment or a `&mut` borrow of a
+    /// local variable anywhere inside it (such writes would escape SSA renaming).
+    fn writes_local(&self, e: &Expr) -> bool {
+        struct Finder<'a, 'b> {
+            lowerer: &'a Lowerer<'b>,
+            found: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Finder<'_, '_> {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                let target = match e {
+                    Expr::Assign(a) => Some(&*a.left),
+                    Expr::Binary(b) if compound_op(&b.op).is_some() => Some(&*b.left),
+                    Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
+                    _ => None,
+                };
+                if let Some(root) = target.and_then(root_ident) {
+                    if self.lowerer.lookup(&root.to_string()).is_some() {
+                        self.found = true;
+                    }
+                }
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        let mut finder = Finder {
+            lowerer: self,
+            found: false,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, e);
+        finder.found
+    }
+
+    /// What the macro can tell of an inactive expression's type from its syntax.
+    fn guess_ty(&self, e: &Expr) -> Ty {
+        match e {
+            Expr::Lit(l) => match &l.lit {
+                syn::Lit::Float(_) => Ty::Float,
+                syn::Lit::Int(i) if i.suffix() == "f32" || i.suffix() == "f64" => Ty::Float,
+                _ => Ty::Other,
+            },
+            Expr::Cast(c) => classify(&c.ty, self.floats),
+            Expr::Paren(p) => self.guess_ty(&p.expr),
+            Expr::Group(g) => self.guess_ty(&g.expr),
+            Expr::Unary(u) => self.guess_ty(&u.expr),
+            Expr::Binary(b) => match (self.guess_ty(&b.left), self.guess_ty(&b.right)) {
+                (Ty::Float, _) | (_, Ty::Float) => Ty::Float,
+                (Ty::Other, Ty::Other) => Ty::Other,
+                _ => Ty::Unknown,
+            },
+            Expr::Path(p) => {
+                if let Some(var) = p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                    return self.vars[var].ty.clone();
+                }
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let float_prefix = p
+                    .path
+                    .segments
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .is_some_and(|s| self.is_float_type_name(&s.ident));
+                if segs.iter().any(|s| s == "consts") || float_prefix {
+                    Ty::Float
+                } else {
+                    Ty::Unknown
+                }
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if p.path.segments.len() >= 2 => {
+                    let float_prefix = p
+                        .path
+                        .segments
+                        .iter()
+                        .rev()
+                        .nth(1)
+                        .is_some_and(|s| self.is_float_type_name(&s.ident));
+                    if float_prefix {
+                        Ty::Float
+                    } else {
+                        Ty::Unknown
+                    }
+                }
+                _ => Ty::Unknown,
+            },
+            Expr::MethodCall(mc)
+                if prims::INACTIVE_METHODS.contains(&mc.method.to_string().as_str()) =>
+            {
+                Ty::Other
+            }
+            _ => Ty::Unknown,
+        }
+    }
+}
+
+/// A literal, a path or a negated literal: cheap and pure, so it may be repeated where used.
+fn is_trivial(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Paren(p) => is_trivial(&p.expr),
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => matches!(&*u.expr, Expr::Lit(_)),
+        _ => false,
+    }
+}
+
+/// The local variable at the root of a place expression such as `a.0[i]`.
+fn root_ident(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Path(p) => p.path.get_ident(),
+        Expr::Field(f) => root_ident(&f.base),
+        Expr::Index(i) => root_ident(&i.expr),
+        Expr::Paren(p) => root_ident(&p.expr),
+        _ => None,
+    }
+}
+
+enum CompoundOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Other,
+}
+
+fn compound_op(op: &BinOp) -> Option<CompoundOp> {
+    Some(match op {
+        BinOp::AddAssign(_) => CompoundOp::Add,
+        BinOp::SubAssign(_) => CompoundOp::Sub,
+        BinOp::MulAssign(_) => CompoundOp::Mul,
+        BinOp::DivAssign(_) => CompoundOp::Div,
+        BinOp::RemAssign(_)
+        | BinOp::BitAndAssign(_)
+        | BinOp::BitOrAssign(_)
+        | BinOp::BitXorAssign(_)
+        | BinOp::ShlAssign(_)
+        | BinOp::ShrAssign(_) => CompoundOp::Other,
+        _ => return None,
+    })
+}
+
+/// Variables of unknown type (call results) that are used as operands of arithmetic or of a
+/// primitive are floats.
+fn refine_types(body: &mut Body) {
+    let mut floats = Vec::new();
+    for stmt in &body.stmts {
+        if let Stmt::Let { rhs, .. } = stmt {
+            let operands: Vec<&Atom> = match rhs {
+                Rhs::Neg(a) => vec![a],
+                Rhs::Arith(_, a, b) => vec![a, b],
+                Rhs::Prim { args, .. } => args.iter().collect(),
+                _ => vec![],
+            };
+            floats.extend(operands.into_iter().filter_map(Body::atom_var));
+        }
+    }
+    for v in floats {
+        if body.vars[v].ty == Ty::Unknown {
+            body.vars[v].ty = Ty::Float;
+        }
+    }
+}

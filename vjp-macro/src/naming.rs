@@ -1,0 +1,108 @@
+//! Collision-free names for generated variables.
+//!
+//! Every identifier that appears anywhere in the user's function is reserved, so a generated
+//! name (`t0`, `bar_x`, `v`) can never capture or shadow a user's variable, constant or
+//! function. User variables keep their own names where they can; a shadowing `let` or a
+//! reassignment gets a numbered variant (`x_1`), because the reverse sweep reads every version.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use std::collections::HashSet;
+use syn::Ident;
+
+/// Hands out names that collide with nothing in the user's function nor with each other.
+pub struct Namer {
+    reserved: HashSet<String>,
+    taken: HashSet<String>,
+    temps: usize,
+}
+
+impl Namer {
+    /// A namer that avoids every identifier in `tokens`.
+    pub fn new(tokens: TokenStream) -> Self {
+        let mut reserved = HashSet::new();
+        collect_idents(tokens, &mut reserved);
+        Namer {
+            reserved,
+            taken: HashSet::new(),
+            temps: 0,
+        }
+    }
+
+    fn free(&self, name: &str) -> bool {
+        !self.reserved.contains(name)
+            && !self.taken.contains(name)
+            && syn::parse_str::<Ident>(name).is_ok()
+    }
+
+    fn take(&mut self, name: String, span: Span) -> Ident {
+        self.taken.insert(name.clone());
+        Ident::new(&name, span)
+    }
+
+    /// The name for a user's binding of `name`: the name itself the first time, then `name_1`,
+    /// `name_2`, ... for shadowing bindings and reassignments.
+    pub fn user(&mut self, name: &str, span: Span) -> Ident {
+        if !self.taken.contains(name) {
+            return self.take(name.to_string(), span);
+        }
+        self.fresh(name, span)
+    }
+
+    /// `base` if it is free, else the first free `base_N`.
+    pub fn fresh(&mut self, base: &str, span: Span) -> Ident {
+        let base = base.trim_start_matches("r#");
+        if self.free(base) {
+            return self.take(base.to_string(), span);
+        }
+        let mut n = 1;
+        while !self.free(&format!("{base}_{n}")) {
+            n += 1;
+        }
+        self.take(format!("{base}_{n}"), span)
+    }
+
+    /// The next temporary: `t0`, `t1`, ...
+    pub fn temp(&mut self) -> Ident {
+        loop {
+            let name = format!("t{}", self.temps);
+            self.temps += 1;
+            if self.free(&name) {
+                return self.take(name, Span::call_site());
+            }
+        }
+    }
+}
+
+fn collect_idents(tokens: TokenStream, out: &mut HashSet<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => {
+                out.insert(ident.to_string().trim_start_matches("r#").to_string());
+            }
+            TokenTree::Group(group) => collect_idents(group.stream(), out),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn generated_names_avoid_user_names() {
+        let mut namer = Namer::new(quote!(
+            fn f(t0: f64, bar_x: f64) -> f64 {
+                t0 + bar_x
+            }
+        ));
+        assert_eq!(namer.temp().to_string(), "t1");
+        assert_eq!(
+            namer.fresh("bar_x", Span::call_site()).to_string(),
+            "bar_x_1"
+        );
+        assert_eq!(namer.user("x", Span::call_site()).to_string(), "x");
+        assert_eq!(namer.user("x", Span::call_site()).to_string(), "x_1");
+    }
+}

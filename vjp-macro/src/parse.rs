@@ -1,0 +1,309 @@
+//! Parsing: the attribute's arguments and the function's signature, checked against what the
+//! contract supports, into a [`Model`] that keeps the user's syntax for later stages.
+//!
+//! After this stage: the item is a free function with a body; every parameter is a plain
+//! identifier (or `_`) with a type the macro has classified as active or inactive; the return
+//! type is a float, an array of floats or a tuple of floats; `#[no_grad]` attributes are
+//! recorded and stripped from the item.
+
+use crate::ctxt::Ctxt;
+use crate::ir::Ty;
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{
+    FnArg, GenericParam, Ident, ItemFn, Pat, ReturnType, Type, TypeParamBound, WherePredicate,
+};
+
+/// The attribute's arguments: `#[differentiable]` or `#[differentiable(crate = path)]`.
+pub struct Attr {
+    /// The path through which generated code names the runtime (`::vjp` by default).
+    pub root: syn::Path,
+}
+
+/// A parameter as the later stages see it.
+pub struct ParamModel {
+    /// The name as written (`None` for `_`).
+    pub ident: Option<Ident>,
+    /// The declared type.
+    pub ty: Type,
+    /// What the macro knows of the type.
+    pub class: Ty,
+    /// True when marked `#[no_grad]`.
+    pub no_grad: bool,
+    /// The parameter's span.
+    pub span: Span,
+}
+
+impl ParamModel {
+    /// True when the parameter gets a cotangent.
+    pub fn active(&self) -> bool {
+        !self.no_grad && self.class.carries_floats()
+    }
+}
+
+/// The parsed function.
+pub struct Model {
+    /// The function, with `#[no_grad]` removed from its parameters.
+    pub item: ItemFn,
+    /// Its parameters.
+    pub params: Vec<ParamModel>,
+    /// The declared return type.
+    pub ret: Type,
+    /// What the macro knows of the return type.
+    pub ret_class: Ty,
+    /// The type parameters bounded by `Real`.
+    pub float_params: Vec<Ident>,
+}
+
+/// Parses the attribute's arguments.
+pub fn parse_attr(args: TokenStream, cx: &Ctxt) -> Attr {
+    let mut root: syn::Path = syn::parse_quote!(::vjp);
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("crate") {
+            let value = meta.value()?;
+            root = if value.peek(syn::LitStr) {
+                value.parse::<syn::LitStr>()?.parse()?
+            } else {
+                value.parse()?
+            };
+            Ok(())
+        } else {
+            Err(meta.error("unknown argument of #[differentiable]\n= help: the only argument is `crate = path`"))
+        }
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.push(error);
+    }
+    Attr { root }
+}
+
+/// Parses the item into a [`Model`]; `None` when it is not a function the macro can handle
+/// (the reasons are in `cx`).
+pub fn parse_item(item: TokenStream, cx: &Ctxt) -> Option<Model> {
+    let mut item: ItemFn = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(error) => {
+            cx.error(
+                error.span(),
+                "#[differentiable] applies to a function\n= help: put it on a free `fn` item",
+            );
+            return None;
+        }
+    };
+    check_qualifiers(&item, cx);
+    let float_params = float_type_params(&item);
+    let params = item
+        .sig
+        .inputs
+        .iter_mut()
+        .filter_map(|arg| parse_param(arg, &float_params, cx))
+        .collect();
+    let (ret, ret_class) = parse_return(&item.sig.output, &float_params, cx)
+        .unwrap_or_else(|| (syn::parse_quote!(()), Ty::Other));
+    Some(Model {
+        item,
+        params,
+        ret,
+        ret_class,
+        float_params,
+    })
+}
+
+fn check_qualifiers(item: &ItemFn, cx: &Ctxt) {
+    let sig = &item.sig;
+    if let Some(token) = &sig.asyncness {
+        cx.error_help(
+            token.span,
+            "`async fn` cannot be differentiated",
+            "differentiate a synchronous function and call it from the async one",
+        );
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_help(
+            token.span,
+            "`unsafe fn` cannot be differentiated",
+            "move the unsafe code out of the differentiated function",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error(
+            variadic.span(),
+            "variadic functions cannot be differentiated",
+        );
+    }
+}
+
+/// The function's type parameters whose bounds (inline or in the `where` clause) name `Real`.
+fn float_type_params(item: &ItemFn) -> Vec<Ident> {
+    let names_real = |bounds: &syn::punctuated::Punctuated<TypeParamBound, syn::Token![+]>| {
+        bounds.iter().any(|bound| match bound {
+            TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Real"),
+            _ => false,
+        })
+    };
+    let mut out = Vec::new();
+    for param in &item.sig.generics.params {
+        if let GenericParam::Type(tp) = param {
+            if names_real(&tp.bounds) {
+                out.push(tp.ident.clone());
+            }
+        }
+    }
+    if let Some(where_clause) = &item.sig.generics.where_clause {
+        for predicate in &where_clause.predicates {
+            if let WherePredicate::Type(pt) = predicate {
+                if let Type::Path(p) = &pt.bounded_ty {
+                    if let Some(ident) = p.path.get_ident() {
+                        if names_real(&pt.bounds) && !out.contains(ident) {
+                            out.push(ident.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn parse_param(arg: &mut FnArg, floats: &[Ident], cx: &Ctxt) -> Option<ParamModel> {
+    let pat_type = match arg {
+        FnArg::Receiver(receiver) => {
+            cx.error_help(
+                receiver.span(),
+                "methods (`self` parameters) cannot be differentiated yet",
+                "write a free function that takes the fields it needs as parameters",
+            );
+            return None;
+        }
+        FnArg::Typed(pat_type) => pat_type,
+    };
+    let before = pat_type.attrs.len();
+    pat_type
+        .attrs
+        .retain(|attr| !attr.path().is_ident("no_grad"));
+    let no_grad = pat_type.attrs.len() != before;
+    let ident = match &*pat_type.pat {
+        Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
+        Pat::Wild(_) => None,
+        other => {
+            cx.error_help(
+                other.span(),
+                "patterns in parameters are not supported",
+                "take the parameter by name and destructure it with `let` in the body",
+            );
+            return None;
+        }
+    };
+    let class = classify_param(&pat_type.ty, floats, no_grad, cx);
+    Some(ParamModel {
+        ident,
+        ty: (*pat_type.ty).clone(),
+        class,
+        no_grad,
+        span: pat_type.span(),
+    })
+}
+
+fn classify_param(ty: &Type, floats: &[Ident], no_grad: bool, cx: &Ctxt) -> Ty {
+    match ty {
+        Type::Reference(r)
+            if !no_grad
+                && (classify(&r.elem, floats).carries_floats()
+                    || is_float_container(&r.elem, floats)) =>
+        {
+            let help = if r.mutability.is_some() {
+                "return the new values instead of writing through `&mut`, or mark the parameter `#[no_grad]`"
+            } else {
+                "pass the values by value (`[f64; N]`), or mark the parameter `#[no_grad]` if it needs no gradient"
+            };
+            cx.error_help(
+                ty.span(),
+                "reference parameters with floats are not supported yet",
+                help,
+            );
+            Ty::Other
+        }
+        Type::Ptr(_) if !no_grad => {
+            cx.error_help(
+                ty.span(),
+                "raw pointer parameters cannot be differentiated",
+                "pass the values by value or as a slice",
+            );
+            Ty::Other
+        }
+        _ => classify(ty, floats),
+    }
+}
+
+/// `[F]`, `Vec<F>`: containers whose elements would be active behind a reference.
+fn is_float_container(ty: &Type, floats: &[Ident]) -> bool {
+    match ty {
+        Type::Slice(s) => classify(&s.elem, floats).carries_floats(),
+        Type::Path(p) => p.path.segments.last().is_some_and(|seg| {
+            seg.ident == "Vec"
+                && matches!(&seg.arguments, syn::PathArguments::AngleBracketed(a)
+                    if a.args.iter().any(|arg| matches!(arg, syn::GenericArgument::Type(t) if classify(t, floats).carries_floats())))
+        }),
+        _ => false,
+    }
+}
+
+/// What the macro knows of a written type.
+pub fn classify(ty: &Type, floats: &[Ident]) -> Ty {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+            Some(ident) if ident == "f32" || ident == "f64" || floats.contains(ident) => Ty::Float,
+            _ => Ty::Other,
+        },
+        Type::Array(a) => match classify(&a.elem, floats) {
+            Ty::Other => Ty::Other,
+            elem => Ty::Array(Box::new(elem)),
+        },
+        Type::Tuple(t) => {
+            let elems: Vec<Ty> = t.elems.iter().map(|e| classify(e, floats)).collect();
+            if elems.iter().any(Ty::carries_floats) {
+                Ty::Tuple(elems)
+            } else {
+                Ty::Other
+            }
+        }
+        Type::Paren(p) => classify(&p.elem, floats),
+        Type::Group(g) => classify(&g.elem, floats),
+        _ => Ty::Other,
+    }
+}
+
+fn parse_return(output: &ReturnType, floats: &[Ident], cx: &Ctxt) -> Option<(Type, Ty)> {
+    let help = "return `f64`, `[f64; N]` or a tuple of `f64` (or of `f32`, or of a type parameter bounded by `vjp::Real`)";
+    let ty = match output {
+        ReturnType::Default => {
+            cx.error_help(
+                Span::call_site(),
+                "a differentiable function must return a value",
+                help,
+            );
+            return None;
+        }
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    let class = classify(&ty, floats);
+    if !only_floats(&class) {
+        cx.error_help(
+            ty.span(),
+            "unsupported return type for #[differentiable]",
+            help,
+        );
+        return None;
+    }
+    Some((ty, class))
+}
+
+fn only_floats(ty: &Ty) -> bool {
+    match ty {
+        Ty::Float => true,
+        Ty::Array(elem) => **elem == Ty::Float,
+        Ty::Tuple(elems) => !elems.is_empty() && elems.iter().all(|e| *e == Ty::Float),
+        Ty::Other | Ty::Unknown => false,
+    }
+}

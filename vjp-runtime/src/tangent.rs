@@ -1,0 +1,158 @@
+//! The trait [`Tangent`]: values that can hold a cotangent (or tangent) and be summed into.
+//!
+//! The reverse sweep starts every cotangent at [`Tangent::zero`] and adds each contribution
+//! with [`Tangent::accumulate`]; the cotangent of a by-value parameter has the parameter's own
+//! type, so the trait is implemented for the scalars and for arrays and tuples of them.
+
+use crate::real::Real;
+
+/// The type of the cotangent (reverse mode) or tangent (forward mode) of a by-value value.
+///
+/// Implemented for every [`Real`], for arrays `[A; N]` and for tuples of 1 to 8 elements
+/// (and `()`) whose elements are `Tangent`, nested to any depth.
+///
+/// ```
+/// use vjp_runtime::Tangent;
+///
+/// let mut bar: ([f64; 2], f32) = Tangent::zero();
+/// bar.accumulate(([1.0, 2.0], 0.5));
+/// bar.accumulate(([1.0, 0.0], 0.25));
+/// assert_eq!(bar, ([2.0, 2.0], 0.75));
+/// ```
+pub trait Tangent: Copy {
+    /// The additive identity: every component 0.
+    fn zero() -> Self;
+    /// Adds `other` into `self`, component by component (`*self += other`).
+    fn accumulate(&mut self, other: Self);
+}
+
+/// A zero of the same type as `value`, for when the type is not written out.
+///
+/// ```
+/// let x = [1.5_f64, -2.0];
+/// assert_eq!(vjp_runtime::zero_like(&x), [0.0, 0.0]);
+/// ```
+#[inline]
+pub fn zero_like<A: Tangent>(_: &A) -> A {
+    A::zero()
+}
+
+impl<T: Real> Tangent for T {
+    #[inline]
+    fn zero() -> Self {
+        <T as Real>::zero()
+    }
+    #[inline]
+    fn accumulate(&mut self, other: Self) {
+        *self += other;
+    }
+}
+
+impl<A: Tangent, const N: usize> Tangent for [A; N] {
+    #[inline]
+    fn zero() -> Self {
+        [A::zero(); N]
+    }
+    #[inline]
+    fn accumulate(&mut self, other: Self) {
+        for (mine, theirs) in self.iter_mut().zip(other) {
+            mine.accumulate(theirs);
+        }
+    }
+}
+
+impl Tangent for () {
+    #[inline]
+    fn zero() -> Self {}
+    #[inline]
+    fn accumulate(&mut self, _: Self) {}
+}
+
+/// Implements [`Tangent`] for the tuple of the given element type names and their indices.
+macro_rules! impl_tangent_tuple {
+    ($($name:ident $index:tt),+) => {
+        impl<$($name: Tangent),+> Tangent for ($($name,)+) {
+            #[inline]
+            fn zero() -> Self {
+                ($($name::zero(),)+)
+            }
+            #[inline]
+            fn accumulate(&mut self, other: Self) {
+                $(self.$index.accumulate(other.$index);)+
+            }
+        }
+    };
+}
+
+impl_tangent_tuple!(A 0);
+impl_tangent_tuple!(A 0, B 1);
+impl_tangent_tuple!(A 0, B 1, C 2);
+impl_tangent_tuple!(A 0, B 1, C 2, D 3);
+impl_tangent_tuple!(A 0, B 1, C 2, D 3, E 4);
+impl_tangent_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+impl_tangent_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+impl_tangent_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+#[cfg(test)]
+mod tests {
+    use super::{zero_like, Tangent};
+
+    #[test]
+    fn scalars_use_the_blanket_impl() {
+        let mut x: f64 = Tangent::zero();
+        x.accumulate(1.5);
+        x.accumulate(-0.25);
+        assert_eq!(x, 1.25);
+        let mut y = <f32 as Tangent>::zero();
+        y.accumulate(2.0);
+        assert_eq!(y, 2.0);
+    }
+
+    #[test]
+    fn arrays_accumulate_componentwise_without_default() {
+        // 40 elements: longer than the arrays that implement `Default`.
+        let mut bar = <[f64; 40]>::zero();
+        let mut one = [0.0; 40];
+        one[39] = 1.0;
+        bar.accumulate(one);
+        bar.accumulate(one);
+        assert_eq!(bar[39], 2.0);
+        assert_eq!(bar[..39].iter().sum::<f64>(), 0.0);
+        let empty: [f32; 0] = Tangent::zero();
+        assert_eq!(empty.len(), 0);
+    }
+
+    #[test]
+    fn nested_arrays_and_tuples() {
+        let mut bar: ([f64; 3], (f32, f64)) = Tangent::zero();
+        assert_eq!(bar, ([0.0; 3], (0.0, 0.0)));
+        bar.accumulate(([1.0, 2.0, 3.0], (0.5, -1.0)));
+        bar.accumulate(([1.0, 1.0, 1.0], (0.25, 3.0)));
+        assert_eq!(bar, ([2.0, 3.0, 4.0], (0.75, 2.0)));
+        let mut grid = <[[f64; 2]; 2]>::zero();
+        grid.accumulate([[1.0, 2.0], [3.0, 4.0]]);
+        assert_eq!(grid, [[1.0, 2.0], [3.0, 4.0]]);
+    }
+
+    #[test]
+    fn tuples_of_one_to_eight() {
+        let mut one: (f64,) = Tangent::zero();
+        one.accumulate((2.0,));
+        assert_eq!(one, (2.0,));
+        type Eight = (f64, f32, f64, f32, f64, f32, f64, [f64; 1]);
+        let mut eight = Eight::zero();
+        eight.accumulate((1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, [8.0]));
+        eight.accumulate((1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, [1.0]));
+        assert_eq!(eight, (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, [9.0]));
+        let mut with_unit: ((), f64) = Tangent::zero();
+        with_unit.accumulate(((), 1.0));
+        assert_eq!(with_unit.1, 1.0);
+    }
+
+    #[test]
+    fn zero_like_matches_the_shape() {
+        let x = ([1.0_f64, 2.0], (3.0_f32,));
+        assert_eq!(zero_like(&x), ([0.0, 0.0], (0.0,)));
+        assert_eq!(zero_like(&7.0_f64), 0.0);
+    }
+}
