@@ -63,8 +63,6 @@ pub struct Var {
     pub name: Ident,
     /// What the macro knows of its type.
     pub ty: Ty,
-    /// The user's token that introduced it.
-    pub span: Span,
 }
 
 /// An operand: a variable or an inactive constant expression (a literal, a path such as

@@ -87,8 +87,8 @@ impl Lowerer<'_> {
         params
     }
 
-    fn new_var(&mut self, name: Ident, ty: Ty, span: Span) -> VarId {
-        self.vars.push(Var { name, ty, span });
+    fn new_var(&mut self, name: Ident, ty: Ty, _span: Span) -> VarId {
+        self.vars.push(Var { name, ty });
         self.vars.len() - 1
     }
 
@@ -152,15 +152,30 @@ impl Lowerer<'_> {
                 syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
                 syn::Stmt::Expr(Expr::Return(ret), _) if last && fn_level => {
                     return match &ret.expr {
-                        Some(e) => self.lower_expr(e, Dest::Temp),
+                        Some(e) => self.lower_tail(e),
                         None => Self::unit(),
                     };
                 }
+                syn::Stmt::Expr(e, None) if last && fn_level => return self.lower_tail(e),
                 syn::Stmt::Expr(e, None) if last => return self.lower_expr(e, Dest::Temp),
                 syn::Stmt::Expr(e, _) => self.lower_stmt_expr(e),
             }
         }
         Self::unit()
+    }
+
+    /// The function's returned expression: its top operation binds `y`, unless it already is
+    /// a variable or a constant.
+    fn lower_tail(&mut self, e: &Expr) -> Atom {
+        let simple = matches!(
+            e,
+            Expr::Path(_) | Expr::Lit(_) | Expr::Block(_) | Expr::Paren(_)
+        );
+        if simple {
+            return self.lower_expr(e, Dest::Temp);
+        }
+        let y = self.namer.fresh("y", e.span());
+        self.lower_expr(e, Dest::Named(y, None))
     }
 
     fn effect(&mut self, tokens: TokenStream, span: Span, unsupported: Option<Unsupported>) {
@@ -270,6 +285,7 @@ impl Lowerer<'_> {
             let proj = if is_tuple {
                 Proj::Field(i)
             } else {
+                let i = proc_macro2::Literal::usize_unsuffixed(i);
                 Proj::Index(Atom::Const(quote!(#i), Ty::Other))
             };
             let ty = self.ty_of(&atom).component(is_tuple.then_some(i));

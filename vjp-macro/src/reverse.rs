@@ -166,6 +166,7 @@ impl Reverse<'_> {
             }
             Rhs::Array(elems) => {
                 for (i, e) in elems.iter().enumerate() {
+                    let i = proc_macro2::Literal::usize_unsuffixed(i);
                     self.add_atom(e, quote!(#bar[#i]), false);
                 }
             }

@@ -1,0 +1,1 @@
+//! The no-panic corpus (filled in by the robustness work).

@@ -1,0 +1,86 @@
+//! Expansion snapshots: the generated code of example functions, pretty-printed and compared
+//! with `vjp-macro/tests/snapshots/NAME.rs`. A change to the generated code shows up as a diff
+//! in review; `VJP_BLESS=1 cargo test -p vjp-macro` rewrites the files.
+
+use super::render;
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::path::PathBuf;
+
+fn check(name: &str, item: TokenStream) {
+    let actual = render(item);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.rs"));
+    if std::env::var_os("VJP_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("snapshot folder"))
+            .expect("create snapshot folder");
+        std::fs::write(&path, &actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "the expansion of `{name}` differs from {}; rerun with VJP_BLESS=1 to accept it.\n--- actual ---\n{actual}",
+        path.display()
+    );
+}
+
+/// The seed's worked example; `examples/seed.rs` prints this snapshot.
+#[test]
+fn seed() {
+    check(
+        "seed",
+        quote! {
+            pub fn seed(x1: f64, x2: f64) -> (f64, f64, f64) {
+                (x1 * x1 + x2, x1.sin(), x1 * x2)
+            }
+        },
+    );
+}
+
+/// Shadowing, compound assignment, a rule with two active operands, a constant.
+#[test]
+fn scalar() {
+    check(
+        "scalar",
+        quote! {
+            fn scalar(x: f64, y: f64) -> f64 {
+                let mut s = x * y;
+                s += x.atan2(y);
+                let s = s / 2.0;
+                s * std::f64::consts::PI
+            }
+        },
+    );
+}
+
+/// A generic function over `T: Real` with a tuple parameter and an inactive integer.
+#[test]
+fn generic() {
+    check(
+        "generic",
+        quote! {
+            fn generic<T: vjp::Real>(p: (T, T), n: i32, #[no_grad] c: T) -> T {
+                let (a, b) = p;
+                a.powi(n) * c + b.exp() + T::from_f64(0.5)
+            }
+        },
+    );
+}
+
+/// Arrays in and out, constant indexing, an element update and a call to another
+/// differentiable function.
+#[test]
+fn arrays() {
+    check(
+        "arrays",
+        quote! {
+            fn arrays(x: [f64; 3]) -> [f64; 2] {
+                let mut h = [x[0] * x[1], x[2]];
+                h[1] = helper(h[1], 2.0);
+                h
+            }
+        },
+    );
+}
