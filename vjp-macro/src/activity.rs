@@ -3,14 +3,15 @@
 //! A variable is *varied* when it depends differentiably on an active parameter, and *useful*
 //! when the returned value depends differentiably on it; it is *active* when both hold. Only
 //! active variables get an adjoint, so the reverse sweep does no work for constants, for
-//! integer bookkeeping, or for values that never reach the output.
+//! integer bookkeeping, or for values that never reach the output. Loops make the dependences
+//! cyclic (a slot feeds the body that writes it back), so both passes run to a fixed point.
 //!
 //! This stage also runs the checks that need activity: an `Opaque` expression or an `Effect`
 //! that reads a varied value is an error at its span (it would silently drop a derivative),
 //! and a call with an active argument must tell, for each argument, whether it is a float.
 
 use crate::ctxt::Ctxt;
-use crate::ir::{Atom, Body, Rhs, Stmt, Ty, VarId};
+use crate::ir::{Atom, Block, Body, Rhs, Stmt, Ty, VarId};
 use proc_macro2::Span;
 
 /// The result of the analysis, indexed by [`VarId`].
@@ -38,104 +39,113 @@ impl Activity {
     }
 }
 
+/// Every "value flows from `from` into `to`" edge of the body that a derivative can follow.
+fn edges(body: &Body) -> Vec<(VarId, VarId)> {
+    let mut out = Vec::new();
+    let mut push = |from: &Atom, to: VarId| {
+        if let Some(from) = Body::atom_var(from) {
+            out.push((from, to));
+        }
+    };
+    body.block.walk(&mut |stmt| match stmt {
+        Stmt::Let { var, rhs, .. } => {
+            for a in rhs.differentiable_operands() {
+                push(a, *var);
+            }
+        }
+        Stmt::If { phis, .. } => {
+            for phi in phis {
+                for a in phi.then_val.iter().chain(&phi.else_val) {
+                    push(a, phi.var);
+                }
+            }
+        }
+        Stmt::Loop(l) => {
+            for slot in &l.slots {
+                push(&slot.init, slot.var);
+            }
+        }
+        Stmt::WriteBack { slot, value } => push(value, *slot),
+        Stmt::Effect { .. } => {}
+    });
+    out
+}
+
 /// Analyses `body` and reports the errors that depend on activity.
 pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
+    let edges = edges(body);
     let mut varied = vec![false; body.vars.len()];
     for param in body.params.iter().filter(|p| p.active) {
         varied[param.var] = true;
-    }
-    for stmt in &body.stmts {
-        if let Stmt::Let { var, rhs, .. } = stmt {
-            if rhs
-                .differentiable_operands()
-                .into_iter()
-                .any(|a| is_set(&varied, a))
-            {
-                varied[*var] = true;
-            }
-        }
     }
     let mut useful = vec![false; body.vars.len()];
     if let Some(ret) = Body::atom_var(&body.ret) {
         useful[ret] = true;
     }
-    for stmt in body.stmts.iter().rev() {
-        if let Stmt::Let { var, rhs, .. } = stmt {
-            if useful[*var] {
-                for v in rhs
-                    .differentiable_operands()
-                    .into_iter()
-                    .filter_map(Body::atom_var)
-                {
-                    useful[v] = true;
-                }
+    // Propagate along the edges until nothing changes (forward for varied, backward for
+    // useful); each pass only sets flags, so this ends after at most |vars| passes.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &(from, to) in &edges {
+            if varied[from] && !varied[to] {
+                varied[to] = true;
+                changed = true;
+            }
+            if useful[to] && !useful[from] {
+                useful[from] = true;
+                changed = true;
             }
         }
     }
     let activity = Activity { varied, useful };
-    check(body, &activity, cx);
+    check(body, &body.block, &activity, cx);
     activity
 }
 
-fn is_set(flags: &[bool], atom: &Atom) -> bool {
-    Body::atom_var(atom).is_some_and(|v| flags[v])
-}
-
-fn check(body: &Body, activity: &Activity, cx: &Ctxt) {
-    for stmt in &body.stmts {
-        match stmt {
-            Stmt::Let {
-                rhs:
-                    Rhs::Opaque {
-                        reads,
-                        unsupported: Some(why),
-                        ..
-                    },
-                span,
-                ..
-            }
-            | Stmt::Effect {
+fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
+    block.walk(&mut |stmt| match stmt {
+        Stmt::Let {
+            rhs: Rhs::Opaque {
                 reads,
                 unsupported: Some(why),
-                span,
                 ..
-            } => {
-                if reads.iter().any(|v| activity.varied[*v]) {
-                    cx.error_help(*span, &why.message, &why.help);
-                }
-            }
-            Stmt::Let {
-                rhs: Rhs::Call { path, args },
-                span,
-                ..
-            } => {
-                if args.iter().any(|a| activity.varied_atom(a)) {
-                    check_call_args(body, activity, path, args, *span, cx);
-                }
-            }
-            _ => {}
+            },
+            span,
+            ..
         }
-    }
+        | Stmt::Effect {
+            reads,
+            unsupported: Some(why),
+            span,
+            ..
+        } => {
+            if reads.iter().any(|v| activity.varied[*v]) {
+                cx.error_help(*span, &why.message, &why.help);
+            }
+        }
+        Stmt::Let {
+            rhs: Rhs::Call { path, args },
+            span,
+            ..
+        } => {
+            if args.iter().any(|a| activity.varied_atom(a)) {
+                check_call_args(body, activity, path, args, *span, cx);
+            }
+        }
+        _ => {}
+    });
 }
 
 /// In an active call, every inactive argument's type must be known to be a float or not: the
 /// callee's `_vjp` returns one cotangent per float argument, and the macro maps them back by
 /// position. (A varied argument of unknown type is the result of a call and taken as a float;
 /// if it is not, the generated destructuring fails to compile rather than shift cotangents.)
-fn check_call_args(
-    body: &Body,
-    activity: &Activity,
-    path: &syn::Path,
-    args: &[Atom],
-    span: Span,
-    cx: &Ctxt,
-) {
+fn check_call_args(body: &Body, activity: &Activity, path: &syn::Path, args: &[Atom], span: Span, cx: &Ctxt) {
     for atom in args {
         let unknown = match atom {
             Atom::Const(tokens, Ty::Unknown) => Some(tokens.to_string()),
-            Atom::Var(v) if body.vars[*v].ty == Ty::Unknown && !activity.varied[*v] => {
-                Some(body.vars[*v].name.to_string())
-            }
+            Atom::Var(v) if body.vars[*v].ty == Ty::Unknown && !activity.varied[*v] => Some(body.vars[*v].name.to_string()),
             _ => None,
         };
         if let Some(arg) = unknown {

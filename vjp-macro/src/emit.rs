@@ -8,6 +8,7 @@ use crate::forward::{atom, forward};
 use crate::ir::{Body, Ty};
 use crate::naming::Namer;
 use crate::parse::{Attr, Model};
+use crate::plan::Plan;
 use crate::reverse::reverse;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -87,12 +88,13 @@ pub fn generated(
     attr: &Attr,
     body: &Body,
     activity: &Activity,
+    plan: &Plan,
     namer: &mut Namer,
 ) -> TokenStream {
     let root = &attr.root;
     let v = namer.fresh("v", Span::call_site());
-    let forward = forward(body);
-    let sweep = reverse(body, activity, namer, root, &v);
+    let forward = forward(body, plan, root);
+    let sweep = reverse(body, activity, plan, namer, root, &v);
     let ret_value = atom(body, &body.ret);
     let grads = &sweep.grads;
     let reverse_tokens = &sweep.tokens;

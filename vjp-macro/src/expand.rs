@@ -1,4 +1,5 @@
-//! The pipeline, end to end: parse → lower → activity → forward and reverse sweeps → emit.
+//! The pipeline, end to end: parse → lower → activity → plan → forward and reverse sweeps →
+//! emit.
 //! Errors from every stage are collected; code generation runs only when there are none.
 
 use crate::activity::analyze;
@@ -7,6 +8,7 @@ use crate::emit::{generated, original, stubs};
 use crate::lower::lower;
 use crate::naming::Namer;
 use crate::parse::{parse_attr, parse_item};
+use crate::plan::plan;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -22,12 +24,13 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut namer = Namer::new(item);
     let body = lower(&model, &mut namer, &cx);
     let activity = analyze(&body, &cx);
+    let plan = plan(&body, &activity, &cx);
     let original = original(&model);
     if !cx.is_ok() {
         let error = cx.check().err().map(|e| e.to_compile_error());
         let stubs = stubs(&model, &args);
         return quote!(#original #stubs #error);
     }
-    let generated = generated(&model, &args, &body, &activity, &mut namer);
+    let generated = generated(&model, &args, &body, &activity, &plan, &mut namer);
     quote!(#original #generated)
 }

@@ -1,32 +1,195 @@
 //! The forward sweep: the primal computation in A-normal form, one statement per line, with
 //! the user's spans so that a type error lands on the user's expression.
 //!
-//! In straight-line code nothing needs saving: every value the reverse sweep reads is an SSA
-//! variable that is still in scope when the reverse sweep runs.
+//! Three ways to emit a block:
+//! - the function's block ([`forward`]): every statement; a loop whose reverse does work is
+//!   *augmented*: it pushes, at the start of each iteration, the values its reverse reads
+//!   (see [`crate::plan`]) and counts its iterations;
+//! - a branch or a loop body inside it: plain primal code, since its reverse re-runs what it
+//!   needs;
+//! - a recompute slice ([`recompute`]): the statements of a block that its reverse reads,
+//!   without effects (a `println!` runs once) and with active loops augmented again.
 
-use crate::ir::{ArithOp, Atom, Body, Proj, Rhs, Stmt};
-use proc_macro2::TokenStream;
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term};
+use crate::plan::Plan;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::Ident;
 
-/// The forward sweep of `body`.
-pub fn forward(body: &Body) -> TokenStream {
-    body.stmts
-        .iter()
-        .map(|stmt| stmt_tokens(body, stmt))
-        .collect()
+/// How to emit the statements of a block.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Everything; loops plain.
+    Primal,
+    /// Everything; active loops augmented (the function's own block).
+    Forward,
+    /// The block's recompute slice; active loops augmented; no effects.
+    Recompute,
 }
 
-fn stmt_tokens(body: &Body, stmt: &Stmt) -> TokenStream {
-    match stmt {
-        Stmt::Let { var, ty, rhs, span } => {
-            let name = &body.vars[*var].name;
-            let value = rhs_tokens(body, rhs);
-            match ty {
-                Some(ty) => quote_spanned!(*span=> let #name: #ty = #value;),
-                None => quote_spanned!(*span=> let #name = #value;),
+struct Emitter<'a> {
+    body: &'a Body,
+    plan: &'a Plan,
+    root: &'a syn::Path,
+}
+
+/// The forward sweep of `body`.
+pub fn forward(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
+    Emitter { body, plan, root }.block(&body.block, Mode::Forward)
+}
+
+/// The statements of `block` that its reverse reads, run again.
+pub fn recompute(body: &Body, plan: &Plan, root: &syn::Path, block: &Block) -> TokenStream {
+    Emitter { body, plan, root }.block(block, Mode::Recompute)
+}
+
+impl Emitter<'_> {
+    fn block(&self, block: &Block, mode: Mode) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            if mode == Mode::Recompute && !self.plan.slice[block.id].get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            out.extend(self.stmt(stmt, mode));
+        }
+        if mode != Mode::Recompute {
+            out.extend(match block.term {
+                Term::Break => quote!(break;),
+                Term::Continue if !self.ends_body(block) => quote!(continue;),
+                _ => TokenStream::new(),
+            });
+        }
+        out
+    }
+
+    /// True when `block` is a loop body (whose final `continue` is implicit).
+    fn ends_body(&self, block: &Block) -> bool {
+        let mut found = false;
+        self.body.block.walk(&mut |s| {
+            if let Stmt::Loop(l) = s {
+                found |= l.body.id == block.id;
+            }
+        });
+        found
+    }
+
+    fn stmt(&self, stmt: &Stmt, mode: Mode) -> TokenStream {
+        match stmt {
+            Stmt::Let { var, ty, rhs, span } => {
+                let name = &self.body.vars[*var].name;
+                let value = rhs_tokens(self.body, rhs);
+                match ty {
+                    Some(ty) => quote_spanned!(*span=> let #name: #ty = #value;),
+                    None => quote_spanned!(*span=> let #name = #value;),
+                }
+            }
+            Stmt::Effect { tokens, .. } => match mode {
+                Mode::Recompute => TokenStream::new(),
+                _ => tokens.clone(),
+            },
+            Stmt::WriteBack { slot, value } => {
+                let slot = &self.body.vars[*slot].name;
+                let value = atom(self.body, value);
+                quote!(#slot = #value;)
+            }
+            Stmt::If { cond, then, els, phis } => self.if_stmt(cond, then, els, phis, mode),
+            Stmt::Loop(l) => {
+                let augmented = mode != Mode::Primal && self.plan.loop_work[l.id];
+                self.loop_stmt(l, augmented)
             }
         }
-        Stmt::Effect { tokens, .. } => tokens.clone(),
+    }
+
+    fn if_stmt(&self, cond: &Atom, then: &Block, els: &Block, phis: &[crate::ir::Phi], mode: Mode) -> TokenStream {
+        if mode == Mode::Recompute && [then.term, els.term].iter().any(|t| matches!(t, Term::Break | Term::Continue)) {
+            return quote!(::core::compile_error!("vjp internal error: a branch that leaves the loop would be recomputed; please report this function");)
+        }
+        let cond = atom(self.body, cond);
+        let branch = |block: &Block, vals: Vec<Option<&Atom>>| {
+            let stmts = self.block(block, Mode::Primal);
+            if block.term != Term::Fall || vals.is_empty() {
+                return stmts;
+            }
+            let vals: Vec<TokenStream> = vals.into_iter().map(|v| v.map_or_else(|| quote!(()), |v| atom(self.body, v))).collect();
+            let value = tuple_or_single(&vals);
+            quote!(#stmts #value)
+        };
+        let then_code = branch(then, phis.iter().map(|p| p.then_val.as_ref()).collect());
+        let else_code = branch(els, phis.iter().map(|p| p.else_val.as_ref()).collect());
+        let else_part = if els.stmts.is_empty() && phis.is_empty() && els.term == Term::Fall {
+            TokenStream::new()
+        } else {
+            quote!(else { #else_code })
+        };
+        let names: Vec<TokenStream> = phis.iter().map(|p| {
+            let name = &self.body.vars[p.var].name;
+            quote!(#name)
+        }).collect();
+        if names.is_empty() {
+            quote!(if #cond { #then_code } #else_part)
+        } else {
+            let pattern = tuple_or_single(&names);
+            quote!(let #pattern = if #cond { #then_code } #else_part;)
+        }
+    }
+
+    fn loop_stmt(&self, l: &Loop, augmented: bool) -> TokenStream {
+        let body = &self.body;
+        let mut out = TokenStream::new();
+        for slot in &l.slots {
+            let name = &body.vars[slot.var].name;
+            let init = atom(body, &slot.init);
+            out.extend(quote!(let mut #name = #init;));
+        }
+        let code = self.block(&l.body, Mode::Primal);
+        let label = l.label.as_ref().map(|label| quote!(#label:));
+        let (tape, trips, root) = (&l.tape, &l.trips, self.root);
+        let taped = &self.plan.taped[l.id];
+        let record = if augmented {
+            out.extend(quote!(let mut #trips = 0usize;));
+            let push = if taped.is_empty() {
+                TokenStream::new()
+            } else {
+                out.extend(quote!(let mut #tape = #root::Tape::new();));
+                let values: Vec<TokenStream> = taped.iter().map(|v| {
+                    let name = &body.vars[*v].name;
+                    quote!(#name)
+                }).collect();
+                let values = tuple_or_single(&values);
+                quote!(#tape.push(#values);)
+            };
+            quote!(#push #trips += 1;)
+        } else {
+            TokenStream::new()
+        };
+        match &l.kind {
+            LoopKind::For { counter, iter, .. } => {
+                let counter = counter.map_or_else(|| quote!(_), |c| {
+                    let name = &body.vars[c].name;
+                    quote!(#name)
+                });
+                if augmented && !taped.is_empty() {
+                    let iterator = Ident::new("iterator", Span::mixed_site());
+                    out.extend(quote! {
+                        let #iterator = #iter;
+                        #tape.reserve(::core::iter::Iterator::size_hint(&#iterator).0);
+                        #label for #counter in #iterator { #record #code }
+                    });
+                } else {
+                    out.extend(quote!(#label for #counter in #iter { #record #code }));
+                }
+            }
+            LoopKind::Loop => out.extend(quote!(#label loop { #record #code })),
+        }
+        out
+    }
+}
+
+/// `(a, b)` for several, `a` for one.
+pub fn tuple_or_single(items: &[TokenStream]) -> TokenStream {
+    match items {
+        [one] => one.clone(),
+        many => quote!((#(#many),*)),
     }
 }
 
@@ -88,7 +251,7 @@ fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
                 Some(path) => quote!(#path(#(#operands),*)),
                 None => {
                     let receiver = operands.remove(0);
-                    let method = syn::Ident::new(prim.name, proc_macro2::Span::call_site());
+                    let method = Ident::new(prim.name, Span::call_site());
                     quote!(#receiver.#method(#(#operands),*))
                 }
             }
@@ -109,14 +272,10 @@ fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
             let (x, p) = (a(x), proj(body, p));
             quote!(#x #p)
         }
-        Rhs::Update {
-            base,
-            proj: p,
-            value,
-        } => {
+        Rhs::Update { base, proj: p, value } => {
             let (base, p, value) = (a(base), proj(body, p), a(value));
             // A mixed-site name cannot capture or shadow a user's variable.
-            let updated = syn::Ident::new("updated", proc_macro2::Span::mixed_site());
+            let updated = Ident::new("updated", Span::mixed_site());
             quote!({
                 let mut #updated = #base;
                 #updated #p = #value;

@@ -15,6 +15,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::{Ident, Type};
 
+
 /// Index of a variable in [`Body::vars`].
 pub type VarId = usize;
 
@@ -162,7 +163,7 @@ pub enum Rhs {
     Opaque {
         /// The expression, with the variables renamed.
         expr: TokenStream,
-        /// Float-carrying variables read.
+        /// The locals it reads.
         reads: Vec<VarId>,
         /// Why this expression is an error when it reads an active variable.
         unsupported: Option<Unsupported>,
@@ -180,6 +181,88 @@ pub struct Unsupported {
     pub help: String,
 }
 
+/// A block: statements, then how control leaves it.
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// Unique among the blocks of a body.
+    pub id: usize,
+    /// The statements, in order.
+    pub stmts: Vec<Stmt>,
+    /// What happens after the last statement.
+    pub term: Term,
+}
+
+/// How control leaves a block.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Term {
+    /// Falls through to what follows the block.
+    Fall,
+    /// `continue` of the innermost loop.
+    Continue,
+    /// `break` out of the innermost loop.
+    Break,
+    /// Never reaches its end (every branch of its last `if` breaks or continues).
+    Diverge,
+}
+
+/// A variable defined by an `if`: its value when each branch falls through (`None` for a
+/// branch that leaves the loop with `break` or `continue`).
+#[derive(Clone, Debug)]
+pub struct Phi {
+    /// The variable defined after the `if`.
+    pub var: VarId,
+    /// Its value from the `then` branch.
+    pub then_val: Option<Atom>,
+    /// Its value from the `else` branch.
+    pub else_val: Option<Atom>,
+}
+
+/// A variable that a loop body assigns: a mutable slot that holds the value at the start of
+/// each iteration, written back at the end of every path through the body.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    /// The slot (read in the body as the value at iteration start, and after the loop as the
+    /// final value).
+    pub var: VarId,
+    /// The value before the loop.
+    pub init: Atom,
+}
+
+/// How a loop iterates.
+#[derive(Clone, Debug)]
+pub enum LoopKind {
+    /// `for counter in iter` over an inactive iterator (a range, `.rev()`, `.step_by(k)`).
+    For {
+        /// The loop variable (`None` for `_`).
+        counter: Option<VarId>,
+        /// The iterator expression, renamed.
+        iter: TokenStream,
+        /// The locals it reads.
+        reads: Vec<VarId>,
+    },
+    /// `loop` (a `while` is a `loop` whose body starts with `if !cond { break; }`).
+    Loop,
+}
+
+/// A loop.
+#[derive(Clone, Debug)]
+pub struct Loop {
+    /// Unique among the loops of a body.
+    pub id: usize,
+    /// The user's label, kept on the generated loop.
+    pub label: Option<syn::Lifetime>,
+    /// How it iterates.
+    pub kind: LoopKind,
+    /// The variables it assigns.
+    pub slots: Vec<Slot>,
+    /// The body.
+    pub body: Block,
+    /// The tape of values saved at the start of each iteration for the reverse sweep.
+    pub tape: Ident,
+    /// The number of iterations run.
+    pub trips: Ident,
+}
+
 /// A statement of the IR.
 #[derive(Clone, Debug)]
 pub enum Stmt {
@@ -195,17 +278,50 @@ pub enum Stmt {
         span: Span,
     },
     /// A statement with no value that the sweeps pass through (`println!`, `assert!`, an
-    /// inactive call for its side effects). It may read variables but writes none.
+    /// inactive call for its side effects). It may read variables but writes none. The
+    /// reverse sweep never runs it again.
     Effect {
         /// The statement, with the variables renamed.
         tokens: TokenStream,
-        /// Float-carrying variables read.
+        /// Locals read.
         reads: Vec<VarId>,
         /// Why this statement is an error when it reads an active variable.
         unsupported: Option<Unsupported>,
         /// The user's statement.
         span: Span,
     },
+    /// `if cond { then } else { els }`, defining `phis`.
+    If {
+        /// The condition (an inactive `bool`).
+        cond: Atom,
+        /// The `then` branch.
+        then: Block,
+        /// The `else` branch (empty when absent).
+        els: Block,
+        /// Variables assigned in a branch, and the `if`'s value.
+        phis: Vec<Phi>,
+    },
+    /// A loop.
+    Loop(Loop),
+    /// `slot = value` at the end of a path through a loop body.
+    WriteBack {
+        /// The slot.
+        slot: VarId,
+        /// Its new value.
+        value: Atom,
+    },
+}
+
+impl Stmt {
+    /// The variables this statement defines for the code after it.
+    pub fn defs(&self) -> Vec<VarId> {
+        match self {
+            Stmt::Let { var, .. } => vec![*var],
+            Stmt::If { phis, .. } => phis.iter().map(|p| p.var).collect(),
+            Stmt::Loop(l) => l.slots.iter().map(|s| s.var).collect(),
+            Stmt::Effect { .. } | Stmt::WriteBack { .. } => vec![],
+        }
+    }
 }
 
 /// A parameter of the differentiated function.
@@ -226,14 +342,16 @@ pub struct Body {
     pub vars: Vec<Var>,
     /// The parameters, in order.
     pub params: Vec<Param>,
-    /// The statements, in order.
-    pub stmts: Vec<Stmt>,
+    /// The function's block.
+    pub block: Block,
     /// The returned value.
     pub ret: Atom,
+    /// How many blocks there are (ids are `0..blocks`).
+    pub blocks: usize,
 }
 
 impl Body {
-    /// The variables an atom reads.
+    /// The variable an atom reads, if any.
     pub fn atom_var(atom: &Atom) -> Option<VarId> {
         match atom {
             Atom::Var(v) => Some(*v),
@@ -259,6 +377,68 @@ impl Rhs {
             Rhs::Project(a, _) => vec![a],
             Rhs::Update { base, value, .. } => vec![base, value],
             Rhs::Opaque { .. } => vec![],
+        }
+    }
+
+    /// Every variable the primal computation reads.
+    pub fn primal_reads(&self) -> Vec<VarId> {
+        let mut atoms: Vec<&Atom> = match self {
+            Rhs::Prim { args, int_arg, .. } => args.iter().chain(int_arg).collect(),
+            Rhs::Project(a, p) => std::iter::once(a).chain(p.index()).collect(),
+            Rhs::Update { base, proj, value } => [base, value].into_iter().chain(proj.index()).collect(),
+            Rhs::Opaque { reads, .. } => return reads.clone(),
+            other => other.differentiable_operands(),
+        };
+        if let Rhs::Prim { prim, args, .. } = self {
+            if prim.zero_derivative {
+                atoms = args.iter().collect();
+            }
+        }
+        atoms.into_iter().filter_map(Body::atom_var).collect()
+    }
+
+    /// The primal values the reverse rule of `var = self` reads: the other operand of a
+    /// product, the operands and result of a rule, the index of a projection.
+    pub fn reverse_reads(&self, var: VarId) -> Vec<VarId> {
+        let atoms: Vec<&Atom> = match self {
+            Rhs::Use(_) | Rhs::Neg(_) | Rhs::FloatCast(..) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Opaque { .. } => vec![],
+            Rhs::Arith(ArithOp::Add | ArithOp::Sub, ..) => vec![],
+            Rhs::Arith(ArithOp::Mul, a, b) => vec![a, b],
+            Rhs::Arith(ArithOp::Div, a, b) => return [a, b].into_iter().filter_map(Body::atom_var).chain([var]).collect(),
+            Rhs::Prim { args, int_arg, .. } => {
+                return args.iter().chain(int_arg).filter_map(Body::atom_var).chain([var]).collect();
+            }
+            Rhs::Call { args, .. } => args.iter().collect(),
+            Rhs::Project(_, p) => p.index().into_iter().collect(),
+            Rhs::Update { proj, .. } => proj.index().into_iter().collect(),
+        };
+        atoms.into_iter().filter_map(Body::atom_var).collect()
+    }
+}
+
+impl Proj {
+    /// The index atom of `[i]`.
+    pub fn index(&self) -> Option<&Atom> {
+        match self {
+            Proj::Field(_) => None,
+            Proj::Index(i) => Some(i),
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every statement of this block and of the blocks nested in it.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Stmt)) {
+        for stmt in &self.stmts {
+            f(stmt);
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    then.walk(f);
+                    els.walk(f);
+                }
+                Stmt::Loop(l) => l.body.walk(f),
+                _ => {}
+            }
         }
     }
 }

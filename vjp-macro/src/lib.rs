@@ -17,6 +17,7 @@ mod ir;
 mod lower;
 mod naming;
 mod parse;
+mod plan;
 mod prims;
 mod reverse;
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! ```
 
 use crate::ctxt::Ctxt;
-use crate::ir::{ArithOp, Atom, Body, Param, Prim, Proj, Rhs, Stmt, Ty, Unsupported, Var, VarId};
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Param, Phi, Prim, Proj, Rhs, Slot, Stmt, Term, Ty, Unsupported, Var, VarId};
 use crate::naming::Namer;
 use crate::parse::{classify, Model};
 use crate::prims;
@@ -43,14 +43,23 @@ pub fn lower(model: &Model, namer: &mut Namer, cx: &Ctxt) -> Body {
         vars: Vec::new(),
         scopes: vec![Vec::new()],
         stmts: Vec::new(),
+        loops: Vec::new(),
+        blocks: 1,
+        loop_ids: 0,
     };
     let params = lowerer.declare_params(model);
-    let ret = lowerer.lower_fn_block(&model.item.block);
+    let (ret, term) = lowerer.lower_stmts(&model.item.block.stmts, Mode::Returning);
+    let block = Block {
+        id: 0,
+        stmts: std::mem::take(&mut lowerer.stmts),
+        term,
+    };
     let mut body = Body {
         vars: lowerer.vars,
         params,
-        stmts: lowerer.stmts,
+        block,
         ret,
+        blocks: lowerer.blocks,
     };
     refine_types(&mut body);
     body
@@ -63,7 +72,37 @@ struct Lowerer<'a> {
     vars: Vec<Var>,
     /// Lexical scopes: source name → current version.
     scopes: Vec<Vec<(String, VarId)>>,
+    /// The statements of the block being lowered.
     stmts: Vec<Stmt>,
+    /// The loops around the code being lowered, innermost last.
+    loops: Vec<LoopCtx>,
+    /// Blocks created so far (the function's block is 0).
+    blocks: usize,
+    /// Loops created so far.
+    loop_ids: usize,
+}
+
+/// A loop being lowered: its label and where its slots sit in the scopes.
+struct LoopCtx {
+    label: Option<String>,
+    /// Each slot and the (scope, entry) that holds the current version of its variable.
+    slots: Vec<(VarId, (usize, usize))>,
+}
+
+/// Whether `return e` may end the statements being lowered: it may in the function's own
+/// statements and in the branches of `if` statements among them, where it becomes the value
+/// of the function's block; not inside loops nor inside expressions.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Returning,
+    Nested,
+}
+
+/// The syntax of a loop header.
+#[derive(Clone, Copy)]
+enum LoopSyntax<'a> {
+    Loop,
+    For(&'a Pat, &'a Expr),
 }
 
 impl Lowerer<'_> {
@@ -131,37 +170,300 @@ impl Lowerer<'_> {
 
     // ----- blocks and statements -----
 
-    /// The function's block: like any block, but a final `return e;` is its value.
-    fn lower_fn_block(&mut self, block: &syn::Block) -> Atom {
-        self.lower_stmts(&block.stmts, true)
-    }
-
+    /// A block used as an expression (`{ ... }`): lowered in place, in a scope of its own.
     fn lower_block(&mut self, block: &syn::Block) -> Atom {
+        if block.stmts.iter().any(may_diverge) {
+            self.cx.error_help(block.span(), "`break`, `continue` or `return` inside a block expression is not supported", "write them as statements of the function or of a loop body");
+            return Self::unit();
+        }
         self.scopes.push(Vec::new());
-        let value = self.lower_stmts(&block.stmts, false);
+        let (value, term) = self.lower_stmts(&block.stmts, Mode::Nested);
         self.scopes.pop();
+        let _ = term;
         value
     }
 
-    fn lower_stmts(&mut self, stmts: &[syn::Stmt], fn_level: bool) -> Atom {
+    /// Lowers `stmts` into the current statement list. Returns the value and how control
+    /// leaves: an `if` with a branch that ends in `break`, `continue` or `return` takes the
+    /// statements after it into its other branch, so every path ends at a leaf.
+    fn lower_stmts(&mut self, stmts: &[syn::Stmt], mode: Mode) -> (Atom, Term) {
         for (i, stmt) in stmts.iter().enumerate() {
             let last = i + 1 == stmts.len();
+            let rest = &stmts[i + 1..];
             match stmt {
                 syn::Stmt::Local(local) => self.lower_local(local),
                 syn::Stmt::Item(item) => self.effect(item.to_token_stream(), item.span(), None),
                 syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
-                syn::Stmt::Expr(Expr::Return(ret), _) if last && fn_level => {
-                    return match &ret.expr {
+                syn::Stmt::Expr(Expr::If(e), semi) if may_diverge(e) || (last && semi.is_none()) => {
+                    let dest = self.tail_dest(mode);
+                    return self.lower_if(e, rest, mode, dest);
+                }
+                syn::Stmt::Expr(Expr::If(e), _) => {
+                    self.lower_if(e, &[], mode, Dest::Temp);
+                }
+                syn::Stmt::Expr(Expr::Return(ret), _) => {
+                    if mode != Mode::Returning {
+                        let message = if self.loops.is_empty() { "`return` inside an expression is not supported" } else { "`return` inside a loop is not supported yet" };
+                        self.cx.error_help(ret.span(), message, "`break` out of loops and return from the function's own statements or `if` branches");
+                        return (Self::unit(), Term::Fall);
+                    }
+                    let value = match &ret.expr {
                         Some(e) => self.lower_tail(e),
                         None => Self::unit(),
                     };
+                    return (value, Term::Fall);
                 }
-                syn::Stmt::Expr(e, None) if last && fn_level => return self.lower_tail(e),
-                syn::Stmt::Expr(e, None) if last => return self.lower_expr(e, Dest::Temp),
+                syn::Stmt::Expr(Expr::Break(b), _) => return (Self::unit(), self.lower_jump(b.label.as_ref(), b.expr.is_some(), b.span(), Term::Break)),
+                syn::Stmt::Expr(Expr::Continue(c), _) => return (Self::unit(), self.lower_jump(c.label.as_ref(), false, c.span(), Term::Continue)),
+                syn::Stmt::Expr(e @ (Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)), _) => self.lower_loop_expr(e),
+                syn::Stmt::Expr(e, None) if last && mode == Mode::Returning => return (self.lower_tail(e), Term::Fall),
+                syn::Stmt::Expr(e, None) if last => return (self.lower_expr(e, Dest::Temp), Term::Fall),
                 syn::Stmt::Expr(e, _) => self.lower_stmt_expr(e),
             }
         }
-        Self::unit()
+        (Self::unit(), Term::Fall)
+    }
+
+    /// Where the value of a final `if` goes: `y` when it is the function's result.
+    fn tail_dest(&mut self, mode: Mode) -> Dest {
+        if mode == Mode::Returning {
+            Dest::Named(self.namer.fresh("y", Span::call_site()), None)
+        } else {
+            Dest::Temp
+        }
+    }
+
+    /// `break` / `continue`: writes the loop's slots back, then ends the block.
+    fn lower_jump(&mut self, label: Option<&syn::Lifetime>, with_value: bool, span: Span, term: Term) -> Term {
+        let Some(ctx) = self.loops.last() else {
+            self.cx.error(span, "`break` or `continue` outside a loop");
+            return Term::Fall;
+        };
+        if with_value {
+            self.cx.error_help(span, "`break` with a value is not supported", "assign the value to a variable declared before the loop, then `break`");
+        }
+        if let Some(label) = label {
+            if ctx.label.as_deref() != Some(&label.ident.to_string()) {
+                self.cx.error_help(label.span(), "`break` or `continue` to an outer loop is not supported yet", "set a flag, `break` the inner loop and test the flag in the outer one");
+            }
+        }
+        self.write_back();
+        term
+    }
+
+    /// `slot = current version` for every slot of the innermost loop that has changed.
+    fn write_back(&mut self) {
+        let Some(ctx) = self.loops.last() else {
+            return;
+        };
+        let mut writes = Vec::new();
+        for (slot, (i, j)) in &ctx.slots {
+            let current = self.scopes[*i][*j].1;
+            if current != *slot {
+                writes.push(Stmt::WriteBack {
+                    slot: *slot,
+                    value: Atom::Var(current),
+                });
+            }
+        }
+        self.stmts.extend(writes);
+    }
+
+    fn next_block_id(&mut self) -> usize {
+        self.blocks += 1;
+        self.blocks - 1
+    }
+
+    /// Lowers `stmts` followed by `rest` as a branch, in a scope of its own.
+    fn lower_branch(&mut self, stmts: Vec<syn::Stmt>, rest: &[syn::Stmt], mode: Mode) -> (Block, Atom) {
+        let id = self.next_block_id();
+        let saved = std::mem::take(&mut self.stmts);
+        self.scopes.push(Vec::new());
+        let all: Vec<syn::Stmt> = stmts.into_iter().chain(rest.iter().cloned()).collect();
+        let (value, term) = self.lower_stmts(&all, mode);
+        self.scopes.pop();
+        let stmts = std::mem::replace(&mut self.stmts, saved);
+        (Block { id, stmts, term }, value)
+    }
+
+    /// `if cond { .. } else { .. }` followed by `rest` (taken into the branches).
+    fn lower_if(&mut self, e: &syn::ExprIf, rest: &[syn::Stmt], mode: Mode, dest: Dest) -> (Atom, Term) {
+        if let Expr::Let(l) = &*e.cond {
+            self.cx.error_help(l.span(), "`if let` is not supported", "test with `matches!` or a comparison");
+            return (Self::unit(), Term::Fall);
+        }
+        let cond = self.lower_expr(&e.cond, Dest::Temp);
+        let before = self.scopes.clone();
+        let (then, then_value) = self.lower_branch(e.then_branch.stmts.clone(), rest, mode);
+        let after_then = std::mem::replace(&mut self.scopes, before.clone());
+        let else_stmts = match &e.else_branch {
+            Some((_, else_expr)) => match &**else_expr {
+                Expr::Block(b) => b.block.stmts.clone(),
+                other => vec![syn::Stmt::Expr(other.clone(), None)],
+            },
+            None => Vec::new(),
+        };
+        let (els, else_value) = self.lower_branch(else_stmts, rest, mode);
+        let after_else = std::mem::replace(&mut self.scopes, before.clone());
+        let mut phis = Vec::new();
+        for (i, scope) in before.iter().enumerate() {
+            for (j, (name, original)) in scope.iter().enumerate() {
+                let from_then = (then.term == Term::Fall).then(|| after_then[i][j].1);
+                let from_else = (els.term == Term::Fall).then(|| after_else[i][j].1);
+                if from_then.unwrap_or(*original) == *original && from_else.unwrap_or(*original) == *original {
+                    continue;
+                }
+                let ty = self.vars[*original].ty.clone();
+                let name = self.namer.user(name, Span::call_site());
+                let var = self.new_var(name, ty, Span::call_site());
+                self.scopes[i][j].1 = var;
+                phis.push(Phi {
+                    var,
+                    then_val: from_then.map(Atom::Var),
+                    else_val: from_else.map(Atom::Var),
+                });
+            }
+        }
+        let term = if then.term == Term::Fall || els.term == Term::Fall { Term::Fall } else { Term::Diverge };
+        let has_value = !(is_unit(&then_value) && is_unit(&else_value));
+        let value = if has_value {
+            let name = match dest {
+                Dest::Temp => self.namer.temp(),
+                Dest::Named(name, _) => name,
+            };
+            let ty = if then.term == Term::Fall { self.ty_of(&then_value) } else { self.ty_of(&else_value) };
+            let var = self.new_var(name, ty, e.span());
+            phis.push(Phi {
+                var,
+                then_val: (then.term == Term::Fall).then_some(then_value),
+                else_val: (els.term == Term::Fall).then_some(else_value),
+            });
+            Atom::Var(var)
+        } else {
+            Self::unit()
+        };
+        self.stmts.push(Stmt::If { cond, then, els, phis });
+        (value, term)
+    }
+
+    /// `loop`, `while` and `for` (as a statement; their value is `()`).
+    fn lower_loop_expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Loop(l) => self.lower_loop(l.label.as_ref(), LoopSyntax::Loop, &l.body.stmts, l.span()),
+            Expr::While(w) => {
+                if let Expr::Let(l) = &*w.cond {
+                    self.cx.error_help(l.span(), "`while let` is not supported", "use `loop` with an `if` that breaks");
+                    return;
+                }
+                let cond = &w.cond;
+                let mut stmts: Vec<syn::Stmt> = vec![syn::parse_quote_spanned!(cond.span()=> if !(#cond) { break; })];
+                stmts.extend(w.body.stmts.iter().cloned());
+                self.lower_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
+            }
+            Expr::ForLoop(f) => self.lower_loop(f.label.as_ref(), LoopSyntax::For(&f.pat, &f.expr), &f.body.stmts, f.span()),
+            _ => {}
+        }
+    }
+
+    fn lower_loop(&mut self, label: Option<&syn::Label>, syntax: LoopSyntax, stmts: &[syn::Stmt], span: Span) {
+        let kind_iter = match syntax {
+            LoopSyntax::For(_, iter) => {
+                let (tokens, reads) = self.scan(iter.to_token_stream());
+                if self.reads_floats(&reads) || self.writes_local(iter) {
+                    self.cx.error_help(iter.span(), "`for` over float values is not supported yet", "loop over indices: `for i in 0..n` and index with `xs[i]`");
+                    return;
+                }
+                Some((tokens, reads))
+            }
+            LoopSyntax::Loop => None,
+        };
+        let slots = self.open_slots(stmts);
+        let id = self.next_block_id();
+        let saved = std::mem::take(&mut self.stmts);
+        self.scopes.push(Vec::new());
+        let mut counter = None;
+        if let LoopSyntax::For(pat, _) = syntax {
+            match pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                    let name = self.namer.user(&p.ident.to_string(), p.ident.span());
+                    let var = self.new_var(name, Ty::Other, p.span());
+                    self.scope_insert(p.ident.to_string(), var);
+                    counter = Some(var);
+                }
+                Pat::Wild(_) => {}
+                other => self.cx.error_help(other.span(), "this loop pattern is not supported yet", "loop over indices: `for i in 0..n` and index with `xs[i]`"),
+            }
+        }
+        self.loops.push(LoopCtx {
+            label: label.map(|l| l.name.ident.to_string()),
+            slots: slots.iter().map(|(slot, _, at)| (*slot, *at)).collect(),
+        });
+        // A `continue` at the end makes every path through the body end at a leaf that
+        // writes the slots back.
+        let mut stmts = stmts.to_vec();
+        stmts.push(syn::parse_quote!(continue;));
+        let (_, term) = self.lower_stmts(&stmts, Mode::Nested);
+        self.loops.pop();
+        self.scopes.pop();
+        let body_stmts = std::mem::replace(&mut self.stmts, saved);
+        for (slot, _, (i, j)) in &slots {
+            self.scopes[*i][*j].1 = *slot;
+        }
+        let kind = match kind_iter {
+            Some((iter, reads)) => LoopKind::For { counter, iter, reads },
+            None => LoopKind::Loop,
+        };
+        let tape = self.namer.fresh("tape", span);
+        let trips = self.namer.fresh("trips", span);
+        self.loop_ids += 1;
+        self.stmts.push(Stmt::Loop(Loop {
+            id: self.loop_ids - 1,
+            label: label.map(|l| l.name.clone()),
+            kind,
+            slots: slots.into_iter().map(|(var, init, _)| Slot { var, init }).collect(),
+            body: Block {
+                id,
+                stmts: body_stmts,
+                term,
+            },
+            tape,
+            trips,
+        }));
+    }
+
+    /// The slots of a loop: every outer local that its body assigns gets a fresh mutable
+    /// version, which the scopes point at from now on.
+    fn open_slots(&mut self, stmts: &[syn::Stmt]) -> Vec<(VarId, Atom, (usize, usize))> {
+        let mut names = Vec::new();
+        for stmt in stmts {
+            assigned_roots(stmt, &mut names);
+        }
+        let mut slots = Vec::new();
+        for name in names {
+            let Some((i, j)) = self.locate(&name) else {
+                continue;
+            };
+            if slots.iter().any(|(_, _, at)| *at == (i, j)) {
+                continue;
+            }
+            let original = self.scopes[i][j].1;
+            let ty = self.vars[original].ty.clone();
+            let name = self.namer.user(&name, Span::call_site());
+            let var = self.new_var(name, ty, Span::call_site());
+            self.scopes[i][j].1 = var;
+            slots.push((var, Atom::Var(original), (i, j)));
+        }
+        slots
+    }
+
+    /// The (scope, entry) where the local `name` currently lives.
+    fn locate(&self, name: &str) -> Option<(usize, usize)> {
+        for (i, scope) in self.scopes.iter().enumerate().rev() {
+            if let Some(j) = scope.iter().rposition(|(n, _)| n == name) {
+                return Some((i, j));
+            }
+        }
+        None
     }
 
     /// The function's returned expression: its top operation binds `y`, unless it already is
@@ -312,7 +614,7 @@ impl Lowerer<'_> {
             Expr::Paren(p) => self.lower_stmt_expr(&p.expr),
             _ => {
                 let (_, reads) = self.scan(e.to_token_stream());
-                if reads.is_empty() && !self.writes_local(e) {
+                if !self.reads_floats(&reads) && !self.writes_local(e) {
                     self.effect(quote!(#e;), e.span(), None);
                 } else {
                     self.lower_expr(e, Dest::Temp);
@@ -400,14 +702,19 @@ impl Lowerer<'_> {
         };
         let left = &b.left;
         let right = &b.right;
+        // `x -= a - b` must stay `x - (a - b)`; a simple operand needs no parentheses.
+        let right: Expr = match &**right {
+            Expr::Lit(_) | Expr::Path(_) | Expr::Call(_) | Expr::MethodCall(_) | Expr::Field(_) | Expr::Index(_) | Expr::Paren(_) => (**right).clone(),
+            other => syn::parse_quote!((#other)),
+        };
         let value: Expr = match op {
-            CompoundOp::Add => syn::parse_quote_spanned!(b.span()=> #left + (#right)),
-            CompoundOp::Sub => syn::parse_quote_spanned!(b.span()=> #left - (#right)),
-            CompoundOp::Mul => syn::parse_quote_spanned!(b.span()=> #left * (#right)),
-            CompoundOp::Div => syn::parse_quote_spanned!(b.span()=> #left / (#right)),
+            CompoundOp::Add => syn::parse_quote_spanned!(b.span()=> #left + #right),
+            CompoundOp::Sub => syn::parse_quote_spanned!(b.span()=> #left - #right),
+            CompoundOp::Mul => syn::parse_quote_spanned!(b.span()=> #left * #right),
+            CompoundOp::Div => syn::parse_quote_spanned!(b.span()=> #left / #right),
             CompoundOp::Other => {
                 let (_, reads) = self.scan(b.to_token_stream());
-                if reads.is_empty() {
+                if !self.reads_floats(&reads) {
                     let e: Expr = Expr::Binary(b.clone());
                     return self.lower_assign_opaque(&e);
                 }
@@ -553,6 +860,11 @@ impl Lowerer<'_> {
 
     /// Lowers an expression to an atom, binding its top operation to `dest`.
     fn lower_expr(&mut self, e: &Expr, dest: Dest) -> Atom {
+        match e {
+            Expr::Paren(p) => return self.lower_expr(&p.expr, dest),
+            Expr::Group(g) => return self.lower_expr(&g.expr, dest),
+            _ => {}
+        }
         if let Some(atom) = self.lower_inactive(e, dest.clone()) {
             return atom;
         }
@@ -623,6 +935,19 @@ impl Lowerer<'_> {
                 self.bind(Rhs::Project(base, Proj::Index(index)), dest, span)
             }
             Expr::Cast(c) => self.lower_cast(c, dest),
+            Expr::If(i) => {
+                if may_diverge(i) {
+                    self.cx.error_help(i.span(), "`break`, `continue` or `return` inside an `if` expression is not supported", "write the `if` as a statement");
+                    return Self::unit();
+                }
+                let (value, _) = self.lower_if(i, &[], Mode::Nested, dest);
+                value
+            }
+            Expr::Match(m) => self.lower_match(m, dest),
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.lower_loop_expr(e);
+                Self::unit()
+            }
             _ => self.lower_unsupported(e, dest),
         }
     }
@@ -637,7 +962,7 @@ impl Lowerer<'_> {
             }
         }
         let (tokens, reads) = self.scan(e.to_token_stream());
-        if !reads.is_empty() || self.writes_local(e) {
+        if self.reads_floats(&reads) || self.writes_local(e) {
             return None;
         }
         let ty = self.guess_ty(e);
@@ -896,10 +1221,45 @@ impl Lowerer<'_> {
         self.bind(rhs, dest, e.span())
     }
 
+    /// `match` on an inactive value, as a chain of `if matches!(..)` over a bound scrutinee.
+    fn lower_match(&mut self, m: &syn::ExprMatch, dest: Dest) -> Atom {
+        let (_, reads) = self.scan(m.expr.to_token_stream());
+        if self.reads_floats(&reads) {
+            return self.unsupported(&Expr::Match(m.clone()), dest, "`match` on a float value is not supported", "compare with `if` / `else if`");
+        }
+        let scrutinee = self.namer.fresh("scrutinee", m.expr.span());
+        let expr = &m.expr;
+        let mut chain: Option<Expr> = None;
+        for (i, arm) in m.arms.iter().enumerate().rev() {
+            let body = &arm.body;
+            let pat = &arm.pat;
+            let last = i + 1 == m.arms.len();
+            chain = Some(match (chain, &arm.guard) {
+                (None, None) => syn::parse_quote_spanned!(arm.span()=> { #body }),
+                (None, Some(_)) => {
+                    return self.unsupported(&Expr::Match(m.clone()), dest, "a `match` whose last arm has a guard is not supported", "end the `match` with an arm without guard (`_ => ...`)");
+                }
+                (Some(rest), guard) => {
+                    let guard = guard.as_ref().map(|(_, g)| quote!(if #g));
+                    let _ = last;
+                    syn::parse_quote_spanned!(arm.span()=> if ::core::matches!(#scrutinee, #pat #guard) { #body } else #rest)
+                }
+            });
+        }
+        let Some(chain) = chain else {
+            return Self::unit();
+        };
+        let block: Expr = syn::parse_quote_spanned!(m.span()=> { let #scrutinee = #expr; #chain });
+        self.lower_expr(&block, dest)
+    }
+
+    fn reads_floats(&self, reads: &[VarId]) -> bool {
+        reads.iter().any(|v| self.vars[*v].ty.carries_floats())
+    }
+
     // ----- token scanning -----
 
-    /// Renames the locals in `tokens` to their current versions and lists the float-carrying
-    /// locals read. Identifiers after `.` (fields, methods) or `::` (paths) are not locals.
+    /// Renames the locals in `tokens` to their current versions and lists the locals read. Identifiers after `.` (fields, methods) or `::` (paths) are not locals.
     fn scan(&self, tokens: TokenStream) -> (TokenStream, Vec<VarId>) {
         let mut reads = Vec::new();
         let renamed = self.scan_into(tokens, &mut reads);
@@ -918,7 +1278,7 @@ impl Lowerer<'_> {
                 TokenTree::Ident(ident) if !after_dot && !after_path => {
                     match self.lookup(&ident.to_string()) {
                         Some(var) => {
-                            if self.vars[var].ty.carries_floats() && !reads.contains(&var) {
+                            if !reads.contains(&var) {
                                 reads.push(var);
                             }
                             let mut name = self.vars[var].name.clone();
@@ -1041,6 +1401,56 @@ impl Lowerer<'_> {
     }
 }
 
+/// True when `e` contains a `break`, `continue` or `return` outside nested loops and
+/// closures: the statements after it then run on some paths only, so they are moved into the
+/// branches (and every path through a loop body ends at a `break` or `continue`).
+fn may_diverge<T: syn::spanned::Spanned + ToTokens>(e: &T) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => self.0 = true,
+                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) | Expr::Closure(_) | Expr::Async(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    match syn::parse2::<Expr>(e.to_token_stream()) {
+        Ok(expr) => syn::visit::Visit::visit_expr(&mut finder, &expr),
+        Err(_) => finder.0 = true,
+    }
+    finder.0
+}
+
+fn is_unit(atom: &Atom) -> bool {
+    matches!(atom, Atom::Const(tokens, _) if tokens.to_string() == "()")
+}
+
+/// The local variables that `stmt` assigns (roots of `x = ..`, `x.0 += ..`, `&mut x`).
+fn assigned_roots(stmt: &syn::Stmt, out: &mut Vec<String>) {
+    struct Finder<'a>(&'a mut Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            let target = match e {
+                Expr::Assign(a) => Some(&*a.left),
+                Expr::Binary(b) if compound_op(&b.op).is_some() => Some(&*b.left),
+                Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
+                _ => None,
+            };
+            if let Some(root) = target.and_then(root_ident) {
+                let name = root.to_string();
+                if !self.0.contains(&name) {
+                    self.0.push(name);
+                }
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    syn::visit::Visit::visit_stmt(&mut Finder(out), stmt);
+}
+
 /// A literal, a path or a negated literal: cheap and pure, so it may be repeated where used.
 fn is_trivial(e: &Expr) -> bool {
     match e {
@@ -1090,7 +1500,7 @@ fn compound_op(op: &BinOp) -> Option<CompoundOp> {
 /// primitive are floats.
 fn refine_types(body: &mut Body) {
     let mut floats = Vec::new();
-    for stmt in &body.stmts {
+    body.block.walk(&mut |stmt| {
         if let Stmt::Let { rhs, .. } = stmt {
             let operands: Vec<&Atom> = match rhs {
                 Rhs::Neg(a) => vec![a],
@@ -1100,7 +1510,7 @@ fn refine_types(body: &mut Body) {
             };
             floats.extend(operands.into_iter().filter_map(Body::atom_var));
         }
-    }
+    });
     for v in floats {
         if body.vars[v].ty == Ty::Unknown {
             body.vars[v].ty = Ty::Float;

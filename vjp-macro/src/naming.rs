@@ -36,12 +36,18 @@ impl Namer {
 
     fn take(&mut self, name: String, span: Span) -> Ident {
         self.taken.insert(name.clone());
-        Ident::new(&name, span)
+        // A keyword used as a name (`r#fn`) stays a raw identifier.
+        if syn::parse_str::<Ident>(&name).is_ok() {
+            Ident::new(&name, span)
+        } else {
+            Ident::new_raw(&name, span)
+        }
     }
 
     /// The name for a user's binding of `name`: the name itself the first time, then `name_1`,
     /// `name_2`, ... for shadowing bindings and reassignments.
     pub fn user(&mut self, name: &str, span: Span) -> Ident {
+        let name = name.trim_start_matches("r#");
         if !self.taken.contains(name) {
             return self.take(name.to_string(), span);
         }
@@ -50,7 +56,8 @@ impl Namer {
 
     /// `base` if it is free, else the first free `base_N`.
     pub fn fresh(&mut self, base: &str, span: Span) -> Ident {
-        let base = base.trim_start_matches("r#");
+        let base = base.replace("r#", "");
+        let base = base.as_str();
         if self.free(base) {
             return self.take(base.to_string(), span);
         }

@@ -16,8 +16,9 @@
 //! ```
 
 use crate::activity::Activity;
-use crate::forward::{atom, proj};
-use crate::ir::{ArithOp, Atom, Body, Proj, Rhs, Stmt, Ty, VarId};
+use crate::forward::{atom, proj, recompute, tuple_or_single};
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, Phi, Proj, Rhs, Stmt, Ty, VarId};
+use crate::plan::Plan;
 use crate::naming::Namer;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -47,53 +48,181 @@ enum Item {
 struct Reverse<'a> {
     body: &'a Body,
     activity: &'a Activity,
+    plan: &'a Plan,
     namer: &'a mut Namer,
     root: &'a syn::Path,
     bar: Vec<Option<Ident>>,
+    /// Adjoints declared (zero) at the start of their block's reverse.
+    predeclared: Vec<bool>,
+    /// The items of the block being reversed.
     items: Vec<Item>,
 }
 
 /// Generates the reverse sweep of `body`, seeded with the output cotangent `v`.
-pub fn reverse(
-    body: &Body,
-    activity: &Activity,
-    namer: &mut Namer,
-    root: &syn::Path,
-    v: &Ident,
-) -> ReverseSweep {
+pub fn reverse(body: &Body, activity: &Activity, plan: &Plan, namer: &mut Namer, root: &syn::Path, v: &Ident) -> ReverseSweep {
     let mut rev = Reverse {
         body,
         activity,
+        plan,
         namer,
         root,
         bar: vec![None; body.vars.len()],
+        predeclared: vec![false; body.vars.len()],
         items: Vec::new(),
     };
+    let mut seed = Vec::new();
     if let Atom::Var(ret) = body.ret {
         if activity.active(ret) {
-            rev.add(ret, vec![], quote!(#v), false);
+            rev.bar_name(ret);
+            seed.push(Item::Add {
+                target: ret,
+                proj: vec![],
+                value: quote!(#v),
+                negate: false,
+            });
         }
     }
-    for stmt in body.stmts.iter().rev() {
-        if let Stmt::Let { var, rhs, .. } = stmt {
-            if activity.active(*var) && rev.bar[*var].is_some() {
-                rev.rule(*var, rhs);
-            }
-        }
-    }
-    let grads = body
-        .params
-        .iter()
-        .filter(|p| p.active)
-        .map(|p| rev.grad(p.var))
-        .collect();
-    ReverseSweep {
-        tokens: rev.emit(),
-        grads,
-    }
+    let tokens = rev.block(&body.block, seed);
+    let grads = body.params.iter().filter(|p| p.active).map(|p| rev.grad(p.var)).collect();
+    ReverseSweep { tokens, grads }
 }
 
 impl Reverse<'_> {
+    /// The reverse of `block`: its predeclared adjoints, the `prologue` (contributions that
+    /// enter the block from where it ends: a phi's value, the output seed), then its
+    /// statements in reverse order.
+    fn block(&mut self, block: &Block, prologue: Vec<Item>) -> TokenStream {
+        let saved = std::mem::replace(&mut self.items, prologue);
+        let mut declarations = TokenStream::new();
+        for &v in &self.plan.predeclare[block.id] {
+            let bar = self.bar_name(v);
+            self.predeclared[v] = true;
+            let name = &self.body.vars[v].name;
+            let root = self.root;
+            declarations.extend(quote!(let mut #bar = #root::zero_like(&#name);));
+        }
+        let writes: Vec<(VarId, &Atom)> = block
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::WriteBack { slot, value } if self.activity.active(*slot) => Some((*slot, value)),
+                _ => None,
+            })
+            .collect();
+        self.write_backs(&writes);
+        for stmt in block.stmts.iter().rev() {
+            self.stmt(stmt);
+        }
+        let items = std::mem::replace(&mut self.items, saved);
+        let code = self.emit(&items);
+        quote!(#declarations #code)
+    }
+
+    /// The reverse of the write-backs at a leaf, which happen at once: each slot's adjoint is
+    /// taken, reset to zero (it now accumulates the adjoint of the slot's value at iteration
+    /// start), and sent to the value written.
+    fn write_backs(&mut self, writes: &[(VarId, &Atom)]) {
+        let root = self.root;
+        let mut took = Vec::new();
+        for (slot, value) in writes {
+            let bar = self.bar_name(*slot);
+            let name = self.namer.fresh(&format!("took_{}", self.body.vars[*slot].name), Span::call_site());
+            self.items.push(Item::Stmt(quote!(let #name = #bar;)));
+            took.push((name, *value));
+        }
+        for (slot, _) in writes {
+            let bar = self.bar_name(*slot);
+            self.items.push(Item::Stmt(quote!(#bar = #root::zero_like(&#bar);)));
+        }
+        for (name, value) in took {
+            self.add_atom(value, quote!(#name), false);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Let { var, rhs, .. } => {
+                if self.activity.active(*var) && self.bar[*var].is_some() {
+                    self.rule(*var, rhs);
+                }
+            }
+            Stmt::If { cond, then, els, phis } => {
+                let phis_active = phis.iter().any(|p| self.activity.active(p.var));
+                if self.plan.work[then.id] || self.plan.work[els.id] || phis_active {
+                    self.if_stmt(cond, then, els, phis);
+                }
+            }
+            Stmt::Loop(l) => {
+                if self.plan.loop_work[l.id] {
+                    self.loop_stmt(l);
+                }
+            }
+            Stmt::Effect { .. } | Stmt::WriteBack { .. } => {}
+        }
+    }
+
+    /// `if cond { recompute; reverse then } else { recompute; reverse else }`.
+    fn if_stmt(&mut self, cond: &Atom, then: &Block, els: &Block, phis: &[Phi]) {
+        let then_code = self.branch(then, phis.iter().map(|p| (p.var, p.then_val.as_ref())).collect());
+        let else_code = self.branch(els, phis.iter().map(|p| (p.var, p.else_val.as_ref())).collect());
+        let cond = atom(self.body, cond);
+        let code = match (then_code.is_empty(), else_code.is_empty()) {
+            (_, true) => quote!(if #cond { #then_code }),
+            (true, false) => quote!(if !#cond { #else_code }),
+            (false, false) => quote!(if #cond { #then_code } else { #else_code }),
+        };
+        self.items.push(Item::Stmt(code));
+    }
+
+    fn branch(&mut self, block: &Block, phis: Vec<(VarId, Option<&Atom>)>) -> TokenStream {
+        let mut prologue = Vec::new();
+        for (phi, value) in phis {
+            let (Some(bar), Some(Atom::Var(v))) = (self.bar[phi].clone(), value) else {
+                continue;
+            };
+            if self.activity.active(phi) && self.activity.active(*v) {
+                self.bar_name(*v);
+                prologue.push(Item::Add {
+                    target: *v,
+                    proj: vec![],
+                    value: quote!(#bar),
+                    negate: false,
+                });
+            }
+        }
+        let again = recompute(self.body, self.plan, self.root, block);
+        let code = self.block(block, prologue);
+        quote!(#again #code)
+    }
+
+    /// The iterations backwards: pop what the iteration started with, recompute, reverse.
+    fn loop_stmt(&mut self, l: &Loop) {
+        let (tape, trips) = (&l.tape, &l.trips);
+        let taped = &self.plan.taped[l.id];
+        let restore = if taped.is_empty() {
+            TokenStream::new()
+        } else {
+            let names: Vec<TokenStream> = taped
+                .iter()
+                .map(|v| {
+                    let name = &self.body.vars[*v].name;
+                    quote!(#name)
+                })
+                .collect();
+            let pattern = tuple_or_single(&names);
+            quote!(let #pattern = #tape.pop();)
+        };
+        let again = recompute(self.body, self.plan, self.root, &l.body);
+        let code = self.block(&l.body, Vec::new());
+        self.items.push(Item::Stmt(quote!(for _ in 0..#trips { #restore #again #code })));
+        for slot in &l.slots {
+            if self.activity.active(slot.var) {
+                let bar = self.bar_name(slot.var);
+                self.add_atom(&slot.init, quote!(#bar), false);
+            }
+        }
+    }
+
     fn bar_name(&mut self, var: VarId) -> Ident {
         if let Some(name) = &self.bar[var] {
             return name.clone();
@@ -292,17 +421,17 @@ impl Reverse<'_> {
     }
 
     /// The items as statements: an adjoint is declared by its first contribution and is
-    /// `mut` only if a second one follows.
-    fn emit(&self) -> TokenStream {
+    /// `mut` only if a second one follows (a predeclared one is only accumulated into).
+    fn emit(&self, items: &[Item]) -> TokenStream {
         let mut count = vec![0usize; self.body.vars.len()];
-        for item in &self.items {
+        for item in items {
             if let Item::Add { target, .. } = item {
                 count[*target] += 1;
             }
         }
-        let mut declared = vec![false; self.body.vars.len()];
+        let mut declared = self.predeclared.clone();
         let mut out = TokenStream::new();
-        for item in &self.items {
+        for item in items {
             match item {
                 Item::Stmt(tokens) => out.extend(tokens.clone()),
                 Item::Add {

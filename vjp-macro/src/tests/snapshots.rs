@@ -84,3 +84,82 @@ fn arrays() {
         },
     );
 }
+
+/// A loop that overwrites its state: one value saved per iteration.
+#[test]
+fn logistic() {
+    check(
+        "logistic",
+        quote! {
+            fn logistic(r: f64, x0: f64, n: usize) -> f64 {
+                let mut x = x0;
+                for _ in 0..n {
+                    x = r * x * (1.0 - x);
+                }
+                x
+            }
+        },
+    );
+}
+
+/// An accumulation loop: no adjoint reads the accumulator, so nothing is saved.
+#[test]
+fn accumulate() {
+    check(
+        "accumulate",
+        quote! {
+            fn accumulate(c: f64, x: f64, n: usize) -> f64 {
+                let mut s = 0.0;
+                for i in 0..n {
+                    s += c * x * (i as f64);
+                }
+                s
+            }
+        },
+    );
+}
+
+/// A branch on an active value, assigning in both arms.
+#[test]
+fn branch() {
+    check(
+        "branch",
+        quote! {
+            fn branch(x: f64, y: f64) -> f64 {
+                let mut z = x * y;
+                if x > 0.0 {
+                    z = z * x.sin();
+                } else {
+                    z += y.exp();
+                }
+                z
+            }
+        },
+    );
+}
+
+/// `while` with `break`, an early `return`, and a loop counter used in the body.
+#[test]
+fn newton() {
+    check(
+        "newton",
+        quote! {
+            fn newton_sqrt(a: f64) -> f64 {
+                if a == 0.0 {
+                    return 0.0;
+                }
+                let mut x = a;
+                let mut k = 0;
+                while k < 50 {
+                    let next = 0.5 * (x + a / x);
+                    if (next - x).abs() < 1e-15 {
+                        break;
+                    }
+                    x = next;
+                    k += 1;
+                }
+                x
+            }
+        },
+    );
+}

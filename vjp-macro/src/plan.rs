@@ -1,0 +1,322 @@
+//! The reverse sweep's plan: what each block's reverse reads, and so what must be computed
+//! again, what must be saved on the tape, and which adjoints must be declared up front.
+//!
+//! The strategy (loop checkpointing, one checkpoint per iteration):
+//! - the function's own block runs once; its reverse reads its values directly, no tape;
+//! - the reverse of an `if` re-runs, inside the taken branch, the statements of that branch
+//!   whose values its reverse reads (the *recompute slice*), then reverses the branch;
+//! - a loop pushes, at the start of each iteration, the values of its slots (and counter)
+//!   that the reverse of the body reads at iteration start; the reverse runs the iterations
+//!   backwards, pops them, re-runs the body's recompute slice, then reverses the body.
+//!
+//! Only what is read is saved: nothing for a slot that no rule reads (an accumulator
+//! `s += c * x` saves nothing), nothing for loop-invariant values (still in scope), nothing for
+//! values that never reach an adjoint. Statements re-run must be pure: an opaque expression
+//! that vjp cannot show to be pure is an error rather than a silently different value.
+
+use crate::activity::Activity;
+use crate::ctxt::Ctxt;
+use crate::ir::{Atom, Block, Body, LoopKind, Rhs, Stmt, VarId};
+use quote::ToTokens;
+use std::collections::BTreeSet;
+
+type Set = BTreeSet<VarId>;
+
+/// What the sweeps need to know about each block and loop.
+pub struct Plan {
+    /// Per block: active variables defined in it whose adjoints receive contributions from
+    /// nested blocks; they are declared, zero, at the start of the block's reverse.
+    pub predeclare: Vec<Vec<VarId>>,
+    /// Per block: which statements the block's reverse re-runs first.
+    pub slice: Vec<Vec<bool>>,
+    /// Per loop: the variables pushed at the start of each iteration.
+    pub taped: Vec<Vec<VarId>>,
+    /// Per block: its reverse does some work.
+    pub work: Vec<bool>,
+    /// Per loop: its reverse does some work (so its forward must fill a tape).
+    pub loop_work: Vec<bool>,
+}
+
+/// Plans the reverse sweep of `body`.
+pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
+    let loops = count_loops(&body.block);
+    let mut planner = Planner {
+        activity,
+        cx,
+        def_block: vec![0; body.vars.len()],
+        plan: Plan {
+            predeclare: vec![Vec::new(); body.blocks],
+            slice: vec![Vec::new(); body.blocks],
+            taped: vec![Vec::new(); loops],
+            work: vec![false; body.blocks],
+            loop_work: vec![false; loops],
+        },
+    };
+    planner.defs(&body.block);
+    planner.predeclare(&body.block);
+    planner.work(&body.block);
+    planner.needs(&body.block);
+    planner.plan
+}
+
+fn count_loops(block: &Block) -> usize {
+    let mut n = 0;
+    block.walk(&mut |s| {
+        if let Stmt::Loop(l) = s {
+            n = n.max(l.id + 1);
+        }
+    });
+    n
+}
+
+struct Planner<'a> {
+    activity: &'a Activity,
+    cx: &'a Ctxt,
+    def_block: Vec<usize>,
+    plan: Plan,
+}
+
+impl Planner<'_> {
+    /// Records the block that defines each variable.
+    fn defs(&mut self, block: &Block) {
+        for stmt in &block.stmts {
+            for v in stmt.defs() {
+                self.def_block[v] = block.id;
+            }
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    self.defs(then);
+                    self.defs(els);
+                }
+                Stmt::Loop(l) => {
+                    if let LoopKind::For { counter: Some(c), .. } = &l.kind {
+                        self.def_block[*c] = l.body.id;
+                    }
+                    self.defs(&l.body);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// An adjoint that receives a contribution outside the block that defines its variable
+    /// is declared at the start of that block's reverse; so is every active slot's (the
+    /// body's reverse reads and resets it).
+    fn predeclare(&mut self, block: &Block) {
+        let mut flows: Vec<(&Atom, usize)> = Vec::new();
+        let mut slots = Vec::new();
+        collect_flows(block, self.activity, &mut flows, &mut slots);
+        let add = |plan: &mut Plan, v: VarId, def: usize| {
+            if !plan.predeclare[def].contains(&v) {
+                plan.predeclare[def].push(v);
+            }
+        };
+        for (atom, at) in flows {
+            if let Some(v) = Body::atom_var(atom) {
+                if self.activity.active(v) && self.def_block[v] != at {
+                    add(&mut self.plan, v, self.def_block[v]);
+                }
+            }
+        }
+        for s in slots {
+            add(&mut self.plan, s, self.def_block[s]);
+        }
+    }
+
+    /// Whether each block's (and loop's) reverse does anything.
+    fn work(&mut self, block: &Block) -> bool {
+        let mut any = false;
+        for stmt in &block.stmts {
+            any |= match stmt {
+                Stmt::Let { var, .. } => self.activity.active(*var),
+                Stmt::Effect { .. } => false,
+                Stmt::WriteBack { slot, .. } => self.activity.active(*slot),
+                Stmt::If { then, els, phis, .. } => {
+                    let branches = self.work(then) | self.work(els);
+                    branches || phis.iter().any(|p| self.activity.active(p.var))
+                }
+                Stmt::Loop(l) => {
+                    let w = self.work(&l.body) || l.slots.iter().any(|s| self.activity.active(s.var));
+                    self.plan.loop_work[l.id] = w;
+                    w
+                }
+            };
+        }
+        self.plan.work[block.id] = any;
+        any
+    }
+
+    /// The variables the reverse of `block` (its recompute slice included) reads from outside
+    /// the block; fills in the slices of this block and the blocks in it, and the loops' tapes.
+    fn needs(&mut self, block: &Block) -> Set {
+        let mut n: Set = self.plan.predeclare[block.id].iter().copied().collect();
+        for stmt in &block.stmts {
+            let reads = self.reverse_reads(stmt);
+            n.extend(reads);
+        }
+        let mut include = vec![false; block.stmts.len()];
+        for (i, stmt) in block.stmts.iter().enumerate().rev() {
+            let active_loop = matches!(stmt, Stmt::Loop(l) if self.plan.loop_work[l.id]);
+            let wanted = stmt.defs().iter().any(|d| n.contains(d)) || active_loop;
+            if wanted && !matches!(stmt, Stmt::Effect { .. } | Stmt::WriteBack { .. }) {
+                include[i] = true;
+                for d in stmt.defs() {
+                    n.remove(&d);
+                }
+                n.extend(primal_reads(stmt));
+                self.check_pure(stmt);
+            }
+        }
+        self.plan.slice[block.id] = include;
+        n
+    }
+
+    /// The primal values the reverse of `stmt` reads (nested blocks included).
+    fn reverse_reads(&mut self, stmt: &Stmt) -> Set {
+        match stmt {
+            Stmt::Let { var, rhs, .. } if self.activity.active(*var) => rhs.reverse_reads(*var).into_iter().collect(),
+            Stmt::If { cond, then, els, .. } if self.plan.work[then.id] || self.plan.work[els.id] || self.if_phis_active(stmt) => {
+                let mut n: Set = Body::atom_var(cond).into_iter().collect();
+                n.extend(self.needs(then));
+                n.extend(self.needs(els));
+                n
+            }
+            Stmt::Loop(l) if self.plan.loop_work[l.id] => {
+                let mut n = self.needs(&l.body);
+                let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
+                if let LoopKind::For { counter: Some(c), .. } = &l.kind {
+                    at_start.push(*c);
+                }
+                self.plan.taped[l.id] = at_start.iter().copied().filter(|v| n.contains(v)).collect();
+                for v in at_start {
+                    n.remove(&v);
+                }
+                n
+            }
+            _ => Set::new(),
+        }
+    }
+
+    fn if_phis_active(&self, stmt: &Stmt) -> bool {
+        matches!(stmt, Stmt::If { phis, .. } if phis.iter().any(|p| self.activity.active(p.var)))
+    }
+
+    /// A statement re-run by the reverse sweep must compute the same value again.
+    fn check_pure(&self, stmt: &Stmt) {
+        let mut check = |s: &Stmt| {
+            if let Stmt::Let {
+                rhs: Rhs::Opaque { expr, .. },
+                span,
+                ..
+            } = s
+            {
+                let pure = syn::parse2::<syn::Expr>(expr.clone()).is_ok_and(|e| is_pure(&e));
+                if !pure {
+                    self.cx.error_help(
+                        *span,
+                        "the reverse sweep would evaluate this expression again, and vjp cannot tell that it gives the same value",
+                        "compute it before the loop or the `if`, or make it a call to a `#[differentiable]` function",
+                    );
+                }
+            }
+        };
+        let whole = Block {
+            id: usize::MAX,
+            stmts: vec![stmt.clone()],
+            term: crate::ir::Term::Fall,
+        };
+        whole.walk(&mut check);
+    }
+}
+
+/// Where each adjoint contribution happens: the operands of active statements in their
+/// block, a phi's branch values in their branch, a loop's slot initial values in the loop's
+/// block, a write-back's value at its leaf. Also lists the active slots.
+fn collect_flows<'a>(block: &'a Block, activity: &Activity, flows: &mut Vec<(&'a Atom, usize)>, slots: &mut Vec<VarId>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let { var, rhs, .. } if activity.active(*var) => {
+                flows.extend(rhs.differentiable_operands().into_iter().map(|a| (a, block.id)));
+            }
+            Stmt::If { then, els, phis, .. } => {
+                for phi in phis.iter().filter(|p| activity.active(p.var)) {
+                    flows.extend(phi.then_val.iter().map(|a| (a, then.id)));
+                    flows.extend(phi.else_val.iter().map(|a| (a, els.id)));
+                }
+                collect_flows(then, activity, flows, slots);
+                collect_flows(els, activity, flows, slots);
+            }
+            Stmt::Loop(l) => {
+                for slot in l.slots.iter().filter(|s| activity.active(s.var)) {
+                    flows.push((&slot.init, block.id));
+                    slots.push(slot.var);
+                }
+                collect_flows(&l.body, activity, flows, slots);
+            }
+            Stmt::WriteBack { slot, value } if activity.active(*slot) => flows.push((value, block.id)),
+            _ => {}
+        }
+    }
+}
+
+/// Every variable the primal code of `stmt` reads from outside it.
+pub fn primal_reads(stmt: &Stmt) -> Set {
+    let mut reads = Set::new();
+    let mut defined = Set::new();
+    let block = Block {
+        id: usize::MAX,
+        stmts: vec![stmt.clone()],
+        term: crate::ir::Term::Fall,
+    };
+    block.walk(&mut |s| {
+        defined.extend(s.defs());
+        match s {
+            Stmt::Let { rhs, .. } => reads.extend(rhs.primal_reads()),
+            Stmt::If { cond, phis, .. } => {
+                reads.extend(Body::atom_var(cond));
+                for phi in phis {
+                    reads.extend(phi.then_val.iter().chain(&phi.else_val).filter_map(Body::atom_var));
+                }
+            }
+            Stmt::Loop(l) => {
+                reads.extend(l.slots.iter().filter_map(|s| Body::atom_var(&s.init)));
+                if let LoopKind::For { counter, reads: r, .. } = &l.kind {
+                    reads.extend(r.iter().copied());
+                    defined.extend(counter.iter().copied());
+                }
+            }
+            Stmt::WriteBack { value, .. } => reads.extend(Body::atom_var(value)),
+            Stmt::Effect { .. } => {}
+        }
+    });
+    reads.difference(&defined).copied().collect()
+}
+
+/// Expressions that always give the same value for the same inputs: literals, paths,
+/// operators, casts, fields, indexing, and calls of a few known pure functions.
+fn is_pure(e: &syn::Expr) -> bool {
+    use syn::Expr;
+    const PURE_METHODS: &[&str] = &[
+        "len", "is_empty", "abs", "min", "max", "pow", "powi", "powf", "sqrt", "signum", "wrapping_add", "wrapping_sub", "wrapping_mul", "saturating_sub", "saturating_add", "rem_euclid", "div_euclid", "is_nan", "is_finite", "to_f64", "clone", "floor", "ceil", "round", "trunc", "exp", "ln", "sin", "cos",
+    ];
+    const PURE_FUNCTIONS: &[&str] = &["from_f64", "from_i32", "zero", "one", "from", "min", "max"];
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Paren(p) => is_pure(&p.expr),
+        Expr::Group(g) => is_pure(&g.expr),
+        Expr::Unary(u) => !matches!(u.op, syn::UnOp::Deref(_)) && is_pure(&u.expr),
+        Expr::Binary(b) => is_pure(&b.left) && is_pure(&b.right),
+        Expr::Cast(c) => is_pure(&c.expr),
+        Expr::Field(f) => is_pure(&f.base),
+        Expr::Index(i) => is_pure(&i.expr) && is_pure(&i.index),
+        Expr::Tuple(t) => t.elems.iter().all(is_pure),
+        Expr::Array(a) => a.elems.iter().all(is_pure),
+        Expr::MethodCall(m) => PURE_METHODS.contains(&m.method.to_string().as_str()) && is_pure(&m.receiver) && m.args.iter().all(is_pure),
+        Expr::Call(c) => {
+            let known = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| PURE_FUNCTIONS.contains(&s.ident.to_string().as_str())));
+            known && c.args.iter().all(is_pure)
+        }
+        Expr::Macro(m) => m.mac.path.is_ident("matches") || m.mac.path.to_token_stream().to_string().ends_with("matches"),
+        _ => false,
+    }
+}
