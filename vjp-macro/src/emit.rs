@@ -28,7 +28,7 @@ fn inherited_attrs(model: &Model) -> TokenStream {
         .item
         .attrs
         .iter()
-        .filter(|a| keep.iter().any(|k| a.path().is_ident(k)))
+        .filter(|a| matches!(a.style, syn::AttrStyle::Outer) && keep.iter().any(|k| a.path().is_ident(k)))
         .map(|a| quote!(#a))
         .collect()
 }
@@ -98,16 +98,25 @@ pub fn generated(
     let ret_value = atom(body, &body.ret);
     let grads = &sweep.grads;
     let reverse_tokens = &sweep.tokens;
-    let params: Vec<TokenStream> = body
-        .params
-        .iter()
-        .map(|p| {
-            let name = &body.vars[p.var].name;
-            let ty = &p.ty;
-            quote!(#name: #ty)
-        })
-        .collect();
-    let args: Vec<&Ident> = body.params.iter().map(|p| &body.vars[p.var].name).collect();
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    let mut checks = TokenStream::new();
+    for p in &body.params {
+        let name = &body.vars[p.var].name;
+        let ty = &p.ty;
+        params.push(quote!(#name: #ty));
+        args.push(quote!(#name));
+        if let Some((shadow, shadow_ty)) = &p.shadow {
+            params.push(quote!(#shadow: #shadow_ty));
+            args.push(quote!(#shadow));
+            let message = format!("the shadow of `{name}` has length {{}} but `{name}` has length {{}}");
+            checks.extend(quote! {
+                if #shadow.len() != #name.len() {
+                    ::core::panic!(#message, #shadow.len(), #name.len());
+                }
+            });
+        }
+    }
     let active: Vec<String> = body
         .params
         .iter()
@@ -115,6 +124,7 @@ pub fn generated(
         .map(|p| body.vars[p.var].name.to_string())
         .collect();
     let vjp_body = quote! {
+        #checks
         #forward
         #reverse_tokens
         (#ret_value, (#(#grads,)*))
@@ -124,19 +134,19 @@ pub fn generated(
         let ret = &model.ret;
         quote!(#vjp(#(#args,)* <#ret as #root::Real>::one()).1)
     };
-    items(model, attr, &params, &v, &active, vjp_body, grad_body)
+    items(model, &params, &v, &active, vjp_body, grad_body)
 }
 
 /// Stubs of the generated functions, emitted next to a `compile_error!`.
-pub fn stubs(model: &Model, attr: &Attr) -> TokenStream {
-    let params: Vec<TokenStream> = model
-        .params
-        .iter()
-        .map(|p| {
-            let ty = &p.ty;
-            quote!(_: #ty)
-        })
-        .collect();
+pub fn stubs(model: &Model) -> TokenStream {
+    let mut params = Vec::new();
+    for p in &model.params {
+        let ty = &p.ty;
+        params.push(quote!(_: #ty));
+        if let Some(shadow) = p.shadow.as_ref().filter(|_| p.active()) {
+            params.push(quote!(_: #shadow));
+        }
+    }
     let active: Vec<String> = model
         .params
         .iter()
@@ -145,12 +155,11 @@ pub fn stubs(model: &Model, attr: &Attr) -> TokenStream {
         .collect();
     let body = quote!(::core::panic!("this function failed to compile"));
     let v = Ident::new("_v", Span::call_site());
-    items(model, attr, &params, &v, &active, body.clone(), body)
+    items(model, &params, &v, &active, body.clone(), body)
 }
 
 fn items(
     model: &Model,
-    attr: &Attr,
     params: &[TokenStream],
     v: &Ident,
     active: &[String],
@@ -165,13 +174,12 @@ fn items(
     let grad_tys: Vec<&syn::Type> = model
         .params
         .iter()
-        .filter(|p| p.active())
+        .filter(|p| p.active() && p.shadow.is_none())
         .map(|p| &p.ty)
         .collect();
     let attrs = inherited_attrs(model);
     let lints = allowed_lints();
     let doc = doc_vjp(model, active);
-    let _ = &attr.root;
     let mut out = quote! {
         #[doc = #doc]
         #attrs

@@ -21,16 +21,19 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         let error = cx.check().err().map(|e| e.to_compile_error());
         return quote!(#item #error);
     };
-    let mut namer = Namer::new(item);
-    let body = lower(&model, &mut namer, &cx);
-    let activity = analyze(&body, &cx);
-    let plan = plan(&body, &activity, &cx);
     let original = original(&model);
-    if !cx.is_ok() {
-        let error = cx.check().err().map(|e| e.to_compile_error());
-        let stubs = stubs(&model, &args);
-        return quote!(#original #stubs #error);
+    // A bad signature makes the body's errors noise: report it alone.
+    if cx.is_ok() {
+        let mut namer = Namer::new(item);
+        let body = lower(&model, &mut namer, &cx);
+        let activity = analyze(&body, &cx);
+        let plan = plan(&body, &activity, &cx);
+        if cx.is_ok() {
+            let generated = generated(&model, &args, &body, &activity, &plan, &mut namer);
+            return quote!(#original #generated);
+        }
     }
-    let generated = generated(&model, &args, &body, &activity, &plan, &mut namer);
-    quote!(#original #generated)
+    let error = cx.check().err().map(|e| e.to_compile_error());
+    let stubs = stubs(&model);
+    quote!(#original #stubs #error)
 }

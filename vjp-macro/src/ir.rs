@@ -29,6 +29,9 @@ pub enum Ty {
     Array(Box<Ty>),
     /// A tuple.
     Tuple(Vec<Ty>),
+    /// A shared reference to floats in a row: `&[F]`, `&Vec<F>`, `&[F; N]`. Read-only; its
+    /// cotangent is accumulated into a shadow `&mut [F]` (`&mut [F; N]`).
+    Slice(Box<Ty>),
     /// A value that carries no derivative: integers, `bool`, references to inactive data,
     /// user types.
     Other,
@@ -41,7 +44,7 @@ impl Ty {
     pub fn carries_floats(&self) -> bool {
         match self {
             Ty::Float | Ty::Unknown => true,
-            Ty::Array(elem) => elem.carries_floats(),
+            Ty::Array(elem) | Ty::Slice(elem) => elem.carries_floats(),
             Ty::Tuple(elems) => elems.iter().any(Ty::carries_floats),
             Ty::Other => false,
         }
@@ -50,7 +53,7 @@ impl Ty {
     /// The type of component `i` (a tuple field or an array element).
     pub fn component(&self, i: Option<usize>) -> Ty {
         match (self, i) {
-            (Ty::Array(elem), _) => (**elem).clone(),
+            (Ty::Array(elem) | Ty::Slice(elem), _) => (**elem).clone(),
             (Ty::Tuple(elems), Some(i)) => elems.get(i).cloned().unwrap_or(Ty::Unknown),
             _ => Ty::Unknown,
         }
@@ -331,8 +334,11 @@ pub struct Param {
     pub var: VarId,
     /// Its type as written.
     pub ty: Type,
-    /// True when the parameter gets a cotangent (a float-carrying by-value type, not `#[no_grad]`).
+    /// True when the parameter gets a cotangent (a float-carrying type, not `#[no_grad]`).
     pub active: bool,
+    /// For an active reference parameter: its shadow's name and type (`bar_x: &mut [F]`),
+    /// into which its cotangent is added; it then has no entry in the returned cotangents.
+    pub shadow: Option<(Ident, Type)>,
 }
 
 /// A lowered function body.
@@ -401,7 +407,8 @@ impl Rhs {
     /// product, the operands and result of a rule, the index of a projection.
     pub fn reverse_reads(&self, var: VarId) -> Vec<VarId> {
         let atoms: Vec<&Atom> = match self {
-            Rhs::Use(_) | Rhs::Neg(_) | Rhs::FloatCast(..) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Opaque { .. } => vec![],
+            Rhs::Use(_) | Rhs::Neg(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Opaque { .. } => vec![],
+            Rhs::FloatCast(a, _) => vec![a],
             Rhs::Arith(ArithOp::Add | ArithOp::Sub, ..) => vec![],
             Rhs::Arith(ArithOp::Mul, a, b) => vec![a, b],
             Rhs::Arith(ArithOp::Div, a, b) => return [a, b].into_iter().filter_map(Body::atom_var).chain([var]).collect(),

@@ -17,7 +17,7 @@
 use crate::ctxt::Ctxt;
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Param, Phi, Prim, Proj, Rhs, Slot, Stmt, Term, Ty, Unsupported, Var, VarId};
 use crate::naming::Namer;
-use crate::parse::{classify, Model};
+use crate::parse::{classify, classify_local, Model};
 use crate::prims;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
@@ -117,10 +117,15 @@ impl Lowerer<'_> {
             if let Some(ident) = &p.ident {
                 self.scope_insert(ident.to_string(), var);
             }
+            let shadow = p.shadow.clone().filter(|_| p.active()).map(|ty| {
+                let name = self.namer.fresh(&format!("bar_{}", self.vars[var].name), p.span);
+                (name, ty)
+            });
             params.push(Param {
                 var,
                 ty: p.ty.clone(),
                 active: p.active(),
+                shadow,
             });
         }
         params
@@ -133,12 +138,13 @@ impl Lowerer<'_> {
 
     fn scope_insert(&mut self, name: String, var: VarId) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name, var));
+            scope.push((unraw(&name).to_string(), var));
         }
     }
 
     /// The current version of the local `name`, if it is one.
     fn lookup(&self, name: &str) -> Option<VarId> {
+        let name = unraw(name);
         self.scopes
             .iter()
             .rev()
@@ -149,6 +155,7 @@ impl Lowerer<'_> {
 
     /// Points `name` at a new version, in the scope where it was declared.
     fn rebind(&mut self, name: &str, var: VarId) {
+        let name = unraw(name);
         for scope in self.scopes.iter_mut().rev() {
             if let Some(entry) = scope.iter_mut().rev().find(|(n, _)| n == name) {
                 entry.1 = var;
@@ -458,6 +465,7 @@ impl Lowerer<'_> {
 
     /// The (scope, entry) where the local `name` currently lives.
     fn locate(&self, name: &str) -> Option<(usize, usize)> {
+        let name = unraw(name);
         for (i, scope) in self.scopes.iter().enumerate().rev() {
             if let Some(j) = scope.iter().rposition(|(n, _)| n == name) {
                 return Some((i, j));
@@ -497,6 +505,8 @@ impl Lowerer<'_> {
                 "a `let` without a value is not supported",
                 "give the variable its value where it is declared",
             );
+            // Declare the name anyway, so that its uses report no errors of their own.
+            self.declare_unknown(&local.pat);
             return;
         };
         if let Some((_, diverge)) = &init.diverge {
@@ -508,6 +518,20 @@ impl Lowerer<'_> {
             return;
         }
         self.lower_pattern(&local.pat, None, &init.expr);
+    }
+
+    /// Declares the names bound by `pat` as variables of unknown type (after an error).
+    fn declare_unknown(&mut self, pat: &Pat) {
+        match pat {
+            Pat::Ident(p) => {
+                let name = self.namer.user(&p.ident.to_string(), p.ident.span());
+                let var = self.new_var(name, Ty::Unknown, p.span());
+                self.scope_insert(p.ident.to_string(), var);
+            }
+            Pat::Type(t) => self.declare_unknown(&t.pat),
+            Pat::Tuple(t) => t.elems.iter().for_each(|p| self.declare_unknown(p)),
+            _ => {}
+        }
     }
 
     fn lower_pattern(&mut self, pat: &Pat, ann: Option<Box<Type>>, init: &Expr) {
@@ -821,7 +845,7 @@ impl Lowerer<'_> {
             Dest::Named(name, ann) => (name, ann),
         };
         let ty = match &ann {
-            Some(t) => classify(t, self.floats),
+            Some(t) => classify_local(t, self.floats),
             None => self.infer(&rhs),
         };
         let var = self.new_var(name, ty, span);
@@ -889,6 +913,7 @@ impl Lowerer<'_> {
                 let a = self.lower_expr(&u.expr, Dest::Temp);
                 self.bind(Rhs::Neg(a), dest, span)
             }
+            Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => self.opaque(e, dest, None, Ty::Other),
             Expr::Binary(b) => self.lower_binary(b, dest),
             Expr::Assign(a) => {
                 self.lower_assign(&a.left, &a.right);
@@ -1119,12 +1144,14 @@ impl Lowerer<'_> {
     }
 
     fn lower_cast(&mut self, c: &syn::ExprCast, dest: Dest) -> Atom {
-        if classify(&c.ty, self.floats) == Ty::Float {
-            let a = self.lower_expr(&c.expr, Dest::Temp);
-            return self.bind(Rhs::FloatCast(a, c.ty.clone()), dest, c.span());
+        match classify_local(&c.ty, self.floats) {
+            Ty::Float => {
+                let a = self.lower_expr(&c.expr, Dest::Temp);
+                self.bind(Rhs::FloatCast(a, c.ty.clone()), dest, c.span())
+            }
+            Ty::Other => self.opaque(&Expr::Cast(c.clone()), dest, None, Ty::Other),
+            _ => self.unsupported(&Expr::Cast(c.clone()), dest, "vjp cannot tell whether this cast's target is a float type", "cast to `f64`, `f32` or a type parameter bounded by `vjp::Real`"),
         }
-        let ty = classify(&c.ty, self.floats);
-        self.opaque(&Expr::Cast(c.clone()), dest, None, ty)
     }
 
     fn lower_unsupported(&mut self, e: &Expr, dest: Dest) -> Atom {
@@ -1262,45 +1289,79 @@ impl Lowerer<'_> {
     /// Renames the locals in `tokens` to their current versions and lists the locals read. Identifiers after `.` (fields, methods) or `::` (paths) are not locals.
     fn scan(&self, tokens: TokenStream) -> (TokenStream, Vec<VarId>) {
         let mut reads = Vec::new();
-        let renamed = self.scan_into(tokens, &mut reads);
+        let renamed = self.scan_into(tokens, &mut reads, false);
         (renamed, reads)
     }
 
-    fn scan_into(&self, tokens: TokenStream, reads: &mut Vec<VarId>) -> TokenStream {
-        let mut out: Vec<TokenTree> = Vec::new();
-        for tree in tokens {
-            let n = out.len();
-            let after_dot =
-                n >= 1 && matches!(&out[n - 1], TokenTree::Punct(p) if p.as_char() == '.');
-            let after_path = n >= 2
-                && matches!((&out[n - 2], &out[n - 1]), (TokenTree::Punct(a), TokenTree::Punct(b)) if a.as_char() == ':' && b.as_char() == ':');
+    fn scan_into(&self, tokens: TokenStream, reads: &mut Vec<VarId>, in_macro: bool) -> TokenStream {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
+        for (k, tree) in trees.iter().enumerate() {
+            let punct_at = |i: Option<usize>, c: char| i.and_then(|i| trees.get(i)).is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == c));
+            let after_dot = punct_at(k.checked_sub(1), '.');
+            let after_path = punct_at(k.checked_sub(1), ':') && punct_at(k.checked_sub(2), ':');
+            // `name:` is a field of a struct literal, a binding with a type, or a path prefix.
+            let before_colon = punct_at(Some(k + 1), ':');
             let next = match tree {
-                TokenTree::Ident(ident) if !after_dot && !after_path => {
-                    match self.lookup(&ident.to_string()) {
-                        Some(var) => {
-                            if !reads.contains(&var) {
-                                reads.push(var);
-                            }
-                            let mut name = self.vars[var].name.clone();
-                            name.set_span(ident.span());
-                            TokenTree::Ident(name)
+                TokenTree::Ident(ident) if !after_dot && !after_path && !before_colon => match self.lookup(&ident.to_string()) {
+                    Some(var) => {
+                        if !reads.contains(&var) {
+                            reads.push(var);
                         }
-                        None => TokenTree::Ident(ident),
+                        let mut name = self.vars[var].name.clone();
+                        name.set_span(ident.span());
+                        TokenTree::Ident(name)
                     }
-                }
+                    None => tree.clone(),
+                },
                 TokenTree::Group(group) => {
-                    let mut new = proc_macro2::Group::new(
-                        group.delimiter(),
-                        self.scan_into(group.stream(), reads),
-                    );
+                    let macro_args = punct_at(k.checked_sub(1), '!') && matches!(k.checked_sub(2).and_then(|i| trees.get(i)), Some(TokenTree::Ident(_)));
+                    let mut new = proc_macro2::Group::new(group.delimiter(), self.scan_into(group.stream(), reads, in_macro || macro_args));
                     new.set_span(group.span());
                     TokenTree::Group(new)
                 }
-                other => other,
+                TokenTree::Literal(lit) if in_macro => TokenTree::Literal(self.rename_format_args(lit, reads)),
+                other => other.clone(),
             };
             out.push(next);
         }
         out.into_iter().collect()
+    }
+
+    /// In a format string (`"{x}"`, `"{x:.3}"`), a captured local is renamed like any other
+    /// read of it, so `println!("{x}")` prints the same version in the generated functions.
+    fn rename_format_args(&self, lit: &proc_macro2::Literal, reads: &mut Vec<VarId>) -> proc_macro2::Literal {
+        let text = lit.to_string();
+        if !text.starts_with('"') || !text.contains('{') {
+            return lit.clone();
+        }
+        let mut renamed = text.clone();
+        let names: std::collections::BTreeSet<&String> = self.scopes.iter().flatten().map(|(n, _)| n).collect();
+        for name in names {
+            let Some(var) = self.lookup(name) else {
+                continue;
+            };
+            let var = &var;
+            {
+                for close in ['}', ':'] {
+                    let from = format!("{{{name}{close}");
+                    if renamed.contains(&from) {
+                        if !reads.contains(var) {
+                            reads.push(*var);
+                        }
+                        let to = format!("{{{}{close}", self.vars[*var].name);
+                        renamed = renamed.replace(&from, &to);
+                    }
+                }
+            }
+        }
+        match renamed.parse::<proc_macro2::Literal>() {
+            Ok(mut new) => {
+                new.set_span(lit.span());
+                new
+            }
+            Err(_) => lit.clone(),
+        }
     }
 
     /// True when `e` contains an assignment, a compound assignment or a `&mut` borrow of a
@@ -1404,7 +1465,7 @@ impl Lowerer<'_> {
 /// True when `e` contains a `break`, `continue` or `return` outside nested loops and
 /// closures: the statements after it then run on some paths only, so they are moved into the
 /// branches (and every path through a loop body ends at a `break` or `continue`).
-fn may_diverge<T: syn::spanned::Spanned + ToTokens>(e: &T) -> bool {
+fn may_diverge<T: Visitable>(e: &T) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
         fn visit_expr(&mut self, e: &'ast Expr) {
@@ -1417,11 +1478,30 @@ fn may_diverge<T: syn::spanned::Spanned + ToTokens>(e: &T) -> bool {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut finder = Finder(false);
-    match syn::parse2::<Expr>(e.to_token_stream()) {
-        Ok(expr) => syn::visit::Visit::visit_expr(&mut finder, &expr),
-        Err(_) => finder.0 = true,
-    }
+    e.visit(&mut finder);
     finder.0
+}
+
+/// Syntax that [`may_diverge`] can look into.
+trait Visitable {
+    fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V);
+}
+
+impl Visitable for syn::Stmt {
+    fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V) {
+        v.visit_stmt(self);
+    }
+}
+
+impl Visitable for syn::ExprIf {
+    fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V) {
+        v.visit_expr_if(self);
+    }
+}
+
+/// A name without its `r#` prefix: `r#x` and `x` are the same variable.
+fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
 }
 
 fn is_unit(atom: &Atom) -> bool {

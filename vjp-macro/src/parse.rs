@@ -31,6 +31,8 @@ pub struct ParamModel {
     pub class: Ty,
     /// True when marked `#[no_grad]`.
     pub no_grad: bool,
+    /// For an active reference parameter, the type of its shadow (`&mut [F]`, `&mut [F; N]`).
+    pub shadow: Option<Type>,
     /// The parameter's span.
     pub span: Span,
 }
@@ -196,32 +198,34 @@ fn parse_param(arg: &mut FnArg, floats: &[Ident], cx: &Ctxt) -> Option<ParamMode
         }
     };
     let class = classify_param(&pat_type.ty, floats, no_grad, cx);
+    let shadow = match (&class, &*pat_type.ty) {
+        (Ty::Slice(_), Type::Reference(r)) => shadow_type(&r.elem),
+        _ => None,
+    };
     Some(ParamModel {
         ident,
         ty: (*pat_type.ty).clone(),
         class,
         no_grad,
+        shadow,
         span: pat_type.span(),
     })
 }
 
 fn classify_param(ty: &Type, floats: &[Ident], no_grad: bool, cx: &Ctxt) -> Ty {
     match ty {
+        Type::Reference(r) if !no_grad && r.mutability.is_none() && float_row(&r.elem, floats) => Ty::Slice(Box::new(Ty::Float)),
         Type::Reference(r)
             if !no_grad
                 && (classify(&r.elem, floats).carries_floats()
                     || is_float_container(&r.elem, floats)) =>
         {
-            let help = if r.mutability.is_some() {
-                "return the new values instead of writing through `&mut`, or mark the parameter `#[no_grad]`"
+            let (message, help) = if r.mutability.is_some() {
+                ("`&mut` parameters with floats are not supported", "return the new values instead of writing through `&mut`, or mark the parameter `#[no_grad]`")
             } else {
-                "pass the values by value (`[f64; N]`), or mark the parameter `#[no_grad]` if it needs no gradient"
+                ("this reference parameter is not supported", "take `&[F]`, `&Vec<F>` or `&[F; N]` of a float `F`, pass the value itself, or mark the parameter `#[no_grad]`")
             };
-            cx.error_help(
-                ty.span(),
-                "reference parameters with floats are not supported yet",
-                help,
-            );
+            cx.error_help(ty.span(), message, help);
             Ty::Other
         }
         Type::Ptr(_) if !no_grad => {
@@ -233,6 +237,40 @@ fn classify_param(ty: &Type, floats: &[Ident], no_grad: bool, cx: &Ctxt) -> Ty {
             Ty::Other
         }
         _ => classify(ty, floats),
+    }
+}
+
+/// `[F]`, `Vec<F>` or `[F; N]` for a float `F`: what an active reference may point to.
+fn float_row(ty: &Type, floats: &[Ident]) -> bool {
+    match ty {
+        Type::Slice(s) => classify(&s.elem, floats) == Ty::Float,
+        Type::Array(a) => classify(&a.elem, floats) == Ty::Float,
+        Type::Path(_) => vec_elem(ty).is_some_and(|e| classify(e, floats) == Ty::Float),
+        _ => false,
+    }
+}
+
+/// The element type of `Vec<E>`.
+fn vec_elem(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else {
+        return None;
+    };
+    let seg = p.path.segments.last().filter(|s| s.ident == "Vec")?;
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// The shadow of a reference to `row`: `&mut [F; N]` for an array, `&mut [F]` otherwise.
+fn shadow_type(row: &Type) -> Option<Type> {
+    match row {
+        Type::Array(a) => Some(syn::parse_quote!(&mut #a)),
+        Type::Slice(s) => Some(syn::parse_quote!(&mut #s)),
+        other => vec_elem(other).map(|e| syn::parse_quote!(&mut [#e])),
     }
 }
 
@@ -252,10 +290,16 @@ fn is_float_container(ty: &Type, floats: &[Ident]) -> bool {
 /// What the macro knows of a written type.
 pub fn classify(ty: &Type, floats: &[Ident]) -> Ty {
     match ty {
-        Type::Path(p) if p.qself.is_none() => match p.path.get_ident() {
-            Some(ident) if ident == "f32" || ident == "f64" || floats.contains(ident) => Ty::Float,
-            _ => Ty::Other,
-        },
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let primitive_path = p.path.segments.len() == 1 || p.path.segments.iter().any(|s| s.ident == "primitive");
+            let generic = p.path.get_ident().is_some_and(|i| floats.contains(i));
+            if generic || (primitive_path && (last == "f32" || last == "f64")) {
+                Ty::Float
+            } else {
+                Ty::Other
+            }
+        }
         Type::Array(a) => match classify(&a.elem, floats) {
             Ty::Other => Ty::Other,
             elem => Ty::Array(Box::new(elem)),
@@ -271,6 +315,32 @@ pub fn classify(ty: &Type, floats: &[Ident]) -> Ty {
         Type::Paren(p) => classify(&p.elem, floats),
         Type::Group(g) => classify(&g.elem, floats),
         _ => Ty::Other,
+    }
+}
+
+/// Like [`classify`], for a type written in the body (a `let` annotation, a cast target): a
+/// name the macro does not know (a type alias, a user type) might be a float, so it is
+/// `Unknown` rather than inactive.
+pub fn classify_local(ty: &Type, floats: &[Ident]) -> Ty {
+    const INACTIVE: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "bool", "char", "str", "String",
+    ];
+    match ty {
+        Type::Path(p) if classify(ty, floats) == Ty::Other => {
+            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            if INACTIVE.contains(&last.as_str()) {
+                Ty::Other
+            } else {
+                Ty::Unknown
+            }
+        }
+        Type::Array(a) => match classify_local(&a.elem, floats) {
+            Ty::Other => Ty::Other,
+            elem => Ty::Array(Box::new(elem)),
+        },
+        Type::Tuple(t) => Ty::Tuple(t.elems.iter().map(|e| classify_local(e, floats)).collect()),
+        Type::Paren(p) => classify_local(&p.elem, floats),
+        _ => classify(ty, floats),
     }
 }
 
@@ -304,6 +374,6 @@ fn only_floats(ty: &Ty) -> bool {
         Ty::Float => true,
         Ty::Array(elem) => **elem == Ty::Float,
         Ty::Tuple(elems) => !elems.is_empty() && elems.iter().all(|e| *e == Ty::Float),
-        Ty::Other | Ty::Unknown => false,
+        Ty::Slice(_) | Ty::Other | Ty::Unknown => false,
     }
 }

@@ -164,7 +164,10 @@ impl Planner<'_> {
                     n.remove(&d);
                 }
                 n.extend(primal_reads(stmt));
-                self.check_pure(stmt);
+                // The function's own block runs once; only nested blocks are re-run.
+                if block.id != 0 {
+                    self.check_pure(stmt);
+                }
             }
         }
         self.plan.slice[block.id] = include;

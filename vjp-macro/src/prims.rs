@@ -68,7 +68,6 @@ pub const INACTIVE_METHODS: &[&str] = &[
     "is_sign_positive",
     "total_cmp",
     "partial_cmp",
-    "to_bits",
 ];
 
 /// The primitive called `name`, if there is one.

@@ -70,6 +70,13 @@ pub fn reverse(body: &Body, activity: &Activity, plan: &Plan, namer: &mut Namer,
         predeclared: vec![false; body.vars.len()],
         items: Vec::new(),
     };
+    // An active reference parameter's adjoint is its shadow, given by the caller.
+    for p in &body.params {
+        if let Some((shadow, _)) = &p.shadow {
+            rev.bar[p.var] = Some(shadow.clone());
+            rev.predeclared[p.var] = true;
+        }
+    }
     let mut seed = Vec::new();
     if let Atom::Var(ret) = body.ret {
         if activity.active(ret) {
@@ -83,7 +90,7 @@ pub fn reverse(body: &Body, activity: &Activity, plan: &Plan, namer: &mut Namer,
         }
     }
     let tokens = rev.block(&body.block, seed);
-    let grads = body.params.iter().filter(|p| p.active).map(|p| rev.grad(p.var)).collect();
+    let grads = body.params.iter().filter(|p| p.active && p.shadow.is_none()).map(|p| rev.grad(p.var)).collect();
     ReverseSweep { tokens, grads }
 }
 
@@ -95,6 +102,9 @@ impl Reverse<'_> {
         let saved = std::mem::replace(&mut self.items, prologue);
         let mut declarations = TokenStream::new();
         for &v in &self.plan.predeclare[block.id] {
+            if self.body.params.iter().any(|p| p.var == v && p.shadow.is_some()) {
+                continue;
+            }
             let bar = self.bar_name(v);
             self.predeclared[v] = true;
             let name = &self.body.vars[v].name;
@@ -262,7 +272,11 @@ impl Reverse<'_> {
     fn rule(&mut self, var: VarId, rhs: &Rhs) {
         let bar = self.bar_name(var);
         match rhs {
-            Rhs::Use(a) | Rhs::FloatCast(a, _) => self.add_atom(a, quote!(#bar), false),
+            Rhs::Use(a) => self.add_atom(a, quote!(#bar), false),
+            Rhs::FloatCast(a, _) => {
+                let (root, primal) = (self.root, self.atom(a));
+                self.add_atom(a, quote!(#root::cast_like(&#primal, #bar)), false);
+            }
             Rhs::Neg(a) => self.add_atom(a, quote!(#bar), true),
             Rhs::Arith(ArithOp::Add, a, b) => {
                 self.add_atom(a, quote!(#bar), false);
@@ -381,11 +395,20 @@ impl Reverse<'_> {
         };
         let mut slots = Vec::new();
         let mut adds = Vec::new();
+        let mut operands = Vec::new();
         for a in args {
+            operands.push(self.atom(a));
             let ty = match a {
                 Atom::Var(v) => self.body.vars[*v].ty.clone(),
                 Atom::Const(_, ty) => ty.clone(),
             };
+            if let (Ty::Slice(_), Atom::Var(v)) = (&ty, a) {
+                // A reference argument is followed by its shadow, and has no slot.
+                if let Some(shadow) = self.bar[*v].clone() {
+                    operands.push(quote!(#shadow));
+                }
+                continue;
+            }
             if !ty.carries_floats() {
                 continue;
             }

@@ -44,5 +44,5 @@ pub use check::{
     check_jvp, check_jvp_with, check_vjp, check_vjp_with, CheckError, Flat, Tolerance,
 };
 pub use real::Real;
-pub use tangent::{zero_like, Tangent};
+pub use tangent::{cast_like, zero_like, Tangent};
 pub use tape::Tape;

@@ -61,6 +61,37 @@ impl<A: Tangent, const N: usize> Tangent for [A; N] {
     }
 }
 
+/// Integers and `bool` carry no derivative: their cotangent is always zero, so a tuple that
+/// mixes floats and integers (`(f64, usize)`) still has a cotangent of its own type, with the
+/// integer components left at zero.
+macro_rules! impl_tangent_inactive {
+    ($($ty:ty = $zero:expr),* $(,)?) => {
+        $(
+            impl Tangent for $ty {
+                #[inline]
+                fn zero() -> Self {
+                    $zero
+                }
+                #[inline]
+                fn accumulate(&mut self, _other: Self) {}
+            }
+        )*
+    };
+}
+
+impl_tangent_inactive!(
+    i8 = 0, i16 = 0, i32 = 0, i64 = 0, i128 = 0, isize = 0,
+    u8 = 0, u16 = 0, u32 = 0, u64 = 0, u128 = 0, usize = 0,
+    bool = false,
+);
+
+/// `value` converted to the float type of `like`: the cotangent of `x as F` flows back to `x`
+/// through this conversion (`f32` ↔ `f64`, or the identity).
+#[inline]
+pub fn cast_like<A: Real, B: Real>(_like: &A, value: B) -> A {
+    A::from_f64(value.to_f64())
+}
+
 impl Tangent for () {
     #[inline]
     fn zero() -> Self {}
@@ -154,5 +185,23 @@ mod tests {
         let x = ([1.0_f64, 2.0], (3.0_f32,));
         assert_eq!(zero_like(&x), ([0.0, 0.0], (0.0,)));
         assert_eq!(zero_like(&7.0_f64), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod inactive_tests {
+    use super::*;
+
+    #[test]
+    fn mixed_tuples_keep_integer_components_at_zero() {
+        let mut t = <(f64, usize) as Tangent>::zero();
+        t.accumulate((1.5, 7));
+        assert_eq!(t, (1.5, 0));
+    }
+
+    #[test]
+    fn cast_like_converts_between_float_types() {
+        assert_eq!(cast_like(&1.0f32, 2.5f64), 2.5f32);
+        assert_eq!(cast_like(&1.0f64, 0.25f32), 0.25f64);
     }
 }
