@@ -48,3 +48,47 @@ fn shadows_accumulate() {
     dot_grad(&x, &mut g, &w);
     assert_eq!(g, [1.0, -2.0, 4.0]);
 }
+
+#[differentiable]
+fn idioms(x: &[f64], y: &Vec<f64>, z: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        s += *v * *v;
+    }
+    for &v in y {
+        s += v.sin();
+    }
+    for (i, v) in z.iter().enumerate() {
+        s += (i as f64) * v;
+    }
+    for (a, b) in x.iter().zip(y.iter()) {
+        s += a * b;
+    }
+    let t: f64 = x.iter().sum();
+    s + t * z.iter().sum::<f64>()
+}
+
+#[test]
+fn loop_idioms() {
+    let x = vec![0.3, -0.7, 1.1];
+    let y = vec![0.5, 0.25, -1.5, 2.0];
+    let z = [1.0, 2.0, 3.0];
+    let (mut gx, mut gy, mut gz) = (vec![0.0; 3], vec![0.0; 4], [0.0; 3]);
+    idioms_grad(&x, &mut gx, &y, &mut gy, &z, &mut gz);
+    let sx: f64 = x.iter().sum();
+    let sz: f64 = z.iter().sum();
+    for i in 0..3 {
+        let expected = 2.0 * x[i] + y[i] + sz;
+        assert!(
+            (gx[i] - expected).abs() < 1e-12,
+            "x{i}: {} vs {expected}",
+            gx[i]
+        );
+        let expected_z = i as f64 + sx;
+        assert!((gz[i] - expected_z).abs() < 1e-12);
+    }
+    for j in 0..4 {
+        let expected = y[j].cos() + if j < 3 { x[j] } else { 0.0 };
+        assert!((gy[j] - expected).abs() < 1e-12, "y{j}");
+    }
+}

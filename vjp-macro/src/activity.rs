@@ -124,6 +124,12 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
                 cx.error_help(*span, &why.message, &why.help);
             }
         }
+        Stmt::Let { rhs: rhs @ (Rhs::Use(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Update { .. } | Rhs::FloatCast(..)), span, .. } => {
+            let slice = rhs.differentiable_operands().into_iter().filter_map(Body::atom_var).any(|v| activity.varied[v] && matches!(body.vars[v].ty, Ty::Slice(_)));
+            if slice {
+                cx.error_help(*span, "an active slice can only be indexed, iterated, measured with `.len()` or passed to a function", "index it where the value is needed: `x[i]`");
+            }
+        }
         Stmt::Let {
             rhs: Rhs::Call { path, args },
             span,
@@ -141,11 +147,20 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
 /// callee's `_vjp` returns one cotangent per float argument, and the macro maps them back by
 /// position. (A varied argument of unknown type is the result of a call and taken as a float;
 /// if it is not, the generated destructuring fails to compile rather than shift cotangents.)
-fn check_call_args(body: &Body, activity: &Activity, path: &syn::Path, args: &[Atom], span: Span, cx: &Ctxt) {
+fn check_call_args(
+    body: &Body,
+    activity: &Activity,
+    path: &syn::Path,
+    args: &[Atom],
+    span: Span,
+    cx: &Ctxt,
+) {
     for atom in args {
         let unknown = match atom {
             Atom::Const(tokens, Ty::Unknown) => Some(tokens.to_string()),
-            Atom::Var(v) if body.vars[*v].ty == Ty::Unknown && !activity.varied[*v] => Some(body.vars[*v].name.to_string()),
+            Atom::Var(v) if body.vars[*v].ty == Ty::Unknown && !activity.varied[*v] => {
+                Some(body.vars[*v].name.to_string())
+            }
             _ => None,
         };
         if let Some(arg) = unknown {

@@ -28,7 +28,9 @@ fn inherited_attrs(model: &Model) -> TokenStream {
         .item
         .attrs
         .iter()
-        .filter(|a| matches!(a.style, syn::AttrStyle::Outer) && keep.iter().any(|k| a.path().is_ident(k)))
+        .filter(|a| {
+            matches!(a.style, syn::AttrStyle::Outer) && keep.iter().any(|k| a.path().is_ident(k))
+        })
         .map(|a| quote!(#a))
         .collect()
 }
@@ -109,7 +111,8 @@ pub fn generated(
         if let Some((shadow, shadow_ty)) = &p.shadow {
             params.push(quote!(#shadow: #shadow_ty));
             args.push(quote!(#shadow));
-            let message = format!("the shadow of `{name}` has length {{}} but `{name}` has length {{}}");
+            let message =
+                format!("the shadow of `{name}` has length {{}} but `{name}` has length {{}}");
             checks.extend(quote! {
                 if #shadow.len() != #name.len() {
                     ::core::panic!(#message, #shadow.len(), #name.len());

@@ -25,7 +25,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // A bad signature makes the body's errors noise: report it alone.
     if cx.is_ok() {
         let mut namer = Namer::new(item);
-        let body = lower(&model, &mut namer, &cx);
+        let body = lower(&model, &args.root, &mut namer, &cx);
         let activity = analyze(&body, &cx);
         let plan = plan(&body, &activity, &cx);
         if cx.is_ok() {

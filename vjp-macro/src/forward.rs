@@ -47,7 +47,9 @@ impl Emitter<'_> {
     fn block(&self, block: &Block, mode: Mode) -> TokenStream {
         let mut out = TokenStream::new();
         for (i, stmt) in block.stmts.iter().enumerate() {
-            if mode == Mode::Recompute && !self.plan.slice[block.id].get(i).copied().unwrap_or(false) {
+            if mode == Mode::Recompute
+                && !self.plan.slice[block.id].get(i).copied().unwrap_or(false)
+            {
                 continue;
             }
             out.extend(self.stmt(stmt, mode));
@@ -92,7 +94,12 @@ impl Emitter<'_> {
                 let value = atom(self.body, value);
                 quote!(#slot = #value;)
             }
-            Stmt::If { cond, then, els, phis } => self.if_stmt(cond, then, els, phis, mode),
+            Stmt::If {
+                cond,
+                then,
+                els,
+                phis,
+            } => self.if_stmt(cond, then, els, phis, mode),
             Stmt::Loop(l) => {
                 let augmented = mode != Mode::Primal && self.plan.loop_work[l.id];
                 self.loop_stmt(l, augmented)
@@ -100,9 +107,20 @@ impl Emitter<'_> {
         }
     }
 
-    fn if_stmt(&self, cond: &Atom, then: &Block, els: &Block, phis: &[crate::ir::Phi], mode: Mode) -> TokenStream {
-        if mode == Mode::Recompute && [then.term, els.term].iter().any(|t| matches!(t, Term::Break | Term::Continue)) {
-            return quote!(::core::compile_error!("vjp internal error: a branch that leaves the loop would be recomputed; please report this function");)
+    fn if_stmt(
+        &self,
+        cond: &Atom,
+        then: &Block,
+        els: &Block,
+        phis: &[crate::ir::Phi],
+        mode: Mode,
+    ) -> TokenStream {
+        if mode == Mode::Recompute
+            && [then.term, els.term]
+                .iter()
+                .any(|t| matches!(t, Term::Break | Term::Continue))
+        {
+            return quote!(::core::compile_error!("vjp internal error: a branch that leaves the loop would be recomputed; please report this function"););
         }
         let cond = atom(self.body, cond);
         let branch = |block: &Block, vals: Vec<Option<&Atom>>| {
@@ -110,7 +128,10 @@ impl Emitter<'_> {
             if block.term != Term::Fall || vals.is_empty() {
                 return stmts;
             }
-            let vals: Vec<TokenStream> = vals.into_iter().map(|v| v.map_or_else(|| quote!(()), |v| atom(self.body, v))).collect();
+            let vals: Vec<TokenStream> = vals
+                .into_iter()
+                .map(|v| v.map_or_else(|| quote!(()), |v| atom(self.body, v)))
+                .collect();
             let value = tuple_or_single(&vals);
             quote!(#stmts #value)
         };
@@ -121,10 +142,13 @@ impl Emitter<'_> {
         } else {
             quote!(else { #else_code })
         };
-        let names: Vec<TokenStream> = phis.iter().map(|p| {
-            let name = &self.body.vars[p.var].name;
-            quote!(#name)
-        }).collect();
+        let names: Vec<TokenStream> = phis
+            .iter()
+            .map(|p| {
+                let name = &self.body.vars[p.var].name;
+                quote!(#name)
+            })
+            .collect();
         if names.is_empty() {
             quote!(if #cond { #then_code } #else_part)
         } else {
@@ -151,10 +175,13 @@ impl Emitter<'_> {
                 TokenStream::new()
             } else {
                 out.extend(quote!(let mut #tape = #root::Tape::new();));
-                let values: Vec<TokenStream> = taped.iter().map(|v| {
-                    let name = &body.vars[*v].name;
-                    quote!(#name)
-                }).collect();
+                let values: Vec<TokenStream> = taped
+                    .iter()
+                    .map(|v| {
+                        let name = &body.vars[*v].name;
+                        quote!(#name)
+                    })
+                    .collect();
                 let values = tuple_or_single(&values);
                 quote!(#tape.push(#values);)
             };
@@ -164,10 +191,13 @@ impl Emitter<'_> {
         };
         match &l.kind {
             LoopKind::For { counter, iter, .. } => {
-                let counter = counter.map_or_else(|| quote!(_), |c| {
-                    let name = &body.vars[c].name;
-                    quote!(#name)
-                });
+                let counter = counter.map_or_else(
+                    || quote!(_),
+                    |c| {
+                        let name = &body.vars[c].name;
+                        quote!(#name)
+                    },
+                );
                 if augmented && !taped.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {
@@ -272,7 +302,11 @@ fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
             let (x, p) = (a(x), proj(body, p));
             quote!(#x #p)
         }
-        Rhs::Update { base, proj: p, value } => {
+        Rhs::Update {
+            base,
+            proj: p,
+            value,
+        } => {
             let (base, p, value) = (a(base), proj(body, p), a(value));
             // A mixed-site name cannot capture or shadow a user's variable.
             let updated = Ident::new("updated", Span::mixed_site());

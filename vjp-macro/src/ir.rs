@@ -15,7 +15,6 @@
 use proc_macro2::{Span, TokenStream};
 use syn::{Ident, Type};
 
-
 /// Index of a variable in [`Body::vars`].
 pub type VarId = usize;
 
@@ -391,7 +390,9 @@ impl Rhs {
         let mut atoms: Vec<&Atom> = match self {
             Rhs::Prim { args, int_arg, .. } => args.iter().chain(int_arg).collect(),
             Rhs::Project(a, p) => std::iter::once(a).chain(p.index()).collect(),
-            Rhs::Update { base, proj, value } => [base, value].into_iter().chain(proj.index()).collect(),
+            Rhs::Update { base, proj, value } => {
+                [base, value].into_iter().chain(proj.index()).collect()
+            }
             Rhs::Opaque { reads, .. } => return reads.clone(),
             other => other.differentiable_operands(),
         };
@@ -407,13 +408,26 @@ impl Rhs {
     /// product, the operands and result of a rule, the index of a projection.
     pub fn reverse_reads(&self, var: VarId) -> Vec<VarId> {
         let atoms: Vec<&Atom> = match self {
-            Rhs::Use(_) | Rhs::Neg(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Opaque { .. } => vec![],
+            Rhs::Use(_) | Rhs::Neg(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Opaque { .. } => {
+                vec![]
+            }
             Rhs::FloatCast(a, _) => vec![a],
             Rhs::Arith(ArithOp::Add | ArithOp::Sub, ..) => vec![],
             Rhs::Arith(ArithOp::Mul, a, b) => vec![a, b],
-            Rhs::Arith(ArithOp::Div, a, b) => return [a, b].into_iter().filter_map(Body::atom_var).chain([var]).collect(),
+            Rhs::Arith(ArithOp::Div, a, b) => {
+                return [a, b]
+                    .into_iter()
+                    .filter_map(Body::atom_var)
+                    .chain([var])
+                    .collect()
+            }
             Rhs::Prim { args, int_arg, .. } => {
-                return args.iter().chain(int_arg).filter_map(Body::atom_var).chain([var]).collect();
+                return args
+                    .iter()
+                    .chain(int_arg)
+                    .filter_map(Body::atom_var)
+                    .chain([var])
+                    .collect();
             }
             Rhs::Call { args, .. } => args.iter().collect(),
             Rhs::Project(_, p) => p.index().into_iter().collect(),

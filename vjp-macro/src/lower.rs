@@ -15,7 +15,10 @@
 //! ```
 
 use crate::ctxt::Ctxt;
-use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Param, Phi, Prim, Proj, Rhs, Slot, Stmt, Term, Ty, Unsupported, Var, VarId};
+use crate::ir::{
+    ArithOp, Atom, Block, Body, Loop, LoopKind, Param, Phi, Prim, Proj, Rhs, Slot, Stmt, Term, Ty,
+    Unsupported, Var, VarId,
+};
 use crate::naming::Namer;
 use crate::parse::{classify, classify_local, Model};
 use crate::prims;
@@ -35,9 +38,13 @@ enum Dest {
 
 /// Lowers the model's body. Errors go to `cx`; the returned body is meaningful only when `cx`
 /// has none.
-pub fn lower(model: &Model, namer: &mut Namer, cx: &Ctxt) -> Body {
+pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> Body {
     let mut lowerer = Lowerer {
         cx,
+        root,
+        by_ref: Vec::new(),
+        pending_by_ref: Vec::new(),
+        vecs: Vec::new(),
         floats: &model.float_params,
         namer,
         vars: Vec::new(),
@@ -67,6 +74,15 @@ pub fn lower(model: &Model, namer: &mut Namer, cx: &Ctxt) -> Body {
 
 struct Lowerer<'a> {
     cx: &'a Ctxt,
+    /// The path of the runtime (`::vjp`).
+    root: &'a syn::Path,
+    /// Variables bound by an iteration over references (`for x in xs.iter()`), which the user
+    /// may dereference (`*x`); in the index loop they become values.
+    by_ref: Vec<VarId>,
+    /// Names of such variables, until their `let` is lowered.
+    pending_by_ref: Vec<String>,
+    /// Variables holding a `vec![..]`, whose elements cannot be assigned yet.
+    vecs: Vec<VarId>,
     floats: &'a [Ident],
     namer: &'a mut Namer,
     vars: Vec<Var>,
@@ -118,7 +134,9 @@ impl Lowerer<'_> {
                 self.scope_insert(ident.to_string(), var);
             }
             let shadow = p.shadow.clone().filter(|_| p.active()).map(|ty| {
-                let name = self.namer.fresh(&format!("bar_{}", self.vars[var].name), p.span);
+                let name = self
+                    .namer
+                    .fresh(&format!("bar_{}", self.vars[var].name), p.span);
                 (name, ty)
             });
             params.push(Param {
@@ -180,7 +198,11 @@ impl Lowerer<'_> {
     /// A block used as an expression (`{ ... }`): lowered in place, in a scope of its own.
     fn lower_block(&mut self, block: &syn::Block) -> Atom {
         if block.stmts.iter().any(may_diverge) {
-            self.cx.error_help(block.span(), "`break`, `continue` or `return` inside a block expression is not supported", "write them as statements of the function or of a loop body");
+            self.cx.error_help(
+                block.span(),
+                "`break`, `continue` or `return` inside a block expression is not supported",
+                "write them as statements of the function or of a loop body",
+            );
             return Self::unit();
         }
         self.scopes.push(Vec::new());
@@ -201,7 +223,9 @@ impl Lowerer<'_> {
                 syn::Stmt::Local(local) => self.lower_local(local),
                 syn::Stmt::Item(item) => self.effect(item.to_token_stream(), item.span(), None),
                 syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
-                syn::Stmt::Expr(Expr::If(e), semi) if may_diverge(e) || (last && semi.is_none()) => {
+                syn::Stmt::Expr(Expr::If(e), semi)
+                    if may_diverge(e) || (last && semi.is_none()) =>
+                {
                     let dest = self.tail_dest(mode);
                     return self.lower_if(e, rest, mode, dest);
                 }
@@ -210,7 +234,11 @@ impl Lowerer<'_> {
                 }
                 syn::Stmt::Expr(Expr::Return(ret), _) => {
                     if mode != Mode::Returning {
-                        let message = if self.loops.is_empty() { "`return` inside an expression is not supported" } else { "`return` inside a loop is not supported yet" };
+                        let message = if self.loops.is_empty() {
+                            "`return` inside an expression is not supported"
+                        } else {
+                            "`return` inside a loop is not supported yet"
+                        };
                         self.cx.error_help(ret.span(), message, "`break` out of loops and return from the function's own statements or `if` branches");
                         return (Self::unit(), Term::Fall);
                     }
@@ -220,11 +248,27 @@ impl Lowerer<'_> {
                     };
                     return (value, Term::Fall);
                 }
-                syn::Stmt::Expr(Expr::Break(b), _) => return (Self::unit(), self.lower_jump(b.label.as_ref(), b.expr.is_some(), b.span(), Term::Break)),
-                syn::Stmt::Expr(Expr::Continue(c), _) => return (Self::unit(), self.lower_jump(c.label.as_ref(), false, c.span(), Term::Continue)),
-                syn::Stmt::Expr(e @ (Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)), _) => self.lower_loop_expr(e),
-                syn::Stmt::Expr(e, None) if last && mode == Mode::Returning => return (self.lower_tail(e), Term::Fall),
-                syn::Stmt::Expr(e, None) if last => return (self.lower_expr(e, Dest::Temp), Term::Fall),
+                syn::Stmt::Expr(Expr::Break(b), _) => {
+                    return (
+                        Self::unit(),
+                        self.lower_jump(b.label.as_ref(), b.expr.is_some(), b.span(), Term::Break),
+                    )
+                }
+                syn::Stmt::Expr(Expr::Continue(c), _) => {
+                    return (
+                        Self::unit(),
+                        self.lower_jump(c.label.as_ref(), false, c.span(), Term::Continue),
+                    )
+                }
+                syn::Stmt::Expr(e @ (Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)), _) => {
+                    self.lower_loop_expr(e)
+                }
+                syn::Stmt::Expr(e, None) if last && mode == Mode::Returning => {
+                    return (self.lower_tail(e), Term::Fall)
+                }
+                syn::Stmt::Expr(e, None) if last => {
+                    return (self.lower_expr(e, Dest::Temp), Term::Fall)
+                }
                 syn::Stmt::Expr(e, _) => self.lower_stmt_expr(e),
             }
         }
@@ -241,17 +285,31 @@ impl Lowerer<'_> {
     }
 
     /// `break` / `continue`: writes the loop's slots back, then ends the block.
-    fn lower_jump(&mut self, label: Option<&syn::Lifetime>, with_value: bool, span: Span, term: Term) -> Term {
+    fn lower_jump(
+        &mut self,
+        label: Option<&syn::Lifetime>,
+        with_value: bool,
+        span: Span,
+        term: Term,
+    ) -> Term {
         let Some(ctx) = self.loops.last() else {
             self.cx.error(span, "`break` or `continue` outside a loop");
             return Term::Fall;
         };
         if with_value {
-            self.cx.error_help(span, "`break` with a value is not supported", "assign the value to a variable declared before the loop, then `break`");
+            self.cx.error_help(
+                span,
+                "`break` with a value is not supported",
+                "assign the value to a variable declared before the loop, then `break`",
+            );
         }
         if let Some(label) = label {
             if ctx.label.as_deref() != Some(&label.ident.to_string()) {
-                self.cx.error_help(label.span(), "`break` or `continue` to an outer loop is not supported yet", "set a flag, `break` the inner loop and test the flag in the outer one");
+                self.cx.error_help(
+                    label.span(),
+                    "`break` or `continue` to an outer loop is not supported yet",
+                    "set a flag, `break` the inner loop and test the flag in the outer one",
+                );
             }
         }
         self.write_back();
@@ -282,7 +340,12 @@ impl Lowerer<'_> {
     }
 
     /// Lowers `stmts` followed by `rest` as a branch, in a scope of its own.
-    fn lower_branch(&mut self, stmts: Vec<syn::Stmt>, rest: &[syn::Stmt], mode: Mode) -> (Block, Atom) {
+    fn lower_branch(
+        &mut self,
+        stmts: Vec<syn::Stmt>,
+        rest: &[syn::Stmt],
+        mode: Mode,
+    ) -> (Block, Atom) {
         let id = self.next_block_id();
         let saved = std::mem::take(&mut self.stmts);
         self.scopes.push(Vec::new());
@@ -294,9 +357,19 @@ impl Lowerer<'_> {
     }
 
     /// `if cond { .. } else { .. }` followed by `rest` (taken into the branches).
-    fn lower_if(&mut self, e: &syn::ExprIf, rest: &[syn::Stmt], mode: Mode, dest: Dest) -> (Atom, Term) {
+    fn lower_if(
+        &mut self,
+        e: &syn::ExprIf,
+        rest: &[syn::Stmt],
+        mode: Mode,
+        dest: Dest,
+    ) -> (Atom, Term) {
         if let Expr::Let(l) = &*e.cond {
-            self.cx.error_help(l.span(), "`if let` is not supported", "test with `matches!` or a comparison");
+            self.cx.error_help(
+                l.span(),
+                "`if let` is not supported",
+                "test with `matches!` or a comparison",
+            );
             return (Self::unit(), Term::Fall);
         }
         let cond = self.lower_expr(&e.cond, Dest::Temp);
@@ -317,7 +390,9 @@ impl Lowerer<'_> {
             for (j, (name, original)) in scope.iter().enumerate() {
                 let from_then = (then.term == Term::Fall).then(|| after_then[i][j].1);
                 let from_else = (els.term == Term::Fall).then(|| after_else[i][j].1);
-                if from_then.unwrap_or(*original) == *original && from_else.unwrap_or(*original) == *original {
+                if from_then.unwrap_or(*original) == *original
+                    && from_else.unwrap_or(*original) == *original
+                {
                     continue;
                 }
                 let ty = self.vars[*original].ty.clone();
@@ -331,14 +406,22 @@ impl Lowerer<'_> {
                 });
             }
         }
-        let term = if then.term == Term::Fall || els.term == Term::Fall { Term::Fall } else { Term::Diverge };
+        let term = if then.term == Term::Fall || els.term == Term::Fall {
+            Term::Fall
+        } else {
+            Term::Diverge
+        };
         let has_value = !(is_unit(&then_value) && is_unit(&else_value));
         let value = if has_value {
             let name = match dest {
                 Dest::Temp => self.namer.temp(),
                 Dest::Named(name, _) => name,
             };
-            let ty = if then.term == Term::Fall { self.ty_of(&then_value) } else { self.ty_of(&else_value) };
+            let ty = if then.term == Term::Fall {
+                self.ty_of(&then_value)
+            } else {
+                self.ty_of(&else_value)
+            };
             let var = self.new_var(name, ty, e.span());
             phis.push(Phi {
                 var,
@@ -349,35 +432,77 @@ impl Lowerer<'_> {
         } else {
             Self::unit()
         };
-        self.stmts.push(Stmt::If { cond, then, els, phis });
+        self.stmts.push(Stmt::If {
+            cond,
+            then,
+            els,
+            phis,
+        });
         (value, term)
     }
 
     /// `loop`, `while` and `for` (as a statement; their value is `()`).
     fn lower_loop_expr(&mut self, e: &Expr) {
         match e {
-            Expr::Loop(l) => self.lower_loop(l.label.as_ref(), LoopSyntax::Loop, &l.body.stmts, l.span()),
+            Expr::Loop(l) => {
+                self.lower_loop(l.label.as_ref(), LoopSyntax::Loop, &l.body.stmts, l.span())
+            }
             Expr::While(w) => {
                 if let Expr::Let(l) = &*w.cond {
-                    self.cx.error_help(l.span(), "`while let` is not supported", "use `loop` with an `if` that breaks");
+                    self.cx.error_help(
+                        l.span(),
+                        "`while let` is not supported",
+                        "use `loop` with an `if` that breaks",
+                    );
                     return;
                 }
                 let cond = &w.cond;
-                let mut stmts: Vec<syn::Stmt> = vec![syn::parse_quote_spanned!(cond.span()=> if !(#cond) { break; })];
+                let mut stmts: Vec<syn::Stmt> =
+                    vec![syn::parse_quote_spanned!(cond.span()=> if !(#cond) { break; })];
                 stmts.extend(w.body.stmts.iter().cloned());
                 self.lower_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
             }
-            Expr::ForLoop(f) => self.lower_loop(f.label.as_ref(), LoopSyntax::For(&f.pat, &f.expr), &f.body.stmts, f.span()),
+            Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr) {
+                Some(Ok((counter, range, prelude))) => {
+                    let stmts: Vec<syn::Stmt> = prelude
+                        .into_iter()
+                        .chain(f.body.stmts.iter().cloned())
+                        .collect();
+                    self.lower_loop(
+                        f.label.as_ref(),
+                        LoopSyntax::For(&counter, &range),
+                        &stmts,
+                        f.span(),
+                    );
+                }
+                Some(Err(())) => {}
+                None => self.lower_loop(
+                    f.label.as_ref(),
+                    LoopSyntax::For(&f.pat, &f.expr),
+                    &f.body.stmts,
+                    f.span(),
+                ),
+            },
             _ => {}
         }
     }
 
-    fn lower_loop(&mut self, label: Option<&syn::Label>, syntax: LoopSyntax, stmts: &[syn::Stmt], span: Span) {
+    fn lower_loop(
+        &mut self,
+        label: Option<&syn::Label>,
+        syntax: LoopSyntax,
+        stmts: &[syn::Stmt],
+        span: Span,
+    ) {
         let kind_iter = match syntax {
             LoopSyntax::For(_, iter) => {
                 let (tokens, reads) = self.scan(iter.to_token_stream());
-                if self.reads_floats(&reads) || self.writes_local(iter) {
-                    self.cx.error_help(iter.span(), "`for` over float values is not supported yet", "loop over indices: `for i in 0..n` and index with `xs[i]`");
+                if self.reads_float_values(iter) || self.writes_local(iter) {
+                    self.cx.error_help(
+                        iter.span(),
+                        "`for` over float values is not supported yet",
+                        "loop over indices: `for i in 0..n` and index with `xs[i]`",
+                    );
                     return;
                 }
                 Some((tokens, reads))
@@ -398,7 +523,11 @@ impl Lowerer<'_> {
                     counter = Some(var);
                 }
                 Pat::Wild(_) => {}
-                other => self.cx.error_help(other.span(), "this loop pattern is not supported yet", "loop over indices: `for i in 0..n` and index with `xs[i]`"),
+                other => self.cx.error_help(
+                    other.span(),
+                    "this loop pattern is not supported yet",
+                    "loop over indices: `for i in 0..n` and index with `xs[i]`",
+                ),
             }
         }
         self.loops.push(LoopCtx {
@@ -417,7 +546,11 @@ impl Lowerer<'_> {
             self.scopes[*i][*j].1 = *slot;
         }
         let kind = match kind_iter {
-            Some((iter, reads)) => LoopKind::For { counter, iter, reads },
+            Some((iter, reads)) => LoopKind::For {
+                counter,
+                iter,
+                reads,
+            },
             None => LoopKind::Loop,
         };
         let tape = self.namer.fresh("tape", span);
@@ -427,7 +560,10 @@ impl Lowerer<'_> {
             id: self.loop_ids - 1,
             label: label.map(|l| l.name.clone()),
             kind,
-            slots: slots.into_iter().map(|(var, init, _)| Slot { var, init }).collect(),
+            slots: slots
+                .into_iter()
+                .map(|(var, init, _)| Slot { var, init })
+                .collect(),
             body: Block {
                 id,
                 stmts: body_stmts,
@@ -436,6 +572,113 @@ impl Lowerer<'_> {
             tape,
             trips,
         }));
+    }
+
+    /// `for x in xs.iter()` and its relatives over a float slice or array, as an index loop:
+    /// the counter pattern, the range, and the `let`s that bind the elements. `None` when the
+    /// loop does not iterate over floats; `Err` after reporting an unsupported idiom.
+    #[allow(clippy::type_complexity)]
+    fn iteration_idiom(
+        &mut self,
+        pat: &Pat,
+        iter: &Expr,
+    ) -> Option<Result<(Pat, Expr, Vec<syn::Stmt>), ()>> {
+        if !self.reads_float_values(iter) {
+            return None;
+        }
+        let unsupported = |this: &mut Self| {
+            this.cx.error_help(
+                iter.span(),
+                "this iteration over floats is not supported",
+                "write an index loop: `for i in 0..xs.len() { let x = xs[i]; ... }`",
+            );
+            Some(Err(()))
+        };
+        let k = self.namer.fresh("i", iter.span());
+        // Strip `.copied()` / `.cloned()`, then find what is iterated.
+        let mut chain = iter.clone();
+        while let Expr::MethodCall(m) = &chain {
+            if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() {
+                chain = (*m.receiver).clone();
+            } else {
+                break;
+            }
+        }
+        let row = |e: &Expr| -> Option<Expr> {
+            match e {
+                Expr::Path(_) => Some(e.clone()),
+                Expr::Reference(r) if r.mutability.is_none() => Some((*r.expr).clone()),
+                Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                    Some((*m.receiver).clone())
+                }
+                Expr::Paren(p) => Some((*p.expr).clone()),
+                _ => None,
+            }
+        };
+        let element = |p: &Pat| -> Option<Pat> {
+            match p {
+                Pat::Reference(r) => Some((*r.pat).clone()),
+                Pat::Ident(_) | Pat::Wild(_) => Some(p.clone()),
+                _ => None,
+            }
+        };
+        let counter: Pat = syn::parse_quote!(#k);
+        if let Expr::MethodCall(m) = &chain {
+            if m.method == "enumerate" && m.args.is_empty() {
+                let (Some(xs), Pat::Tuple(t)) = (row(&m.receiver), pat) else {
+                    return unsupported(self);
+                };
+                let (Some(i), Some(x)) = (t.elems.first(), t.elems.get(1).and_then(element)) else {
+                    return unsupported(self);
+                };
+                let prelude = vec![
+                    syn::parse_quote!(let #i = #k;),
+                    syn::parse_quote!(let #x = #xs[#k];),
+                ];
+                self.mark_by_ref(&t.elems[1]);
+                return Some(Ok((counter, syn::parse_quote!(0..#xs.len()), prelude)));
+            }
+            if m.method == "zip" && m.args.len() == 1 {
+                let other = m
+                    .args
+                    .first()
+                    .and_then(|a| row(a).or_else(|| Some(a.clone())));
+                let (Some(xs), Some(ys), Pat::Tuple(t)) = (row(&m.receiver), other, pat) else {
+                    return unsupported(self);
+                };
+                let (Some(a), Some(b)) = (
+                    t.elems.first().and_then(element),
+                    t.elems.get(1).and_then(element),
+                ) else {
+                    return unsupported(self);
+                };
+                let prelude = vec![
+                    syn::parse_quote!(let #a = #xs[#k];),
+                    syn::parse_quote!(let #b = #ys[#k];),
+                ];
+                self.mark_by_ref(&t.elems[0]);
+                self.mark_by_ref(&t.elems[1]);
+                return Some(Ok((
+                    counter,
+                    syn::parse_quote!(0..#xs.len().min(#ys.len())),
+                    prelude,
+                )));
+            }
+        }
+        let (Some(xs), Some(x)) = (row(&chain), element(pat)) else {
+            return unsupported(self);
+        };
+        self.mark_by_ref(pat);
+        let prelude = vec![syn::parse_quote!(let #x = #xs[#k];)];
+        Some(Ok((counter, syn::parse_quote!(0..#xs.len()), prelude)))
+    }
+
+    /// Remembers that the name bound by `pat` (a plain `x`, not `&x`) was a reference in the
+    /// user's loop, so `*x` is accepted.
+    fn mark_by_ref(&mut self, pat: &Pat) {
+        if let Pat::Ident(p) = pat {
+            self.pending_by_ref.push(p.ident.to_string());
+        }
     }
 
     /// The slots of a loop: every outer local that its body assigns gets a fresh mutable
@@ -458,6 +701,9 @@ impl Lowerer<'_> {
             let name = self.namer.user(&name, Span::call_site());
             let var = self.new_var(name, ty, Span::call_site());
             self.scopes[i][j].1 = var;
+            if self.vecs.contains(&original) {
+                self.vecs.push(var);
+            }
             slots.push((var, Atom::Var(original), (i, j)));
         }
         slots
@@ -541,6 +787,21 @@ impl Lowerer<'_> {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let name = self.namer.user(&p.ident.to_string(), p.ident.span());
                 let atom = self.lower_expr(init, Dest::Named(name, ann));
+                if matches!(init, Expr::Macro(m) if m.mac.path.is_ident("vec")) {
+                    if let Atom::Var(v) = atom {
+                        self.vecs.push(v);
+                    }
+                }
+                if let Some(at) = self
+                    .pending_by_ref
+                    .iter()
+                    .position(|n| *n == p.ident.to_string())
+                {
+                    self.pending_by_ref.remove(at);
+                    if let Atom::Var(v) = atom {
+                        self.by_ref.push(v);
+                    }
+                }
                 self.bind_name(&p.ident, atom);
             }
             Pat::Wild(_) => self.lower_stmt_expr(init),
@@ -637,8 +898,7 @@ impl Lowerer<'_> {
             Expr::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
             Expr::Paren(p) => self.lower_stmt_expr(&p.expr),
             _ => {
-                let (_, reads) = self.scan(e.to_token_stream());
-                if !self.reads_floats(&reads) && !self.writes_local(e) {
+                if !self.reads_float_values(e) && !self.writes_local(e) {
                     self.effect(quote!(#e;), e.span(), None);
                 } else {
                     self.lower_expr(e, Dest::Temp);
@@ -689,6 +949,14 @@ impl Lowerer<'_> {
             );
             return;
         };
+        if !projs.is_empty() && self.vecs.contains(&current) {
+            self.cx.error_help(
+                left.span(),
+                "assigning to the elements of a local `Vec` is not supported yet",
+                "use a fixed-size array (`let mut h = [0.0; 8];`), or accumulate into scalars",
+            );
+            return;
+        }
         let version = self.namer.user(&root_name, root.span());
         let new = if projs.is_empty() {
             self.lower_expr(right, Dest::Named(version, None))
@@ -728,7 +996,13 @@ impl Lowerer<'_> {
         let right = &b.right;
         // `x -= a - b` must stay `x - (a - b)`; a simple operand needs no parentheses.
         let right: Expr = match &**right {
-            Expr::Lit(_) | Expr::Path(_) | Expr::Call(_) | Expr::MethodCall(_) | Expr::Field(_) | Expr::Index(_) | Expr::Paren(_) => (**right).clone(),
+            Expr::Lit(_)
+            | Expr::Path(_)
+            | Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Field(_)
+            | Expr::Index(_)
+            | Expr::Paren(_) => (**right).clone(),
             other => syn::parse_quote!((#other)),
         };
         let value: Expr = match op {
@@ -737,8 +1011,7 @@ impl Lowerer<'_> {
             CompoundOp::Mul => syn::parse_quote_spanned!(b.span()=> #left * #right),
             CompoundOp::Div => syn::parse_quote_spanned!(b.span()=> #left / #right),
             CompoundOp::Other => {
-                let (_, reads) = self.scan(b.to_token_stream());
-                if !self.reads_floats(&reads) {
+                if !self.reads_float_values(&Expr::Binary(b.clone())) {
                     let e: Expr = Expr::Binary(b.clone());
                     return self.lower_assign_opaque(&e);
                 }
@@ -914,6 +1187,9 @@ impl Lowerer<'_> {
                 self.bind(Rhs::Neg(a), dest, span)
             }
             Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => self.opaque(e, dest, None, Ty::Other),
+            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) && self.is_by_ref(&u.expr) => {
+                self.lower_expr(&u.expr, dest)
+            }
             Expr::Binary(b) => self.lower_binary(b, dest),
             Expr::Assign(a) => {
                 self.lower_assign(&a.left, &a.right);
@@ -987,7 +1263,7 @@ impl Lowerer<'_> {
             }
         }
         let (tokens, reads) = self.scan(e.to_token_stream());
-        if self.reads_floats(&reads) || self.writes_local(e) {
+        if self.reads_float_values(e) || self.writes_local(e) {
             return None;
         }
         let ty = self.guess_ty(e);
@@ -1035,6 +1311,11 @@ impl Lowerer<'_> {
     fn lower_method(&mut self, mc: &syn::ExprMethodCall, dest: Dest) -> Atom {
         let name = mc.method.to_string();
         let e = Expr::MethodCall(mc.clone());
+        if name == "sum" && mc.args.is_empty() {
+            if let Some(xs) = iterated_row(&mc.receiver) {
+                return self.lower_sum(mc, &xs, dest);
+            }
+        }
         if mc.turbofish.is_none() {
             if name == "clone" && mc.args.is_empty() {
                 let a = self.lower_expr(&mc.receiver, Dest::Temp);
@@ -1050,6 +1331,39 @@ impl Lowerer<'_> {
             }
         }
         self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one)")
+    }
+
+    /// `xs.iter().sum::<F>()` (or `let s: F = xs.iter().sum();`) as an accumulation loop.
+    fn lower_sum(&mut self, mc: &syn::ExprMethodCall, xs: &Expr, dest: Dest) -> Atom {
+        let turbofish = mc.turbofish.as_ref().and_then(|t| {
+            t.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                _ => None,
+            })
+        });
+        let annotation = match &dest {
+            Dest::Named(_, Some(ty)) => Some((**ty).clone()),
+            _ => None,
+        };
+        let Some(ty) = turbofish.or(annotation) else {
+            return self.unsupported(
+                &Expr::MethodCall(mc.clone()),
+                dest,
+                "vjp needs the type of this sum",
+                "write `xs.iter().sum::<f64>()` or `let s: f64 = xs.iter().sum();`",
+            );
+        };
+        let acc = self.namer.fresh("sum", mc.span());
+        let k = self.namer.fresh("i", mc.span());
+        let root = self.root;
+        let block: Expr = syn::parse_quote_spanned!(mc.span()=> {
+            let mut #acc: #ty = <#ty as #root::Real>::zero();
+            for #k in 0..#xs.len() {
+                #acc += #xs[#k];
+            }
+            #acc
+        });
+        self.lower_expr(&block, dest)
     }
 
     /// A primitive applied to `args` (receiver first); `path` is the `f64::sin` form if the
@@ -1150,7 +1464,12 @@ impl Lowerer<'_> {
                 self.bind(Rhs::FloatCast(a, c.ty.clone()), dest, c.span())
             }
             Ty::Other => self.opaque(&Expr::Cast(c.clone()), dest, None, Ty::Other),
-            _ => self.unsupported(&Expr::Cast(c.clone()), dest, "vjp cannot tell whether this cast's target is a float type", "cast to `f64`, `f32` or a type parameter bounded by `vjp::Real`"),
+            _ => self.unsupported(
+                &Expr::Cast(c.clone()),
+                dest,
+                "vjp cannot tell whether this cast's target is a float type",
+                "cast to `f64`, `f32` or a type parameter bounded by `vjp::Real`",
+            ),
         }
     }
 
@@ -1250,9 +1569,13 @@ impl Lowerer<'_> {
 
     /// `match` on an inactive value, as a chain of `if matches!(..)` over a bound scrutinee.
     fn lower_match(&mut self, m: &syn::ExprMatch, dest: Dest) -> Atom {
-        let (_, reads) = self.scan(m.expr.to_token_stream());
-        if self.reads_floats(&reads) {
-            return self.unsupported(&Expr::Match(m.clone()), dest, "`match` on a float value is not supported", "compare with `if` / `else if`");
+        if self.reads_float_values(&m.expr) {
+            return self.unsupported(
+                &Expr::Match(m.clone()),
+                dest,
+                "`match` on a float value is not supported",
+                "compare with `if` / `else if`",
+            );
         }
         let scrutinee = self.namer.fresh("scrutinee", m.expr.span());
         let expr = &m.expr;
@@ -1264,7 +1587,12 @@ impl Lowerer<'_> {
             chain = Some(match (chain, &arm.guard) {
                 (None, None) => syn::parse_quote_spanned!(arm.span()=> { #body }),
                 (None, Some(_)) => {
-                    return self.unsupported(&Expr::Match(m.clone()), dest, "a `match` whose last arm has a guard is not supported", "end the `match` with an arm without guard (`_ => ...`)");
+                    return self.unsupported(
+                        &Expr::Match(m.clone()),
+                        dest,
+                        "a `match` whose last arm has a guard is not supported",
+                        "end the `match` with an arm without guard (`_ => ...`)",
+                    );
                 }
                 (Some(rest), guard) => {
                     let guard = guard.as_ref().map(|(_, g)| quote!(if #g));
@@ -1280,8 +1608,36 @@ impl Lowerer<'_> {
         self.lower_expr(&block, dest)
     }
 
-    fn reads_floats(&self, reads: &[VarId]) -> bool {
-        reads.iter().any(|v| self.vars[*v].ty.carries_floats())
+    /// True when `e` names a variable bound by an iteration over references.
+    fn is_by_ref(&self, e: &Expr) -> bool {
+        matches!(e, Expr::Path(p) if p.path.get_ident().and_then(|i| self.lookup(&i.to_string())).is_some_and(|v| self.by_ref.contains(&v)))
+    }
+
+    /// True when `e` reads the value of a float-carrying local (`xs.len()` reads only a
+    /// length, which carries no derivative).
+    fn reads_float_values(&self, e: &impl ToTokens) -> bool {
+        let mut values = Vec::new();
+        self.value_reads(e.to_token_stream(), &mut values);
+        values.iter().any(|v| self.vars[*v].ty.carries_floats())
+    }
+
+    fn value_reads(&self, tokens: TokenStream, out: &mut Vec<VarId>) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (k, tree) in trees.iter().enumerate() {
+            match tree {
+                TokenTree::Ident(ident) if !is_field_or_path(&trees, k) => {
+                    let length_only = matches!(trees.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
+                        && matches!(trees.get(k + 2), Some(TokenTree::Ident(m)) if m == "len" || m == "is_empty");
+                    if let Some(var) = self.lookup(&ident.to_string()) {
+                        if !length_only {
+                            out.push(var);
+                        }
+                    }
+                }
+                TokenTree::Group(g) => self.value_reads(g.stream(), out),
+                _ => {}
+            }
+        }
     }
 
     // ----- token scanning -----
@@ -1293,34 +1649,49 @@ impl Lowerer<'_> {
         (renamed, reads)
     }
 
-    fn scan_into(&self, tokens: TokenStream, reads: &mut Vec<VarId>, in_macro: bool) -> TokenStream {
+    fn scan_into(
+        &self,
+        tokens: TokenStream,
+        reads: &mut Vec<VarId>,
+        in_macro: bool,
+    ) -> TokenStream {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
         for (k, tree) in trees.iter().enumerate() {
-            let punct_at = |i: Option<usize>, c: char| i.and_then(|i| trees.get(i)).is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == c));
-            let after_dot = punct_at(k.checked_sub(1), '.');
-            let after_path = punct_at(k.checked_sub(1), ':') && punct_at(k.checked_sub(2), ':');
-            // `name:` is a field of a struct literal, a binding with a type, or a path prefix.
-            let before_colon = punct_at(Some(k + 1), ':');
+            let punct_at = |i: Option<usize>, c: char| {
+                i.and_then(|i| trees.get(i))
+                    .is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == c))
+            };
             let next = match tree {
-                TokenTree::Ident(ident) if !after_dot && !after_path && !before_colon => match self.lookup(&ident.to_string()) {
-                    Some(var) => {
-                        if !reads.contains(&var) {
-                            reads.push(var);
+                TokenTree::Ident(ident) if !is_field_or_path(&trees, k) => {
+                    match self.lookup(&ident.to_string()) {
+                        Some(var) => {
+                            if !reads.contains(&var) {
+                                reads.push(var);
+                            }
+                            let mut name = self.vars[var].name.clone();
+                            name.set_span(ident.span());
+                            TokenTree::Ident(name)
                         }
-                        let mut name = self.vars[var].name.clone();
-                        name.set_span(ident.span());
-                        TokenTree::Ident(name)
+                        None => tree.clone(),
                     }
-                    None => tree.clone(),
-                },
+                }
                 TokenTree::Group(group) => {
-                    let macro_args = punct_at(k.checked_sub(1), '!') && matches!(k.checked_sub(2).and_then(|i| trees.get(i)), Some(TokenTree::Ident(_)));
-                    let mut new = proc_macro2::Group::new(group.delimiter(), self.scan_into(group.stream(), reads, in_macro || macro_args));
+                    let macro_args = punct_at(k.checked_sub(1), '!')
+                        && matches!(
+                            k.checked_sub(2).and_then(|i| trees.get(i)),
+                            Some(TokenTree::Ident(_))
+                        );
+                    let mut new = proc_macro2::Group::new(
+                        group.delimiter(),
+                        self.scan_into(group.stream(), reads, in_macro || macro_args),
+                    );
                     new.set_span(group.span());
                     TokenTree::Group(new)
                 }
-                TokenTree::Literal(lit) if in_macro => TokenTree::Literal(self.rename_format_args(lit, reads)),
+                TokenTree::Literal(lit) if in_macro => {
+                    TokenTree::Literal(self.rename_format_args(lit, reads))
+                }
                 other => other.clone(),
             };
             out.push(next);
@@ -1330,13 +1701,18 @@ impl Lowerer<'_> {
 
     /// In a format string (`"{x}"`, `"{x:.3}"`), a captured local is renamed like any other
     /// read of it, so `println!("{x}")` prints the same version in the generated functions.
-    fn rename_format_args(&self, lit: &proc_macro2::Literal, reads: &mut Vec<VarId>) -> proc_macro2::Literal {
+    fn rename_format_args(
+        &self,
+        lit: &proc_macro2::Literal,
+        reads: &mut Vec<VarId>,
+    ) -> proc_macro2::Literal {
         let text = lit.to_string();
         if !text.starts_with('"') || !text.contains('{') {
             return lit.clone();
         }
         let mut renamed = text.clone();
-        let names: std::collections::BTreeSet<&String> = self.scopes.iter().flatten().map(|(n, _)| n).collect();
+        let names: std::collections::BTreeSet<&String> =
+            self.scopes.iter().flatten().map(|(n, _)| n).collect();
         for name in names {
             let Some(var) = self.lookup(name) else {
                 continue;
@@ -1471,7 +1847,11 @@ fn may_diverge<T: Visitable>(e: &T) -> bool {
         fn visit_expr(&mut self, e: &'ast Expr) {
             match e {
                 Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => self.0 = true,
-                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) | Expr::Closure(_) | Expr::Async(_) => {}
+                Expr::Loop(_)
+                | Expr::While(_)
+                | Expr::ForLoop(_)
+                | Expr::Closure(_)
+                | Expr::Async(_) => {}
                 _ => syn::visit::visit_expr(self, e),
             }
         }
@@ -1496,6 +1876,35 @@ impl Visitable for syn::Stmt {
 impl Visitable for syn::ExprIf {
     fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V) {
         v.visit_expr_if(self);
+    }
+}
+
+/// True when the identifier at `trees[k]` is not a local: a field or method after `.` (but
+/// not after the range `..`), a segment after `::`, or a name before `:` (a struct literal's
+/// field, a typed binding, a path prefix).
+fn is_field_or_path(trees: &[TokenTree], k: usize) -> bool {
+    let punct_at = |i: Option<usize>, c: char| {
+        i.and_then(|i| trees.get(i))
+            .is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == c))
+    };
+    let after_dot = punct_at(k.checked_sub(1), '.') && !punct_at(k.checked_sub(2), '.');
+    let after_path = punct_at(k.checked_sub(1), ':') && punct_at(k.checked_sub(2), ':');
+    let before_colon = punct_at(Some(k + 1), ':');
+    after_dot || after_path || before_colon
+}
+
+/// `xs` in `xs.iter()`, `xs.iter().copied()`, `xs.iter().cloned()`.
+fn iterated_row(e: &Expr) -> Option<Expr> {
+    match e {
+        Expr::MethodCall(m)
+            if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() =>
+        {
+            iterated_row(&m.receiver)
+        }
+        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+            Some((*m.receiver).clone())
+        }
+        _ => None,
     }
 }
 

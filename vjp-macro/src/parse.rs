@@ -214,7 +214,9 @@ fn parse_param(arg: &mut FnArg, floats: &[Ident], cx: &Ctxt) -> Option<ParamMode
 
 fn classify_param(ty: &Type, floats: &[Ident], no_grad: bool, cx: &Ctxt) -> Ty {
     match ty {
-        Type::Reference(r) if !no_grad && r.mutability.is_none() && float_row(&r.elem, floats) => Ty::Slice(Box::new(Ty::Float)),
+        Type::Reference(r) if !no_grad && r.mutability.is_none() && float_row(&r.elem, floats) => {
+            Ty::Slice(Box::new(Ty::Float))
+        }
         Type::Reference(r)
             if !no_grad
                 && (classify(&r.elem, floats).carries_floats()
@@ -291,8 +293,14 @@ fn is_float_container(ty: &Type, floats: &[Ident]) -> bool {
 pub fn classify(ty: &Type, floats: &[Ident]) -> Ty {
     match ty {
         Type::Path(p) if p.qself.is_none() => {
-            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-            let primitive_path = p.path.segments.len() == 1 || p.path.segments.iter().any(|s| s.ident == "primitive");
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let primitive_path = p.path.segments.len() == 1
+                || p.path.segments.iter().any(|s| s.ident == "primitive");
             let generic = p.path.get_ident().is_some_and(|i| floats.contains(i));
             if generic || (primitive_path && (last == "f32" || last == "f64")) {
                 Ty::Float
@@ -323,11 +331,17 @@ pub fn classify(ty: &Type, floats: &[Ident]) -> Ty {
 /// `Unknown` rather than inactive.
 pub fn classify_local(ty: &Type, floats: &[Ident]) -> Ty {
     const INACTIVE: &[&str] = &[
-        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "bool", "char", "str", "String",
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "bool", "char", "str", "String",
     ];
     match ty {
         Type::Path(p) if classify(ty, floats) == Ty::Other => {
-            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             if INACTIVE.contains(&last.as_str()) {
                 Ty::Other
             } else {

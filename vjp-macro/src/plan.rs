@@ -89,7 +89,10 @@ impl Planner<'_> {
                     self.defs(els);
                 }
                 Stmt::Loop(l) => {
-                    if let LoopKind::For { counter: Some(c), .. } = &l.kind {
+                    if let LoopKind::For {
+                        counter: Some(c), ..
+                    } = &l.kind
+                    {
                         self.def_block[*c] = l.body.id;
                     }
                     self.defs(&l.body);
@@ -131,12 +134,15 @@ impl Planner<'_> {
                 Stmt::Let { var, .. } => self.activity.active(*var),
                 Stmt::Effect { .. } => false,
                 Stmt::WriteBack { slot, .. } => self.activity.active(*slot),
-                Stmt::If { then, els, phis, .. } => {
+                Stmt::If {
+                    then, els, phis, ..
+                } => {
                     let branches = self.work(then) | self.work(els);
                     branches || phis.iter().any(|p| self.activity.active(p.var))
                 }
                 Stmt::Loop(l) => {
-                    let w = self.work(&l.body) || l.slots.iter().any(|s| self.activity.active(s.var));
+                    let w =
+                        self.work(&l.body) || l.slots.iter().any(|s| self.activity.active(s.var));
                     self.plan.loop_work[l.id] = w;
                     w
                 }
@@ -177,8 +183,12 @@ impl Planner<'_> {
     /// The primal values the reverse of `stmt` reads (nested blocks included).
     fn reverse_reads(&mut self, stmt: &Stmt) -> Set {
         match stmt {
-            Stmt::Let { var, rhs, .. } if self.activity.active(*var) => rhs.reverse_reads(*var).into_iter().collect(),
-            Stmt::If { cond, then, els, .. } if self.plan.work[then.id] || self.plan.work[els.id] || self.if_phis_active(stmt) => {
+            Stmt::Let { var, rhs, .. } if self.activity.active(*var) => {
+                rhs.reverse_reads(*var).into_iter().collect()
+            }
+            Stmt::If {
+                cond, then, els, ..
+            } if self.plan.work[then.id] || self.plan.work[els.id] || self.if_phis_active(stmt) => {
                 let mut n: Set = Body::atom_var(cond).into_iter().collect();
                 n.extend(self.needs(then));
                 n.extend(self.needs(els));
@@ -187,10 +197,14 @@ impl Planner<'_> {
             Stmt::Loop(l) if self.plan.loop_work[l.id] => {
                 let mut n = self.needs(&l.body);
                 let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
-                if let LoopKind::For { counter: Some(c), .. } = &l.kind {
+                if let LoopKind::For {
+                    counter: Some(c), ..
+                } = &l.kind
+                {
                     at_start.push(*c);
                 }
-                self.plan.taped[l.id] = at_start.iter().copied().filter(|v| n.contains(v)).collect();
+                self.plan.taped[l.id] =
+                    at_start.iter().copied().filter(|v| n.contains(v)).collect();
                 for v in at_start {
                     n.remove(&v);
                 }
@@ -235,13 +249,24 @@ impl Planner<'_> {
 /// Where each adjoint contribution happens: the operands of active statements in their
 /// block, a phi's branch values in their branch, a loop's slot initial values in the loop's
 /// block, a write-back's value at its leaf. Also lists the active slots.
-fn collect_flows<'a>(block: &'a Block, activity: &Activity, flows: &mut Vec<(&'a Atom, usize)>, slots: &mut Vec<VarId>) {
+fn collect_flows<'a>(
+    block: &'a Block,
+    activity: &Activity,
+    flows: &mut Vec<(&'a Atom, usize)>,
+    slots: &mut Vec<VarId>,
+) {
     for stmt in &block.stmts {
         match stmt {
             Stmt::Let { var, rhs, .. } if activity.active(*var) => {
-                flows.extend(rhs.differentiable_operands().into_iter().map(|a| (a, block.id)));
+                flows.extend(
+                    rhs.differentiable_operands()
+                        .into_iter()
+                        .map(|a| (a, block.id)),
+                );
             }
-            Stmt::If { then, els, phis, .. } => {
+            Stmt::If {
+                then, els, phis, ..
+            } => {
                 for phi in phis.iter().filter(|p| activity.active(p.var)) {
                     flows.extend(phi.then_val.iter().map(|a| (a, then.id)));
                     flows.extend(phi.else_val.iter().map(|a| (a, els.id)));
@@ -256,7 +281,9 @@ fn collect_flows<'a>(block: &'a Block, activity: &Activity, flows: &mut Vec<(&'a
                 }
                 collect_flows(&l.body, activity, flows, slots);
             }
-            Stmt::WriteBack { slot, value } if activity.active(*slot) => flows.push((value, block.id)),
+            Stmt::WriteBack { slot, value } if activity.active(*slot) => {
+                flows.push((value, block.id))
+            }
             _ => {}
         }
     }
@@ -278,12 +305,20 @@ pub fn primal_reads(stmt: &Stmt) -> Set {
             Stmt::If { cond, phis, .. } => {
                 reads.extend(Body::atom_var(cond));
                 for phi in phis {
-                    reads.extend(phi.then_val.iter().chain(&phi.else_val).filter_map(Body::atom_var));
+                    reads.extend(
+                        phi.then_val
+                            .iter()
+                            .chain(&phi.else_val)
+                            .filter_map(Body::atom_var),
+                    );
                 }
             }
             Stmt::Loop(l) => {
                 reads.extend(l.slots.iter().filter_map(|s| Body::atom_var(&s.init)));
-                if let LoopKind::For { counter, reads: r, .. } = &l.kind {
+                if let LoopKind::For {
+                    counter, reads: r, ..
+                } = &l.kind
+                {
                     reads.extend(r.iter().copied());
                     defined.extend(counter.iter().copied());
                 }
@@ -300,7 +335,35 @@ pub fn primal_reads(stmt: &Stmt) -> Set {
 fn is_pure(e: &syn::Expr) -> bool {
     use syn::Expr;
     const PURE_METHODS: &[&str] = &[
-        "len", "is_empty", "abs", "min", "max", "pow", "powi", "powf", "sqrt", "signum", "wrapping_add", "wrapping_sub", "wrapping_mul", "saturating_sub", "saturating_add", "rem_euclid", "div_euclid", "is_nan", "is_finite", "to_f64", "clone", "floor", "ceil", "round", "trunc", "exp", "ln", "sin", "cos",
+        "len",
+        "is_empty",
+        "abs",
+        "min",
+        "max",
+        "pow",
+        "powi",
+        "powf",
+        "sqrt",
+        "signum",
+        "wrapping_add",
+        "wrapping_sub",
+        "wrapping_mul",
+        "saturating_sub",
+        "saturating_add",
+        "rem_euclid",
+        "div_euclid",
+        "is_nan",
+        "is_finite",
+        "to_f64",
+        "clone",
+        "floor",
+        "ceil",
+        "round",
+        "trunc",
+        "exp",
+        "ln",
+        "sin",
+        "cos",
     ];
     const PURE_FUNCTIONS: &[&str] = &["from_f64", "from_i32", "zero", "one", "from", "min", "max"];
     match e {
@@ -314,12 +377,23 @@ fn is_pure(e: &syn::Expr) -> bool {
         Expr::Index(i) => is_pure(&i.expr) && is_pure(&i.index),
         Expr::Tuple(t) => t.elems.iter().all(is_pure),
         Expr::Array(a) => a.elems.iter().all(is_pure),
-        Expr::MethodCall(m) => PURE_METHODS.contains(&m.method.to_string().as_str()) && is_pure(&m.receiver) && m.args.iter().all(is_pure),
+        Expr::MethodCall(m) => {
+            PURE_METHODS.contains(&m.method.to_string().as_str())
+                && is_pure(&m.receiver)
+                && m.args.iter().all(is_pure)
+        }
         Expr::Call(c) => {
             let known = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| PURE_FUNCTIONS.contains(&s.ident.to_string().as_str())));
             known && c.args.iter().all(is_pure)
         }
-        Expr::Macro(m) => m.mac.path.is_ident("matches") || m.mac.path.to_token_stream().to_string().ends_with("matches"),
+        Expr::Macro(m) => {
+            m.mac.path.is_ident("matches")
+                || m.mac
+                    .path
+                    .to_token_stream()
+                    .to_string()
+                    .ends_with("matches")
+        }
         _ => false,
     }
 }

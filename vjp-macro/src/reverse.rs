@@ -18,8 +18,8 @@
 use crate::activity::Activity;
 use crate::forward::{atom, proj, recompute, tuple_or_single};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, Phi, Proj, Rhs, Stmt, Ty, VarId};
-use crate::plan::Plan;
 use crate::naming::Namer;
+use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -59,7 +59,14 @@ struct Reverse<'a> {
 }
 
 /// Generates the reverse sweep of `body`, seeded with the output cotangent `v`.
-pub fn reverse(body: &Body, activity: &Activity, plan: &Plan, namer: &mut Namer, root: &syn::Path, v: &Ident) -> ReverseSweep {
+pub fn reverse(
+    body: &Body,
+    activity: &Activity,
+    plan: &Plan,
+    namer: &mut Namer,
+    root: &syn::Path,
+    v: &Ident,
+) -> ReverseSweep {
     let mut rev = Reverse {
         body,
         activity,
@@ -90,7 +97,12 @@ pub fn reverse(body: &Body, activity: &Activity, plan: &Plan, namer: &mut Namer,
         }
     }
     let tokens = rev.block(&body.block, seed);
-    let grads = body.params.iter().filter(|p| p.active && p.shadow.is_none()).map(|p| rev.grad(p.var)).collect();
+    let grads = body
+        .params
+        .iter()
+        .filter(|p| p.active && p.shadow.is_none())
+        .map(|p| rev.grad(p.var))
+        .collect();
     ReverseSweep { tokens, grads }
 }
 
@@ -102,7 +114,12 @@ impl Reverse<'_> {
         let saved = std::mem::replace(&mut self.items, prologue);
         let mut declarations = TokenStream::new();
         for &v in &self.plan.predeclare[block.id] {
-            if self.body.params.iter().any(|p| p.var == v && p.shadow.is_some()) {
+            if self
+                .body
+                .params
+                .iter()
+                .any(|p| p.var == v && p.shadow.is_some())
+            {
                 continue;
             }
             let bar = self.bar_name(v);
@@ -115,7 +132,9 @@ impl Reverse<'_> {
             .stmts
             .iter()
             .filter_map(|s| match s {
-                Stmt::WriteBack { slot, value } if self.activity.active(*slot) => Some((*slot, value)),
+                Stmt::WriteBack { slot, value } if self.activity.active(*slot) => {
+                    Some((*slot, value))
+                }
                 _ => None,
             })
             .collect();
@@ -136,13 +155,17 @@ impl Reverse<'_> {
         let mut took = Vec::new();
         for (slot, value) in writes {
             let bar = self.bar_name(*slot);
-            let name = self.namer.fresh(&format!("took_{}", self.body.vars[*slot].name), Span::call_site());
+            let name = self.namer.fresh(
+                &format!("took_{}", self.body.vars[*slot].name),
+                Span::call_site(),
+            );
             self.items.push(Item::Stmt(quote!(let #name = #bar;)));
             took.push((name, *value));
         }
         for (slot, _) in writes {
             let bar = self.bar_name(*slot);
-            self.items.push(Item::Stmt(quote!(#bar = #root::zero_like(&#bar);)));
+            self.items
+                .push(Item::Stmt(quote!(#bar = #root::zero_like(&#bar);)));
         }
         for (name, value) in took {
             self.add_atom(value, quote!(#name), false);
@@ -156,7 +179,12 @@ impl Reverse<'_> {
                     self.rule(*var, rhs);
                 }
             }
-            Stmt::If { cond, then, els, phis } => {
+            Stmt::If {
+                cond,
+                then,
+                els,
+                phis,
+            } => {
                 let phis_active = phis.iter().any(|p| self.activity.active(p.var));
                 if self.plan.work[then.id] || self.plan.work[els.id] || phis_active {
                     self.if_stmt(cond, then, els, phis);
@@ -173,8 +201,14 @@ impl Reverse<'_> {
 
     /// `if cond { recompute; reverse then } else { recompute; reverse else }`.
     fn if_stmt(&mut self, cond: &Atom, then: &Block, els: &Block, phis: &[Phi]) {
-        let then_code = self.branch(then, phis.iter().map(|p| (p.var, p.then_val.as_ref())).collect());
-        let else_code = self.branch(els, phis.iter().map(|p| (p.var, p.else_val.as_ref())).collect());
+        let then_code = self.branch(
+            then,
+            phis.iter().map(|p| (p.var, p.then_val.as_ref())).collect(),
+        );
+        let else_code = self.branch(
+            els,
+            phis.iter().map(|p| (p.var, p.else_val.as_ref())).collect(),
+        );
         let cond = atom(self.body, cond);
         let code = match (then_code.is_empty(), else_code.is_empty()) {
             (_, true) => quote!(if #cond { #then_code }),
@@ -224,7 +258,9 @@ impl Reverse<'_> {
         };
         let again = recompute(self.body, self.plan, self.root, &l.body);
         let code = self.block(&l.body, Vec::new());
-        self.items.push(Item::Stmt(quote!(for _ in 0..#trips { #restore #again #code })));
+        self.items.push(Item::Stmt(
+            quote!(for _ in 0..#trips { #restore #again #code }),
+        ));
         for slot in &l.slots {
             if self.activity.active(slot.var) {
                 let bar = self.bar_name(slot.var);
