@@ -252,7 +252,8 @@ pub fn proj(body: &Body, p: &Proj) -> TokenStream {
     }
 }
 
-fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
+/// The primal expression of a right-hand side.
+pub fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
     let a = |x: &Atom| atom(body, x);
     match rhs {
         Rhs::Use(x) => a(x),

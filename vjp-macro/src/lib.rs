@@ -20,6 +20,7 @@ mod parse;
 mod plan;
 mod prims;
 mod reverse;
+mod tangent;
 #[cfg(test)]
 mod tests;
 

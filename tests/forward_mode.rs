@@ -1,0 +1,62 @@
+//! Forward mode (`NAME_jvp`) against finite differences, and the dot-product test
+//! <v, J u> = <J^T v, u> between `NAME_jvp` and `NAME_vjp`.
+
+use vjp::differentiable;
+
+#[differentiable]
+fn seed(x1: f64, x2: f64) -> (f64, f64, f64) {
+    (x1 * x1 + x2, x1.sin(), x1 * x2)
+}
+
+#[differentiable]
+fn logistic(r: f64, x0: f64, n: usize) -> f64 {
+    let mut x = x0;
+    for _ in 0..n {
+        x = r * x * (1.0 - x);
+    }
+    x
+}
+
+#[differentiable]
+fn weighted(x: &[f64], #[no_grad] w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if x[i] > 0.0 {
+            s += w[i] * x[i].exp();
+        } else {
+            s -= x[i] * x[i];
+        }
+    }
+    s
+}
+
+#[test]
+fn seed_jvp_is_j_times_u() {
+    let (y, dy) = seed_jvp(1.0, 0.5, 2.0, -1.0);
+    assert_eq!(y, seed(1.0, 2.0));
+    // J = [[2, 1], [cos 1, 0], [2, 1]] at (1, 2); u = (0.5, -1).
+    assert!((dy.0 - 0.0).abs() < 1e-15);
+    assert!((dy.1 - 0.5 * 1f64.cos()).abs() < 1e-15);
+    assert!((dy.2 - 0.0).abs() < 1e-15);
+}
+
+#[test]
+fn dot_product_test_on_a_loop() {
+    let (u_r, u_x, v) = (0.3, -0.7, 1.9);
+    let (_, ju) = logistic_jvp(3.1, u_r, 0.4, u_x, 7);
+    let (_, (gr, gx)) = logistic_vjp(3.1, 0.4, 7, v);
+    assert!((v * ju - (gr * u_r + gx * u_x)).abs() < 1e-12);
+}
+
+#[test]
+fn dot_product_test_on_a_slice_with_branches() {
+    let x = [0.5, -0.3, 1.2, -2.0];
+    let w = [1.0, 2.0, -0.5, 0.25];
+    let u = [0.1, 0.2, -0.3, 0.4];
+    let (_, ju) = weighted_jvp(&x, &u, &w);
+    let mut g = [0.0; 4];
+    let v = 0.7;
+    let _ = weighted_vjp(&x, &mut g, &w, v);
+    let jtv_u: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+    assert!((v * ju - jtv_u).abs() < 1e-12);
+}
