@@ -60,3 +60,35 @@ fn dot_product_test_on_a_slice_with_branches() {
     let jtv_u: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
     assert!((v * ju - jtv_u).abs() < 1e-12);
 }
+
+/// Extended Rosenbrock, generic so that its gradient can run on dual numbers.
+#[differentiable]
+fn rosenbrock<T: vjp::Real>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for i in 0..x.len() / 2 {
+        let a = x[2 * i];
+        let b = x[2 * i + 1];
+        s += T::from_f64(100.0) * (b - a * a).powi(2) + (T::one() - a).powi(2);
+    }
+    s
+}
+
+#[test]
+fn hessian_vector_product_matches_closed_form() {
+    let x = [0.3, -0.8, 1.4, 0.9];
+    let u = [0.5, 1.0, -2.0, 0.25];
+    let (g, hu) = vjp::hvp(|x, g| rosenbrock_grad(x, g), &x, &u);
+    let mut g64 = [0.0; 4];
+    rosenbrock_grad(&x, &mut g64);
+    assert_eq!(g, g64.to_vec());
+    for i in 0..2 {
+        let (a, b) = (x[2 * i], x[2 * i + 1]);
+        // Hessian block of 100 (b - a²)² + (1 - a)².
+        let haa = 1200.0 * a * a - 400.0 * b + 2.0;
+        let hab = -400.0 * a;
+        let hbb = 200.0;
+        let (ua, ub) = (u[2 * i], u[2 * i + 1]);
+        assert!((hu[2 * i] - (haa * ua + hab * ub)).abs() < 1e-10);
+        assert!((hu[2 * i + 1] - (hab * ua + hbb * ub)).abs() < 1e-10);
+    }
+}

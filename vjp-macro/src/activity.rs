@@ -119,11 +119,7 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
             unsupported: Some(why),
             span,
             ..
-        } => {
-            if reads.iter().any(|v| activity.varied[*v]) {
-                cx.error_help(*span, &why.message, &why.help);
-            }
-        }
+        } if reads.iter().any(|v| activity.varied[*v]) => cx.error_help(*span, &why.message, &why.help),
         Stmt::Let { rhs: rhs @ (Rhs::Use(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Update { .. } | Rhs::FloatCast(..)), span, .. } => {
             let slice = rhs.differentiable_operands().into_iter().filter_map(Body::atom_var).any(|v| activity.varied[v] && matches!(body.vars[v].ty, Ty::Slice(_)));
             if slice {
@@ -134,11 +130,7 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
             rhs: Rhs::Call { path, args },
             span,
             ..
-        } => {
-            if args.iter().any(|a| activity.varied_atom(a)) {
-                check_call_args(body, activity, path, args, *span, cx);
-            }
-        }
+        } if args.iter().any(|a| activity.varied_atom(a)) => check_call_args(body, activity, path, args, *span, cx),
         _ => {}
     });
 }

@@ -9,8 +9,8 @@ use crate::ir::{Body, Ty};
 use crate::naming::Namer;
 use crate::parse::{Attr, Model};
 use crate::plan::Plan;
-use crate::tangent::tangent_sweep;
 use crate::reverse::reverse;
+use crate::tangent::tangent_sweep;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -170,7 +170,12 @@ fn tangent_of_shadow(shadow: &syn::Type) -> syn::Type {
 }
 
 /// `NAME_jvp`: the output and the Jacobian-vector product `J u`.
-fn jvp_item(model: &Model, params: &[TokenStream], active: &[String], code: TokenStream) -> TokenStream {
+fn jvp_item(
+    model: &Model,
+    params: &[TokenStream],
+    active: &[String],
+    code: TokenStream,
+) -> TokenStream {
     let name = &model.item.sig.ident;
     let jvp = format_ident!("{}_jvp", name, span = name.span());
     let vis = &model.item.vis;
@@ -217,7 +222,10 @@ pub fn stubs(model: &Model) -> TokenStream {
         let ty = &p.ty;
         jvp_params.push(quote!(_: #ty));
         if p.active() {
-            let dot_ty = p.shadow.as_ref().map_or_else(|| ty.clone(), tangent_of_shadow);
+            let dot_ty = p
+                .shadow
+                .as_ref()
+                .map_or_else(|| ty.clone(), tangent_of_shadow);
             jvp_params.push(quote!(_: #dot_ty));
         }
     }

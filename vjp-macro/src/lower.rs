@@ -792,11 +792,7 @@ impl Lowerer<'_> {
                         self.vecs.push(v);
                     }
                 }
-                if let Some(at) = self
-                    .pending_by_ref
-                    .iter()
-                    .position(|n| *n == p.ident.to_string())
-                {
+                if let Some(at) = self.pending_by_ref.iter().position(|n| p.ident == n) {
                     self.pending_by_ref.remove(at);
                     if let Atom::Var(v) = atom {
                         self.by_ref.push(v);

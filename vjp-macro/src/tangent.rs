@@ -19,7 +19,12 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 /// The body of `NAME_jvp`: statements, then `(output, tangent of the output)`.
-pub fn tangent_sweep(body: &Body, activity: &Activity, namer: &mut Namer, root: &syn::Path) -> (TokenStream, Vec<Option<Ident>>) {
+pub fn tangent_sweep(
+    body: &Body,
+    activity: &Activity,
+    namer: &mut Namer,
+    root: &syn::Path,
+) -> (TokenStream, Vec<Option<Ident>>) {
     let mut dots = vec![None; body.vars.len()];
     for p in body.params.iter().filter(|p| p.active) {
         let name = namer.fresh(&format!("dot_{}", body.vars[p.var].name), Span::call_site());
@@ -56,7 +61,10 @@ impl Tangents<'_> {
         if let Some(name) = &self.dots[v] {
             return name.clone();
         }
-        let name = self.namer.fresh(&format!("dot_{}", self.body.vars[v].name), Span::call_site());
+        let name = self.namer.fresh(
+            &format!("dot_{}", self.body.vars[v].name),
+            Span::call_site(),
+        );
         self.dots[v] = Some(name.clone());
         name
     }
@@ -119,12 +127,23 @@ impl Tangents<'_> {
                     quote!(#name = #primal;)
                 }
             }
-            Stmt::If { cond, then, els, phis } => self.if_stmt(cond, then, els, phis),
+            Stmt::If {
+                cond,
+                then,
+                els,
+                phis,
+            } => self.if_stmt(cond, then, els, phis),
             Stmt::Loop(l) => self.loop_stmt(l),
         }
     }
 
-    fn let_stmt(&mut self, var: VarId, ty: Option<&syn::Type>, rhs: &Rhs, span: Span) -> TokenStream {
+    fn let_stmt(
+        &mut self,
+        var: VarId,
+        ty: Option<&syn::Type>,
+        rhs: &Rhs,
+        span: Span,
+    ) -> TokenStream {
         let name = self.body.vars[var].name.clone();
         let annotation = ty.map(|t| quote!(: #t));
         if let (Rhs::Call { path, args }, true) = (rhs, self.has_dot(var)) {
@@ -150,14 +169,16 @@ impl Tangents<'_> {
                 let d = self.dot(a);
                 quote!(-#d)
             }
-            Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => match (self.dot_opt(a), self.dot_opt(b), op) {
-                (Some(da), Some(db), ArithOp::Add) => quote!(#da + #db),
-                (Some(da), Some(db), _) => quote!(#da - #db),
-                (Some(da), None, _) => da,
-                (None, Some(db), ArithOp::Add) => db,
-                (None, Some(db), _) => quote!(-#db),
-                (None, None, _) => self.dot(&Atom::Var(var)),
-            },
+            Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => {
+                match (self.dot_opt(a), self.dot_opt(b), op) {
+                    (Some(da), Some(db), ArithOp::Add) => quote!(#da + #db),
+                    (Some(da), Some(db), _) => quote!(#da - #db),
+                    (Some(da), None, _) => da,
+                    (None, Some(db), ArithOp::Add) => db,
+                    (None, Some(db), _) => quote!(-#db),
+                    (None, None, _) => self.dot(&Atom::Var(var)),
+                }
+            }
             Rhs::Arith(ArithOp::Mul, a, b) => {
                 let (ta, tb) = (atom(self.body, a), atom(self.body, b));
                 let terms: Vec<TokenStream> = [(self.dot_opt(a), tb), (self.dot_opt(b), ta)]
@@ -166,8 +187,15 @@ impl Tangents<'_> {
                     .collect();
                 quote!(#(#terms)+*)
             }
-            Rhs::Arith(ArithOp::Div, a, b) => self.partials(&y, "div", &[a.clone(), b.clone()], None),
-            Rhs::Prim { prim, args, int_arg, .. } => self.partials(&y, prim.name, args, int_arg.as_ref()),
+            Rhs::Arith(ArithOp::Div, a, b) => {
+                self.partials(&y, "div", &[a.clone(), b.clone()], None)
+            }
+            Rhs::Prim {
+                prim,
+                args,
+                int_arg,
+                ..
+            } => self.partials(&y, prim.name, args, int_arg.as_ref()),
             Rhs::Tuple(elems) => {
                 let dots: Vec<TokenStream> = elems.iter().map(|e| self.dot(e)).collect();
                 quote!((#(#dots,)*))
@@ -181,7 +209,11 @@ impl Tangents<'_> {
                 let p = proj(self.body, p);
                 quote!(#d #p)
             }
-            Rhs::Update { base, proj: p, value } => {
+            Rhs::Update {
+                base,
+                proj: p,
+                value,
+            } => {
                 let (db, dv, p) = (self.dot(base), self.dot(value), proj(self.body, p));
                 let updated = Ident::new("updated", Span::mixed_site());
                 quote!({
@@ -199,7 +231,13 @@ impl Tangents<'_> {
     }
 
     /// `sum of ∂y/∂a × dot_a` over the active operands, with the rule's partials.
-    fn partials(&mut self, y: &Ident, name: &str, args: &[Atom], int_arg: Option<&Atom>) -> TokenStream {
+    fn partials(
+        &mut self,
+        y: &Ident,
+        name: &str,
+        args: &[Atom],
+        int_arg: Option<&Atom>,
+    ) -> TokenStream {
         let root = self.root;
         let rule = format_ident!("{}", name);
         let mut operands: Vec<TokenStream> = args.iter().map(|a| atom(self.body, a)).collect();
@@ -302,7 +340,11 @@ impl Tangents<'_> {
             }
         }
         // The body's final `continue` is implicit.
-        let code = if l.body.term == Term::Continue { self.stmts(&l.body) } else { self.block(&l.body) };
+        let code = if l.body.term == Term::Continue {
+            self.stmts(&l.body)
+        } else {
+            self.block(&l.body)
+        };
         let label = l.label.as_ref().map(|label| quote!(#label:));
         out.extend(match &l.kind {
             LoopKind::For { counter, iter, .. } => {

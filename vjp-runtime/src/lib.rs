@@ -35,6 +35,8 @@
 #![deny(missing_docs)]
 
 pub mod check;
+mod dual;
+pub mod jacobian;
 mod real;
 pub mod rules;
 mod tangent;
@@ -43,6 +45,8 @@ pub mod tape;
 pub use check::{
     check_jvp, check_jvp_with, check_vjp, check_vjp_with, CheckError, Flat, Tolerance,
 };
+pub use dual::{hvp, Dual};
+pub use jacobian::{jacobian, jacobian_fwd, jacobian_rev};
 pub use real::Real;
 pub use tangent::{cast_like, zero_like, Tangent};
 pub use tape::Tape;

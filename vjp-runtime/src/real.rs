@@ -58,6 +58,10 @@ pub trait Real:
     const INFINITY: Self;
     /// Not a number.
     const NAN: Self;
+    /// The value 0, usable in constants.
+    const ZERO: Self;
+    /// The value 1, usable in constants.
+    const ONE: Self;
 
     /// Converts an `f64` constant (rounding to nearest for `f32`).
     fn from_f64(c: f64) -> Self;
@@ -194,6 +198,8 @@ macro_rules! impl_real {
             const PI: Self = core::$t::consts::PI;
             const INFINITY: Self = $t::INFINITY;
             const NAN: Self = $t::NAN;
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
 
             #[inline]
             fn from_f64(c: f64) -> Self {

@@ -80,8 +80,18 @@ macro_rules! impl_tangent_inactive {
 }
 
 impl_tangent_inactive!(
-    i8 = 0, i16 = 0, i32 = 0, i64 = 0, i128 = 0, isize = 0,
-    u8 = 0, u16 = 0, u32 = 0, u64 = 0, u128 = 0, usize = 0,
+    i8 = 0,
+    i16 = 0,
+    i32 = 0,
+    i64 = 0,
+    i128 = 0,
+    isize = 0,
+    u8 = 0,
+    u16 = 0,
+    u32 = 0,
+    u64 = 0,
+    u128 = 0,
+    usize = 0,
     bool = false,
 );
 
