@@ -293,7 +293,7 @@ impl Lowerer<'_> {
         term: Term,
     ) -> Term {
         let Some(ctx) = self.loops.last() else {
-            self.cx.error(span, "`break` or `continue` outside a loop");
+            self.cx.error_help(span, "`break` or `continue` outside a loop", "use them inside `for`, `while` or `loop`");
             return Term::Fall;
         };
         if with_value {

@@ -71,11 +71,11 @@ pub fn parse_attr(args: TokenStream, cx: &Ctxt) -> Attr {
             };
             Ok(())
         } else {
-            Err(meta.error("unknown argument of #[differentiable]\n= help: the only argument is `crate = path`"))
+            Err(meta.error("unknown argument of #[differentiable]"))
         }
     });
     if let Err(error) = parser.parse2(args) {
-        cx.push(error);
+        cx.error_help(error.span(), error, "write `#[differentiable]` or `#[differentiable(crate = path::to::vjp)]`");
     }
     Attr { root }
 }
@@ -129,9 +129,10 @@ fn check_qualifiers(item: &ItemFn, cx: &Ctxt) {
         );
     }
     if let Some(variadic) = &sig.variadic {
-        cx.error(
+        cx.error_help(
             variadic.span(),
             "variadic functions cannot be differentiated",
+            "take the values as a slice `&[f64]`",
         );
     }
 }
