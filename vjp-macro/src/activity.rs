@@ -119,7 +119,10 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
             unsupported: Some(why),
             span,
             ..
-        } if reads.iter().any(|v| activity.varied[*v]) => cx.error_help(*span, &why.message, &why.help),
+        } if reads.iter().any(|v| activity.varied[*v]) => {
+            let _ = span;
+            cx.error_spanned_help(&why.at, &why.message, &why.help)
+        }
         Stmt::Let { rhs: rhs @ (Rhs::Use(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Update { .. } | Rhs::FloatCast(..)), span, .. } => {
             let slice = rhs.differentiable_operands().into_iter().filter_map(Body::atom_var).any(|v| activity.varied[v] && matches!(body.vars[v].ty, Ty::Slice(_)));
             if slice {

@@ -30,9 +30,17 @@ impl Ctxt {
         self.error(span, format!("{message}\n= help: {help}"));
     }
 
-    /// Records an error built elsewhere (for example by syn's parser).
-    pub fn push(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
+    /// Records an error that underlines all of `tokens` (first to last), with a help line.
+    pub fn error_spanned_help(
+        &self,
+        tokens: impl quote::ToTokens,
+        message: impl Display,
+        help: impl Display,
+    ) {
+        self.errors.borrow_mut().push(syn::Error::new_spanned(
+            tokens,
+            format!("{message}\n= help: {help}"),
+        ));
     }
 
     /// True when no error has been recorded.

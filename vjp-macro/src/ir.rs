@@ -181,6 +181,8 @@ pub struct Unsupported {
     pub message: String,
     /// The one-line help.
     pub help: String,
+    /// The user's tokens to underline.
+    pub at: TokenStream,
 }
 
 /// A block: statements, then how control leaves it.

@@ -293,7 +293,11 @@ impl Lowerer<'_> {
         term: Term,
     ) -> Term {
         let Some(ctx) = self.loops.last() else {
-            self.cx.error_help(span, "`break` or `continue` outside a loop", "use them inside `for`, `while` or `loop`");
+            self.cx.error_help(
+                span,
+                "`break` or `continue` outside a loop",
+                "use them inside `for`, `while` or `loop`",
+            );
             return Term::Fall;
         };
         if with_value {
@@ -924,6 +928,7 @@ impl Lowerer<'_> {
             "dbg",
         ];
         let unsupported = (!harmless.contains(&name.as_str())).then(|| Unsupported {
+            at: mac.to_token_stream(),
             message: format!("the macro `{name}!` cannot take an active value"),
             help: "compute the value outside the macro; printing and assertion macros (`println!`, `assert!`, ...) are allowed".into(),
         });
@@ -1325,6 +1330,10 @@ impl Lowerer<'_> {
             if prims::INACTIVE_METHODS.contains(&name.as_str()) {
                 return self.opaque(&e, dest, None, Ty::Other);
             }
+            // A method of an integer (`(x as i32).pow(2)`) carries no derivative.
+            if self.guess_ty(&mc.receiver) == Ty::Other {
+                return self.opaque(&e, dest, None, Ty::Unknown);
+            }
         }
         self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one)")
     }
@@ -1538,9 +1547,19 @@ impl Lowerer<'_> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) -> Atom {
+        let at = match e {
+            Expr::MethodCall(m) => {
+                let (method, turbofish, args) = (&m.method, &m.turbofish, &m.args);
+                quote!(#method #turbofish (#args))
+            }
+            Expr::Binary(b) => b.op.to_token_stream(),
+            Expr::Cast(c) => c.ty.to_token_stream(),
+            other => other.to_token_stream(),
+        };
         let unsupported = Unsupported {
             message: message.into(),
             help: help.into(),
+            at,
         };
         self.opaque(e, dest, Some(unsupported), Ty::Unknown)
     }

@@ -75,7 +75,11 @@ pub fn parse_attr(args: TokenStream, cx: &Ctxt) -> Attr {
         }
     });
     if let Err(error) = parser.parse2(args) {
-        cx.error_help(error.span(), error, "write `#[differentiable]` or `#[differentiable(crate = path::to::vjp)]`");
+        cx.error_help(
+            error.span(),
+            error,
+            "write `#[differentiable]` or `#[differentiable(crate = path::to::vjp)]`",
+        );
     }
     Attr { root }
 }
@@ -101,8 +105,13 @@ pub fn parse_item(item: TokenStream, cx: &Ctxt) -> Option<Model> {
         .iter_mut()
         .filter_map(|arg| parse_param(arg, &float_params, cx))
         .collect();
-    let (ret, ret_class) = parse_return(&item.sig.output, &float_params, cx)
-        .unwrap_or_else(|| (syn::parse_quote!(()), Ty::Other));
+    let (ret, ret_class) = parse_return(
+        &item.sig.output,
+        item.sig.paren_token.span.close(),
+        &float_params,
+        cx,
+    )
+    .unwrap_or_else(|| (syn::parse_quote!(()), Ty::Other));
     Some(Model {
         item,
         params,
@@ -195,7 +204,8 @@ fn parse_param(arg: &mut FnArg, floats: &[Ident], cx: &Ctxt) -> Option<ParamMode
                 "patterns in parameters are not supported",
                 "take the parameter by name and destructure it with `let` in the body",
             );
-            return None;
+            // Kept (unnamed) so that the stubs have the right signature.
+            None
         }
     };
     let class = classify_param(&pat_type.ty, floats, no_grad, cx);
@@ -359,12 +369,17 @@ pub fn classify_local(ty: &Type, floats: &[Ident]) -> Ty {
     }
 }
 
-fn parse_return(output: &ReturnType, floats: &[Ident], cx: &Ctxt) -> Option<(Type, Ty)> {
+fn parse_return(
+    output: &ReturnType,
+    sig_span: Span,
+    floats: &[Ident],
+    cx: &Ctxt,
+) -> Option<(Type, Ty)> {
     let help = "return `f64`, `[f64; N]` or a tuple of `f64` (or of `f32`, or of a type parameter bounded by `vjp::Real`)";
     let ty = match output {
         ReturnType::Default => {
             cx.error_help(
-                Span::call_site(),
+                sig_span,
                 "a differentiable function must return a value",
                 help,
             );
