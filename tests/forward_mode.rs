@@ -92,3 +92,14 @@ fn hessian_vector_product_matches_closed_form() {
         assert!((hu[2 * i + 1] - (hab * ua + hbb * ub)).abs() < 1e-10);
     }
 }
+
+#[differentiable]
+fn qualified<T: vjp::Real>(x: T, #[no_grad] y: f64) -> T {
+    <T as vjp::Real>::exp(x) * T::from_f64(<f64>::sin(y))
+}
+
+#[test]
+fn fully_qualified_calls_are_primitives() {
+    let (gx,) = qualified_grad(0.5f64, 2.0);
+    assert!((gx - 0.5f64.exp() * 2f64.sin()).abs() < 1e-15);
+}

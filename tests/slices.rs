@@ -92,3 +92,28 @@ fn loop_idioms() {
         assert!((gy[j] - expected).abs() < 1e-12, "y{j}");
     }
 }
+
+#[differentiable]
+fn sum_sq(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn outer(x: &[f64], a: f64) -> f64 {
+    sum_sq(x) * a
+}
+
+#[test]
+fn slices_pass_their_shadows_to_callees() {
+    let x = [1.0, -2.0, 0.5];
+    let mut g = [0.0; 3];
+    let (da,) = outer_grad(&x, &mut g, 3.0);
+    assert_eq!(da, 5.25);
+    assert_eq!(g, [6.0, -12.0, 3.0]);
+    let (_, ju) = outer_jvp(&x, &[1.0, 0.0, 0.0], 3.0, 0.0);
+    assert_eq!(ju, 6.0);
+}

@@ -129,8 +129,9 @@ pub enum Rhs {
         args: Vec<Atom>,
         /// The `i32` exponent of `powi`.
         int_arg: Option<Atom>,
-        /// The path when written as a function (`f64::atan2(a, b)`), `None` for a method call.
-        path: Option<syn::Path>,
+        /// The callee when written as a function (`f64::atan2`, `<T as Real>::exp`), `None`
+        /// for a method call.
+        path: Option<TokenStream>,
     },
     /// A call to a function that has a `NAME_vjp` rule (another `#[differentiable]` function
     /// or a hand-written one).

@@ -1377,7 +1377,7 @@ impl Lowerer<'_> {
         &mut self,
         prim: Prim,
         args: &[&Expr],
-        path: Option<syn::Path>,
+        path: Option<TokenStream>,
         dest: Dest,
         e: &Expr,
     ) -> Atom {
@@ -1415,6 +1415,15 @@ impl Lowerer<'_> {
             );
         };
         let path = &func.path;
+        // `<f64>::sin(x)`, `<T as vjp::Real>::exp(x)`
+        if let Some(qself) = &func.qself {
+            let float = classify_local(&qself.ty, self.floats) == Ty::Float;
+            let name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            if let (true, Some(prim)) = (float, prims::lookup(&name)) {
+                let args: Vec<&Expr> = call.args.iter().collect();
+                return self.lower_prim(prim, &args, Some(func.to_token_stream()), dest, &e);
+            }
+        }
         if func.qself.is_some()
             || path
                 .get_ident()
@@ -1433,12 +1442,12 @@ impl Lowerer<'_> {
                 let name = method.ident.to_string();
                 if let Some(prim) = prims::lookup(&name) {
                     let args: Vec<&Expr> = call.args.iter().collect();
-                    return self.lower_prim(prim, &args, Some(path.clone()), dest, &e);
+                    return self.lower_prim(prim, &args, Some(path.to_token_stream()), dest, &e);
                 }
                 return self.unsupported(
                     &e,
                     dest,
-                    format!("`{}` has no derivative rule", quote!(#path)),
+                    format!("`{}` has no derivative rule", quote!(#path).to_string().replace(' ', "")),
                     "use a function listed in the README",
                 );
             }

@@ -458,7 +458,6 @@ impl Reverse<'_> {
                 slots.push(quote!(_));
             }
         }
-        let operands = args.iter().map(|a| self.atom(a));
         self.items.push(Item::Stmt(
             quote!(let (_, (#(#slots,)*)) = #vjp_path(#(#operands,)* #bar);),
         ));

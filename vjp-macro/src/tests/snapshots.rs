@@ -163,3 +163,22 @@ fn newton() {
         },
     );
 }
+
+/// A slice parameter with a shadow: the extended Rosenbrock function.
+#[test]
+fn rosenbrock() {
+    check(
+        "rosenbrock",
+        quote! {
+            fn rosenbrock(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() / 2 {
+                    let a = x[2 * i];
+                    let b = x[2 * i + 1];
+                    s += 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
+                }
+                s
+            }
+        },
+    );
+}
