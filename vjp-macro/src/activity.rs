@@ -88,7 +88,8 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
     while changed {
         changed = false;
         for &(from, to) in &edges {
-            if varied[from] && !varied[to] {
+            // A value of a non-float type (an integer, a `bool`) carries no derivative.
+            if varied[from] && !varied[to] && body.vars[to].ty != Ty::Other {
                 varied[to] = true;
                 changed = true;
             }

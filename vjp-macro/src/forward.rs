@@ -166,7 +166,6 @@ impl Emitter<'_> {
             out.extend(quote!(let mut #name = #init;));
         }
         let code = self.block(&l.body, Mode::Primal);
-        let label = l.label.as_ref().map(|label| quote!(#label:));
         let (tape, trips, root) = (&l.tape, &l.trips, self.root);
         let taped = &self.plan.taped[l.id];
         let record = if augmented {
@@ -201,15 +200,15 @@ impl Emitter<'_> {
                 if augmented && !taped.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {
-                        let #iterator = #iter;
+                        let #iterator = ::core::iter::IntoIterator::into_iter(#iter);
                         #tape.reserve(::core::iter::Iterator::size_hint(&#iterator).0);
-                        #label for #counter in #iterator { #record #code }
+                        for #counter in #iterator { #record #code }
                     });
                 } else {
-                    out.extend(quote!(#label for #counter in #iter { #record #code }));
+                    out.extend(quote!(for #counter in #iter { #record #code }));
                 }
             }
-            LoopKind::Loop => out.extend(quote!(#label loop { #record #code })),
+            LoopKind::Loop => out.extend(quote!(loop { #record #code })),
         }
         out
     }

@@ -254,8 +254,6 @@ pub enum LoopKind {
 pub struct Loop {
     /// Unique among the loops of a body.
     pub id: usize,
-    /// The user's label, kept on the generated loop.
-    pub label: Option<syn::Lifetime>,
     /// How it iterates.
     pub kind: LoopKind,
     /// The variables it assigns.

@@ -232,6 +232,14 @@ impl Lowerer<'_> {
                 syn::Stmt::Expr(Expr::If(e), _) => {
                     self.lower_if(e, &[], mode, Dest::Temp);
                 }
+                syn::Stmt::Expr(Expr::Match(m), semi) => {
+                    // In statement position the arms may `break`, `continue` or `return`.
+                    let Some(mut spliced) = self.match_stmts(m, semi.is_some() || !last) else {
+                        return (Self::unit(), Term::Fall);
+                    };
+                    spliced.extend(rest.iter().cloned());
+                    return self.lower_stmts(&spliced, mode);
+                }
                 syn::Stmt::Expr(Expr::Return(ret), _) => {
                     if mode != Mode::Returning {
                         let message = if self.loops.is_empty() {
@@ -562,7 +570,6 @@ impl Lowerer<'_> {
         self.loop_ids += 1;
         self.stmts.push(Stmt::Loop(Loop {
             id: self.loop_ids - 1,
-            label: label.map(|l| l.name.clone()),
             kind,
             slots: slots
                 .into_iter()
@@ -1301,6 +1308,9 @@ impl Lowerer<'_> {
                 self.lower_compound(b);
                 return Self::unit();
             }
+            BinOp::And(_) | BinOp::Or(_) => {
+                return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
+            }
             BinOp::Rem(_) => return self.unsupported(&Expr::Binary(b.clone()), dest, "`%` of an active value has no derivative rule", "compute the remainder on inactive values, or write it with `trunc`: `a - (a / b).trunc() * b`"),
             _ => return self.unsupported(&Expr::Binary(b.clone()), dest, "this operator cannot be applied to an active value", "use `+`, `-`, `*`, `/` or a method with a derivative rule"),
         };
@@ -1418,7 +1428,11 @@ impl Lowerer<'_> {
         // `<f64>::sin(x)`, `<T as vjp::Real>::exp(x)`
         if let Some(qself) = &func.qself {
             let float = classify_local(&qself.ty, self.floats) == Ty::Float;
-            let name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let name = path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             if let (true, Some(prim)) = (float, prims::lookup(&name)) {
                 let args: Vec<&Expr> = call.args.iter().collect();
                 return self.lower_prim(prim, &args, Some(func.to_token_stream()), dest, &e);
@@ -1447,7 +1461,10 @@ impl Lowerer<'_> {
                 return self.unsupported(
                     &e,
                     dest,
-                    format!("`{}` has no derivative rule", quote!(#path).to_string().replace(' ', "")),
+                    format!(
+                        "`{}` has no derivative rule",
+                        quote!(#path).to_string().replace(' ', "")
+                    ),
                     "use a function listed in the README",
                 );
             }
@@ -1593,43 +1610,87 @@ impl Lowerer<'_> {
 
     /// `match` on an inactive value, as a chain of `if matches!(..)` over a bound scrutinee.
     fn lower_match(&mut self, m: &syn::ExprMatch, dest: Dest) -> Atom {
+        match self.match_stmts(m, false) {
+            Some(stmts) => {
+                let block: Expr = syn::parse_quote_spanned!(m.span()=> { #(#stmts)* });
+                self.lower_expr(&block, dest)
+            }
+            None => Self::unit(),
+        }
+    }
+
+    /// `let scrutinee = expr; if matches!(scrutinee, P1) && (guard) { .. } else if .. { .. } else { .. }`.
+    /// `None` after reporting an error.
+    fn match_stmts(&mut self, m: &syn::ExprMatch, semi: bool) -> Option<Vec<syn::Stmt>> {
         if self.reads_float_values(&m.expr) {
-            return self.unsupported(
-                &Expr::Match(m.clone()),
-                dest,
+            self.cx.error_spanned_help(
+                &m.expr,
                 "`match` on a float value is not supported",
                 "compare with `if` / `else if`",
             );
+            return None;
+        }
+        for arm in &m.arms {
+            if let Pat::Ident(p) = &arm.pat {
+                if p.subpat.is_none() && p.by_ref.is_none() {
+                    continue;
+                }
+            }
+            if let Some(binding) = binds_names(&arm.pat) {
+                self.cx.error_spanned_help(
+                    binding,
+                    "a `match` pattern that binds a name is not supported",
+                    "match on constants and ranges, and compute the value inside the arm",
+                );
+                return None;
+            }
         }
         let scrutinee = self.namer.fresh("scrutinee", m.expr.span());
         let expr = &m.expr;
         let mut chain: Option<Expr> = None;
-        for (i, arm) in m.arms.iter().enumerate().rev() {
-            let body = &arm.body;
-            let pat = &arm.pat;
-            let last = i + 1 == m.arms.len();
-            chain = Some(match (chain, &arm.guard) {
+        for arm in m.arms.iter().rev() {
+            let (pat, body, guard) = match &arm.pat {
+                // `n if n < 0 => ..`: `n` names the scrutinee itself.
+                Pat::Ident(p)
+                    if p.subpat.is_none()
+                        && p.by_ref.is_none()
+                        && binds_names(&arm.pat).is_some() =>
+                {
+                    let (name, body) = (&p.ident, &arm.body);
+                    let body: Expr =
+                        syn::parse_quote_spanned!(arm.span()=> { let #name = #scrutinee; #body });
+                    let guard = arm.guard.as_ref().map(|(if_token, g)| {
+                        let g: Expr =
+                            syn::parse_quote_spanned!(g.span()=> { let #name = #scrutinee; #g });
+                        (*if_token, Box::new(g))
+                    });
+                    (syn::parse_quote!(_), body, guard)
+                }
+                _ => (arm.pat.clone(), (*arm.body).clone(), arm.guard.clone()),
+            };
+            let (pat, body) = (&pat, &body);
+            chain = Some(match (chain, &guard) {
                 (None, None) => syn::parse_quote_spanned!(arm.span()=> { #body }),
-                (None, Some(_)) => {
-                    return self.unsupported(
-                        &Expr::Match(m.clone()),
-                        dest,
+                (None, Some((_, guard))) => {
+                    self.cx.error_spanned_help(
+                        guard,
                         "a `match` whose last arm has a guard is not supported",
                         "end the `match` with an arm without guard (`_ => ...`)",
                     );
+                    return None;
                 }
                 (Some(rest), guard) => {
-                    let guard = guard.as_ref().map(|(_, g)| quote!(if #g));
-                    let _ = last;
-                    syn::parse_quote_spanned!(arm.span()=> if ::core::matches!(#scrutinee, #pat #guard) { #body } else #rest)
+                    let guard = guard.as_ref().map(|(_, g)| quote!(&& (#g)));
+                    syn::parse_quote_spanned!(arm.span()=> if ::core::matches!(#scrutinee, #pat) #guard { #body } else #rest)
                 }
             });
         }
-        let Some(chain) = chain else {
-            return Self::unit();
-        };
-        let block: Expr = syn::parse_quote_spanned!(m.span()=> { let #scrutinee = #expr; #chain });
-        self.lower_expr(&block, dest)
+        let chain = chain?;
+        let semi = semi.then(<syn::Token![;]>::default);
+        Some(vec![
+            syn::parse_quote_spanned!(m.span()=> let #scrutinee = #expr;),
+            syn::Stmt::Expr(chain, semi),
+        ])
     }
 
     /// True when `e` names a variable bound by an iteration over references.
@@ -1915,6 +1976,28 @@ fn is_field_or_path(trees: &[TokenTree], k: usize) -> bool {
     let after_path = punct_at(k.checked_sub(1), ':') && punct_at(k.checked_sub(2), ':');
     let before_colon = punct_at(Some(k + 1), ':');
     after_dot || after_path || before_colon
+}
+
+/// The first name a pattern binds (`x`, `Some(v)`), if any; capitalised identifiers are taken
+/// for constants and unit variants.
+fn binds_names(pat: &Pat) -> Option<&Ident> {
+    struct Finder<'a>(Option<&'a Ident>);
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'ast> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            let lowercase = p
+                .ident
+                .to_string()
+                .trim_start_matches("r#")
+                .starts_with(|c: char| c.is_lowercase() || c == '_');
+            if lowercase && self.0.is_none() {
+                self.0 = Some(&p.ident);
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut finder = Finder(None);
+    syn::visit::Visit::visit_pat(&mut finder, pat);
+    finder.0
 }
 
 /// `xs` in `xs.iter()`, `xs.iter().copied()`, `xs.iter().cloned()`.

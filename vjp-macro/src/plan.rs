@@ -376,6 +376,14 @@ fn is_pure(e: &syn::Expr) -> bool {
         Expr::Field(f) => is_pure(&f.base),
         Expr::Index(i) => is_pure(&i.expr) && is_pure(&i.index),
         Expr::Tuple(t) => t.elems.iter().all(is_pure),
+        Expr::Block(b) => b.block.stmts.iter().all(|s| match s {
+            syn::Stmt::Local(l) => l
+                .init
+                .as_ref()
+                .is_some_and(|i| i.diverge.is_none() && is_pure(&i.expr)),
+            syn::Stmt::Expr(e, _) => is_pure(e),
+            _ => false,
+        }),
         Expr::Array(a) => a.elems.iter().all(is_pure),
         Expr::MethodCall(m) => {
             PURE_METHODS.contains(&m.method.to_string().as_str())

@@ -345,7 +345,6 @@ impl Tangents<'_> {
         } else {
             self.block(&l.body)
         };
-        let label = l.label.as_ref().map(|label| quote!(#label:));
         out.extend(match &l.kind {
             LoopKind::For { counter, iter, .. } => {
                 let counter = counter.map_or_else(
@@ -355,9 +354,9 @@ impl Tangents<'_> {
                         quote!(#name)
                     },
                 );
-                quote!(#label for #counter in #iter { #code })
+                quote!(for #counter in #iter { #code })
             }
-            LoopKind::Loop => quote!(#label loop { #code }),
+            LoopKind::Loop => quote!(loop { #code }),
         });
         out
     }

@@ -19,7 +19,7 @@ fn accumulate_vjp(c: f64, x: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
     let mut s_1 = s;
     let mut trips = 0usize;
     let mut tape = ::vjp::Tape::new();
-    let iterator = 0..n;
+    let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     tape.reserve(::core::iter::Iterator::size_hint(&iterator).0);
     for i in iterator {
         tape.push(i);

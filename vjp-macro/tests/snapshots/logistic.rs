@@ -19,7 +19,7 @@ fn logistic_vjp(r: f64, x0: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
     let mut x_1 = x;
     let mut trips = 0usize;
     let mut tape = ::vjp::Tape::new();
-    let iterator = 0..n;
+    let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     tape.reserve(::core::iter::Iterator::size_hint(&iterator).0);
     for _ in iterator {
         tape.push(x_1);

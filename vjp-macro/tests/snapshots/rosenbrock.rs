@@ -26,7 +26,7 @@ fn rosenbrock_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     let mut s_1 = s;
     let mut trips = 0usize;
     let mut tape = ::vjp::Tape::new();
-    let iterator = 0..x.len() / 2;
+    let iterator = ::core::iter::IntoIterator::into_iter(0..x.len() / 2);
     tape.reserve(::core::iter::Iterator::size_hint(&iterator).0);
     for i in iterator {
         tape.push(i);
