@@ -168,6 +168,8 @@ impl Emitter<'_> {
         let code = self.block(&l.body, Mode::Primal);
         let (tape, trips, root) = (&l.tape, &l.trips, self.root);
         let taped = &self.plan.taped[l.id];
+        // A reversible range needs neither a tape nor a trip count when nothing is saved.
+        let augmented = augmented && !(self.plan.reversible[l.id] && taped.is_empty());
         let record = if augmented {
             out.extend(quote!(let mut #trips = 0usize;));
             let push = if taped.is_empty() {

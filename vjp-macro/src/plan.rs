@@ -35,6 +35,9 @@ pub struct Plan {
     pub work: Vec<bool>,
     /// Per loop: its reverse does some work (so its forward must fill a tape).
     pub loop_work: Vec<bool>,
+    /// Per loop: a `for` over a range with no `break`, whose reverse runs the same range
+    /// backwards instead of saving the counter and the trip count.
+    pub reversible: Vec<bool>,
 }
 
 /// Plans the reverse sweep of `body`.
@@ -50,6 +53,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             taped: vec![Vec::new(); loops],
             work: vec![false; body.blocks],
             loop_work: vec![false; loops],
+            reversible: vec![false; loops],
         },
     };
     planner.defs(&body.block);
@@ -197,11 +201,19 @@ impl Planner<'_> {
             Stmt::Loop(l) if self.plan.loop_work[l.id] => {
                 let mut n = self.needs(&l.body);
                 let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
-                if let LoopKind::For {
-                    counter: Some(c), ..
-                } = &l.kind
-                {
-                    at_start.push(*c);
+                let reversible = matches!(&l.kind, LoopKind::For { iter, .. } if is_range(iter))
+                    && !breaks(&l.body);
+                self.plan.reversible[l.id] = reversible;
+                if let LoopKind::For { counter, reads, .. } = &l.kind {
+                    if reversible {
+                        // The reverse evaluates the range again, and the counter comes from it.
+                        n.extend(reads.iter().copied());
+                        if let Some(c) = counter {
+                            n.remove(c);
+                        }
+                    } else if let Some(c) = counter {
+                        at_start.push(*c);
+                    }
                 }
                 self.plan.taped[l.id] =
                     at_start.iter().copied().filter(|v| n.contains(v)).collect();
@@ -287,6 +299,30 @@ fn collect_flows<'a>(
             _ => {}
         }
     }
+}
+
+/// `a..b`, `a..=b` or `(a..b).rev()`: an iterator that can run backwards.
+fn is_range(iter: &proc_macro2::TokenStream) -> bool {
+    fn range(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Range(r) => r.start.is_some() && r.end.is_some(),
+            syn::Expr::Paren(p) => range(&p.expr),
+            syn::Expr::MethodCall(m) => {
+                m.method == "rev" && m.args.is_empty() && range(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+    syn::parse2::<syn::Expr>(iter.clone()).is_ok_and(|e| range(&e))
+}
+
+/// True when a path through `block` (not counting nested loops) ends with `break`.
+fn breaks(block: &Block) -> bool {
+    block.term == crate::ir::Term::Break
+        || block.stmts.iter().any(|s| match s {
+            Stmt::If { then, els, .. } => breaks(then) || breaks(els),
+            _ => false,
+        })
 }
 
 /// Every variable the primal code of `stmt` reads from outside it.

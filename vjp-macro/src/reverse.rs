@@ -17,7 +17,7 @@
 
 use crate::activity::Activity;
 use crate::forward::{atom, proj, recompute, tuple_or_single};
-use crate::ir::{ArithOp, Atom, Block, Body, Loop, Phi, Proj, Rhs, Stmt, Ty, VarId};
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
 use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
@@ -258,9 +258,21 @@ impl Reverse<'_> {
         };
         let again = recompute(self.body, self.plan, self.root, &l.body);
         let code = self.block(&l.body, Vec::new());
-        self.items.push(Item::Stmt(
-            quote!(for _ in 0..#trips { #restore #again #code }),
-        ));
+        let header = match &l.kind {
+            LoopKind::For { counter, iter, .. } if self.plan.reversible[l.id] => {
+                let counter = match counter {
+                    Some(c) => {
+                        let name = &self.body.vars[*c].name;
+                        quote!(#name)
+                    }
+                    None => quote!(_),
+                };
+                quote!(for #counter in ::core::iter::Iterator::rev(#iter))
+            }
+            _ => quote!(for _ in 0..#trips),
+        };
+        self.items
+            .push(Item::Stmt(quote!(#header { #restore #again #code })));
         for slot in &l.slots {
             if self.activity.active(slot.var) {
                 let bar = self.bar_name(slot.var);

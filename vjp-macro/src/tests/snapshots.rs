@@ -182,3 +182,44 @@ fn rosenbrock() {
         },
     );
 }
+
+/// The to-be-recorded analysis, stated directly: an accumulation saves nothing (no tape, no
+/// trip count: the reverse runs the range backwards); the logistic map saves exactly the one
+/// slot its rules read; a `while` loop saves the slot and the counter its condition reads.
+#[test]
+fn tape_holds_only_what_the_reverse_reads() {
+    let accumulate = render(quote! {
+        fn accumulate(c: f64, x: f64, n: usize) -> f64 {
+            let mut s = 0.0;
+            for i in 0..n {
+                s += c * x * (i as f64);
+            }
+            s
+        }
+    });
+    assert!(!accumulate.contains("Tape"), "{accumulate}");
+    assert!(!accumulate.contains("trips"), "{accumulate}");
+    let logistic = render(quote! {
+        fn logistic(r: f64, x0: f64, n: usize) -> f64 {
+            let mut x = x0;
+            for _ in 0..n {
+                x = r * x * (1.0 - x);
+            }
+            x
+        }
+    });
+    assert_eq!(logistic.matches(".push(").count(), 1, "{logistic}");
+    assert!(logistic.contains("tape.push(x_1);"), "{logistic}");
+    let newton = render(quote! {
+        fn f(a: f64) -> f64 {
+            let mut x = a;
+            let mut k = 0;
+            while k < 10 {
+                x = 0.5 * (x + a / x);
+                k += 1;
+            }
+            x
+        }
+    });
+    assert!(newton.contains("tape.push((x_1, k_1));"), "{newton}");
+}

@@ -24,13 +24,7 @@ fn rosenbrock_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     }
     let s = 0.0;
     let mut s_1 = s;
-    let mut trips = 0usize;
-    let mut tape = ::vjp::Tape::new();
-    let iterator = ::core::iter::IntoIterator::into_iter(0..x.len() / 2);
-    tape.reserve(::core::iter::Iterator::size_hint(&iterator).0);
-    for i in iterator {
-        tape.push(i);
-        trips += 1;
+    for i in 0..x.len() / 2 {
         let t0 = 2 * i;
         let a = x[t0];
         let t1 = 2 * i + 1;
@@ -47,8 +41,7 @@ fn rosenbrock_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     }
     let mut bar_s_1 = ::vjp::zero_like(&s_1);
     bar_s_1 += v;
-    for _ in 0..trips {
-        let i = tape.pop();
+    for i in ::core::iter::Iterator::rev(0..x.len() / 2) {
         let t0 = 2 * i;
         let a = x[t0];
         let t1 = 2 * i + 1;
