@@ -12,14 +12,44 @@ use crate::plan::Plan;
 use crate::reverse::reverse;
 use crate::tangent::tangent_sweep;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 use syn::Ident;
 
 /// The lints the generated functions allow: an adjoint signature has more parameters and a
 /// bigger return type than its primal, and a variable the user left unused stays unused in
 /// the forward sweep (the warning is already reported on the user's function).
 fn allowed_lints() -> TokenStream {
-    quote!(#[allow(unused_variables, unused_mut, clippy::too_many_arguments, clippy::type_complexity)])
+    quote!(#[allow(dead_code, unused_variables, unused_mut, clippy::too_many_arguments, clippy::type_complexity, clippy::ptr_arg)])
+}
+
+/// A use of the user's function from the generated code, so that a function called only
+/// through `NAME_grad` or `NAME_vjp` is not reported as dead code. (Not possible with
+/// `impl Trait` parameters, which cannot be named.)
+fn use_original(model: &Model) -> TokenStream {
+    let sig = &model.item.sig;
+    let name = &sig.ident;
+    let impl_trait = sig
+        .inputs
+        .iter()
+        .any(|arg| matches!(arg, syn::FnArg::Typed(t) if matches!(*t.ty, syn::Type::ImplTrait(_))));
+    if impl_trait {
+        return TokenStream::new();
+    }
+    let args: Vec<TokenStream> = sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => Some(t.ident.to_token_stream()),
+            syn::GenericParam::Const(c) => Some(c.ident.to_token_stream()),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    if args.is_empty() {
+        quote!(let _ = #name;)
+    } else {
+        quote!(let _ = #name::<#(#args),*>;)
+    }
 }
 
 /// The user's attributes that the generated functions inherit (`cfg`, lint levels).
@@ -127,7 +157,9 @@ pub fn generated(
         .filter(|p| p.active)
         .map(|p| body.vars[p.var].name.to_string())
         .collect();
+    let used = use_original(model);
     let vjp_body = quote! {
+        #used
         #checks
         #forward
         #reverse_tokens
