@@ -191,14 +191,8 @@ impl Emitter<'_> {
             TokenStream::new()
         };
         match &l.kind {
-            LoopKind::For { counter, iter, .. } => {
-                let counter = counter.map_or_else(
-                    || quote!(_),
-                    |c| {
-                        let name = &body.vars[c].name;
-                        quote!(#name)
-                    },
-                );
+            LoopKind::For { pattern, iter, .. } => {
+                let counter = pattern;
                 if augmented && !taped.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {

@@ -238,8 +238,10 @@ pub struct Slot {
 pub enum LoopKind {
     /// `for counter in iter` over an inactive iterator (a range, `.rev()`, `.step_by(k)`).
     For {
-        /// The loop variable (`None` for `_`).
-        counter: Option<VarId>,
+        /// The loop variables the pattern binds (none for `_`).
+        counters: Vec<VarId>,
+        /// The pattern, with its variables renamed.
+        pattern: TokenStream,
         /// The iterator expression, renamed.
         iter: TokenStream,
         /// The locals it reads.

@@ -42,6 +42,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
     let mut lowerer = Lowerer {
         cx,
         root,
+        ret_ty: &model.ret,
         by_ref: Vec::new(),
         pending_by_ref: Vec::new(),
         vecs: Vec::new(),
@@ -76,6 +77,8 @@ struct Lowerer<'a> {
     cx: &'a Ctxt,
     /// The path of the runtime (`::vjp`).
     root: &'a syn::Path,
+    /// The function's return type.
+    ret_ty: &'a Type,
     /// Variables bound by an iteration over references (`for x in xs.iter()`), which the user
     /// may dereference (`*x`); in the index loop they become values.
     by_ref: Vec<VarId>,
@@ -268,6 +271,15 @@ impl Lowerer<'_> {
                         self.lower_jump(c.label.as_ref(), false, c.span(), Term::Continue),
                     )
                 }
+                syn::Stmt::Expr(e @ (Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)), _)
+                    if mode == Mode::Returning && contains_return(e) =>
+                {
+                    let Some(mut spliced) = self.lift_returns(e) else {
+                        return (Self::unit(), Term::Fall);
+                    };
+                    spliced.extend(rest.iter().cloned());
+                    return self.lower_stmts(&spliced, mode);
+                }
                 syn::Stmt::Expr(e @ (Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)), _) => {
                     self.lower_loop_expr(e)
                 }
@@ -453,6 +465,48 @@ impl Lowerer<'_> {
         (value, term)
     }
 
+    /// A loop that `return`s, as a loop that stores the value and breaks out:
+    ///
+    /// ```text
+    /// // Before                      // After
+    /// for i in 0..n {                let mut returned_value: R = zero;
+    ///     if done(x) {               let mut returned = false;
+    ///         return x;              for i in 0..n {
+    ///     }                              if done(x) { returned_value = x; returned = true; break; }
+    ///     x = step(x);                   x = step(x);
+    /// }                              }
+    /// rest                           if returned { return returned_value; }
+    ///                                rest
+    /// ```
+    ///
+    /// A nested loop that returns is followed by `if returned { break; }`.
+    fn lift_returns(&mut self, e: &Expr) -> Option<Vec<syn::Stmt>> {
+        let value = self.namer.fresh("returned_value", e.span());
+        let flag = self.namer.fresh("returned", e.span());
+        let mut lifted = e.clone();
+        let mut lifter = ReturnLifter {
+            value: &value,
+            flag: &flag,
+            unsupported: None,
+        };
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut lifter, &mut lifted);
+        if let Some(at) = lifter.unsupported {
+            self.cx.error_spanned_help(
+                at,
+                "`return` inside a loop that is itself inside an expression is not supported",
+                "make the loop a statement",
+            );
+            return None;
+        }
+        let (ty, root) = (self.ret_ty, self.root);
+        Some(vec![
+            syn::parse_quote!(let mut #value: #ty = <#ty as #root::Tangent>::zero();),
+            syn::parse_quote!(let mut #flag = false;),
+            syn::Stmt::Expr(lifted, Some(Default::default())),
+            syn::parse_quote!(if #flag { return #value; }),
+        ])
+    }
+
     /// `loop`, `while` and `for` (as a statement; their value is `()`).
     fn lower_loop_expr(&mut self, e: &Expr) {
         match e {
@@ -525,21 +579,15 @@ impl Lowerer<'_> {
         let id = self.next_block_id();
         let saved = std::mem::take(&mut self.stmts);
         self.scopes.push(Vec::new());
-        let mut counter = None;
+        let mut counters = Vec::new();
+        let mut pattern = quote!(_);
         if let LoopSyntax::For(pat, _) = syntax {
-            match pat {
-                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                    let name = self.namer.user(&p.ident.to_string(), p.ident.span());
-                    let var = self.new_var(name, Ty::Other, p.span());
-                    self.scope_insert(p.ident.to_string(), var);
-                    counter = Some(var);
+            match self.loop_pattern(pat) {
+                Some((tokens, vars)) => {
+                    pattern = tokens;
+                    counters = vars;
                 }
-                Pat::Wild(_) => {}
-                other => self.cx.error_help(
-                    other.span(),
-                    "this loop pattern is not supported yet",
-                    "loop over indices: `for i in 0..n` and index with `xs[i]`",
-                ),
+                None => self.cx.error_spanned_help(pat, "this loop pattern is not supported yet", "bind names, tuples of names or `_` (loop over indices for floats: `for i in 0..xs.len()`)"),
             }
         }
         self.loops.push(LoopCtx {
@@ -559,7 +607,8 @@ impl Lowerer<'_> {
         }
         let kind = match kind_iter {
             Some((iter, reads)) => LoopKind::For {
-                counter,
+                counters,
+                pattern,
                 iter,
                 reads,
             },
@@ -583,6 +632,36 @@ impl Lowerer<'_> {
             tape,
             trips,
         }));
+    }
+
+    /// The variables of a loop pattern over an inactive iterator (`i`, `(i, j)`, `&k`, `_`),
+    /// declared in the current scope, and the pattern with their new names.
+    fn loop_pattern(&mut self, pat: &Pat) -> Option<(TokenStream, Vec<VarId>)> {
+        match pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                let name = self.namer.user(&p.ident.to_string(), p.ident.span());
+                let var = self.new_var(name.clone(), Ty::Other, p.span());
+                self.scope_insert(p.ident.to_string(), var);
+                Some((quote!(#name), vec![var]))
+            }
+            Pat::Wild(_) => Some((quote!(_), Vec::new())),
+            Pat::Reference(r) if r.mutability.is_none() => {
+                let (inner, vars) = self.loop_pattern(&r.pat)?;
+                Some((quote!(&#inner), vars))
+            }
+            Pat::Paren(p) => self.loop_pattern(&p.pat),
+            Pat::Tuple(t) => {
+                let mut parts = Vec::new();
+                let mut vars = Vec::new();
+                for elem in &t.elems {
+                    let (tokens, v) = self.loop_pattern(elem)?;
+                    parts.push(tokens);
+                    vars.extend(v);
+                }
+                Some((quote!((#(#parts,)*)), vars))
+            }
+            _ => None,
+        }
     }
 
     /// `for x in xs.iter()` and its relatives over a float slice or array, as an index loop:
@@ -945,6 +1024,12 @@ impl Lowerer<'_> {
     // ----- assignments -----
 
     fn lower_assign(&mut self, left: &Expr, right: &Expr) {
+        // `(a, b) = (b, a + b)`: the right side is evaluated first, then each target is
+        // assigned its component.
+        if let Expr::Tuple(_) | Expr::Array(_) = left {
+            let value = self.lower_expr(right, Dest::Temp);
+            return self.assign_components(left, value);
+        }
         let Some((root, projs)) = self.place(left) else {
             return;
         };
@@ -992,6 +1077,42 @@ impl Lowerer<'_> {
                 });
                 self.rebind(&root_name, var);
             }
+        }
+    }
+
+    /// Assigns the components of `value` to the places of a tuple or array target.
+    fn assign_components(&mut self, left: &Expr, value: Atom) {
+        let (elems, tuple): (Vec<&Expr>, bool) = match left {
+            Expr::Tuple(t) => (t.elems.iter().collect(), true),
+            Expr::Array(a) => (a.elems.iter().collect(), false),
+            Expr::Paren(p) => return self.assign_components(&p.expr, value),
+            _ => return,
+        };
+        for (i, target) in elems.into_iter().enumerate() {
+            if matches!(target, Expr::Infer(_)) {
+                continue;
+            }
+            let proj = if tuple {
+                Proj::Field(i)
+            } else {
+                let i = proc_macro2::Literal::usize_unsuffixed(i);
+                Proj::Index(Atom::Const(quote!(#i), Ty::Other))
+            };
+            let component = self.bind(Rhs::Project(value.clone(), proj), Dest::Temp, target.span());
+            let temp = self.namer.fresh("component", target.span());
+            // Bind the component to a syntactic name so that the ordinary assignment path
+            // (SSA versions, slots, element updates) applies.
+            let var = match component {
+                Atom::Var(v) => v,
+                Atom::Const(..) => continue,
+            };
+            self.scopes.push(vec![(temp.to_string(), var)]);
+            let rhs: Expr = syn::parse_quote!(#temp);
+            match target {
+                Expr::Tuple(_) | Expr::Array(_) => self.assign_components(target, Atom::Var(var)),
+                _ => self.lower_assign(target, &rhs),
+            }
+            self.scopes.pop();
         }
     }
 
@@ -1668,9 +1789,15 @@ impl Lowerer<'_> {
                 }
                 _ => (arm.pat.clone(), (*arm.body).clone(), arm.guard.clone()),
             };
+            // An arm's block becomes the branch itself, so its `break`, `continue` and
+            // `return` end the branch.
+            let body: syn::Block = match body {
+                Expr::Block(b) if b.label.is_none() => b.block,
+                other => syn::parse_quote!({ #other }),
+            };
             let (pat, body) = (&pat, &body);
             chain = Some(match (chain, &guard) {
-                (None, None) => syn::parse_quote_spanned!(arm.span()=> { #body }),
+                (None, None) => syn::parse_quote_spanned!(arm.span()=> #body),
                 (None, Some((_, guard))) => {
                     self.cx.error_spanned_help(
                         guard,
@@ -1681,7 +1808,7 @@ impl Lowerer<'_> {
                 }
                 (Some(rest), guard) => {
                     let guard = guard.as_ref().map(|(_, g)| quote!(&& (#g)));
-                    syn::parse_quote_spanned!(arm.span()=> if ::core::matches!(#scrutinee, #pat) #guard { #body } else #rest)
+                    syn::parse_quote_spanned!(arm.span()=> if ::core::matches!(#scrutinee, #pat) #guard #body else #rest)
                 }
             });
         }
@@ -1978,6 +2105,107 @@ fn is_field_or_path(trees: &[TokenTree], k: usize) -> bool {
     after_dot || after_path || before_colon
 }
 
+/// True when `e` contains a `return` (not inside a closure).
+fn contains_return(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Return(_) => self.0 = true,
+                Expr::Closure(_) | Expr::Async(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, e);
+    finder.0
+}
+
+/// Rewrites `return e` inside loops as `{ value = e; flag = true; break; }`, and follows each
+/// nested loop that returns with `if flag { break; }`.
+struct ReturnLifter<'a> {
+    value: &'a Ident,
+    flag: &'a Ident,
+    /// A loop in expression position that returns (not supported).
+    unsupported: Option<TokenStream>,
+}
+
+impl syn::visit_mut::VisitMut for ReturnLifter<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Return(r) => {
+                let (value, flag) = (self.value, self.flag);
+                let returned = r.expr.clone();
+                *e = syn::parse_quote_spanned!(r.span()=> { #value = #returned; #flag = true; break; });
+            }
+            Expr::Closure(_) | Expr::Async(_) => {}
+            Expr::Block(b) => self.visit_block_mut(&mut b.block),
+            Expr::Loop(l) => self.visit_block_mut(&mut l.body),
+            Expr::While(w) => self.visit_block_mut(&mut w.body),
+            Expr::ForLoop(f) => self.visit_block_mut(&mut f.body),
+            other => {
+                // Any other loop found below here sits in expression position.
+                let mut nested = NestedLoopFinder(None);
+                syn::visit::Visit::visit_expr(&mut nested, other);
+                if let Some(at) = nested.0 {
+                    self.unsupported.get_or_insert(at);
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, other);
+            }
+        }
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let mut stmts = Vec::new();
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            // A `return` statement becomes three statements of this block, so its `break`
+            // ends the branch it is in.
+            if let syn::Stmt::Expr(Expr::Return(r), _) = &stmt {
+                let (value, flag) = (self.value, self.flag);
+                let returned = r.expr.clone();
+                stmts.push(syn::parse_quote_spanned!(r.span()=> #value = #returned;));
+                stmts.push(syn::parse_quote_spanned!(r.span()=> #flag = true;));
+                stmts.push(syn::parse_quote_spanned!(r.span()=> break;));
+                continue;
+            }
+            let nested_loop = matches!(&stmt, syn::Stmt::Expr(e @ (Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)), _) if contains_return(e));
+            match &mut stmt {
+                syn::Stmt::Expr(e, _) => self.visit_expr_mut(e),
+                syn::Stmt::Local(l) => {
+                    if let Some(init) = &mut l.init {
+                        self.visit_expr_mut(&mut init.expr);
+                    }
+                }
+                _ => {}
+            }
+            stmts.push(stmt);
+            if nested_loop {
+                let flag = self.flag;
+                stmts.push(syn::parse_quote!(if #flag { break; }));
+            }
+        }
+        block.stmts = stmts;
+    }
+}
+
+/// Finds a loop that contains a `return`.
+struct NestedLoopFinder(Option<TokenStream>);
+
+impl<'ast> syn::visit::Visit<'ast> for NestedLoopFinder {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) if contains_return(e) => {
+                self.0.get_or_insert_with(|| e.to_token_stream());
+            }
+            Expr::Closure(_) => {}
+            _ => syn::visit::visit_expr(self, e),
+        }
+    }
+}
+
 /// The first name a pattern binds (`x`, `Some(v)`), if any; capitalised identifiers are taken
 /// for constants and unit variants.
 fn binds_names(pat: &Pat) -> Option<&Ident> {
@@ -2035,10 +2263,21 @@ fn assigned_roots(stmt: &syn::Stmt, out: &mut Vec<String>) {
                 Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
                 _ => None,
             };
-            if let Some(root) = target.and_then(root_ident) {
-                let name = root.to_string();
-                if !self.0.contains(&name) {
-                    self.0.push(name);
+            let mut targets: Vec<&Expr> = target.into_iter().collect();
+            // `(a, b) = ..` assigns each element.
+            while let Some(t) = targets.pop() {
+                match t {
+                    Expr::Tuple(tuple) => targets.extend(tuple.elems.iter()),
+                    Expr::Array(array) => targets.extend(array.elems.iter()),
+                    Expr::Paren(p) => targets.push(&p.expr),
+                    other => {
+                        if let Some(root) = root_ident(other) {
+                            let name = root.to_string();
+                            if !self.0.contains(&name) {
+                                self.0.push(name);
+                            }
+                        }
+                    }
                 }
             }
             syn::visit::visit_expr(self, e);

@@ -93,11 +93,10 @@ impl Planner<'_> {
                     self.defs(els);
                 }
                 Stmt::Loop(l) => {
-                    if let LoopKind::For {
-                        counter: Some(c), ..
-                    } = &l.kind
-                    {
-                        self.def_block[*c] = l.body.id;
+                    if let LoopKind::For { counters, .. } = &l.kind {
+                        for c in counters {
+                            self.def_block[*c] = l.body.id;
+                        }
                     }
                     self.defs(&l.body);
                 }
@@ -204,15 +203,18 @@ impl Planner<'_> {
                 let reversible = matches!(&l.kind, LoopKind::For { iter, .. } if is_range(iter))
                     && !breaks(&l.body);
                 self.plan.reversible[l.id] = reversible;
-                if let LoopKind::For { counter, reads, .. } = &l.kind {
+                if let LoopKind::For {
+                    counters, reads, ..
+                } = &l.kind
+                {
                     if reversible {
                         // The reverse evaluates the range again, and the counter comes from it.
                         n.extend(reads.iter().copied());
-                        if let Some(c) = counter {
+                        for c in counters {
                             n.remove(c);
                         }
-                    } else if let Some(c) = counter {
-                        at_start.push(*c);
+                    } else {
+                        at_start.extend(counters.iter().copied());
                     }
                 }
                 self.plan.taped[l.id] =
@@ -244,7 +246,7 @@ impl Planner<'_> {
                     self.cx.error_help(
                         *span,
                         "the reverse sweep would evaluate this expression again, and vjp cannot tell that it gives the same value",
-                        "compute it before the loop or the `if`, or make it a call to a `#[differentiable]` function",
+                        "compute it before the loop or the `if` (a function call may have side effects; a value in a `#[no_grad]` slice does not)",
                     );
                 }
             }
@@ -352,11 +354,11 @@ pub fn primal_reads(stmt: &Stmt) -> Set {
             Stmt::Loop(l) => {
                 reads.extend(l.slots.iter().filter_map(|s| Body::atom_var(&s.init)));
                 if let LoopKind::For {
-                    counter, reads: r, ..
+                    counters, reads: r, ..
                 } = &l.kind
                 {
                     reads.extend(r.iter().copied());
-                    defined.extend(counter.iter().copied());
+                    defined.extend(counters.iter().copied());
                 }
             }
             Stmt::WriteBack { value, .. } => reads.extend(Body::atom_var(value)),

@@ -259,15 +259,8 @@ impl Reverse<'_> {
         let again = recompute(self.body, self.plan, self.root, &l.body);
         let code = self.block(&l.body, Vec::new());
         let header = match &l.kind {
-            LoopKind::For { counter, iter, .. } if self.plan.reversible[l.id] => {
-                let counter = match counter {
-                    Some(c) => {
-                        let name = &self.body.vars[*c].name;
-                        quote!(#name)
-                    }
-                    None => quote!(_),
-                };
-                quote!(for #counter in ::core::iter::Iterator::rev(#iter))
+            LoopKind::For { pattern, iter, .. } if self.plan.reversible[l.id] => {
+                quote!(for #pattern in ::core::iter::Iterator::rev(#iter))
             }
             _ => quote!(for _ in 0..#trips),
         };

@@ -346,15 +346,8 @@ impl Tangents<'_> {
             self.block(&l.body)
         };
         out.extend(match &l.kind {
-            LoopKind::For { counter, iter, .. } => {
-                let counter = counter.map_or_else(
-                    || quote!(_),
-                    |c| {
-                        let name = &self.body.vars[c].name;
-                        quote!(#name)
-                    },
-                );
-                quote!(for #counter in #iter { #code })
+            LoopKind::For { pattern, iter, .. } => {
+                quote!(for #pattern in #iter { #code })
             }
             LoopKind::Loop => quote!(loop { #code }),
         });
