@@ -511,7 +511,7 @@ impl Lowerer<'_> {
     fn lower_loop_expr(&mut self, e: &Expr) {
         match e {
             Expr::Loop(l) => {
-                self.lower_loop(l.label.as_ref(), LoopSyntax::Loop, &l.body.stmts, l.span())
+                self.lower_labeled_loop(l.label.as_ref(), LoopSyntax::Loop, &l.body.stmts, l.span())
             }
             Expr::While(w) => {
                 if let Expr::Let(l) = &*w.cond {
@@ -526,7 +526,7 @@ impl Lowerer<'_> {
                 let mut stmts: Vec<syn::Stmt> =
                     vec![syn::parse_quote_spanned!(cond.span()=> if !(#cond) { break; })];
                 stmts.extend(w.body.stmts.iter().cloned());
-                self.lower_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
+                self.lower_labeled_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
             }
             Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr) {
                 Some(Ok((counter, range, prelude))) => {
@@ -534,7 +534,7 @@ impl Lowerer<'_> {
                         .into_iter()
                         .chain(f.body.stmts.iter().cloned())
                         .collect();
-                    self.lower_loop(
+                    self.lower_labeled_loop(
                         f.label.as_ref(),
                         LoopSyntax::For(&counter, &range),
                         &stmts,
@@ -542,7 +542,7 @@ impl Lowerer<'_> {
                     );
                 }
                 Some(Err(())) => {}
-                None => self.lower_loop(
+                None => self.lower_labeled_loop(
                     f.label.as_ref(),
                     LoopSyntax::For(&f.pat, &f.expr),
                     &f.body.stmts,
@@ -551,6 +551,57 @@ impl Lowerer<'_> {
             },
             _ => {}
         }
+    }
+
+    /// A loop whose nested loops `break 'label` or `continue 'label` to it: those jumps set a
+    /// flag and break out of the nested loop, and the flag is tested after it.
+    ///
+    /// ```text
+    /// // Before                          // After
+    /// 'outer: for i in 0..n {            let mut break_outer = false;
+    ///     for j in 0..m {                let mut continue_outer = false;
+    ///         if done(i, j) {            for i in 0..n {
+    ///             continue 'outer;           for j in 0..m {
+    ///         }                                  if done(i, j) { continue_outer = true; break; }
+    ///     }                                  }
+    /// }                                      if break_outer { break; }
+    ///                                        if continue_outer { continue_outer = false; continue; }
+    ///                                    }
+    /// ```
+    fn lower_labeled_loop(
+        &mut self,
+        label: Option<&syn::Label>,
+        syntax: LoopSyntax,
+        stmts: &[syn::Stmt],
+        span: Span,
+    ) {
+        let Some(label) = label else {
+            return self.lower_loop(None, syntax, stmts, span);
+        };
+        let name = label.name.ident.to_string();
+        if !stmts.iter().any(|s| nested_jump_to(s, &name)) {
+            return self.lower_loop(Some(label), syntax, stmts, span);
+        }
+        let brk = self.namer.fresh(&format!("break_{name}"), span);
+        let cont = self.namer.fresh(&format!("continue_{name}"), span);
+        for flag in [&brk, &cont] {
+            let local: syn::Stmt = syn::parse_quote!(let mut #flag = false;);
+            if let syn::Stmt::Local(local) = &local {
+                self.lower_local(local);
+            }
+        }
+        let mut lifter = JumpLifter {
+            label: &name,
+            brk: &brk,
+            cont: &cont,
+            depth: 0,
+        };
+        let mut block = syn::Block {
+            brace_token: Default::default(),
+            stmts: stmts.to_vec(),
+        };
+        syn::visit_mut::VisitMut::visit_block_mut(&mut lifter, &mut block);
+        self.lower_loop(Some(label), syntax, &block.stmts, span);
     }
 
     fn lower_loop(
@@ -2185,6 +2236,112 @@ impl syn::visit_mut::VisitMut for ReturnLifter<'_> {
             if nested_loop {
                 let flag = self.flag;
                 stmts.push(syn::parse_quote!(if #flag { break; }));
+            }
+        }
+        block.stmts = stmts;
+    }
+}
+
+/// True when `stmt` contains, inside a nested loop, a `break 'name` or `continue 'name`.
+fn nested_jump_to(stmt: &syn::Stmt, name: &str) -> bool {
+    struct Finder<'a> {
+        name: &'a str,
+        depth: usize,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            let target = match e {
+                Expr::Break(b) => b.label.as_ref(),
+                Expr::Continue(c) => c.label.as_ref(),
+                _ => None,
+            };
+            if self.depth > 0 && target.is_some_and(|l| l.ident == self.name) {
+                self.found = true;
+            }
+            match e {
+                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                    self.depth += 1;
+                    syn::visit::visit_expr(self, e);
+                    self.depth -= 1;
+                }
+                Expr::Closure(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut finder = Finder {
+        name,
+        depth: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_stmt(&mut finder, stmt);
+    finder.found
+}
+
+/// Rewrites `break 'label` / `continue 'label` in loops nested in the labelled one (see
+/// `lower_labeled_loop`).
+struct JumpLifter<'a> {
+    label: &'a str,
+    brk: &'a Ident,
+    cont: &'a Ident,
+    /// How many loops deep inside the labelled loop's body.
+    depth: usize,
+}
+
+impl syn::visit_mut::VisitMut for JumpLifter<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.depth += 1;
+                syn::visit_mut::visit_expr_mut(self, e);
+                self.depth -= 1;
+            }
+            Expr::Closure(_) => {}
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let (brk, cont) = (self.brk, self.cont);
+        let mut stmts = Vec::new();
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            let jump = match &stmt {
+                syn::Stmt::Expr(Expr::Break(b), _)
+                    if self.depth > 0
+                        && b.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+                {
+                    Some(brk)
+                }
+                syn::Stmt::Expr(Expr::Continue(c), _)
+                    if self.depth > 0
+                        && c.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+                {
+                    Some(cont)
+                }
+                _ => None,
+            };
+            if let Some(flag) = jump {
+                stmts.push(syn::parse_quote!(#flag = true;));
+                stmts.push(syn::parse_quote!(break;));
+                continue;
+            }
+            let nested = matches!(
+                &stmt,
+                syn::Stmt::Expr(Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_), _)
+            ) && nested_jump_to(
+                &syn::Stmt::Expr(syn::parse_quote!(loop { #stmt }), None),
+                self.label,
+            );
+            syn::visit_mut::visit_stmt_mut(self, &mut stmt);
+            stmts.push(stmt);
+            if nested {
+                if self.depth == 0 {
+                    stmts.push(syn::parse_quote!(if #brk { break; }));
+                    stmts.push(syn::parse_quote!(if #cont { #cont = false; continue; }));
+                } else {
+                    stmts.push(syn::parse_quote!(if #brk || #cont { break; }));
+                }
             }
         }
         block.stmts = stmts;
