@@ -1879,8 +1879,19 @@ impl Lowerer<'_> {
     /// True when `e` reads the value of a float-carrying local (`xs.len()` reads only a
     /// length, which carries no derivative).
     fn reads_float_values(&self, e: &impl ToTokens) -> bool {
+        let tokens = e.to_token_stream();
         let mut values = Vec::new();
-        self.value_reads(e.to_token_stream(), &mut values);
+        match syn::parse2::<Expr>(tokens.clone()) {
+            Ok(expr) => {
+                let mut finder = ValueReads {
+                    lowerer: self,
+                    shadowed: Vec::new(),
+                    out: &mut values,
+                };
+                syn::visit::Visit::visit_expr(&mut finder, &expr);
+            }
+            Err(_) => self.value_reads(tokens, &mut values),
+        }
         values.iter().any(|v| self.vars[*v].ty.carries_floats())
     }
 
@@ -2154,6 +2165,73 @@ fn is_field_or_path(trees: &[TokenTree], k: usize) -> bool {
     let after_path = punct_at(k.checked_sub(1), ':') && punct_at(k.checked_sub(2), ':');
     let before_colon = punct_at(Some(k + 1), ':');
     after_dot || after_path || before_colon
+}
+
+/// The locals whose values an expression reads: like the token scan, but a closure's own
+/// parameters hide the locals of the same name inside its body.
+struct ValueReads<'a, 'b> {
+    lowerer: &'a Lowerer<'b>,
+    shadowed: Vec<String>,
+    out: &'a mut Vec<VarId>,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for ValueReads<'_, '_> {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(ident) = p.path.get_ident() {
+            let name = unraw(&ident.to_string()).to_string();
+            if !self.shadowed.contains(&name) {
+                if let Some(var) = self.lowerer.lookup(&name) {
+                    self.out.push(var);
+                }
+            }
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `xs.len()` reads a length, not values.
+        let length =
+            (m.method == "len" || m.method == "is_empty") && matches!(&*m.receiver, Expr::Path(_));
+        if !length {
+            self.visit_expr(&m.receiver);
+        }
+        for arg in &m.args {
+            self.visit_expr(arg);
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        let before = self.shadowed.len();
+        for input in &c.inputs {
+            collect_pattern_names(input, &mut self.shadowed);
+        }
+        self.visit_expr(&c.body);
+        self.shadowed.truncate(before);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.lowerer.value_reads(mac.tokens.clone(), self.out);
+    }
+
+    fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+        for field in &s.fields {
+            self.visit_expr(&field.expr);
+        }
+        if let Some(rest) = &s.rest {
+            self.visit_expr(rest);
+        }
+    }
+}
+
+/// The names a pattern binds.
+fn collect_pattern_names(pat: &Pat, out: &mut Vec<String>) {
+    struct Names<'a>(&'a mut Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(unraw(&p.ident.to_string()).to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    syn::visit::Visit::visit_pat(&mut Names(out), pat);
 }
 
 /// True when `e` contains a `return` (not inside a closure).

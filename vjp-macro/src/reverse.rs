@@ -21,7 +21,8 @@ use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt
 use crate::naming::Namer;
 use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::Ident;
 
 /// The generated reverse sweep.
@@ -464,7 +465,10 @@ impl Reverse<'_> {
             }
         }
         self.items.push(Item::Stmt(
-            quote!(let (_, (#(#slots,)*)) = #vjp_path(#(#operands,)* #bar);),
+            {
+                let (root, count) = (self.root, proc_macro2::Literal::usize_unsuffixed(slots.len()));
+                quote_spanned!(path.span()=> let (#(#slots,)*) = #root::__private::cotangents::<#count, _>(#vjp_path(#(#operands,)* #bar).1);)
+            },
         ));
         for (a, value) in adds {
             self.add_atom(&a, value, false);

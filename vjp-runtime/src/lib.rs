@@ -34,6 +34,8 @@
 
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+pub mod __private;
 pub mod check;
 mod dual;
 pub mod jacobian;

@@ -35,7 +35,10 @@ fn arrays_vjp(x: [f64; 3], v: [f64; 2]) -> ([f64; 2], ([f64; 3],)) {
         rest[1] = ::vjp::zero_like(&rest[1]);
         rest
     };
-    let (_, (helper_bar_t4, _)) = helper_vjp(t4, 2.0, bar_t5);
+    let (helper_bar_t4, _) = ::vjp::__private::cotangents::<
+        2,
+        _,
+    >(helper_vjp(t4, 2.0, bar_t5).1);
     let bar_t4 = helper_bar_t4;
     bar_h[1] += bar_t4;
     let bar_t2 = bar_h[0];

@@ -1,0 +1,38 @@
+//! Items that generated code uses and users do not: not part of the public API.
+
+/// The cotangents a callee's `_vjp` returns, one per float argument of the call: a call from
+/// differentiable code takes them apart by position, so their number must match.
+#[diagnostic::on_unimplemented(
+    message = "the `_vjp` of this call returns `{Self}`, which is not one cotangent per float argument",
+    label = "one cotangent per float argument expected here",
+    note = "vjp passes every float argument's cotangent back by position; a callee whose float parameter is `#[no_grad]` cannot be called from differentiable code with a float argument there"
+)]
+pub trait Cotangents<const N: usize> {}
+
+macro_rules! cotangents {
+    ($($n:literal: ($($t:ident),*)),* $(,)?) => {
+        $( impl<$($t),*> Cotangents<$n> for ($($t,)*) {} )*
+    };
+}
+
+cotangents!(
+    0: (),
+    1: (A),
+    2: (A, B),
+    3: (A, B, C),
+    4: (A, B, C, D),
+    5: (A, B, C, D, E),
+    6: (A, B, C, D, E, F),
+    7: (A, B, C, D, E, F, G),
+    8: (A, B, C, D, E, F, G, H),
+    9: (A, B, C, D, E, F, G, H, I),
+    10: (A, B, C, D, E, F, G, H, I, J),
+    11: (A, B, C, D, E, F, G, H, I, J, K),
+    12: (A, B, C, D, E, F, G, H, I, J, K, L),
+);
+
+/// `grads`, checked to hold `N` cotangents.
+#[inline(always)]
+pub fn cotangents<const N: usize, G: Cotangents<N>>(grads: G) -> G {
+    grads
+}
