@@ -60,8 +60,8 @@ fn long_loop(x: f64, n: usize) -> f64 {
 #[differentiable]
 fn slice_energy(x: &[f64]) -> f64 {
     let mut e = 0.0;
-    for i in 0..x.len() {
-        e += (x[i] * (i as f64 + 1.0)).sin().powi(2);
+    for (i, xi) in x.iter().enumerate() {
+        e += (xi * (i as f64 + 1.0)).sin().powi(2);
     }
     e
 }

@@ -1,6 +1,9 @@
 //! Active reference parameters (`&[f64]`, `&Vec<f64>`, `&[f64; N]`) with shadows, indexing
 //! with inactive integer expressions in loops, and the loop idioms.
 
+// Index loops are what these tests exercise.
+#![allow(clippy::needless_range_loop)]
+
 use vjp::differentiable;
 
 /// Extended Rosenbrock: sum over pairs of 100 (x[2i+1] - x[2i]^2)^2 + (1 - x[2i])^2.
@@ -116,4 +119,35 @@ fn slices_pass_their_shadows_to_callees() {
     assert_eq!(g, [6.0, -12.0, 3.0]);
     let (_, ju) = outer_jvp(&x, &[1.0, 0.0, 0.0], 3.0, 0.0);
     assert_eq!(ju, 6.0);
+}
+
+/// A zero array created inside a loop, and the loop idioms over `#[no_grad]` data.
+#[differentiable]
+fn inner_buffers(x: &[f64], #[no_grad] d: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..2 {
+        let mut h = [0.0; 4];
+        for j in 0..4 {
+            h[j] = x[j] * (k + 1) as f64;
+        }
+        s += h[0] * h[1] + h[2] * h[3];
+    }
+    for &w in d {
+        s += x[0] * w;
+    }
+    for w in d.iter() {
+        s += x[1] * *w;
+    }
+    s
+}
+
+#[test]
+fn buffers_and_idioms_over_inactive_data() {
+    let x = [0.5, -1.0, 2.0, 1.5];
+    let d = [1.0, 2.0, 3.0];
+    let mut g = [0.0; 4];
+    inner_buffers_grad(&x, &mut g, &d);
+    // Σ_k (k+1)² (x0 x1 + x2 x3) = 5 (x0 x1 + x2 x3), plus (x0 + x1) Σ d.
+    let expected = [5.0 * x[1] + 6.0, 5.0 * x[0] + 6.0, 5.0 * x[3], 5.0 * x[2]];
+    assert_eq!(g, expected);
 }

@@ -134,7 +134,10 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
             rhs: Rhs::Call { path, args },
             span,
             ..
-        } if args.iter().any(|a| activity.varied_atom(a)) => check_call_args(body, activity, path, args, *span, cx),
+        } if args.iter().any(|a| activity.varied_atom(a)) => {
+            check_call_args(body, activity, path, args, *span, cx);
+            check_call_args_slices(body, activity, args, *span, cx);
+        }
         _ => {}
     });
 }
@@ -143,6 +146,21 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
 /// callee's `_vjp` returns one cotangent per float argument, and the macro maps them back by
 /// position. (A varied argument of unknown type is the result of a call and taken as a float;
 /// if it is not, the generated destructuring fails to compile rather than shift cotangents.)
+fn check_call_args_slices(body: &Body, activity: &Activity, args: &[Atom], span: Span, cx: &Ctxt) {
+    let slices: Vec<VarId> = args
+        .iter()
+        .filter_map(Body::atom_var)
+        .filter(|v| activity.varied[*v] && matches!(body.vars[*v].ty, Ty::Slice(_)))
+        .collect();
+    if slices
+        .iter()
+        .enumerate()
+        .any(|(i, v)| slices[..i].contains(v))
+    {
+        cx.error_help(span, "an active slice is passed twice to this call", "its shadow can be lent to the callee only once: pass a copy for the second argument, or mark the callee's parameter `#[no_grad]`");
+    }
+}
+
 fn check_call_args(
     body: &Body,
     activity: &Activity,

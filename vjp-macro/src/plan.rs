@@ -408,7 +408,9 @@ fn is_pure(e: &syn::Expr) -> bool {
         Expr::Lit(_) | Expr::Path(_) => true,
         Expr::Paren(p) => is_pure(&p.expr),
         Expr::Group(g) => is_pure(&g.expr),
-        Expr::Unary(u) => !matches!(u.op, syn::UnOp::Deref(_)) && is_pure(&u.expr),
+        // `*v` reads through a shared reference (a loop variable over `#[no_grad]` data).
+        Expr::Unary(u) => is_pure(&u.expr),
+        Expr::Repeat(r) => is_pure(&r.expr) && is_pure(&r.len),
         Expr::Binary(b) => is_pure(&b.left) && is_pure(&b.right),
         Expr::Cast(c) => is_pure(&c.expr),
         Expr::Field(f) => is_pure(&f.base),
