@@ -1794,7 +1794,7 @@ impl Lowerer<'_> {
     /// `let scrutinee = expr; if matches!(scrutinee, P1) && (guard) { .. } else if .. { .. } else { .. }`.
     /// `None` after reporting an error.
     fn match_stmts(&mut self, m: &syn::ExprMatch, semi: bool) -> Option<Vec<syn::Stmt>> {
-        if self.reads_float_values(&m.expr) {
+        if self.reads_float_values(&m.expr) && self.guess_ty(&m.expr) != Ty::Other {
             self.cx.error_spanned_help(
                 &m.expr,
                 "`match` on a float value is not supported",
@@ -2116,24 +2116,33 @@ impl Lowerer<'_> {
 /// closures: the statements after it then run on some paths only, so they are moved into the
 /// branches (and every path through a loop body ends at a `break` or `continue`).
 fn may_diverge<T: Visitable>(e: &T) -> bool {
-    struct Finder(bool);
+    struct Finder {
+        found: bool,
+        in_loop: bool,
+    }
     impl<'ast> syn::visit::Visit<'ast> for Finder {
         fn visit_expr(&mut self, e: &'ast Expr) {
             match e {
-                Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => self.0 = true,
-                Expr::Loop(_)
-                | Expr::While(_)
-                | Expr::ForLoop(_)
-                | Expr::Closure(_)
-                | Expr::Async(_) => {}
+                // A `return` inside a loop leaves the loop, and the function, too.
+                Expr::Return(_) => self.found = true,
+                Expr::Break(_) | Expr::Continue(_) if !self.in_loop => self.found = true,
+                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                    let outer = std::mem::replace(&mut self.in_loop, true);
+                    syn::visit::visit_expr(self, e);
+                    self.in_loop = outer;
+                }
+                Expr::Closure(_) | Expr::Async(_) => {}
                 _ => syn::visit::visit_expr(self, e),
             }
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut finder = Finder(false);
+    let mut finder = Finder {
+        found: false,
+        in_loop: false,
+    };
     e.visit(&mut finder);
-    finder.0
+    finder.found
 }
 
 /// Syntax that [`may_diverge`] can look into.
@@ -2369,6 +2378,24 @@ struct JumpLifter<'a> {
 
 impl syn::visit_mut::VisitMut for JumpLifter<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
+        let flag = match e {
+            Expr::Break(b)
+                if self.depth > 0 && b.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+            {
+                Some(self.brk)
+            }
+            Expr::Continue(c)
+                if self.depth > 0 && c.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+            {
+                Some(self.cont)
+            }
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            // In expression position (a `match` arm without braces).
+            *e = syn::parse_quote!({ #flag = true; break; });
+            return;
+        }
         match e {
             Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
                 self.depth += 1;

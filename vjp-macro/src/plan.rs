@@ -44,6 +44,7 @@ pub struct Plan {
 pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     let loops = count_loops(&body.block);
     let mut planner = Planner {
+        body,
         activity,
         cx,
         def_block: vec![0; body.vars.len()],
@@ -74,6 +75,7 @@ fn count_loops(block: &Block) -> usize {
 }
 
 struct Planner<'a> {
+    body: &'a Body,
     activity: &'a Activity,
     cx: &'a Ctxt,
     def_block: Vec<usize>,
@@ -187,7 +189,12 @@ impl Planner<'_> {
     fn reverse_reads(&mut self, stmt: &Stmt) -> Set {
         match stmt {
             Stmt::Let { var, rhs, .. } if self.activity.active(*var) => {
-                rhs.reverse_reads(*var).into_iter().collect()
+                let mut n: Set = rhs.reverse_reads(*var).into_iter().collect();
+                // An aggregate's adjoint starts as `zero_like(&primal)`.
+                if self.body.vars[*var].ty != crate::ir::Ty::Float {
+                    n.insert(*var);
+                }
+                n
             }
             Stmt::If {
                 cond, then, els, ..
