@@ -170,8 +170,12 @@ impl Emitter<'_> {
         let taped = &self.plan.taped[l.id];
         // A reversible range needs neither a tape nor a trip count when nothing is saved.
         let augmented = augmented && !(self.plan.reversible[l.id] && taped.is_empty());
+        // A reversible range gives the reverse its trip count.
+        let count = !self.plan.reversible[l.id];
         let record = if augmented {
-            out.extend(quote!(let mut #trips = 0usize;));
+            if count {
+                out.extend(quote!(let mut #trips = 0usize;));
+            }
             let push = if taped.is_empty() {
                 TokenStream::new()
             } else {
@@ -186,7 +190,8 @@ impl Emitter<'_> {
                 let values = tuple_or_single(&values);
                 quote!(#tape.push(#values);)
             };
-            quote!(#push #trips += 1;)
+            let increment = count.then(|| quote!(#trips += 1;));
+            quote!(#push #increment)
         } else {
             TokenStream::new()
         };
