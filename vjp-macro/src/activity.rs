@@ -20,6 +20,8 @@ pub struct Activity {
     pub varied: Vec<bool>,
     /// The output depends on it.
     pub useful: Vec<bool>,
+    /// See [`Activity::root`].
+    pub alias: Vec<Option<VarId>>,
 }
 
 impl Activity {
@@ -31,6 +33,18 @@ impl Activity {
     /// True when `atom` is an active variable.
     pub fn active_atom(&self, atom: &Atom) -> bool {
         Body::atom_var(atom).is_some_and(|v| self.active(v))
+    }
+
+    /// The variable whose adjoint `var`'s adjoint shares storage with: for `u = Update(b, p,
+    /// v)` with both active, `b` (followed to the end of the chain). The reverse of the update
+    /// then works in place: `bar_v += bar_b[p]; bar_b[p] = 0`, instead of copying the whole
+    /// aggregate. Sound because, in SSA, no statement after the update reads the old version `b`.
+    pub fn root(&self, var: VarId) -> VarId {
+        let mut v = var;
+        while let Some(b) = self.alias[v] {
+            v = b;
+        }
+        v
     }
 
     /// True when `atom` is a varied variable.
@@ -99,7 +113,27 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
             }
         }
     }
-    let activity = Activity { varied, useful };
+    let mut activity = Activity {
+        varied,
+        useful,
+        alias: vec![None; body.vars.len()],
+    };
+    let mut alias = vec![None; body.vars.len()];
+    body.block.walk(&mut |stmt| {
+        if let Stmt::Let {
+            var,
+            rhs: Rhs::Update {
+                base: Atom::Var(b), ..
+            },
+            ..
+        } = stmt
+        {
+            if activity.active(*var) && activity.active(*b) {
+                alias[*var] = Some(*b);
+            }
+        }
+    });
+    activity.alias = alias;
     check(body, &body.block, &activity, cx);
     activity
 }

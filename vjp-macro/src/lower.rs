@@ -614,7 +614,9 @@ impl Lowerer<'_> {
         let kind_iter = match syntax {
             LoopSyntax::For(_, iter) => {
                 let (tokens, reads) = self.scan(iter.to_token_stream());
-                if self.reads_float_values(iter) || self.writes_local(iter) {
+                if (self.reads_float_values(iter) && !is_integer_range(iter))
+                    || self.writes_local(iter)
+                {
                     self.cx.error_help(
                         iter.span(),
                         "`for` over float values is not supported yet",
@@ -724,7 +726,7 @@ impl Lowerer<'_> {
         pat: &Pat,
         iter: &Expr,
     ) -> Option<Result<(Pat, Expr, Vec<syn::Stmt>), ()>> {
-        if !self.reads_float_values(iter) {
+        if !self.reads_float_values(iter) || is_integer_range(iter) {
             return None;
         }
         let unsupported = |this: &mut Self| {
@@ -2057,9 +2059,10 @@ impl Lowerer<'_> {
             Expr::Paren(p) => self.guess_ty(&p.expr),
             Expr::Group(g) => self.guess_ty(&g.expr),
             Expr::Unary(u) => self.guess_ty(&u.expr),
+            // Arithmetic needs operands of one type: an integer operand makes an integer.
             Expr::Binary(b) => match (self.guess_ty(&b.left), self.guess_ty(&b.right)) {
                 (Ty::Float, _) | (_, Ty::Float) => Ty::Float,
-                (Ty::Other, Ty::Other) => Ty::Other,
+                (Ty::Other, _) | (_, Ty::Other) => Ty::Other,
                 _ => Ty::Unknown,
             },
             Expr::Path(p) => {
@@ -2488,6 +2491,19 @@ fn binds_names(pat: &Pat) -> Option<&Ident> {
     let mut finder = Finder(None);
     syn::visit::Visit::visit_pat(&mut finder, pat);
     finder.0
+}
+
+/// A range (`a..b`, `(a..b).rev()`, `(a..=b).step_by(k)`): floats have no ranges to iterate,
+/// so its bounds are integers whatever the macro can tell of their types.
+fn is_integer_range(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => true,
+        Expr::Paren(p) => is_integer_range(&p.expr),
+        Expr::MethodCall(m) if m.method == "rev" || m.method == "step_by" => {
+            is_integer_range(&m.receiver)
+        }
+        _ => false,
+    }
 }
 
 /// `xs` in `xs.iter()`, `xs.iter().copied()`, `xs.iter().cloned()`.

@@ -120,7 +120,7 @@ impl Planner<'_> {
             }
         };
         for (atom, at) in flows {
-            if let Some(v) = Body::atom_var(atom) {
+            if let Some(v) = Body::atom_var(atom).map(|v| self.activity.root(v)) {
                 if self.activity.active(v) && self.def_block[v] != at {
                     add(&mut self.plan, v, self.def_block[v]);
                 }
@@ -190,8 +190,11 @@ impl Planner<'_> {
         match stmt {
             Stmt::Let { var, rhs, .. } if self.activity.active(*var) => {
                 let mut n: Set = rhs.reverse_reads(*var).into_iter().collect();
-                // An aggregate's adjoint starts as `zero_like(&primal)`.
-                if self.body.vars[*var].ty != crate::ir::Ty::Float {
+                // An aggregate's adjoint starts as `zero_like(&primal)` (unless it shares the
+                // storage of the aggregate it updates).
+                if self.body.vars[*var].ty != crate::ir::Ty::Float
+                    && self.activity.alias[*var].is_none()
+                {
                     n.insert(*var);
                 }
                 n

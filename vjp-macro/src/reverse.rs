@@ -90,7 +90,7 @@ pub fn reverse(
         if activity.active(ret) {
             rev.bar_name(ret);
             seed.push(Item::Add {
-                target: ret,
+                target: activity.root(ret),
                 proj: vec![],
                 value: quote!(#v),
                 negate: false,
@@ -115,6 +115,9 @@ impl Reverse<'_> {
         let saved = std::mem::replace(&mut self.items, prologue);
         let mut declarations = TokenStream::new();
         for &v in &self.plan.predeclare[block.id] {
+            if self.activity.root(v) != v {
+                continue;
+            }
             if self
                 .body
                 .params
@@ -133,7 +136,11 @@ impl Reverse<'_> {
             .stmts
             .iter()
             .filter_map(|s| match s {
-                Stmt::WriteBack { slot, value } if self.activity.active(*slot) => {
+                // A write-back of the slot's own updated storage is the identity.
+                Stmt::WriteBack { slot, value }
+                    if self.activity.active(*slot)
+                        && Body::atom_var(value).map(|v| self.activity.root(v)) != Some(*slot) =>
+                {
                     Some((*slot, value))
                 }
                 _ => None,
@@ -176,7 +183,7 @@ impl Reverse<'_> {
     fn stmt(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::Let { var, rhs, .. } => {
-                if self.activity.active(*var) && self.bar[*var].is_some() {
+                if self.activity.active(*var) && self.bar[self.activity.root(*var)].is_some() {
                     self.rule(*var, rhs);
                 }
             }
@@ -222,13 +229,15 @@ impl Reverse<'_> {
     fn branch(&mut self, block: &Block, phis: Vec<(VarId, Option<&Atom>)>) -> TokenStream {
         let mut prologue = Vec::new();
         for (phi, value) in phis {
-            let (Some(bar), Some(Atom::Var(v))) = (self.bar[phi].clone(), value) else {
+            let (Some(bar), Some(Atom::Var(v))) =
+                (self.bar[self.activity.root(phi)].clone(), value)
+            else {
                 continue;
             };
             if self.activity.active(phi) && self.activity.active(*v) {
                 self.bar_name(*v);
                 prologue.push(Item::Add {
-                    target: *v,
+                    target: self.activity.root(*v),
                     proj: vec![],
                     value: quote!(#bar),
                     negate: false,
@@ -276,6 +285,7 @@ impl Reverse<'_> {
     }
 
     fn bar_name(&mut self, var: VarId) -> Ident {
+        let var = self.activity.root(var);
         if let Some(name) = &self.bar[var] {
             return name.clone();
         }
@@ -297,6 +307,7 @@ impl Reverse<'_> {
     }
 
     fn add(&mut self, target: VarId, proj: Vec<Proj>, value: TokenStream, negate: bool) {
+        let target = self.activity.root(target);
         self.bar_name(target);
         self.items.push(Item::Add {
             target,
@@ -369,6 +380,13 @@ impl Reverse<'_> {
             } => {
                 let p = proj(self.body, p);
                 self.add_atom(value, quote!(#bar #p), false);
+                if self.activity.alias[var].is_some() {
+                    // In place: the other components' adjoints already sit in `bar`.
+                    let root = self.root;
+                    self.items
+                        .push(Item::Stmt(quote!(#bar #p = #root::zero_like(&#bar #p);)));
+                    return;
+                }
                 let rest = Ident::new("rest", Span::mixed_site());
                 let root = self.root;
                 let without = quote!({
@@ -495,6 +513,10 @@ impl Reverse<'_> {
             if let Item::Add { target, .. } = item {
                 count[*target] += 1;
             }
+        }
+        // An adjoint that an update works on in place is written to after its declaration.
+        for b in self.activity.alias.iter().flatten() {
+            count[self.activity.root(*b)] += 1;
         }
         let mut declared = self.predeclared.clone();
         let mut out = TokenStream::new();

@@ -30,13 +30,9 @@ fn arrays_vjp(x: [f64; 3], v: [f64; 2]) -> ([f64; 2], ([f64; 3],)) {
         updated[1] = t5;
         updated
     };
-    let bar_h_1 = v;
-    let bar_t5 = bar_h_1[1];
-    let mut bar_h = {
-        let mut rest = bar_h_1;
-        rest[1] = ::vjp::zero_like(&rest[1]);
-        rest
-    };
+    let mut bar_h = v;
+    let bar_t5 = bar_h[1];
+    bar_h[1] = ::vjp::zero_like(&bar_h[1]);
     let (helper_bar_t4, _) = ::vjp::__private::cotangents::<
         2,
         _,

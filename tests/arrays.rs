@@ -1,0 +1,87 @@
+//! Local arrays written element by element: straight-line, in branches and in loops, read
+//! before and after each write. The reverse of `a[i] = e` works in place on the adjoint of `a`
+//! (`bar_e += bar_a[i]; bar_a[i] = 0`), so these check that sharing against finite differences.
+
+#![deny(warnings)]
+
+use vjp::{check_vjp, differentiable};
+
+#[differentiable]
+fn update_and_return(x: [f64; 3]) -> [f64; 3] {
+    let mut h = x;
+    h[0] = h[1] * h[2];
+    h[1] += h[0].sin();
+    h
+}
+
+#[differentiable]
+fn update_in_branch(x: f64, y: f64) -> f64 {
+    let mut h = [x, y, x * y];
+    if x > 0.0 {
+        h[2] = h[0] - h[1];
+    } else {
+        h[0] *= 3.0;
+    }
+    h[0] * h[1] + h[2]
+}
+
+#[differentiable]
+fn running_updates(x: &[f64]) -> f64 {
+    let mut h = [0.0; 4];
+    for k in 0..3 {
+        for j in 0..4 {
+            h[j] = h[j] * 0.5 + x[j] * (k + 1) as f64;
+            h[(j + 1) % 4] += h[j] * 0.1;
+        }
+    }
+    h[0] * h[1] + h[2] * h[3]
+}
+
+#[differentiable]
+fn swap_through_copy(x: [f64; 2]) -> f64 {
+    let mut h = x;
+    let old = h;
+    h[0] = old[1];
+    h[1] = old[0] * 2.0;
+    h[0] * 10.0 + h[1] + old[0] * old[1]
+}
+
+#[test]
+fn updates_match_finite_differences() {
+    let x = [0.3, -1.2, 0.7];
+    check_vjp(
+        update_and_return,
+        |x, v| update_and_return_vjp(x, v).1 .0,
+        x,
+        [1.0, -0.5, 2.0],
+    )
+    .unwrap();
+    for (x, y) in [(0.4, 1.5), (-0.4, 1.5)] {
+        check_vjp(
+            |(x, y)| update_in_branch(x, y),
+            |(x, y), v| update_in_branch_vjp(x, y, v).1,
+            (x, y),
+            1.0,
+        )
+        .unwrap();
+    }
+    check_vjp(
+        swap_through_copy,
+        |x, v| swap_through_copy_vjp(x, v).1 .0,
+        [0.6, -0.9],
+        1.0,
+    )
+    .unwrap();
+}
+
+#[test]
+fn updates_in_loops_match_finite_differences() {
+    let x = [0.3, -0.4, 0.8, 0.1];
+    let f = |x: [f64; 4]| running_updates(&x);
+    let vjp = |x: [f64; 4], v: f64| {
+        let mut g = [0.0; 4];
+        running_updates_vjp(&x, &mut g, v);
+        g
+    };
+    check_vjp(f, vjp, x, 1.3).unwrap();
+}
