@@ -4,7 +4,7 @@
 //! function `NAME_vjp`".
 
 use crate::activity::Activity;
-use crate::forward::{atom, forward};
+use crate::forward::{atom, forward, tape_declarations};
 use crate::ir::{Body, Ty};
 use crate::naming::Namer;
 use crate::parse::{Attr, Model};
@@ -126,6 +126,7 @@ pub fn generated(
 ) -> TokenStream {
     let root = &attr.root;
     let v = namer.fresh("v", Span::call_site());
+    let tapes = tape_declarations(body, plan, root);
     let forward = forward(body, plan, root);
     let sweep = reverse(body, activity, plan, namer, root, &v);
     let ret_value = atom(body, &body.ret);
@@ -161,6 +162,7 @@ pub fn generated(
     let vjp_body = quote! {
         #used
         #checks
+        #tapes
         #forward
         #reverse_tokens
         (#ret_value, (#(#grads,)*))

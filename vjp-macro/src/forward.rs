@@ -38,6 +38,21 @@ pub fn forward(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
     Emitter { body, plan, root }.block(&body.block, Mode::Forward)
 }
 
+/// One tape per loop that saves something, declared once at the top of `NAME_vjp`: a nested
+/// loop fills and empties its tape once per outer iteration, and reuses its capacity.
+pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
+    let mut out = TokenStream::new();
+    body.block.walk(&mut |stmt| {
+        if let Stmt::Loop(l) = stmt {
+            if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() {
+                let tape = &l.tape;
+                out.extend(quote!(let mut #tape = #root::Tape::new();));
+            }
+        }
+    });
+    out
+}
+
 /// The statements of `block` that its reverse reads, run again.
 pub fn recompute(body: &Body, plan: &Plan, root: &syn::Path, block: &Block) -> TokenStream {
     Emitter { body, plan, root }.block(block, Mode::Recompute)
@@ -166,7 +181,7 @@ impl Emitter<'_> {
             out.extend(quote!(let mut #name = #init;));
         }
         let code = self.block(&l.body, Mode::Primal);
-        let (tape, trips, root) = (&l.tape, &l.trips, self.root);
+        let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         // A reversible range needs neither a tape nor a trip count when nothing is saved.
         let augmented = augmented && !(self.plan.reversible[l.id] && taped.is_empty());
@@ -179,7 +194,6 @@ impl Emitter<'_> {
             let push = if taped.is_empty() {
                 TokenStream::new()
             } else {
-                out.extend(quote!(let mut #tape = #root::Tape::new();));
                 let values: Vec<TokenStream> = taped
                     .iter()
                     .map(|v| {
