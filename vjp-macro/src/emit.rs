@@ -127,7 +127,7 @@ pub fn generated(
     let root = &attr.root;
     let v = namer.fresh("v", Span::call_site());
     let tapes = tape_declarations(body, plan, root);
-    let forward = forward(body, plan, root);
+    let forward = forward(body, plan);
     let sweep = reverse(body, activity, plan, namer, root, &v);
     let ret_value = atom(body, &body.ret);
     let grads = &sweep.grads;

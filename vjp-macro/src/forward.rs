@@ -30,12 +30,11 @@ enum Mode {
 struct Emitter<'a> {
     body: &'a Body,
     plan: &'a Plan,
-    root: &'a syn::Path,
 }
 
 /// The forward sweep of `body`.
-pub fn forward(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
-    Emitter { body, plan, root }.block(&body.block, Mode::Forward)
+pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
+    Emitter { body, plan }.block(&body.block, Mode::Forward)
 }
 
 /// One tape per loop that saves something, declared once at the top of `NAME_vjp`: a nested
@@ -54,8 +53,8 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
 }
 
 /// The statements of `block` that its reverse reads, run again.
-pub fn recompute(body: &Body, plan: &Plan, root: &syn::Path, block: &Block) -> TokenStream {
-    Emitter { body, plan, root }.block(block, Mode::Recompute)
+pub fn recompute(body: &Body, plan: &Plan, block: &Block) -> TokenStream {
+    Emitter { body, plan }.block(block, Mode::Recompute)
 }
 
 impl Emitter<'_> {

@@ -244,7 +244,7 @@ impl Reverse<'_> {
                 });
             }
         }
-        let again = recompute(self.body, self.plan, self.root, block);
+        let again = recompute(self.body, self.plan, block);
         let code = self.block(block, prologue);
         quote!(#again #code)
     }
@@ -266,7 +266,7 @@ impl Reverse<'_> {
             let pattern = tuple_or_single(&names);
             quote!(let #pattern = #tape.pop();)
         };
-        let again = recompute(self.body, self.plan, self.root, &l.body);
+        let again = recompute(self.body, self.plan, &l.body);
         let code = self.block(&l.body, Vec::new());
         let header = match &l.kind {
             LoopKind::For { pattern, iter, .. } if self.plan.reversible[l.id] => {
