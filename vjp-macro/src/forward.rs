@@ -19,12 +19,15 @@ use syn::Ident;
 /// How to emit the statements of a block.
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
-    /// Everything; loops plain.
-    Primal,
-    /// Everything; active loops augmented (the function's own block).
+    /// Everything, once: active loops augmented (they save their iterations, and, inside a
+    /// block the reverse sweep re-runs, their exit values).
     Forward,
-    /// The block's recompute slice; active loops augmented; no effects.
+    /// A block's recompute slice: no effects, and an active loop is not run again: its exit
+    /// values are popped instead.
     Recompute,
+    /// Everything again, without effects and with plain loops (a branch whose values a
+    /// recompute slice reads).
+    Replay,
 }
 
 struct Emitter<'a> {
@@ -46,6 +49,12 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() {
                 let tape = &l.tape;
                 out.extend(quote!(let mut #tape = #root::Tape::new();));
+            }
+            let saves_exits =
+                plan.nested[l.id] && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty());
+            if plan.loop_work[l.id] && saves_exits {
+                let exits = &l.exits;
+                out.extend(quote!(let mut #exits = #root::Tape::new();));
             }
         }
     });
@@ -100,8 +109,8 @@ impl Emitter<'_> {
                 }
             }
             Stmt::Effect { tokens, .. } => match mode {
-                Mode::Recompute => TokenStream::new(),
-                _ => tokens.clone(),
+                Mode::Forward => tokens.clone(),
+                Mode::Recompute | Mode::Replay => TokenStream::new(),
             },
             Stmt::WriteBack { slot, value } => {
                 let slot = &self.body.vars[*slot].name;
@@ -114,10 +123,11 @@ impl Emitter<'_> {
                 els,
                 phis,
             } => self.if_stmt(cond, then, els, phis, mode),
-            Stmt::Loop(l) => {
-                let augmented = mode != Mode::Primal && self.plan.loop_work[l.id];
-                self.loop_stmt(l, augmented)
-            }
+            Stmt::Loop(l) => match mode {
+                Mode::Recompute if self.plan.loop_work[l.id] => self.pop_exits(l),
+                Mode::Forward => self.loop_stmt(l, self.plan.loop_work[l.id], Mode::Forward),
+                _ => self.loop_stmt(l, false, Mode::Replay),
+            },
         }
     }
 
@@ -137,8 +147,13 @@ impl Emitter<'_> {
             return quote!(::core::compile_error!("vjp internal error: a branch that leaves the loop would be recomputed; please report this function"););
         }
         let cond = atom(self.body, cond);
+        let inner = if mode == Mode::Forward {
+            Mode::Forward
+        } else {
+            Mode::Replay
+        };
         let branch = |block: &Block, vals: Vec<Option<&Atom>>| {
-            let stmts = self.block(block, Mode::Primal);
+            let stmts = self.block(block, inner);
             if block.term != Term::Fall || vals.is_empty() {
                 return stmts;
             }
@@ -171,7 +186,36 @@ impl Emitter<'_> {
         }
     }
 
-    fn loop_stmt(&self, l: &Loop, augmented: bool) -> TokenStream {
+    /// What an active loop left behind, saved by the forward sweep: `let (trips, s) = exits.pop();`.
+    fn pop_exits(&self, l: &Loop) -> TokenStream {
+        let names = self.exit_names(l);
+        if names.is_empty() {
+            return TokenStream::new();
+        }
+        let exits = &l.exits;
+        let pattern = tuple_or_single(&names);
+        quote!(let #pattern = #exits.pop();)
+    }
+
+    /// The trip count (unless the reverse runs a range backwards) and the slots read after
+    /// a loop that sits in a re-run block.
+    fn exit_names(&self, l: &Loop) -> Vec<TokenStream> {
+        if !self.plan.nested[l.id] {
+            return Vec::new();
+        }
+        let trips = &l.trips;
+        let count = (!self.plan.reversible[l.id]).then(|| quote!(#trips));
+        count
+            .into_iter()
+            .chain(self.plan.exits[l.id].iter().map(|v| {
+                let name = &self.body.vars[*v].name;
+                quote!(#name)
+            }))
+            .collect()
+    }
+
+    fn loop_stmt(&self, l: &Loop, active: bool, mode: Mode) -> TokenStream {
+        let augmented = active;
         let body = &self.body;
         let mut out = TokenStream::new();
         for slot in &l.slots {
@@ -179,7 +223,7 @@ impl Emitter<'_> {
             let init = atom(body, &slot.init);
             out.extend(quote!(let mut #name = #init;));
         }
-        let code = self.block(&l.body, Mode::Primal);
+        let code = self.block(&l.body, mode);
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         // A reversible range needs neither a tape nor a trip count when nothing is saved.
@@ -223,6 +267,14 @@ impl Emitter<'_> {
                 }
             }
             LoopKind::Loop => out.extend(quote!(loop { #record #code })),
+        }
+        if active {
+            let names = self.exit_names(l);
+            if !names.is_empty() {
+                let exits = &l.exits;
+                let values = tuple_or_single(&names);
+                out.extend(quote!(#exits.push(#values);));
+            }
         }
         out
     }

@@ -264,6 +264,9 @@ pub struct Loop {
     pub body: Block,
     /// The tape of values saved at the start of each iteration for the reverse sweep.
     pub tape: Ident,
+    /// The tape of the values the loop leaves behind (its trip count and the slots read after
+    /// it), pushed when it ends inside a block that the reverse sweep re-runs.
+    pub exits: Ident,
     /// The number of iterations run.
     pub trips: Ident,
 }

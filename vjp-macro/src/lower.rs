@@ -668,6 +668,7 @@ impl Lowerer<'_> {
             None => LoopKind::Loop,
         };
         let tape = self.namer.fresh("tape", span);
+        let exits = self.namer.fresh("exits", span);
         let trips = self.namer.fresh("trips", span);
         self.loop_ids += 1;
         self.stmts.push(Stmt::Loop(Loop {
@@ -683,6 +684,7 @@ impl Lowerer<'_> {
                 term,
             },
             tape,
+            exits,
             trips,
         }));
     }

@@ -38,6 +38,12 @@ pub struct Plan {
     /// Per loop: a `for` over a range with no `break`, whose reverse runs the same range
     /// backwards instead of saving the counter and the trip count.
     pub reversible: Vec<bool>,
+    /// Per loop inside a block that is re-run: the slots read after it, pushed when it ends,
+    /// since the re-run does not run the loop again (its iterations are already on its tape).
+    pub exits: Vec<Vec<VarId>>,
+    /// Per loop: it sits inside a block that is re-run (so it pushes its exit values, and its
+    /// trip count when its reverse needs one).
+    pub nested: Vec<bool>,
 }
 
 /// Plans the reverse sweep of `body`.
@@ -55,6 +61,8 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             work: vec![false; body.blocks],
             loop_work: vec![false; loops],
             reversible: vec![false; loops],
+            exits: vec![Vec::new(); loops],
+            nested: vec![false; loops],
         },
     };
     planner.defs(&body.block);
@@ -167,8 +175,24 @@ impl Planner<'_> {
         }
         let mut include = vec![false; block.stmts.len()];
         for (i, stmt) in block.stmts.iter().enumerate().rev() {
-            let active_loop = matches!(stmt, Stmt::Loop(l) if self.plan.loop_work[l.id]);
-            let wanted = stmt.defs().iter().any(|d| n.contains(d)) || active_loop;
+            if let Stmt::Loop(l) = stmt {
+                if self.plan.loop_work[l.id] {
+                    // Not run again: the forward sweep saved its iterations on its tape, and
+                    // leaves on another what the code after it reads.
+                    let defs = stmt.defs();
+                    if block.id != 0 {
+                        self.plan.exits[l.id] =
+                            defs.iter().copied().filter(|d| n.contains(d)).collect();
+                        self.plan.nested[l.id] = true;
+                        include[i] = true;
+                    }
+                    for d in defs {
+                        n.remove(&d);
+                    }
+                    continue;
+                }
+            }
+            let wanted = stmt.defs().iter().any(|d| n.contains(d));
             if wanted && !matches!(stmt, Stmt::Effect { .. } | Stmt::WriteBack { .. }) {
                 include[i] = true;
                 for d in stmt.defs() {
@@ -267,6 +291,7 @@ impl Planner<'_> {
             term: crate::ir::Term::Fall,
         };
         whole.walk(&mut check);
+        let _ = &self.plan;
     }
 }
 
