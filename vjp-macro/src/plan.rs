@@ -41,6 +41,10 @@ pub struct Plan {
     /// Per loop inside a block that is re-run: the slots read after it, pushed when it ends,
     /// since the re-run does not run the loop again (its iterations are already on its tape).
     pub exits: Vec<Vec<VarId>>,
+    /// Per variable: a variable of the same type that is defined further out (a slot's initial
+    /// value, the aggregate an update started from), from which its adjoint's zero is made
+    /// (`zero_like(&witness)`), so that the variable itself need not be saved or recomputed.
+    pub witness: Vec<VarId>,
     /// Per loop: it sits inside a block that is re-run (so it pushes its exit values, and its
     /// trip count when its reverse needs one).
     pub nested: Vec<bool>,
@@ -63,6 +67,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             reversible: vec![false; loops],
             exits: vec![Vec::new(); loops],
             nested: vec![false; loops],
+            witness: witnesses(body),
         },
     };
     planner.defs(&body.block);
@@ -168,7 +173,10 @@ impl Planner<'_> {
     /// The variables the reverse of `block` (its recompute slice included) reads from outside
     /// the block; fills in the slices of this block and the blocks in it, and the loops' tapes.
     fn needs(&mut self, block: &Block) -> Set {
-        let mut n: Set = self.plan.predeclare[block.id].iter().copied().collect();
+        let mut n: Set = self.plan.predeclare[block.id]
+            .iter()
+            .map(|v| self.plan.witness[*v])
+            .collect();
         for stmt in &block.stmts {
             let reads = self.reverse_reads(stmt);
             n.extend(reads);
@@ -219,7 +227,7 @@ impl Planner<'_> {
                 if self.body.vars[*var].ty != crate::ir::Ty::Float
                     && self.activity.alias[*var].is_none()
                 {
-                    n.insert(*var);
+                    n.insert(self.plan.witness[*var]);
                 }
                 n
             }
@@ -293,6 +301,38 @@ impl Planner<'_> {
         whole.walk(&mut check);
         let _ = &self.plan;
     }
+}
+
+/// See [`Plan::witness`]: follows a slot to its initial value, and a copy or an update to the
+/// value it came from, as long as that is a variable.
+fn witnesses(body: &Body) -> Vec<VarId> {
+    let mut from: Vec<Option<VarId>> = vec![None; body.vars.len()];
+    body.block.walk(&mut |stmt| match stmt {
+        Stmt::Loop(l) => {
+            for slot in &l.slots {
+                from[slot.var] = Body::atom_var(&slot.init);
+            }
+        }
+        Stmt::Let {
+            var,
+            rhs:
+                Rhs::Use(Atom::Var(b))
+                | Rhs::Update {
+                    base: Atom::Var(b), ..
+                },
+            ..
+        } => from[*var] = Some(*b),
+        _ => {}
+    });
+    (0..body.vars.len())
+        .map(|v| {
+            let mut w = v;
+            while let Some(next) = from[w] {
+                w = next;
+            }
+            w
+        })
+        .collect()
 }
 
 /// Where each adjoint contribution happens: the operands of active statements in their

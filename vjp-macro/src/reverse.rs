@@ -128,7 +128,7 @@ impl Reverse<'_> {
             }
             let bar = self.bar_name(v);
             self.predeclared[v] = true;
-            let name = &self.body.vars[v].name;
+            let name = &self.body.vars[self.plan.witness[v]].name;
             let root = self.root;
             declarations.extend(quote!(let mut #bar = #root::zero_like(&#name);));
         }
@@ -569,7 +569,7 @@ impl Reverse<'_> {
             return quote!(let #mutability #bar = #value;);
         }
         let declare = if first {
-            let primal = &var.name;
+            let primal = &self.body.vars[self.plan.witness[target]].name;
             quote!(let mut #bar = #root::zero_like(&#primal);)
         } else {
             TokenStream::new()

@@ -31,7 +31,7 @@ fn accumulate_vjp(c: f64, x: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
     }
     let mut bar_c = ::vjp::zero_like(&c);
     let mut bar_x = ::vjp::zero_like(&x);
-    let mut bar_s_1 = ::vjp::zero_like(&s_1);
+    let mut bar_s_1 = ::vjp::zero_like(&s);
     bar_s_1 += v;
     for i in ::core::iter::Iterator::rev(0..n) {
         let t0 = c * x;

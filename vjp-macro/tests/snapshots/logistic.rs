@@ -33,7 +33,7 @@ fn logistic_vjp(r: f64, x0: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         x_1 = x_2;
     }
     let mut bar_r = ::vjp::zero_like(&r);
-    let mut bar_x_1 = ::vjp::zero_like(&x_1);
+    let mut bar_x_1 = ::vjp::zero_like(&x0);
     bar_x_1 += v;
     for _ in ::core::iter::Iterator::rev(0..n) {
         let x_1 = tape.pop();

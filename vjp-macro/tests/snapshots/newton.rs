@@ -62,14 +62,14 @@ fn newton_sqrt_vjp(a: f64, v: f64) -> (f64, (f64,)) {
                 }
             }
         }
-        exits.push((trips, x_1));
+        exits.push(trips);
         x_1
     };
     let mut bar_a = ::vjp::zero_like(&a);
     let bar_y = v;
     if !t0 {
-        let (trips, x_1) = exits.pop();
-        let mut bar_x_1 = ::vjp::zero_like(&x_1);
+        let trips = exits.pop();
+        let mut bar_x_1 = ::vjp::zero_like(&a);
         bar_x_1 += bar_y;
         for _ in 0..trips {
             let (x_1, k_1) = tape.pop();

@@ -44,7 +44,7 @@ fn rosenbrock_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         let s_2 = s_1 + t8;
         s_1 = s_2;
     }
-    let mut bar_s_1 = ::vjp::zero_like(&s_1);
+    let mut bar_s_1 = ::vjp::zero_like(&s);
     bar_s_1 += v;
     for i in ::core::iter::Iterator::rev(0..x.len() / 2) {
         let t0 = 2 * i;
