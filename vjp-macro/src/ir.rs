@@ -444,6 +444,16 @@ impl Rhs {
 }
 
 impl Proj {
+    /// Component `i`: the field `.i` of a tuple, or the element `[i]` of an array.
+    pub fn nth(i: usize, tuple: bool) -> Proj {
+        if tuple {
+            Proj::Field(i)
+        } else {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            Proj::Index(Atom::Const(quote::quote!(#i), Ty::Other))
+        }
+    }
+
     /// The index atom of `[i]`.
     pub fn index(&self) -> Option<&Atom> {
         match self {

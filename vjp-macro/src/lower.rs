@@ -1010,12 +1010,7 @@ impl Lowerer<'_> {
             if matches!(sub, Pat::Wild(_)) {
                 continue;
             }
-            let proj = if is_tuple {
-                Proj::Field(i)
-            } else {
-                let i = proc_macro2::Literal::usize_unsuffixed(i);
-                Proj::Index(Atom::Const(quote!(#i), Ty::Other))
-            };
+            let proj = Proj::nth(i, is_tuple);
             let ty = self.ty_of(&atom).component(is_tuple.then_some(i));
             let name = match sub {
                 Pat::Ident(p) => self.namer.user(&p.ident.to_string(), p.ident.span()),
@@ -1147,12 +1142,7 @@ impl Lowerer<'_> {
             if matches!(target, Expr::Infer(_)) {
                 continue;
             }
-            let proj = if tuple {
-                Proj::Field(i)
-            } else {
-                let i = proc_macro2::Literal::usize_unsuffixed(i);
-                Proj::Index(Atom::Const(quote!(#i), Ty::Other))
-            };
+            let proj = Proj::nth(i, tuple);
             let component = self.bind(Rhs::Project(value.clone(), proj), Dest::Temp, target.span());
             let temp = self.namer.fresh("component", target.span());
             // Bind the component to a syntactic name so that the ordinary assignment path
