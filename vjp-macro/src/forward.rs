@@ -296,10 +296,27 @@ pub fn atom(body: &Body, atom: &Atom) -> TokenStream {
             let name = &body.vars[*v].name;
             quote!(#name)
         }
-        Atom::Const(tokens, _) => match syn::parse2::<syn::Expr>(tokens.clone()) {
-            Ok(syn::Expr::Lit(_) | syn::Expr::Path(_)) => tokens.clone(),
-            _ => quote!((#tokens)),
-        },
+        Atom::Const(tokens, _) => {
+            if is_literal_or_path(tokens) {
+                tokens.clone()
+            } else {
+                quote!((#tokens))
+            }
+        }
+    }
+}
+
+/// One literal, or a path (`a::b::C`): tokens that need no parentheses as an operand.
+fn is_literal_or_path(tokens: &TokenStream) -> bool {
+    let mut trees = tokens.clone().into_iter().peekable();
+    match trees.peek() {
+        Some(proc_macro2::TokenTree::Literal(_)) => trees.count() == 1,
+        Some(_) => trees.all(|t| match t {
+            proc_macro2::TokenTree::Ident(_) => true,
+            proc_macro2::TokenTree::Punct(p) => p.as_char() == ':',
+            _ => false,
+        }),
+        None => false,
     }
 }
 

@@ -1185,7 +1185,7 @@ impl Lowerer<'_> {
             CompoundOp::Mul => syn::parse_quote_spanned!(b.span()=> #left * #right),
             CompoundOp::Div => syn::parse_quote_spanned!(b.span()=> #left / #right),
             CompoundOp::Other => {
-                if !self.reads_float_values(&Expr::Binary(b.clone())) {
+                if !self.reads_float_values(&b.left) && !self.reads_float_values(&b.right) {
                     let e: Expr = Expr::Binary(b.clone());
                     return self.lower_assign_opaque(&e);
                 }
@@ -1436,10 +1436,10 @@ impl Lowerer<'_> {
                     .then(|| self.copy_to(Atom::Var(var), dest, e.span()));
             }
         }
-        let (tokens, reads) = self.scan(e.to_token_stream());
         if self.reads_float_values(e) || self.writes_local(e) {
             return None;
         }
+        let (tokens, reads) = self.scan(e.to_token_stream());
         let ty = self.guess_ty(e);
         if is_trivial(e) {
             return Some(self.copy_to(Atom::Const(tokens, ty), dest, e.span()));
@@ -1872,20 +1872,14 @@ impl Lowerer<'_> {
 
     /// True when `e` reads the value of a float-carrying local (`xs.len()` reads only a
     /// length, which carries no derivative).
-    fn reads_float_values(&self, e: &impl ToTokens) -> bool {
-        let tokens = e.to_token_stream();
+    fn reads_float_values(&self, e: &Expr) -> bool {
         let mut values = Vec::new();
-        match syn::parse2::<Expr>(tokens.clone()) {
-            Ok(expr) => {
-                let mut finder = ValueReads {
-                    lowerer: self,
-                    shadowed: Vec::new(),
-                    out: &mut values,
-                };
-                syn::visit::Visit::visit_expr(&mut finder, &expr);
-            }
-            Err(_) => self.value_reads(tokens, &mut values),
-        }
+        let mut finder = ValueReads {
+            lowerer: self,
+            shadowed: Vec::new(),
+            out: &mut values,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, e);
         values.iter().any(|v| self.vars[*v].ty.carries_floats())
     }
 

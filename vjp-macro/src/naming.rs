@@ -14,6 +14,8 @@ pub struct Namer {
     reserved: HashSet<String>,
     taken: HashSet<String>,
     temps: usize,
+    /// The next suffix to try for each base name.
+    suffixes: std::collections::HashMap<String, usize>,
 }
 
 impl Namer {
@@ -25,6 +27,7 @@ impl Namer {
             reserved,
             taken: HashSet::new(),
             temps: 0,
+            suffixes: std::collections::HashMap::new(),
         }
     }
 
@@ -37,10 +40,10 @@ impl Namer {
     fn take(&mut self, name: String, span: Span) -> Ident {
         self.taken.insert(name.clone());
         // A keyword used as a name (`r#fn`) stays a raw identifier.
-        if syn::parse_str::<Ident>(&name).is_ok() {
-            Ident::new(&name, span)
-        } else {
+        if is_keyword(&name) {
             Ident::new_raw(&name, span)
+        } else {
+            Ident::new(&name, span)
         }
     }
 
@@ -61,10 +64,11 @@ impl Namer {
         if self.free(base) {
             return self.take(base.to_string(), span);
         }
-        let mut n = 1;
+        let mut n = self.suffixes.get(base).copied().unwrap_or(1);
         while !self.free(&format!("{base}_{n}")) {
             n += 1;
         }
+        self.suffixes.insert(base.to_string(), n + 1);
         self.take(format!("{base}_{n}"), span)
     }
 
@@ -78,6 +82,18 @@ impl Namer {
             }
         }
     }
+}
+
+/// Rust's keywords, which a name can only be as a raw identifier.
+fn is_keyword(name: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
+        "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+        "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe", "use",
+        "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro", "override",
+        "priv", "try", "typeof", "unsized", "virtual", "yield",
+    ];
+    KEYWORDS.contains(&name)
 }
 
 fn collect_idents(tokens: TokenStream, out: &mut HashSet<String>) {
