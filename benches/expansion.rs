@@ -53,7 +53,10 @@ fn straight_line(n: usize) -> String {
         body.push('\n');
     }
     body.push_str("a0 += 1.0;\n");
-    format!("fn f(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {{\n{body}a{} + a0\n}}", n - 1)
+    format!(
+        "fn f(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {{\n{body}a{} + a0\n}}",
+        n - 1
+    )
 }
 
 /// A function of `n` statements spread over loops and branches.
@@ -81,16 +84,35 @@ fn time(tokens: &TokenStream) -> Duration {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let sizes: &[usize] = if quick { &[50, 300] } else { &[50, 150, 300, 600, 1200] };
+    let sizes: &[usize] = if quick {
+        &[50, 300]
+    } else {
+        &[50, 150, 300, 600, 1200]
+    };
     println!("expansion of #[differentiable] (median of 15), vjp + grad + jvp generated");
-    println!("  {:<14} {:>10} {:>14} {:>14}", "kind", "statements", "time", "per statement");
+    println!(
+        "  {:<14} {:>10} {:>14} {:>14}",
+        "kind", "statements", "time", "per statement"
+    );
     for &n in sizes {
-        for (kind, source) in [("straight line", straight_line(n)), ("loops, if", with_loops(n))] {
+        for (kind, source) in [
+            ("straight line", straight_line(n)),
+            ("loops, if", with_loops(n)),
+        ] {
             let tokens: TokenStream = source.parse().expect("generated source parses");
             let out = expand::expand(TokenStream::new(), tokens.clone()).to_string();
-            assert!(!out.contains("compile_error"), "{kind} {n}: the expansion reported an error");
+            assert!(
+                !out.contains("compile_error"),
+                "{kind} {n}: the expansion reported an error"
+            );
             let t = time(&tokens);
-            println!("  {:<14} {:>10} {:>11.2} ms {:>11.1} µs", kind, n, t.as_secs_f64() * 1e3, t.as_secs_f64() * 1e6 / n as f64);
+            println!(
+                "  {:<14} {:>10} {:>11.2} ms {:>11.1} µs",
+                kind,
+                n,
+                t.as_secs_f64() * 1e3,
+                t.as_secs_f64() * 1e6 / n as f64
+            );
         }
     }
 }

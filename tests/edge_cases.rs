@@ -87,11 +87,18 @@ fn infinity_in_the_input() {
 fn domain_edges_follow_ieee() {
     assert_eq!(root_grad(0.0).0, f64::INFINITY, "sqrt at 0: +inf");
     assert_eq!(log_grad(0.0).0, f64::INFINITY, "ln at 0: +inf");
-    assert!(root_grad(-1.0).0.is_nan(), "sqrt below its domain: NaN (1 / (2 · NaN))");
+    assert!(
+        root_grad(-1.0).0.is_nan(),
+        "sqrt below its domain: NaN (1 / (2 · NaN))"
+    );
     // A rule evaluates its formula: ln'(x) = 1/x is finite below the domain even though
     // ln(x) is NaN there (JAX and PyTorch give the same -1).
     assert!(log(-1.0).is_nan());
-    assert_eq!(log_grad(-1.0).0, -1.0, "ln below its domain: the formula 1/x");
+    assert_eq!(
+        log_grad(-1.0).0,
+        -1.0,
+        "ln below its domain: the formula 1/x"
+    );
 }
 
 #[test]
@@ -111,9 +118,21 @@ fn kinks_use_the_documented_conventions() {
     assert_eq!((dx, dy), (0.5, 0.5), "max at a tie splits evenly");
     let (_, (dx, dy)) = kinks_vjp(2.0, 2.0, (0.0, 0.0, 1.0));
     assert_eq!((dx, dy), (0.5, 0.5), "min at a tie splits evenly");
-    assert_eq!(clamped_grad(1.0, 1.0, 2.0), (1.0, 0.0, 0.0), "clamp at a bound: x");
-    assert_eq!(clamped_grad(0.5, 1.0, 2.0), (0.0, 1.0, 0.0), "clamp below: lo");
-    assert_eq!(clamped_grad(3.0, 1.0, 2.0), (0.0, 0.0, 1.0), "clamp above: hi");
+    assert_eq!(
+        clamped_grad(1.0, 1.0, 2.0),
+        (1.0, 0.0, 0.0),
+        "clamp at a bound: x"
+    );
+    assert_eq!(
+        clamped_grad(0.5, 1.0, 2.0),
+        (0.0, 1.0, 0.0),
+        "clamp below: lo"
+    );
+    assert_eq!(
+        clamped_grad(3.0, 1.0, 2.0),
+        (0.0, 0.0, 1.0),
+        "clamp above: hi"
+    );
 }
 
 #[test]
@@ -146,7 +165,9 @@ fn a_ten_million_iteration_loop_tapes_without_overflowing_the_stack() {
 
 #[test]
 fn many_threads_at_once_share_nothing() {
-    let inputs: Vec<Vec<f64>> = (0..8).map(|t| (0..200).map(|i| 0.01 * (i * (t + 1)) as f64).collect()).collect();
+    let inputs: Vec<Vec<f64>> = (0..8)
+        .map(|t| (0..200).map(|i| 0.01 * (i * (t + 1)) as f64).collect())
+        .collect();
     let expected: Vec<Vec<f64>> = inputs
         .iter()
         .map(|x| {
