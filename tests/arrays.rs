@@ -85,3 +85,36 @@ fn updates_in_loops_match_finite_differences() {
     };
     check_vjp(f, vjp, x, 1.3).unwrap();
 }
+
+/// A hidden layer in a `Vec` buffer, filled in one loop and read in another.
+#[differentiable]
+fn vec_buffer(x: &[f64], #[no_grad] w: &[f64]) -> f64 {
+    let n = x.len();
+    let mut h = vec![0.0; n];
+    for j in 0..n {
+        h[j] = (x[j] * w[j]).tanh();
+    }
+    for j in 1..n {
+        h[j] += h[j - 1] * 0.5;
+    }
+    let mut s = 0.0;
+    for j in 0..n {
+        s += h[j] * h[j] * w[j];
+    }
+    s
+}
+
+#[test]
+fn vec_buffers_match_finite_differences() {
+    let w = [0.7, -1.3, 0.4, 2.0, -0.6];
+    let f = |x: [f64; 5]| vec_buffer(&x, &w);
+    let vjp = |x: [f64; 5], v: f64| {
+        let mut g = [0.0; 5];
+        vec_buffer_vjp(&x, &mut g, &w, v);
+        g
+    };
+    check_vjp(f, vjp, [0.3, -0.4, 0.8, 0.1, -0.9], 1.3).unwrap();
+    let (_, ju) = vec_buffer_jvp(&[0.3, -0.4, 0.8, 0.1, -0.9], &[1.0, 0.0, 0.0, 0.0, 0.0], &w);
+    let g = vjp([0.3, -0.4, 0.8, 0.1, -0.9], 1.0);
+    assert!((ju - g[0]).abs() < 1e-12);
+}

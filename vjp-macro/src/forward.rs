@@ -188,7 +188,7 @@ impl Emitter<'_> {
 
     /// What an active loop left behind, saved by the forward sweep: `let (trips, s) = exits.pop();`.
     fn pop_exits(&self, l: &Loop) -> TokenStream {
-        let names = self.exit_names(l);
+        let names = self.exit_names(l, false);
         if names.is_empty() {
             return TokenStream::new();
         }
@@ -199,7 +199,8 @@ impl Emitter<'_> {
 
     /// The trip count (unless the reverse runs a range backwards) and the slots read after
     /// a loop that sits in a re-run block.
-    fn exit_names(&self, l: &Loop) -> Vec<TokenStream> {
+    /// With `copies`, as values to push (a `Vec` cloned, since the loop's slots live on).
+    fn exit_names(&self, l: &Loop, copies: bool) -> Vec<TokenStream> {
         if !self.plan.nested[l.id] {
             return Vec::new();
         }
@@ -209,7 +210,11 @@ impl Emitter<'_> {
             .into_iter()
             .chain(self.plan.exits[l.id].iter().map(|v| {
                 let name = &self.body.vars[*v].name;
-                quote!(#name)
+                if copies {
+                    owned_copy(self.body, &Atom::Var(*v), quote!(#name))
+                } else {
+                    quote!(#name)
+                }
             }))
             .collect()
     }
@@ -221,6 +226,7 @@ impl Emitter<'_> {
         for slot in &l.slots {
             let name = &body.vars[slot.var].name;
             let init = atom(body, &slot.init);
+            let init = owned_copy(body, &slot.init, init);
             out.extend(quote!(let mut #name = #init;));
         }
         let code = self.block(&l.body, mode);
@@ -241,7 +247,7 @@ impl Emitter<'_> {
                     .iter()
                     .map(|v| {
                         let name = &body.vars[*v].name;
-                        quote!(#name)
+                        owned_copy(body, &Atom::Var(*v), quote!(#name))
                     })
                     .collect();
                 let values = tuple_or_single(&values);
@@ -269,7 +275,7 @@ impl Emitter<'_> {
             LoopKind::Loop => out.extend(quote!(loop { #record #code })),
         }
         if active {
-            let names = self.exit_names(l);
+            let names = self.exit_names(l, true);
             if !names.is_empty() {
                 let exits = &l.exits;
                 let values = tuple_or_single(&names);
@@ -277,6 +283,21 @@ impl Emitter<'_> {
             }
         }
         out
+    }
+}
+
+/// `value` where a copy of `atom` is kept while the original lives on: itself for a float, an
+/// array or a tuple (all `Copy`), `Clone::clone(&value)` for a value of unknown type, which may
+/// be a `Vec` buffer.
+pub fn owned_copy(body: &Body, atom: &Atom, value: TokenStream) -> TokenStream {
+    let ty = match atom {
+        Atom::Var(v) => body.vars[*v].ty.clone(),
+        Atom::Const(_, ty) => ty.clone(),
+    };
+    if ty == crate::ir::Ty::Unknown {
+        quote!(::core::clone::Clone::clone(&#value))
+    } else {
+        value
     }
 }
 

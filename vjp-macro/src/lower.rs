@@ -45,7 +45,6 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         ret_ty: &model.ret,
         by_ref: Vec::new(),
         pending_by_ref: Vec::new(),
-        vecs: Vec::new(),
         floats: &model.float_params,
         namer,
         vars: Vec::new(),
@@ -84,8 +83,6 @@ struct Lowerer<'a> {
     by_ref: Vec<VarId>,
     /// Names of such variables, until their `let` is lowered.
     pending_by_ref: Vec<String>,
-    /// Variables holding a `vec![..]`, whose elements cannot be assigned yet.
-    vecs: Vec<VarId>,
     floats: &'a [Ident],
     namer: &'a mut Namer,
     vars: Vec<Var>,
@@ -846,9 +843,6 @@ impl Lowerer<'_> {
             let name = self.namer.user(&name, Span::call_site());
             let var = self.new_var(name, ty, Span::call_site());
             self.scopes[i][j].1 = var;
-            if self.vecs.contains(&original) {
-                self.vecs.push(var);
-            }
             slots.push((var, Atom::Var(original), (i, j)));
         }
         slots
@@ -932,11 +926,6 @@ impl Lowerer<'_> {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let name = self.namer.user(&p.ident.to_string(), p.ident.span());
                 let atom = self.lower_expr(init, Dest::Named(name, ann));
-                if matches!(init, Expr::Macro(m) if m.mac.path.is_ident("vec")) {
-                    if let Atom::Var(v) = atom {
-                        self.vecs.push(v);
-                    }
-                }
                 if let Some(at) = self.pending_by_ref.iter().position(|n| p.ident == n) {
                     self.pending_by_ref.remove(at);
                     if let Atom::Var(v) = atom {
@@ -1092,14 +1081,6 @@ impl Lowerer<'_> {
             );
             return;
         };
-        if !projs.is_empty() && self.vecs.contains(&current) {
-            self.cx.error_help(
-                left.span(),
-                "assigning to the elements of a local `Vec` is not supported yet",
-                "use a fixed-size array (`let mut h = [0.0; 8];`), or accumulate into scalars",
-            );
-            return;
-        }
         let version = self.namer.user(&root_name, root.span());
         let new = if projs.is_empty() {
             self.lower_expr(right, Dest::Named(version, None))

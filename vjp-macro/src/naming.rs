@@ -107,25 +107,3 @@ fn collect_idents(tokens: TokenStream, out: &mut HashSet<String>) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use quote::quote;
-
-    #[test]
-    fn generated_names_avoid_user_names() {
-        let mut namer = Namer::new(quote!(
-            fn f(t0: f64, bar_x: f64) -> f64 {
-                t0 + bar_x
-            }
-        ));
-        assert_eq!(namer.temp().to_string(), "t1");
-        assert_eq!(
-            namer.fresh("bar_x", Span::call_site()).to_string(),
-            "bar_x_1"
-        );
-        assert_eq!(namer.user("x", Span::call_site()).to_string(), "x");
-        assert_eq!(namer.user("x", Span::call_site()).to_string(), "x_1");
-    }
-}

@@ -170,10 +170,10 @@ impl Reverse<'_> {
             self.items.push(Item::Stmt(quote!(let #name = #bar;)));
             took.push((name, *value));
         }
-        for (slot, _) in writes {
+        for ((slot, _), (name, _)) in writes.iter().zip(&took) {
             let bar = self.bar_name(*slot);
             self.items
-                .push(Item::Stmt(quote!(#bar = #root::zero_like(&#bar);)));
+                .push(Item::Stmt(quote!(#bar = #root::zero_like(&#name);)));
         }
         for (name, value) in took {
             self.add_atom(value, quote!(#name), false);

@@ -332,6 +332,7 @@ impl Tangents<'_> {
         for slot in &l.slots {
             let name = &self.body.vars[slot.var].name;
             let init = atom(self.body, &slot.init);
+            let init = crate::forward::owned_copy(self.body, &slot.init, init);
             out.extend(quote!(let mut #name = #init;));
             if self.has_dot(slot.var) {
                 let dot = self.dot_name(slot.var);

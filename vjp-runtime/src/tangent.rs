@@ -19,22 +19,27 @@ use crate::real::Real;
 /// bar.accumulate(([1.0, 0.0], 0.25));
 /// assert_eq!(bar, ([2.0, 2.0], 0.75));
 /// ```
-pub trait Tangent: Copy {
+pub trait Tangent: Clone {
     /// The additive identity: every component 0.
     fn zero() -> Self;
+    /// A zero of the same shape as `self` (for a `Vec`, of the same length).
+    fn zero_shaped(&self) -> Self {
+        Self::zero()
+    }
     /// Adds `other` into `self`, component by component (`*self += other`).
     fn accumulate(&mut self, other: Self);
 }
 
-/// A zero of the same type as `value`, for when the type is not written out.
+/// A zero of the same type (and, for a `Vec`, length) as `value`, for when the type is not
+/// written out.
 ///
 /// ```
 /// let x = [1.5_f64, -2.0];
 /// assert_eq!(vjp_runtime::zero_like(&x), [0.0, 0.0]);
 /// ```
 #[inline]
-pub fn zero_like<A: Tangent>(_: &A) -> A {
-    A::zero()
+pub fn zero_like<A: Tangent>(value: &A) -> A {
+    value.zero_shaped()
 }
 
 impl<T: Real> Tangent for T {
@@ -51,12 +56,38 @@ impl<T: Real> Tangent for T {
 impl<A: Tangent, const N: usize> Tangent for [A; N] {
     #[inline]
     fn zero() -> Self {
-        [A::zero(); N]
+        core::array::from_fn(|_| A::zero())
+    }
+    #[inline]
+    fn zero_shaped(&self) -> Self {
+        core::array::from_fn(|i| self[i].zero_shaped())
     }
     #[inline]
     fn accumulate(&mut self, other: Self) {
         for (mine, theirs) in self.iter_mut().zip(other) {
             mine.accumulate(theirs);
+        }
+    }
+}
+
+/// A local buffer: its cotangent is a `Vec` of the same length. `accumulate` adds element by
+/// element, growing `self` if it is shorter (a zero made by `zero()` is empty).
+impl<A: Tangent> Tangent for Vec<A> {
+    #[inline]
+    fn zero() -> Self {
+        Vec::new()
+    }
+    #[inline]
+    fn zero_shaped(&self) -> Self {
+        self.iter().map(Tangent::zero_shaped).collect()
+    }
+    #[inline]
+    fn accumulate(&mut self, other: Self) {
+        for (i, theirs) in other.into_iter().enumerate() {
+            match self.get_mut(i) {
+                Some(mine) => mine.accumulate(theirs),
+                None => self.push(theirs),
+            }
         }
     }
 }
@@ -116,6 +147,10 @@ macro_rules! impl_tangent_tuple {
             #[inline]
             fn zero() -> Self {
                 ($($name::zero(),)+)
+            }
+            #[inline]
+            fn zero_shaped(&self) -> Self {
+                ($(self.$index.zero_shaped(),)+)
             }
             #[inline]
             fn accumulate(&mut self, other: Self) {
@@ -213,5 +248,20 @@ mod inactive_tests {
     fn cast_like_converts_between_float_types() {
         assert_eq!(cast_like(&1.0f32, 2.5f64), 2.5f32);
         assert_eq!(cast_like(&1.0f64, 0.25f32), 0.25f64);
+    }
+}
+
+#[cfg(test)]
+mod vec_tests {
+    use super::*;
+
+    #[test]
+    fn vec_zeros_have_the_length_of_their_model() {
+        let v = vec![1.0, 2.0, 3.0];
+        assert_eq!(zero_like(&v), vec![0.0; 3]);
+        let mut acc: Vec<f64> = Tangent::zero();
+        acc.accumulate(vec![1.0, 2.0]);
+        acc.accumulate(vec![0.5, 0.5, 4.0]);
+        assert_eq!(acc, vec![1.5, 2.5, 4.0]);
     }
 }

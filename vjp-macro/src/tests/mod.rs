@@ -16,3 +16,23 @@ pub fn render(item: TokenStream) -> String {
         Err(_) => tokens.to_string(),
     }
 }
+
+/// Generated names avoid every identifier of the user's function, and user names get numbered
+/// versions when shadowed.
+#[test]
+fn generated_names_avoid_user_names() {
+    use crate::naming::Namer;
+    use proc_macro2::Span;
+    let mut namer = Namer::new(quote::quote!(
+        fn f(t0: f64, bar_x: f64) -> f64 {
+            t0 + bar_x
+        }
+    ));
+    assert_eq!(namer.temp().to_string(), "t1");
+    assert_eq!(
+        namer.fresh("bar_x", Span::call_site()).to_string(),
+        "bar_x_1"
+    );
+    assert_eq!(namer.user("x", Span::call_site()).to_string(), "x");
+    assert_eq!(namer.user("x", Span::call_site()).to_string(), "x_1");
+}

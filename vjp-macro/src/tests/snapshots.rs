@@ -223,3 +223,25 @@ fn tape_holds_only_what_the_reverse_reads() {
     });
     assert!(newton.contains("tape.push((x_1, k_1));"), "{newton}");
 }
+
+/// A `Vec` buffer written element by element in loops.
+#[test]
+fn vec_buffer() {
+    check(
+        "vec_buffer",
+        quote! {
+            fn vec_buffer(x: &[f64], #[no_grad] w: &[f64]) -> f64 {
+                let n = x.len();
+                let mut h = vec![0.0; n];
+                for j in 0..n {
+                    h[j] = (x[j] * w[j]).tanh();
+                }
+                let mut s = 0.0;
+                for j in 0..n {
+                    s += h[j] * h[j] * w[j];
+                }
+                s
+            }
+        },
+    );
+}
