@@ -118,3 +118,19 @@ fn vec_buffers_match_finite_differences() {
     let g = vjp([0.3, -0.4, 0.8, 0.1, -0.9], 1.0);
     assert!((ju - g[0]).abs() < 1e-12);
 }
+
+/// A `Vec` written outside loops, element by element, then read.
+#[differentiable]
+fn vec_straight(x: f64) -> f64 {
+    let mut h = vec![0.0; 3];
+    h[0] = x;
+    h[1] = x * x;
+    h[2] = h[0] * h[1];
+    h[0] + h[2]
+}
+
+#[test]
+fn vec_written_outside_loops() {
+    let (dx,) = vec_straight_grad(1.5);
+    assert_eq!(dx, 1.0 + 3.0 * 1.5 * 1.5);
+}

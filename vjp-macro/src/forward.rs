@@ -102,7 +102,28 @@ impl Emitter<'_> {
         match stmt {
             Stmt::Let { var, ty, rhs, span } => {
                 let name = &self.body.vars[*var].name;
-                let value = rhs_tokens(self.body, rhs);
+                let value = match rhs {
+                    // An update moves its aggregate; one whose zero the reverse sweep makes
+                    // from it (a witness) is copied instead, when it may not be `Copy`.
+                    Rhs::Update {
+                        base: base @ Atom::Var(b),
+                        proj: p,
+                        value,
+                    } if self.plan.is_witness[*b] => {
+                        let (base, p, value) = (
+                            owned_copy(self.body, base, atom(self.body, base)),
+                            proj(self.body, p),
+                            atom(self.body, value),
+                        );
+                        let updated = Ident::new("updated", Span::mixed_site());
+                        quote!({
+                            let mut #updated = #base;
+                            #updated #p = #value;
+                            #updated
+                        })
+                    }
+                    _ => rhs_tokens(self.body, rhs),
+                };
                 match ty {
                     Some(ty) => quote_spanned!(*span=> let #name: #ty = #value;),
                     None => quote_spanned!(*span=> let #name = #value;),

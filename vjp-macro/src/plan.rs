@@ -17,7 +17,6 @@
 use crate::activity::Activity;
 use crate::ctxt::Ctxt;
 use crate::ir::{Atom, Block, Body, LoopKind, Rhs, Stmt, VarId};
-use quote::ToTokens;
 use std::collections::BTreeSet;
 
 type Set = BTreeSet<VarId>;
@@ -45,6 +44,8 @@ pub struct Plan {
     /// value, the aggregate an update started from), from which its adjoint's zero is made
     /// (`zero_like(&witness)`), so that the variable itself need not be saved or recomputed.
     pub witness: Vec<VarId>,
+    /// Per variable: it is the witness of some other variable.
+    pub is_witness: Vec<bool>,
     /// Per loop: it sits inside a block that is re-run (so it pushes its exit values, and its
     /// trip count when its reverse needs one).
     pub nested: Vec<bool>,
@@ -68,12 +69,20 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             exits: vec![Vec::new(); loops],
             nested: vec![false; loops],
             witness: witnesses(body),
+            is_witness: Vec::new(),
         },
     };
     planner.defs(&body.block);
     planner.predeclare(&body.block);
     planner.work(&body.block);
     planner.needs(&body.block);
+    let mut is_witness = vec![false; body.vars.len()];
+    for (v, w) in planner.plan.witness.iter().enumerate() {
+        if *w != v {
+            is_witness[*w] = true;
+        }
+    }
+    planner.plan.is_witness = is_witness;
     planner.plan
 }
 
@@ -510,12 +519,21 @@ fn is_pure(e: &syn::Expr) -> bool {
             known && c.args.iter().all(is_pure)
         }
         Expr::Macro(m) => {
-            m.mac.path.is_ident("matches")
-                || m.mac
-                    .path
-                    .to_token_stream()
-                    .to_string()
-                    .ends_with("matches")
+            let name = m
+                .mac
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let tokens = &m.mac.tokens;
+            // `vec![0.0; n]` and `vec![a, b]` build the same buffer again.
+            let pure_vec = name == "vec"
+                && (syn::parse2::<syn::ExprRepeat>(quote::quote!([#tokens]))
+                    .is_ok_and(|r| is_pure(&r.expr) && is_pure(&r.len))
+                    || syn::parse2::<syn::ExprArray>(quote::quote!([#tokens]))
+                        .is_ok_and(|a| a.elems.iter().all(is_pure)));
+            name == "matches" || pure_vec
         }
         _ => false,
     }

@@ -156,6 +156,10 @@ impl Tangents<'_> {
         }
         let dot_value = self.rule(var, rhs);
         let dot = self.dot_name(var);
+        if let Rhs::Update { .. } = rhs {
+            // The primal update moves its aggregate, which the tangent may still read.
+            return quote!(let #dot = #dot_value; #primal);
+        }
         quote!(#primal let #dot = #dot_value;)
     }
 

@@ -245,3 +245,20 @@ fn vec_buffer() {
         },
     );
 }
+
+/// A `Vec` written element by element outside loops.
+#[test]
+fn vec_straight() {
+    check(
+        "vec_straight",
+        quote! {
+            fn vec_straight(x: f64) -> f64 {
+                let mut h = vec![0.0; 3];
+                h[0] = x;
+                h[1] = x * x;
+                h[2] = h[0] * h[1];
+                h[0] + h[2]
+            }
+        },
+    );
+}

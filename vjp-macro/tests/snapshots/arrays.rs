@@ -78,14 +78,14 @@ fn arrays_jvp(x: [f64; 3], dot_x: [f64; 3]) -> ([f64; 2], [f64; 2]) {
     let t4 = h[1];
     let dot_t4 = dot_h[1];
     let (t5, dot_t5) = helper_jvp(t4, dot_t4, 2.0, ::vjp::zero_like(&2.0));
-    let h_1 = {
-        let mut updated = h;
-        updated[1] = t5;
-        updated
-    };
     let dot_h_1 = {
         let mut updated = dot_h;
         updated[1] = dot_t5;
+        updated
+    };
+    let h_1 = {
+        let mut updated = h;
+        updated[1] = t5;
         updated
     };
     (h_1, dot_h_1)

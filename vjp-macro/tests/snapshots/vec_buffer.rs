@@ -133,14 +133,14 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
         let dot_t2 = dot_t0 * t1;
         let t3 = t2.tanh();
         let dot_t3 = ::vjp::rules::tanh(t2, t3) * dot_t2;
-        let h_2 = {
-            let mut updated = h_1;
-            updated[j] = t3;
-            updated
-        };
         let dot_h_2 = {
             let mut updated = dot_h_1;
             updated[j] = dot_t3;
+            updated
+        };
+        let h_2 = {
+            let mut updated = h_1;
+            updated[j] = t3;
             updated
         };
         h_1 = h_2;
