@@ -103,3 +103,43 @@ fn fully_qualified_calls_are_primitives() {
     let (gx,) = qualified_grad(0.5f64, 2.0);
     assert!((gx - 0.5f64.exp() * 2f64.sin()).abs() < 1e-15);
 }
+
+#[test]
+fn hessian_vector_product_matches_finite_differences_of_the_gradient() {
+    let x = [0.3, -0.8, 1.4, 0.9, -0.2, 0.5];
+    let u = [0.5, 1.0, -2.0, 0.25, 0.7, -1.1];
+    let (_, hu) = vjp::hvp(rosenbrock_grad, &x, &u);
+    let h = 1e-6;
+    let grad_at = |t: f64| {
+        let xt: Vec<f64> = x.iter().zip(&u).map(|(a, b)| a + t * b).collect();
+        let mut g = vec![0.0; x.len()];
+        rosenbrock_grad(&xt, &mut g);
+        g
+    };
+    let (plus, minus) = (grad_at(h), grad_at(-h));
+    for i in 0..x.len() {
+        let fd = (plus[i] - minus[i]) / (2.0 * h);
+        assert!(
+            (hu[i] - fd).abs() < 1e-5 * fd.abs().max(1.0),
+            "component {i}: {} vs {fd}",
+            hu[i]
+        );
+    }
+}
+
+#[test]
+fn full_jacobians_of_the_seed_by_both_modes() {
+    let x = (1.0, 2.0);
+    let closed = vec![vec![2.0, 1.0], vec![1f64.cos(), 0.0], vec![2.0, 1.0]];
+    let by_vjps = vjp::jacobian_rev(|(a, b), v| seed_vjp(a, b, v).1, x, seed(1.0, 2.0));
+    let by_jvps = vjp::jacobian_fwd(|(a, b), (da, db)| seed_jvp(a, da, b, db).1, x);
+    let chosen = vjp::jacobian(
+        |(a, b)| seed(a, b),
+        |(a, b), v| seed_vjp(a, b, v).1,
+        |(a, b), (da, db)| seed_jvp(a, da, b, db).1,
+        x,
+    );
+    assert_eq!(by_vjps, closed);
+    assert_eq!(by_jvps, closed);
+    assert_eq!(chosen, closed);
+}
