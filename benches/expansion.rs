@@ -24,7 +24,7 @@ mod expand;
 mod forward;
 #[path = "../vjp-macro/src/ir.rs"]
 mod ir;
-#[path = "../vjp-macro/src/lower.rs"]
+#[path = "../vjp-macro/src/lower/mod.rs"]
 mod lower;
 #[path = "../vjp-macro/src/naming.rs"]
 mod naming;

@@ -1,0 +1,1024 @@
+//! Lowering control flow: `if`, `match`, loops and their jumps, and the syntax rewrites that
+//! make every path end at a leaf (the statements after a diverging `if` move into its
+//! branches; `return` in a loop and jumps to outer loops become flags).
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// `break` / `continue`: writes the loop's slots back, then ends the block.
+    pub(super) fn lower_jump(
+        &mut self,
+        label: Option<&syn::Lifetime>,
+        with_value: bool,
+        span: Span,
+        term: Term,
+    ) -> Term {
+        let Some(ctx) = self.loops.last() else {
+            self.cx.error_help(
+                span,
+                "`break` or `continue` outside a loop",
+                "use them inside `for`, `while` or `loop`",
+            );
+            return Term::Fall;
+        };
+        if with_value {
+            self.cx.error_help(
+                span,
+                "`break` with a value is not supported",
+                "assign the value to a variable declared before the loop, then `break`",
+            );
+        }
+        if let Some(label) = label {
+            if ctx.label.as_deref() != Some(&label.ident.to_string()) {
+                self.cx.error_help(
+                    label.span(),
+                    "`break` or `continue` to an outer loop is not supported yet",
+                    "set a flag, `break` the inner loop and test the flag in the outer one",
+                );
+            }
+        }
+        self.write_back();
+        term
+    }
+
+    /// `slot = current version` for every slot of the innermost loop that has changed.
+    pub(super) fn write_back(&mut self) {
+        let Some(ctx) = self.loops.last() else {
+            return;
+        };
+        let mut writes = Vec::new();
+        for (slot, (i, j)) in &ctx.slots {
+            let current = self.scopes[*i][*j].1;
+            if current != *slot {
+                writes.push(Stmt::WriteBack {
+                    slot: *slot,
+                    value: Atom::Var(current),
+                });
+            }
+        }
+        self.stmts.extend(writes);
+    }
+
+    pub(super) fn next_block_id(&mut self) -> usize {
+        self.blocks += 1;
+        self.blocks - 1
+    }
+
+    /// Lowers `stmts` followed by `rest` as a branch, in a scope of its own.
+    pub(super) fn lower_branch(
+        &mut self,
+        stmts: Vec<syn::Stmt>,
+        rest: &[syn::Stmt],
+        mode: Mode,
+    ) -> (Block, Atom) {
+        let id = self.next_block_id();
+        let saved = std::mem::take(&mut self.stmts);
+        self.scopes.push(Vec::new());
+        let all: Vec<syn::Stmt> = stmts.into_iter().chain(rest.iter().cloned()).collect();
+        let (value, term) = self.lower_stmts(&all, mode);
+        self.scopes.pop();
+        let stmts = std::mem::replace(&mut self.stmts, saved);
+        (Block { id, stmts, term }, value)
+    }
+
+    /// `if cond { .. } else { .. }` followed by `rest` (taken into the branches).
+    pub(super) fn lower_if(
+        &mut self,
+        e: &syn::ExprIf,
+        rest: &[syn::Stmt],
+        mode: Mode,
+        dest: Dest,
+    ) -> (Atom, Term) {
+        if let Expr::Let(l) = &*e.cond {
+            self.cx.error_help(
+                l.span(),
+                "`if let` is not supported",
+                "test with `matches!` or a comparison",
+            );
+            return (Self::unit(), Term::Fall);
+        }
+        let cond = self.lower_expr(&e.cond, Dest::Temp);
+        let before = self.scopes.clone();
+        let (then, then_value) = self.lower_branch(e.then_branch.stmts.clone(), rest, mode);
+        let after_then = std::mem::replace(&mut self.scopes, before.clone());
+        let else_stmts = match &e.else_branch {
+            Some((_, else_expr)) => match &**else_expr {
+                Expr::Block(b) => b.block.stmts.clone(),
+                other => vec![syn::Stmt::Expr(other.clone(), None)],
+            },
+            None => Vec::new(),
+        };
+        let (els, else_value) = self.lower_branch(else_stmts, rest, mode);
+        let after_else = std::mem::replace(&mut self.scopes, before.clone());
+        let mut phis = Vec::new();
+        for (i, scope) in before.iter().enumerate() {
+            for (j, (name, original)) in scope.iter().enumerate() {
+                let from_then = (then.term == Term::Fall).then(|| after_then[i][j].1);
+                let from_else = (els.term == Term::Fall).then(|| after_else[i][j].1);
+                if from_then.unwrap_or(*original) == *original
+                    && from_else.unwrap_or(*original) == *original
+                {
+                    continue;
+                }
+                let ty = self.vars[*original].ty.clone();
+                let name = self.namer.user(name, Span::call_site());
+                let var = self.new_var(name, ty, Span::call_site());
+                self.scopes[i][j].1 = var;
+                phis.push(Phi {
+                    var,
+                    then_val: from_then.map(Atom::Var),
+                    else_val: from_else.map(Atom::Var),
+                });
+            }
+        }
+        let term = if then.term == Term::Fall || els.term == Term::Fall {
+            Term::Fall
+        } else {
+            Term::Diverge
+        };
+        let has_value = !(is_unit(&then_value) && is_unit(&else_value));
+        let value = if has_value {
+            let name = match dest {
+                Dest::Temp => self.namer.temp(),
+                Dest::Named(name, _) => name,
+            };
+            let ty = if then.term == Term::Fall {
+                self.ty_of(&then_value)
+            } else {
+                self.ty_of(&else_value)
+            };
+            let var = self.new_var(name, ty, e.span());
+            phis.push(Phi {
+                var,
+                then_val: (then.term == Term::Fall).then_some(then_value),
+                else_val: (els.term == Term::Fall).then_some(else_value),
+            });
+            Atom::Var(var)
+        } else {
+            Self::unit()
+        };
+        self.stmts.push(Stmt::If {
+            cond,
+            then,
+            els,
+            phis,
+        });
+        (value, term)
+    }
+
+    /// A loop that `return`s, as a loop that stores the value and breaks out:
+    ///
+    /// ```text
+    /// // Before                      // After
+    /// for i in 0..n {                let mut returned_value: R = zero;
+    ///     if done(x) {               let mut returned = false;
+    ///         return x;              for i in 0..n {
+    ///     }                              if done(x) { returned_value = x; returned = true; break; }
+    ///     x = step(x);                   x = step(x);
+    /// }                              }
+    /// rest                           if returned { return returned_value; }
+    ///                                rest
+    /// ```
+    ///
+    /// A nested loop that returns is followed by `if returned { break; }`.
+    pub(super) fn lift_returns(&mut self, e: &Expr) -> Option<Vec<syn::Stmt>> {
+        let value = self.namer.fresh("returned_value", e.span());
+        let flag = self.namer.fresh("returned", e.span());
+        let mut lifted = e.clone();
+        let mut lifter = ReturnLifter {
+            value: &value,
+            flag: &flag,
+            unsupported: None,
+        };
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut lifter, &mut lifted);
+        if let Some(at) = lifter.unsupported {
+            self.cx.error_spanned_help(
+                at,
+                "`return` inside a loop that is itself inside an expression is not supported",
+                "make the loop a statement",
+            );
+            return None;
+        }
+        let (ty, root) = (self.ret_ty, self.root);
+        Some(vec![
+            syn::parse_quote!(let mut #value: #ty = <#ty as #root::Tangent>::zero();),
+            syn::parse_quote!(let mut #flag = false;),
+            syn::Stmt::Expr(lifted, Some(Default::default())),
+            syn::parse_quote!(if #flag { return #value; }),
+        ])
+    }
+
+    /// `loop`, `while` and `for` (as a statement; their value is `()`).
+    pub(super) fn lower_loop_expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Loop(l) => {
+                self.lower_labeled_loop(l.label.as_ref(), LoopSyntax::Loop, &l.body.stmts, l.span())
+            }
+            Expr::While(w) => {
+                if let Expr::Let(l) = &*w.cond {
+                    self.cx.error_help(
+                        l.span(),
+                        "`while let` is not supported",
+                        "use `loop` with an `if` that breaks",
+                    );
+                    return;
+                }
+                let cond = &w.cond;
+                let mut stmts: Vec<syn::Stmt> =
+                    vec![syn::parse_quote_spanned!(cond.span()=> if !(#cond) { break; })];
+                stmts.extend(w.body.stmts.iter().cloned());
+                self.lower_labeled_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
+            }
+            Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr) {
+                Some(Ok((counter, range, prelude))) => {
+                    let stmts: Vec<syn::Stmt> = prelude
+                        .into_iter()
+                        .chain(f.body.stmts.iter().cloned())
+                        .collect();
+                    self.lower_labeled_loop(
+                        f.label.as_ref(),
+                        LoopSyntax::For(&counter, &range),
+                        &stmts,
+                        f.span(),
+                    );
+                }
+                Some(Err(())) => {}
+                None => self.lower_labeled_loop(
+                    f.label.as_ref(),
+                    LoopSyntax::For(&f.pat, &f.expr),
+                    &f.body.stmts,
+                    f.span(),
+                ),
+            },
+            _ => {}
+        }
+    }
+
+    /// A loop whose nested loops `break 'label` or `continue 'label` to it: those jumps set a
+    /// flag and break out of the nested loop, and the flag is tested after it.
+    ///
+    /// ```text
+    /// // Before                          // After
+    /// 'outer: for i in 0..n {            let mut break_outer = false;
+    ///     for j in 0..m {                let mut continue_outer = false;
+    ///         if done(i, j) {            for i in 0..n {
+    ///             continue 'outer;           for j in 0..m {
+    ///         }                                  if done(i, j) { continue_outer = true; break; }
+    ///     }                                  }
+    /// }                                      if break_outer { break; }
+    ///                                        if continue_outer { continue_outer = false; continue; }
+    ///                                    }
+    /// ```
+    pub(super) fn lower_labeled_loop(
+        &mut self,
+        label: Option<&syn::Label>,
+        syntax: LoopSyntax,
+        stmts: &[syn::Stmt],
+        span: Span,
+    ) {
+        let Some(label) = label else {
+            return self.lower_loop(None, syntax, stmts, span);
+        };
+        let name = label.name.ident.to_string();
+        if !stmts.iter().any(|s| nested_jump_to(s, &name)) {
+            return self.lower_loop(Some(label), syntax, stmts, span);
+        }
+        let brk = self.namer.fresh(&format!("break_{name}"), span);
+        let cont = self.namer.fresh(&format!("continue_{name}"), span);
+        for flag in [&brk, &cont] {
+            let local: syn::Stmt = syn::parse_quote!(let mut #flag = false;);
+            if let syn::Stmt::Local(local) = &local {
+                self.lower_local(local);
+            }
+        }
+        let mut lifter = JumpLifter {
+            label: &name,
+            brk: &brk,
+            cont: &cont,
+            depth: 0,
+        };
+        let mut block = syn::Block {
+            brace_token: Default::default(),
+            stmts: stmts.to_vec(),
+        };
+        syn::visit_mut::VisitMut::visit_block_mut(&mut lifter, &mut block);
+        self.lower_loop(Some(label), syntax, &block.stmts, span);
+    }
+
+    pub(super) fn lower_loop(
+        &mut self,
+        label: Option<&syn::Label>,
+        syntax: LoopSyntax,
+        stmts: &[syn::Stmt],
+        span: Span,
+    ) {
+        let kind_iter = match syntax {
+            LoopSyntax::For(_, iter) => {
+                let (tokens, reads) = self.scan(iter.to_token_stream());
+                if (self.reads_float_values(iter) && !is_integer_range(iter))
+                    || self.writes_local(iter)
+                {
+                    self.cx.error_help(
+                        iter.span(),
+                        "`for` over float values is not supported yet",
+                        "loop over indices: `for i in 0..n` and index with `xs[i]`",
+                    );
+                    return;
+                }
+                Some((tokens, reads))
+            }
+            LoopSyntax::Loop => None,
+        };
+        let slots = self.open_slots(stmts);
+        let id = self.next_block_id();
+        let saved = std::mem::take(&mut self.stmts);
+        self.scopes.push(Vec::new());
+        let mut counters = Vec::new();
+        let mut pattern = quote!(_);
+        if let LoopSyntax::For(pat, _) = syntax {
+            match self.loop_pattern(pat) {
+                Some((tokens, vars)) => {
+                    pattern = tokens;
+                    counters = vars;
+                }
+                None => self.cx.error_spanned_help(pat, "this loop pattern is not supported yet", "bind names, tuples of names or `_` (loop over indices for floats: `for i in 0..xs.len()`)"),
+            }
+        }
+        self.loops.push(LoopCtx {
+            label: label.map(|l| l.name.ident.to_string()),
+            slots: slots.iter().map(|(slot, _, at)| (*slot, *at)).collect(),
+        });
+        // A `continue` at the end makes every path through the body end at a leaf that
+        // writes the slots back.
+        let mut stmts = stmts.to_vec();
+        stmts.push(syn::parse_quote!(continue;));
+        let (_, term) = self.lower_stmts(&stmts, Mode::Nested);
+        self.loops.pop();
+        self.scopes.pop();
+        let body_stmts = std::mem::replace(&mut self.stmts, saved);
+        for (slot, _, (i, j)) in &slots {
+            self.scopes[*i][*j].1 = *slot;
+        }
+        let kind = match kind_iter {
+            Some((iter, reads)) => LoopKind::For {
+                counters,
+                pattern,
+                iter,
+                reads,
+            },
+            None => LoopKind::Loop,
+        };
+        let tape = self.namer.fresh("tape", span);
+        let exits = self.namer.fresh("exits", span);
+        let trips = self.namer.fresh("trips", span);
+        self.loop_ids += 1;
+        self.stmts.push(Stmt::Loop(Loop {
+            id: self.loop_ids - 1,
+            kind,
+            slots: slots
+                .into_iter()
+                .map(|(var, init, _)| Slot { var, init })
+                .collect(),
+            body: Block {
+                id,
+                stmts: body_stmts,
+                term,
+            },
+            tape,
+            exits,
+            trips,
+        }));
+    }
+
+    /// The variables of a loop pattern over an inactive iterator (`i`, `(i, j)`, `&k`, `_`),
+    /// declared in the current scope, and the pattern with their new names.
+    pub(super) fn loop_pattern(&mut self, pat: &Pat) -> Option<(TokenStream, Vec<VarId>)> {
+        match pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                let name = self.namer.user(&p.ident.to_string(), p.ident.span());
+                let var = self.new_var(name.clone(), Ty::Other, p.span());
+                self.scope_insert(p.ident.to_string(), var);
+                Some((quote!(#name), vec![var]))
+            }
+            Pat::Wild(_) => Some((quote!(_), Vec::new())),
+            Pat::Reference(r) if r.mutability.is_none() => {
+                let (inner, vars) = self.loop_pattern(&r.pat)?;
+                Some((quote!(&#inner), vars))
+            }
+            Pat::Paren(p) => self.loop_pattern(&p.pat),
+            Pat::Tuple(t) => {
+                let mut parts = Vec::new();
+                let mut vars = Vec::new();
+                for elem in &t.elems {
+                    let (tokens, v) = self.loop_pattern(elem)?;
+                    parts.push(tokens);
+                    vars.extend(v);
+                }
+                Some((quote!((#(#parts,)*)), vars))
+            }
+            _ => None,
+        }
+    }
+
+    /// `for x in xs.iter()` and its relatives over a float slice or array, as an index loop:
+    /// the counter pattern, the range, and the `let`s that bind the elements. `None` when the
+    /// loop does not iterate over floats; `Err` after reporting an unsupported idiom.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn iteration_idiom(
+        &mut self,
+        pat: &Pat,
+        iter: &Expr,
+    ) -> Option<Result<(Pat, Expr, Vec<syn::Stmt>), ()>> {
+        if !self.reads_float_values(iter) || is_integer_range(iter) {
+            return None;
+        }
+        let unsupported = |this: &mut Self| {
+            this.cx.error_help(
+                iter.span(),
+                "this iteration over floats is not supported",
+                "write an index loop: `for i in 0..xs.len() { let x = xs[i]; ... }`",
+            );
+            Some(Err(()))
+        };
+        let k = self.namer.fresh("i", iter.span());
+        // Strip `.copied()` / `.cloned()`, then find what is iterated.
+        let mut chain = iter.clone();
+        while let Expr::MethodCall(m) = &chain {
+            if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() {
+                chain = (*m.receiver).clone();
+            } else {
+                break;
+            }
+        }
+        let row = |e: &Expr| -> Option<Expr> {
+            match e {
+                Expr::Path(_) => Some(e.clone()),
+                Expr::Reference(r) if r.mutability.is_none() => Some((*r.expr).clone()),
+                Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                    Some((*m.receiver).clone())
+                }
+                Expr::Paren(p) => Some((*p.expr).clone()),
+                _ => None,
+            }
+        };
+        let element = |p: &Pat| -> Option<Pat> {
+            match p {
+                Pat::Reference(r) => Some((*r.pat).clone()),
+                Pat::Ident(_) | Pat::Wild(_) => Some(p.clone()),
+                _ => None,
+            }
+        };
+        let counter: Pat = syn::parse_quote!(#k);
+        if let Expr::MethodCall(m) = &chain {
+            if m.method == "enumerate" && m.args.is_empty() {
+                let (Some(xs), Pat::Tuple(t)) = (row(&m.receiver), pat) else {
+                    return unsupported(self);
+                };
+                let (Some(i), Some(x)) = (t.elems.first(), t.elems.get(1).and_then(element)) else {
+                    return unsupported(self);
+                };
+                let prelude = vec![
+                    syn::parse_quote!(let #i = #k;),
+                    syn::parse_quote!(let #x = #xs[#k];),
+                ];
+                self.mark_by_ref(&t.elems[1]);
+                return Some(Ok((counter, syn::parse_quote!(0..#xs.len()), prelude)));
+            }
+            if m.method == "zip" && m.args.len() == 1 {
+                let other = m
+                    .args
+                    .first()
+                    .and_then(|a| row(a).or_else(|| Some(a.clone())));
+                let (Some(xs), Some(ys), Pat::Tuple(t)) = (row(&m.receiver), other, pat) else {
+                    return unsupported(self);
+                };
+                let (Some(a), Some(b)) = (
+                    t.elems.first().and_then(element),
+                    t.elems.get(1).and_then(element),
+                ) else {
+                    return unsupported(self);
+                };
+                let prelude = vec![
+                    syn::parse_quote!(let #a = #xs[#k];),
+                    syn::parse_quote!(let #b = #ys[#k];),
+                ];
+                self.mark_by_ref(&t.elems[0]);
+                self.mark_by_ref(&t.elems[1]);
+                return Some(Ok((
+                    counter,
+                    syn::parse_quote!(0..#xs.len().min(#ys.len())),
+                    prelude,
+                )));
+            }
+        }
+        let (Some(xs), Some(x)) = (row(&chain), element(pat)) else {
+            return unsupported(self);
+        };
+        self.mark_by_ref(pat);
+        let prelude = vec![syn::parse_quote!(let #x = #xs[#k];)];
+        Some(Ok((counter, syn::parse_quote!(0..#xs.len()), prelude)))
+    }
+
+    /// Remembers that the name bound by `pat` (a plain `x`, not `&x`) was a reference in the
+    /// user's loop, so `*x` is accepted.
+    pub(super) fn mark_by_ref(&mut self, pat: &Pat) {
+        if let Pat::Ident(p) = pat {
+            self.pending_by_ref.push(p.ident.to_string());
+        }
+    }
+
+    /// The slots of a loop: every outer local that its body assigns gets a fresh mutable
+    /// version, which the scopes point at from now on.
+    pub(super) fn open_slots(&mut self, stmts: &[syn::Stmt]) -> Vec<(VarId, Atom, (usize, usize))> {
+        let mut names = Vec::new();
+        for stmt in stmts {
+            assigned_roots(stmt, &mut names);
+        }
+        let mut slots = Vec::new();
+        for name in names {
+            let Some((i, j)) = self.locate(&name) else {
+                continue;
+            };
+            if slots.iter().any(|(_, _, at)| *at == (i, j)) {
+                continue;
+            }
+            let original = self.scopes[i][j].1;
+            let ty = self.vars[original].ty.clone();
+            let name = self.namer.user(&name, Span::call_site());
+            let var = self.new_var(name, ty, Span::call_site());
+            self.scopes[i][j].1 = var;
+            slots.push((var, Atom::Var(original), (i, j)));
+        }
+        slots
+    }
+
+    /// The (scope, entry) where the local `name` currently lives.
+    pub(super) fn locate(&self, name: &str) -> Option<(usize, usize)> {
+        let name = unraw(name);
+        for (i, scope) in self.scopes.iter().enumerate().rev() {
+            if let Some(j) = scope.iter().rposition(|(n, _)| n == name) {
+                return Some((i, j));
+            }
+        }
+        None
+    }
+
+    /// `match` on an inactive value, as a chain of `if matches!(..)` over a bound scrutinee.
+    pub(super) fn lower_match(&mut self, m: &syn::ExprMatch, dest: Dest) -> Atom {
+        match self.match_stmts(m, false) {
+            Some(stmts) => {
+                let block: Expr = syn::parse_quote_spanned!(m.span()=> { #(#stmts)* });
+                self.lower_expr(&block, dest)
+            }
+            None => Self::unit(),
+        }
+    }
+
+    /// `let scrutinee = expr; if matches!(scrutinee, P1) && (guard) { .. } else if .. { .. } else { .. }`.
+    /// `None` after reporting an error.
+    pub(super) fn match_stmts(&mut self, m: &syn::ExprMatch, semi: bool) -> Option<Vec<syn::Stmt>> {
+        if self.reads_float_values(&m.expr) && self.guess_ty(&m.expr) != Ty::Other {
+            self.cx.error_spanned_help(
+                &m.expr,
+                "`match` on a float value is not supported",
+                "compare with `if` / `else if`",
+            );
+            return None;
+        }
+        for arm in &m.arms {
+            if let Pat::Ident(p) = &arm.pat {
+                if p.subpat.is_none() && p.by_ref.is_none() {
+                    continue;
+                }
+            }
+            if let Some(binding) = binds_names(&arm.pat) {
+                self.cx.error_spanned_help(
+                    binding,
+                    "a `match` pattern that binds a name is not supported",
+                    "match on constants and ranges, and compute the value inside the arm",
+                );
+                return None;
+            }
+        }
+        let scrutinee = self.namer.fresh("scrutinee", m.expr.span());
+        let expr = &m.expr;
+        let mut chain: Option<Expr> = None;
+        for arm in m.arms.iter().rev() {
+            let (pat, body, guard) = match &arm.pat {
+                // `n if n < 0 => ..`: `n` names the scrutinee itself.
+                Pat::Ident(p)
+                    if p.subpat.is_none()
+                        && p.by_ref.is_none()
+                        && binds_names(&arm.pat).is_some() =>
+                {
+                    let (name, body) = (&p.ident, &arm.body);
+                    let body: Expr =
+                        syn::parse_quote_spanned!(arm.span()=> { let #name = #scrutinee; #body });
+                    let guard = arm.guard.as_ref().map(|(if_token, g)| {
+                        let g: Expr =
+                            syn::parse_quote_spanned!(g.span()=> { let #name = #scrutinee; #g });
+                        (*if_token, Box::new(g))
+                    });
+                    (syn::parse_quote!(_), body, guard)
+                }
+                _ => (arm.pat.clone(), (*arm.body).clone(), arm.guard.clone()),
+            };
+            // An arm's block becomes the branch itself, so its `break`, `continue` and
+            // `return` end the branch.
+            let body: syn::Block = match body {
+                Expr::Block(b) if b.label.is_none() => b.block,
+                other => syn::parse_quote!({ #other }),
+            };
+            let (pat, body) = (&pat, &body);
+            chain = Some(match (chain, &guard) {
+                (None, None) => syn::parse_quote_spanned!(arm.span()=> #body),
+                (None, Some((_, guard))) => {
+                    self.cx.error_spanned_help(
+                        guard,
+                        "a `match` whose last arm has a guard is not supported",
+                        "end the `match` with an arm without guard (`_ => ...`)",
+                    );
+                    return None;
+                }
+                (Some(rest), guard) => {
+                    let guard = guard.as_ref().map(|(_, g)| quote!(&& (#g)));
+                    syn::parse_quote_spanned!(arm.span()=> if ::core::matches!(#scrutinee, #pat) #guard #body else #rest)
+                }
+            });
+        }
+        let chain = chain?;
+        let semi = semi.then(<syn::Token![;]>::default);
+        Some(vec![
+            syn::parse_quote_spanned!(m.span()=> let #scrutinee = #expr;),
+            syn::Stmt::Expr(chain, semi),
+        ])
+    }
+
+    /// True when `e` names a variable bound by an iteration over references.
+    pub(super) fn is_by_ref(&self, e: &Expr) -> bool {
+        matches!(e, Expr::Path(p) if p.path.get_ident().and_then(|i| self.lookup(&i.to_string())).is_some_and(|v| self.by_ref.contains(&v)))
+    }
+}
+
+/// True when `e` contains a `break`, `continue` or `return` outside nested loops and
+/// closures: the statements after it then run on some paths only, so they are moved into the
+/// branches (and every path through a loop body ends at a `break` or `continue`).
+pub(super) fn may_diverge<T: Visitable>(e: &T) -> bool {
+    struct Finder {
+        found: bool,
+        in_loop: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                // A `return` inside a loop leaves the loop, and the function, too.
+                Expr::Return(_) => self.found = true,
+                Expr::Break(_) | Expr::Continue(_) if !self.in_loop => self.found = true,
+                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                    let outer = std::mem::replace(&mut self.in_loop, true);
+                    syn::visit::visit_expr(self, e);
+                    self.in_loop = outer;
+                }
+                Expr::Closure(_) | Expr::Async(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder {
+        found: false,
+        in_loop: false,
+    };
+    e.visit(&mut finder);
+    finder.found
+}
+
+/// Syntax that [`may_diverge`] can look into.
+pub(super) trait Visitable {
+    fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V);
+}
+
+impl Visitable for syn::Stmt {
+    fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V) {
+        v.visit_stmt(self);
+    }
+}
+
+impl Visitable for syn::ExprIf {
+    fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V) {
+        v.visit_expr_if(self);
+    }
+}
+
+/// True when `e` contains a `return` (not inside a closure).
+pub(super) fn contains_return(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Return(_) => self.0 = true,
+                Expr::Closure(_) | Expr::Async(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, e);
+    finder.0
+}
+
+/// Rewrites `return e` inside loops as `{ value = e; flag = true; break; }`, and follows each
+/// nested loop that returns with `if flag { break; }`.
+pub(super) struct ReturnLifter<'a> {
+    value: &'a Ident,
+    flag: &'a Ident,
+    /// A loop in expression position that returns (not supported).
+    unsupported: Option<TokenStream>,
+}
+
+impl syn::visit_mut::VisitMut for ReturnLifter<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Return(r) => {
+                let (value, flag) = (self.value, self.flag);
+                let returned = r.expr.clone();
+                *e = syn::parse_quote_spanned!(r.span()=> { #value = #returned; #flag = true; break; });
+            }
+            Expr::Closure(_) | Expr::Async(_) => {}
+            Expr::Block(b) => self.visit_block_mut(&mut b.block),
+            Expr::Loop(l) => self.visit_block_mut(&mut l.body),
+            Expr::While(w) => self.visit_block_mut(&mut w.body),
+            Expr::ForLoop(f) => self.visit_block_mut(&mut f.body),
+            other => {
+                // Any other loop found below here sits in expression position.
+                let mut nested = NestedLoopFinder(None);
+                syn::visit::Visit::visit_expr(&mut nested, other);
+                if let Some(at) = nested.0 {
+                    self.unsupported.get_or_insert(at);
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, other);
+            }
+        }
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let mut stmts = Vec::new();
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            // A `return` statement becomes three statements of this block, so its `break`
+            // ends the branch it is in.
+            if let syn::Stmt::Expr(Expr::Return(r), _) = &stmt {
+                let (value, flag) = (self.value, self.flag);
+                let returned = r.expr.clone();
+                stmts.push(syn::parse_quote_spanned!(r.span()=> #value = #returned;));
+                stmts.push(syn::parse_quote_spanned!(r.span()=> #flag = true;));
+                stmts.push(syn::parse_quote_spanned!(r.span()=> break;));
+                continue;
+            }
+            let nested_loop = matches!(&stmt, syn::Stmt::Expr(e @ (Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)), _) if contains_return(e));
+            match &mut stmt {
+                syn::Stmt::Expr(e, _) => self.visit_expr_mut(e),
+                syn::Stmt::Local(l) => {
+                    if let Some(init) = &mut l.init {
+                        self.visit_expr_mut(&mut init.expr);
+                    }
+                }
+                _ => {}
+            }
+            stmts.push(stmt);
+            if nested_loop {
+                let flag = self.flag;
+                stmts.push(syn::parse_quote!(if #flag { break; }));
+            }
+        }
+        block.stmts = stmts;
+    }
+}
+
+/// True when `stmt` contains, inside a nested loop, a `break 'name` or `continue 'name`.
+pub(super) fn nested_jump_to(stmt: &syn::Stmt, name: &str) -> bool {
+    struct Finder<'a> {
+        name: &'a str,
+        depth: usize,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            let target = match e {
+                Expr::Break(b) => b.label.as_ref(),
+                Expr::Continue(c) => c.label.as_ref(),
+                _ => None,
+            };
+            if self.depth > 0 && target.is_some_and(|l| l.ident == self.name) {
+                self.found = true;
+            }
+            match e {
+                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                    self.depth += 1;
+                    syn::visit::visit_expr(self, e);
+                    self.depth -= 1;
+                }
+                Expr::Closure(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut finder = Finder {
+        name,
+        depth: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_stmt(&mut finder, stmt);
+    finder.found
+}
+
+/// Rewrites `break 'label` / `continue 'label` in loops nested in the labelled one (see
+/// `lower_labeled_loop`).
+pub(super) struct JumpLifter<'a> {
+    label: &'a str,
+    brk: &'a Ident,
+    cont: &'a Ident,
+    /// How many loops deep inside the labelled loop's body.
+    depth: usize,
+}
+
+impl syn::visit_mut::VisitMut for JumpLifter<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        let flag = match e {
+            Expr::Break(b)
+                if self.depth > 0 && b.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+            {
+                Some(self.brk)
+            }
+            Expr::Continue(c)
+                if self.depth > 0 && c.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+            {
+                Some(self.cont)
+            }
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            // In expression position (a `match` arm without braces).
+            *e = syn::parse_quote!({ #flag = true; break; });
+            return;
+        }
+        match e {
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.depth += 1;
+                syn::visit_mut::visit_expr_mut(self, e);
+                self.depth -= 1;
+            }
+            Expr::Closure(_) => {}
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let (brk, cont) = (self.brk, self.cont);
+        let mut stmts = Vec::new();
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            let jump = match &stmt {
+                syn::Stmt::Expr(Expr::Break(b), _)
+                    if self.depth > 0
+                        && b.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+                {
+                    Some(brk)
+                }
+                syn::Stmt::Expr(Expr::Continue(c), _)
+                    if self.depth > 0
+                        && c.label.as_ref().is_some_and(|l| l.ident == self.label) =>
+                {
+                    Some(cont)
+                }
+                _ => None,
+            };
+            if let Some(flag) = jump {
+                stmts.push(syn::parse_quote!(#flag = true;));
+                stmts.push(syn::parse_quote!(break;));
+                continue;
+            }
+            let nested = matches!(
+                &stmt,
+                syn::Stmt::Expr(Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_), _)
+            ) && nested_jump_to(
+                &syn::Stmt::Expr(syn::parse_quote!(loop { #stmt }), None),
+                self.label,
+            );
+            syn::visit_mut::visit_stmt_mut(self, &mut stmt);
+            stmts.push(stmt);
+            if nested {
+                if self.depth == 0 {
+                    stmts.push(syn::parse_quote!(if #brk { break; }));
+                    stmts.push(syn::parse_quote!(if #cont { #cont = false; continue; }));
+                } else {
+                    stmts.push(syn::parse_quote!(if #brk || #cont { break; }));
+                }
+            }
+        }
+        block.stmts = stmts;
+    }
+}
+
+/// Finds a loop that contains a `return`.
+pub(super) struct NestedLoopFinder(Option<TokenStream>);
+
+impl<'ast> syn::visit::Visit<'ast> for NestedLoopFinder {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) if contains_return(e) => {
+                self.0.get_or_insert_with(|| e.to_token_stream());
+            }
+            Expr::Closure(_) => {}
+            _ => syn::visit::visit_expr(self, e),
+        }
+    }
+}
+
+/// The first name a pattern binds (`x`, `Some(v)`), if any; capitalised identifiers are taken
+/// for constants and unit variants.
+pub(super) fn binds_names(pat: &Pat) -> Option<&Ident> {
+    struct Finder<'a>(Option<&'a Ident>);
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'ast> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            let lowercase = p
+                .ident
+                .to_string()
+                .trim_start_matches("r#")
+                .starts_with(|c: char| c.is_lowercase() || c == '_');
+            if lowercase && self.0.is_none() {
+                self.0 = Some(&p.ident);
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut finder = Finder(None);
+    syn::visit::Visit::visit_pat(&mut finder, pat);
+    finder.0
+}
+
+/// A range (`a..b`, `(a..b).rev()`, `(a..=b).step_by(k)`): floats have no ranges to iterate,
+/// so its bounds are integers whatever the macro can tell of their types.
+pub(super) fn is_integer_range(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => true,
+        Expr::Paren(p) => is_integer_range(&p.expr),
+        Expr::MethodCall(m) if m.method == "rev" || m.method == "step_by" => {
+            is_integer_range(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
+/// `xs` in `xs.iter()`, `xs.iter().copied()`, `xs.iter().cloned()`.
+pub(super) fn iterated_row(e: &Expr) -> Option<Expr> {
+    match e {
+        Expr::MethodCall(m)
+            if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() =>
+        {
+            iterated_row(&m.receiver)
+        }
+        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+            Some((*m.receiver).clone())
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn is_unit(atom: &Atom) -> bool {
+    matches!(atom, Atom::Const(tokens, _) if tokens.to_string() == "()")
+}
+
+/// The local variables that `stmt` assigns (roots of `x = ..`, `x.0 += ..`, `&mut x`).
+pub(super) fn assigned_roots(stmt: &syn::Stmt, out: &mut Vec<String>) {
+    struct Finder<'a>(&'a mut Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            let target = match e {
+                Expr::Assign(a) => Some(&*a.left),
+                Expr::Binary(b) if compound_op(&b.op).is_some() => Some(&*b.left),
+                Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
+                _ => None,
+            };
+            let mut targets: Vec<&Expr> = target.into_iter().collect();
+            // `(a, b) = ..` assigns each element.
+            while let Some(t) = targets.pop() {
+                match t {
+                    Expr::Tuple(tuple) => targets.extend(tuple.elems.iter()),
+                    Expr::Array(array) => targets.extend(array.elems.iter()),
+                    Expr::Paren(p) => targets.push(&p.expr),
+                    other => {
+                        if let Some(root) = root_ident(other) {
+                            let name = root.to_string();
+                            if !self.0.contains(&name) {
+                                self.0.push(name);
+                            }
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    syn::visit::Visit::visit_stmt(&mut Finder(out), stmt);
+}

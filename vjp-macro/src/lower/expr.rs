@@ -1,0 +1,512 @@
+//! Lowering expressions into A-normal form: every operation on a float-carrying value binds a
+//! fresh variable; inactive expressions are kept whole; constructs without a rule become
+//! `Opaque` with the reason.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// Binds `rhs` to a new variable (named by `dest`) and returns it.
+    pub(super) fn bind(&mut self, rhs: Rhs, dest: Dest, span: Span) -> Atom {
+        let (name, ann) = match dest {
+            Dest::Temp => (self.namer.temp(), None),
+            Dest::Named(name, ann) => (name, ann),
+        };
+        let ty = match &ann {
+            Some(t) => classify_local(t, self.floats),
+            None => self.infer(&rhs),
+        };
+        let var = self.new_var(name, ty, span);
+        self.stmts.push(Stmt::Let {
+            var,
+            ty: ann,
+            rhs,
+            span,
+        });
+        Atom::Var(var)
+    }
+
+    pub(super) fn infer(&self, rhs: &Rhs) -> Ty {
+        match rhs {
+            Rhs::Use(a) => self.ty_of(a),
+            Rhs::Neg(a) => match self.ty_of(a) {
+                Ty::Other => Ty::Other,
+                _ => Ty::Float,
+            },
+            Rhs::Arith(_, a, b) => match (self.ty_of(a), self.ty_of(b)) {
+                (Ty::Other, Ty::Other) => Ty::Other,
+                _ => Ty::Float,
+            },
+            Rhs::Prim { .. } | Rhs::FloatCast(..) => Ty::Float,
+            Rhs::Call { .. } => Ty::Unknown,
+            Rhs::Tuple(elems) => Ty::Tuple(elems.iter().map(|a| self.ty_of(a)).collect()),
+            Rhs::Array(elems) => Ty::Array(Box::new(
+                elems.first().map_or(Ty::Unknown, |a| self.ty_of(a)),
+            )),
+            Rhs::Project(a, Proj::Field(i)) => self.ty_of(a).component(Some(*i)),
+            Rhs::Project(a, Proj::Index(_)) => self.ty_of(a).component(None),
+            Rhs::Update { base, .. } => self.ty_of(base),
+            Rhs::Opaque { ty, .. } => ty.clone(),
+        }
+    }
+
+    /// Lowers an expression to an atom, binding its top operation to `dest`.
+    pub(super) fn lower_expr(&mut self, e: &Expr, dest: Dest) -> Atom {
+        match e {
+            Expr::Paren(p) => return self.lower_expr(&p.expr, dest),
+            Expr::Group(g) => return self.lower_expr(&g.expr, dest),
+            _ => {}
+        }
+        if let Some(atom) = self.lower_inactive(e, dest.clone()) {
+            return atom;
+        }
+        let span = e.span();
+        match e {
+            Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                Some(var) => self.copy_to(Atom::Var(var), dest, span),
+                None => self.unsupported(
+                    e,
+                    dest,
+                    "this path cannot be differentiated",
+                    "use a local variable or a constant",
+                ),
+            },
+            Expr::Paren(p) => self.lower_expr(&p.expr, dest),
+            Expr::Group(g) => self.lower_expr(&g.expr, dest),
+            Expr::Block(b) if b.label.is_none() => {
+                let value = self.lower_block(&b.block);
+                self.copy_to(value, dest, span)
+            }
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
+                let a = self.lower_expr(&u.expr, Dest::Temp);
+                self.bind(Rhs::Neg(a), dest, span)
+            }
+            Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => self.opaque(e, dest, None, Ty::Other),
+            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) && self.is_by_ref(&u.expr) => {
+                self.lower_expr(&u.expr, dest)
+            }
+            Expr::Binary(b) => self.lower_binary(b, dest),
+            Expr::Assign(a) => {
+                self.lower_assign(&a.left, &a.right);
+                Self::unit()
+            }
+            Expr::MethodCall(mc) => self.lower_method(mc, dest),
+            Expr::Call(call) => self.lower_call(call, dest),
+            Expr::Tuple(t) if t.elems.is_empty() => Self::unit(),
+            Expr::Tuple(t) => {
+                let elems = t
+                    .elems
+                    .iter()
+                    .map(|e| self.lower_expr(e, Dest::Temp))
+                    .collect();
+                self.bind(Rhs::Tuple(elems), dest, span)
+            }
+            Expr::Array(a) => {
+                let elems = a
+                    .elems
+                    .iter()
+                    .map(|e| self.lower_expr(e, Dest::Temp))
+                    .collect();
+                self.bind(Rhs::Array(elems), dest, span)
+            }
+            Expr::Field(f) => match &f.member {
+                syn::Member::Unnamed(index) => {
+                    let base = self.lower_expr(&f.base, Dest::Temp);
+                    self.bind(
+                        Rhs::Project(base, Proj::Field(index.index as usize)),
+                        dest,
+                        span,
+                    )
+                }
+                syn::Member::Named(_) => self.unsupported(
+                    e,
+                    dest,
+                    "named fields of an active value cannot be differentiated",
+                    "use local variables, tuples or arrays",
+                ),
+            },
+            Expr::Index(ix) if !matches!(*ix.index, Expr::Range(_)) => {
+                let base = self.lower_expr(&ix.expr, Dest::Temp);
+                let index = self.lower_expr(&ix.index, Dest::Temp);
+                self.bind(Rhs::Project(base, Proj::Index(index)), dest, span)
+            }
+            Expr::Cast(c) => self.lower_cast(c, dest),
+            Expr::If(i) => {
+                if may_diverge(i) {
+                    self.cx.error_help(i.span(), "`break`, `continue` or `return` inside an `if` expression is not supported", "write the `if` as a statement");
+                    return Self::unit();
+                }
+                let (value, _) = self.lower_if(i, &[], Mode::Nested, dest);
+                value
+            }
+            Expr::Match(m) => self.lower_match(m, dest),
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.lower_loop_expr(e);
+                Self::unit()
+            }
+            _ => self.lower_unsupported(e, dest),
+        }
+    }
+
+    /// Lowers `e` as an inactive value when it reads no float-carrying local and assigns no
+    /// local: such an expression cannot carry a derivative, so it is kept whole.
+    pub(super) fn lower_inactive(&mut self, e: &Expr, dest: Dest) -> Option<Atom> {
+        if let Expr::Path(p) = e {
+            if let Some(var) = p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                return (!self.vars[var].ty.carries_floats())
+                    .then(|| self.copy_to(Atom::Var(var), dest, e.span()));
+            }
+        }
+        if self.reads_float_values(e) || self.writes_local(e) {
+            return None;
+        }
+        let (tokens, reads) = self.scan(e.to_token_stream());
+        let ty = self.guess_ty(e);
+        if is_trivial(e) {
+            return Some(self.copy_to(Atom::Const(tokens, ty), dest, e.span()));
+        }
+        let rhs = Rhs::Opaque {
+            expr: tokens,
+            reads,
+            unsupported: None,
+            ty,
+        };
+        Some(self.bind(rhs, dest, e.span()))
+    }
+
+    /// An existing atom as the value of `dest`: itself for a temporary, a copy for a name.
+    pub(super) fn copy_to(&mut self, atom: Atom, dest: Dest, span: Span) -> Atom {
+        match dest {
+            Dest::Temp => atom,
+            named => self.bind(Rhs::Use(atom), named, span),
+        }
+    }
+
+    pub(super) fn lower_binary(&mut self, b: &syn::ExprBinary, dest: Dest) -> Atom {
+        let op = match b.op {
+            BinOp::Add(_) => ArithOp::Add,
+            BinOp::Sub(_) => ArithOp::Sub,
+            BinOp::Mul(_) => ArithOp::Mul,
+            BinOp::Div(_) => ArithOp::Div,
+            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_) => {
+                return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
+            }
+            _ if compound_op(&b.op).is_some() => {
+                self.lower_compound(b);
+                return Self::unit();
+            }
+            BinOp::And(_) | BinOp::Or(_) => {
+                return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
+            }
+            BinOp::Rem(_) => return self.unsupported(&Expr::Binary(b.clone()), dest, "`%` of an active value has no derivative rule", "compute the remainder on inactive values, or write it with `trunc`: `a - (a / b).trunc() * b`"),
+            _ => return self.unsupported(&Expr::Binary(b.clone()), dest, "this operator cannot be applied to an active value", "use `+`, `-`, `*`, `/` or a method with a derivative rule"),
+        };
+        let a = self.lower_expr(&b.left, Dest::Temp);
+        let c = self.lower_expr(&b.right, Dest::Temp);
+        self.bind(Rhs::Arith(op, a, c), dest, b.span())
+    }
+
+    pub(super) fn lower_method(&mut self, mc: &syn::ExprMethodCall, dest: Dest) -> Atom {
+        let name = mc.method.to_string();
+        let e = Expr::MethodCall(mc.clone());
+        if name == "sum" && mc.args.is_empty() {
+            if let Some(xs) = iterated_row(&mc.receiver) {
+                return self.lower_sum(mc, &xs, dest);
+            }
+        }
+        if mc.turbofish.is_none() {
+            if name == "clone" && mc.args.is_empty() {
+                let a = self.lower_expr(&mc.receiver, Dest::Temp);
+                return self.copy_to(a, dest, mc.span());
+            }
+            if let Some(prim) = prims::lookup(&name) {
+                let receiver = std::iter::once(&*mc.receiver);
+                let args: Vec<&Expr> = receiver.chain(mc.args.iter()).collect();
+                return self.lower_prim(prim, &args, None, dest, &e);
+            }
+            if prims::INACTIVE_METHODS.contains(&name.as_str()) {
+                return self.opaque(&e, dest, None, Ty::Other);
+            }
+            // A method of an integer (`(x as i32).pow(2)`) carries no derivative.
+            if self.guess_ty(&mc.receiver) == Ty::Other {
+                return self.opaque(&e, dest, None, Ty::Unknown);
+            }
+        }
+        self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one)")
+    }
+
+    /// `xs.iter().sum::<F>()` (or `let s: F = xs.iter().sum();`) as an accumulation loop.
+    pub(super) fn lower_sum(&mut self, mc: &syn::ExprMethodCall, xs: &Expr, dest: Dest) -> Atom {
+        let turbofish = mc.turbofish.as_ref().and_then(|t| {
+            t.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                _ => None,
+            })
+        });
+        let annotation = match &dest {
+            Dest::Named(_, Some(ty)) => Some((**ty).clone()),
+            _ => None,
+        };
+        let Some(ty) = turbofish.or(annotation) else {
+            return self.unsupported(
+                &Expr::MethodCall(mc.clone()),
+                dest,
+                "vjp needs the type of this sum",
+                "write `xs.iter().sum::<f64>()` or `let s: f64 = xs.iter().sum();`",
+            );
+        };
+        let acc = self.namer.fresh("sum", mc.span());
+        let k = self.namer.fresh("i", mc.span());
+        let root = self.root;
+        let block: Expr = syn::parse_quote_spanned!(mc.span()=> {
+            let mut #acc: #ty = <#ty as #root::Real>::zero();
+            for #k in 0..#xs.len() {
+                #acc += #xs[#k];
+            }
+            #acc
+        });
+        self.lower_expr(&block, dest)
+    }
+
+    /// A primitive applied to `args` (receiver first); `path` is the `f64::sin` form if the
+    /// user wrote it that way.
+    pub(super) fn lower_prim(
+        &mut self,
+        prim: Prim,
+        args: &[&Expr],
+        path: Option<TokenStream>,
+        dest: Dest,
+        e: &Expr,
+    ) -> Atom {
+        let expected = prim.arity + usize::from(prim.name == "powi");
+        if args.len() != expected {
+            return self.unsupported(
+                e,
+                dest,
+                format!("`{}` takes {} argument(s) here", prim.name, expected),
+                "call it as on `f64`",
+            );
+        }
+        let mut atoms: Vec<Atom> = args
+            .iter()
+            .map(|a| self.lower_expr(a, Dest::Temp))
+            .collect();
+        let int_arg = (prim.name == "powi").then(|| atoms.pop()).flatten();
+        let rhs = Rhs::Prim {
+            prim,
+            args: atoms,
+            int_arg,
+            path,
+        };
+        self.bind(rhs, dest, e.span())
+    }
+
+    pub(super) fn lower_call(&mut self, call: &syn::ExprCall, dest: Dest) -> Atom {
+        let e = Expr::Call(call.clone());
+        let Expr::Path(func) = &*call.func else {
+            return self.unsupported(
+                &e,
+                dest,
+                "calling this expression cannot be differentiated",
+                "call a named function that has a `_vjp` rule",
+            );
+        };
+        let path = &func.path;
+        // `<f64>::sin(x)`, `<T as vjp::Real>::exp(x)`
+        if let Some(qself) = &func.qself {
+            let float = classify_local(&qself.ty, self.floats) == Ty::Float;
+            let name = path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            if let (true, Some(prim)) = (float, prims::lookup(&name)) {
+                let args: Vec<&Expr> = call.args.iter().collect();
+                return self.lower_prim(prim, &args, Some(func.to_token_stream()), dest, &e);
+            }
+        }
+        if func.qself.is_some()
+            || path
+                .get_ident()
+                .is_some_and(|i| self.lookup(&i.to_string()).is_some())
+        {
+            return self.unsupported(
+                &e,
+                dest,
+                "calling a closure or a local cannot be differentiated",
+                "call a named `#[differentiable]` function instead",
+            );
+        }
+        let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+        if let [.., ty, method] = segments.as_slice() {
+            if self.is_float_type_name(&ty.ident) {
+                let name = method.ident.to_string();
+                if let Some(prim) = prims::lookup(&name) {
+                    let args: Vec<&Expr> = call.args.iter().collect();
+                    return self.lower_prim(prim, &args, Some(path.to_token_stream()), dest, &e);
+                }
+                return self.unsupported(
+                    &e,
+                    dest,
+                    format!(
+                        "`{}` has no derivative rule",
+                        quote!(#path).to_string().replace(' ', "")
+                    ),
+                    "use a function listed in the README",
+                );
+            }
+        }
+        let args = call
+            .args
+            .iter()
+            .map(|a| self.lower_expr(a, Dest::Temp))
+            .collect();
+        self.bind(
+            Rhs::Call {
+                path: path.clone(),
+                args,
+            },
+            dest,
+            call.span(),
+        )
+    }
+
+    pub(super) fn is_float_type_name(&self, ident: &Ident) -> bool {
+        ident == "f32" || ident == "f64" || ident == "Real" || self.floats.contains(ident)
+    }
+
+    pub(super) fn lower_cast(&mut self, c: &syn::ExprCast, dest: Dest) -> Atom {
+        match classify_local(&c.ty, self.floats) {
+            Ty::Float => {
+                let a = self.lower_expr(&c.expr, Dest::Temp);
+                self.bind(Rhs::FloatCast(a, c.ty.clone()), dest, c.span())
+            }
+            Ty::Other => self.opaque(&Expr::Cast(c.clone()), dest, None, Ty::Other),
+            _ => self.unsupported(
+                &Expr::Cast(c.clone()),
+                dest,
+                "vjp cannot tell whether this cast's target is a float type",
+                "cast to `f64`, `f32` or a type parameter bounded by `vjp::Real`",
+            ),
+        }
+    }
+
+    pub(super) fn lower_unsupported(&mut self, e: &Expr, dest: Dest) -> Atom {
+        let (message, help) = match e {
+            Expr::Closure(_) => (
+                "closures cannot be differentiated",
+                "write a `#[differentiable]` fn and call it",
+            ),
+            Expr::Unsafe(_) => {
+                self.cx.error_help(
+                    e.span(),
+                    "`unsafe` blocks cannot be differentiated",
+                    "move the unsafe code into a function with a hand-written `_vjp` rule",
+                );
+                return Self::unit();
+            }
+            Expr::Async(_) | Expr::Await(_) => (
+                "`async` code cannot be differentiated",
+                "differentiate a synchronous function",
+            ),
+            Expr::Reference(_) => (
+                "references to active values are not supported yet",
+                "pass the value itself",
+            ),
+            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => (
+                "dereferencing cannot be differentiated",
+                "work with values, not pointers or references",
+            ),
+            Expr::Macro(_) => (
+                "macro invocations cannot take an active value",
+                "compute the value outside the macro, with supported expressions",
+            ),
+            Expr::Repeat(_) => (
+                "`[x; N]` with an active `x` is not supported",
+                "write the elements out: `[x, x, x]`",
+            ),
+            Expr::If(_)
+            | Expr::Match(_)
+            | Expr::While(_)
+            | Expr::ForLoop(_)
+            | Expr::Loop(_)
+            | Expr::Return(_)
+            | Expr::Break(_)
+            | Expr::Continue(_) => {
+                self.cx.error_help(e.span(), "control flow that involves float values is not supported yet", "compute branch-free (for example with `max`, `min`, `clamp`, `abs`), or call a function with a hand-written `_vjp` rule");
+                return Self::unit();
+            }
+            Expr::Try(_) => (
+                "`?` cannot be differentiated",
+                "handle errors outside the differentiated function",
+            ),
+            Expr::Struct(_) => (
+                "struct literals with active values are not supported",
+                "use tuples or arrays",
+            ),
+            _ => (
+                "this expression cannot be differentiated",
+                "use the constructs listed in the README",
+            ),
+        };
+        self.unsupported(e, dest, message, help)
+    }
+
+    /// An expression that is an error if it reads an active value.
+    pub(super) fn unsupported(
+        &mut self,
+        e: &Expr,
+        dest: Dest,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Atom {
+        let at = match e {
+            Expr::MethodCall(m) => {
+                let (method, turbofish, args) = (&m.method, &m.turbofish, &m.args);
+                quote!(#method #turbofish (#args))
+            }
+            Expr::Binary(b) => b.op.to_token_stream(),
+            Expr::Cast(c) => c.ty.to_token_stream(),
+            other => other.to_token_stream(),
+        };
+        let unsupported = Unsupported {
+            message: message.into(),
+            help: help.into(),
+            at,
+        };
+        self.opaque(e, dest, Some(unsupported), Ty::Unknown)
+    }
+
+    pub(super) fn opaque(
+        &mut self,
+        e: &Expr,
+        dest: Dest,
+        unsupported: Option<Unsupported>,
+        ty: Ty,
+    ) -> Atom {
+        if self.writes_local(e) {
+            self.cx.error_help(
+                e.span(),
+                "this expression assigns to a local variable in a way vjp cannot follow",
+                "write the assignment as its own statement",
+            );
+        }
+        let (expr, reads) = self.scan(e.to_token_stream());
+        let rhs = Rhs::Opaque {
+            expr,
+            reads,
+            unsupported,
+            ty,
+        };
+        self.bind(rhs, dest, e.span())
+    }
+}
+
+/// A literal, a path or a negated literal: cheap and pure, so it may be repeated where used.
+pub(super) fn is_trivial(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Paren(p) => is_trivial(&p.expr),
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => matches!(&*u.expr, Expr::Lit(_)),
+        _ => false,
+    }
+}

@@ -1,0 +1,322 @@
+//! Reading the user's tokens: which locals an expression reads (and whether any of them carry
+//! floats), renaming them to their current versions, and what the macro can tell of a type.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// True when `e` reads the value of a float-carrying local (`xs.len()` reads only a
+    /// length, which carries no derivative).
+    pub(super) fn reads_float_values(&self, e: &Expr) -> bool {
+        let mut values = Vec::new();
+        let mut finder = ValueReads {
+            lowerer: self,
+            shadowed: Vec::new(),
+            out: &mut values,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, e);
+        values.iter().any(|v| self.vars[*v].ty.carries_floats())
+    }
+
+    pub(super) fn value_reads(&self, tokens: TokenStream, out: &mut Vec<VarId>) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (k, tree) in trees.iter().enumerate() {
+            match tree {
+                TokenTree::Ident(ident) if !is_field_or_path(&trees, k) => {
+                    let length_only = matches!(trees.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
+                        && matches!(trees.get(k + 2), Some(TokenTree::Ident(m)) if m == "len" || m == "is_empty");
+                    if let Some(var) = self.lookup(&ident.to_string()) {
+                        if !length_only {
+                            out.push(var);
+                        }
+                    }
+                }
+                TokenTree::Group(g) => self.value_reads(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+
+    // ----- token scanning -----
+
+    /// Renames the locals in `tokens` to their current versions and lists the locals read. Identifiers after `.` (fields, methods) or `::` (paths) are not locals.
+    pub(super) fn scan(&self, tokens: TokenStream) -> (TokenStream, Vec<VarId>) {
+        let mut reads = Vec::new();
+        let renamed = self.scan_into(tokens, &mut reads, false);
+        (renamed, reads)
+    }
+
+    pub(super) fn scan_into(
+        &self,
+        tokens: TokenStream,
+        reads: &mut Vec<VarId>,
+        in_macro: bool,
+    ) -> TokenStream {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
+        for (k, tree) in trees.iter().enumerate() {
+            let punct_at = |i: Option<usize>, c: char| {
+                i.and_then(|i| trees.get(i))
+                    .is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == c))
+            };
+            let next = match tree {
+                TokenTree::Ident(ident) if !is_field_or_path(&trees, k) => {
+                    match self.lookup(&ident.to_string()) {
+                        Some(var) => {
+                            if !reads.contains(&var) {
+                                reads.push(var);
+                            }
+                            let mut name = self.vars[var].name.clone();
+                            name.set_span(ident.span());
+                            TokenTree::Ident(name)
+                        }
+                        None => tree.clone(),
+                    }
+                }
+                TokenTree::Group(group) => {
+                    let macro_args = punct_at(k.checked_sub(1), '!')
+                        && matches!(
+                            k.checked_sub(2).and_then(|i| trees.get(i)),
+                            Some(TokenTree::Ident(_))
+                        );
+                    let mut new = proc_macro2::Group::new(
+                        group.delimiter(),
+                        self.scan_into(group.stream(), reads, in_macro || macro_args),
+                    );
+                    new.set_span(group.span());
+                    TokenTree::Group(new)
+                }
+                TokenTree::Literal(lit) if in_macro => {
+                    TokenTree::Literal(self.rename_format_args(lit, reads))
+                }
+                other => other.clone(),
+            };
+            out.push(next);
+        }
+        out.into_iter().collect()
+    }
+
+    /// In a format string (`"{x}"`, `"{x:.3}"`), a captured local is renamed like any other
+    /// read of it, so `println!("{x}")` prints the same version in the generated functions.
+    pub(super) fn rename_format_args(
+        &self,
+        lit: &proc_macro2::Literal,
+        reads: &mut Vec<VarId>,
+    ) -> proc_macro2::Literal {
+        let text = lit.to_string();
+        if !text.starts_with('"') || !text.contains('{') {
+            return lit.clone();
+        }
+        let mut renamed = text.clone();
+        let names: std::collections::BTreeSet<&String> =
+            self.scopes.iter().flatten().map(|(n, _)| n).collect();
+        for name in names {
+            let Some(var) = self.lookup(name) else {
+                continue;
+            };
+            let var = &var;
+            {
+                for close in ['}', ':'] {
+                    let from = format!("{{{name}{close}");
+                    if renamed.contains(&from) {
+                        if !reads.contains(var) {
+                            reads.push(*var);
+                        }
+                        let to = format!("{{{}{close}", self.vars[*var].name);
+                        renamed = renamed.replace(&from, &to);
+                    }
+                }
+            }
+        }
+        match renamed.parse::<proc_macro2::Literal>() {
+            Ok(mut new) => {
+                new.set_span(lit.span());
+                new
+            }
+            Err(_) => lit.clone(),
+        }
+    }
+
+    /// True when `e` contains an assignment, a compound assignment or a `&mut` borrow of a
+    /// local variable anywhere inside it (such writes would escape SSA renaming).
+    pub(super) fn writes_local(&self, e: &Expr) -> bool {
+        struct Finder<'a, 'b> {
+            lowerer: &'a Lowerer<'b>,
+            found: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Finder<'_, '_> {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                let target = match e {
+                    Expr::Assign(a) => Some(&*a.left),
+                    Expr::Binary(b) if compound_op(&b.op).is_some() => Some(&*b.left),
+                    Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
+                    _ => None,
+                };
+                if let Some(root) = target.and_then(root_ident) {
+                    if self.lowerer.lookup(&root.to_string()).is_some() {
+                        self.found = true;
+                    }
+                }
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        let mut finder = Finder {
+            lowerer: self,
+            found: false,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, e);
+        finder.found
+    }
+
+    /// What the macro can tell of an inactive expression's type from its syntax.
+    pub(super) fn guess_ty(&self, e: &Expr) -> Ty {
+        match e {
+            Expr::Lit(l) => match &l.lit {
+                syn::Lit::Float(_) => Ty::Float,
+                syn::Lit::Int(i) if i.suffix() == "f32" || i.suffix() == "f64" => Ty::Float,
+                _ => Ty::Other,
+            },
+            Expr::Cast(c) => classify(&c.ty, self.floats),
+            Expr::Paren(p) => self.guess_ty(&p.expr),
+            Expr::Group(g) => self.guess_ty(&g.expr),
+            Expr::Unary(u) => self.guess_ty(&u.expr),
+            // Arithmetic needs operands of one type: an integer operand makes an integer.
+            Expr::Binary(b) => match (self.guess_ty(&b.left), self.guess_ty(&b.right)) {
+                (Ty::Float, _) | (_, Ty::Float) => Ty::Float,
+                (Ty::Other, _) | (_, Ty::Other) => Ty::Other,
+                _ => Ty::Unknown,
+            },
+            Expr::Path(p) => {
+                if let Some(var) = p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                    return self.vars[var].ty.clone();
+                }
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let float_prefix = p
+                    .path
+                    .segments
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .is_some_and(|s| self.is_float_type_name(&s.ident));
+                if segs.iter().any(|s| s == "consts") || float_prefix {
+                    Ty::Float
+                } else {
+                    Ty::Unknown
+                }
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if p.path.segments.len() >= 2 => {
+                    let float_prefix = p
+                        .path
+                        .segments
+                        .iter()
+                        .rev()
+                        .nth(1)
+                        .is_some_and(|s| self.is_float_type_name(&s.ident));
+                    if float_prefix {
+                        Ty::Float
+                    } else {
+                        Ty::Unknown
+                    }
+                }
+                _ => Ty::Unknown,
+            },
+            Expr::MethodCall(mc)
+                if prims::INACTIVE_METHODS.contains(&mc.method.to_string().as_str()) =>
+            {
+                Ty::Other
+            }
+            _ => Ty::Unknown,
+        }
+    }
+}
+
+/// True when the identifier at `trees[k]` is not a local: a field or method after `.` (but
+/// not after the range `..`), a segment after `::`, or a name before `:` (a struct literal's
+/// field, a typed binding, a path prefix).
+pub(super) fn is_field_or_path(trees: &[TokenTree], k: usize) -> bool {
+    let punct_at = |i: Option<usize>, c: char| {
+        i.and_then(|i| trees.get(i))
+            .is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == c))
+    };
+    let after_dot = punct_at(k.checked_sub(1), '.') && !punct_at(k.checked_sub(2), '.');
+    let after_path = punct_at(k.checked_sub(1), ':') && punct_at(k.checked_sub(2), ':');
+    let before_colon = punct_at(Some(k + 1), ':');
+    after_dot || after_path || before_colon
+}
+
+/// The locals whose values an expression reads: like the token scan, but a closure's own
+/// parameters hide the locals of the same name inside its body.
+pub(super) struct ValueReads<'a, 'b> {
+    lowerer: &'a Lowerer<'b>,
+    shadowed: Vec<String>,
+    out: &'a mut Vec<VarId>,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for ValueReads<'_, '_> {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(ident) = p.path.get_ident() {
+            let name = unraw(&ident.to_string()).to_string();
+            if !self.shadowed.contains(&name) {
+                if let Some(var) = self.lowerer.lookup(&name) {
+                    self.out.push(var);
+                }
+            }
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `xs.len()` reads a length, not values.
+        let length =
+            (m.method == "len" || m.method == "is_empty") && matches!(&*m.receiver, Expr::Path(_));
+        if !length {
+            self.visit_expr(&m.receiver);
+        }
+        for arg in &m.args {
+            self.visit_expr(arg);
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        let before = self.shadowed.len();
+        for input in &c.inputs {
+            collect_pattern_names(input, &mut self.shadowed);
+        }
+        self.visit_expr(&c.body);
+        self.shadowed.truncate(before);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.lowerer.value_reads(mac.tokens.clone(), self.out);
+    }
+
+    fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+        for field in &s.fields {
+            self.visit_expr(&field.expr);
+        }
+        if let Some(rest) = &s.rest {
+            self.visit_expr(rest);
+        }
+    }
+}
+
+/// The names a pattern binds.
+pub(super) fn collect_pattern_names(pat: &Pat, out: &mut Vec<String>) {
+    struct Names<'a>(&'a mut Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(unraw(&p.ident.to_string()).to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    syn::visit::Visit::visit_pat(&mut Names(out), pat);
+}
+
+/// A name without its `r#` prefix: `r#x` and `x` are the same variable.
+pub(super) fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
