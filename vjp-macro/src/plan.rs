@@ -244,6 +244,14 @@ impl Planner<'_> {
                 cond, then, els, ..
             } if self.plan.work[then.id] || self.plan.work[els.id] || self.if_phis_active(stmt) => {
                 let mut n: Set = Body::atom_var(cond).into_iter().collect();
+                // An aggregate phi's adjoint starts as `zero_like(&witness)`.
+                if let Stmt::If { phis, .. } = stmt {
+                    for phi in phis.iter().filter(|p| self.activity.active(p.var)) {
+                        if self.body.vars[phi.var].ty != crate::ir::Ty::Float {
+                            n.insert(self.plan.witness[phi.var]);
+                        }
+                    }
+                }
                 n.extend(self.needs(then));
                 n.extend(self.needs(els));
                 n

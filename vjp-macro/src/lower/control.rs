@@ -74,7 +74,15 @@ impl Lowerer<'_> {
         let id = self.next_block_id();
         let saved = std::mem::take(&mut self.stmts);
         self.scopes.push(Vec::new());
-        let all: Vec<syn::Stmt> = stmts.into_iter().chain(rest.iter().cloned()).collect();
+        // The statements after the `if` see the names of the scope the `if` is in, not those the
+        // branch declares: a marker between the two hides the branch's own bindings.
+        let mut all: Vec<syn::Stmt> = stmts;
+        if !rest.is_empty() {
+            let mark = self.marks.len();
+            self.marks.push((self.scopes.len() - 1, 0));
+            all.push(syn::parse_quote!(__vjp_scope_end!(#mark);));
+            all.extend(rest.iter().cloned());
+        }
         let (value, term) = self.lower_stmts(&all, mode);
         self.scopes.pop();
         let stmts = std::mem::replace(&mut self.stmts, saved);
@@ -113,8 +121,20 @@ impl Lowerer<'_> {
         let mut phis = Vec::new();
         for (i, scope) in before.iter().enumerate() {
             for (j, (name, original)) in scope.iter().enumerate() {
-                let from_then = (then.term == Term::Fall).then(|| after_then[i][j].1);
-                let from_else = (els.term == Term::Fall).then(|| after_else[i][j].1);
+                // An entry a branch hid (see `lower_branch`) is out of scope after the `if`.
+                let entry = |after: &[Vec<(String, VarId)>]| {
+                    after.get(i).and_then(|s| s.get(j)).map(|e| e.1)
+                };
+                let from_then = if then.term == Term::Fall {
+                    entry(&after_then)
+                } else {
+                    None
+                };
+                let from_else = if els.term == Term::Fall {
+                    entry(&after_else)
+                } else {
+                    None
+                };
                 if from_then.unwrap_or(*original) == *original
                     && from_else.unwrap_or(*original) == *original
                 {

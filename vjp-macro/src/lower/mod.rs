@@ -62,6 +62,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         loops: Vec::new(),
         blocks: 1,
         loop_ids: 0,
+        marks: Vec::new(),
     };
     let params = lowerer.declare_params(model);
     let (ret, term) = lowerer.lower_stmts(&model.item.block.stmts, Mode::Returning);
@@ -105,6 +106,8 @@ struct Lowerer<'a> {
     blocks: usize,
     /// Loops created so far.
     loop_ids: usize,
+    /// Scope marks: (scope index, entries kept) for each `__vjp_scope_end!(n)` marker.
+    marks: Vec<(usize, usize)>,
 }
 
 /// A loop being lowered: its label and where its slots sit in the scopes.
@@ -229,6 +232,9 @@ impl Lowerer<'_> {
             let last = i + 1 == stmts.len();
             let rest = &stmts[i + 1..];
             match stmt {
+                syn::Stmt::Macro(m) if m.mac.path.is_ident("__vjp_scope_end") => {
+                    self.end_scope(&m.mac)
+                }
                 syn::Stmt::Local(local) => self.lower_local(local),
                 syn::Stmt::Item(item) => self.effect(item.to_token_stream(), item.span(), None),
                 syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
@@ -299,6 +305,25 @@ impl Lowerer<'_> {
             }
         }
         (Self::unit(), Term::Fall)
+    }
+
+    /// A marker placed by `lower_branch`: hides the bindings made since its mark (in the marked
+    /// scope and in every scope opened after it).
+    fn end_scope(&mut self, mac: &syn::Macro) {
+        let Ok(n) =
+            syn::parse2::<syn::LitInt>(mac.tokens.clone()).and_then(|l| l.base10_parse::<usize>())
+        else {
+            return;
+        };
+        let Some(&(k, len)) = self.marks.get(n) else {
+            return;
+        };
+        if let Some(scope) = self.scopes.get_mut(k) {
+            scope.truncate(len);
+        }
+        for scope in self.scopes.iter_mut().skip(k + 1) {
+            scope.clear();
+        }
     }
 
     /// Where the value of a final `if` goes: `y` when it is the function's result.
