@@ -1,0 +1,536 @@
+//! The little AST of generated bodies, and its two renderings: the `#[differentiable]`
+//! function as a user would write it, and its *traced* twin, the same code in which every
+//! comparison and non-smooth primitive goes through the harness module `fz` (which records the
+//! distance to the nearest kink or branch boundary and the path taken).
+
+/// A float-valued expression (or a tuple / array construction).
+#[derive(Clone, Debug)]
+pub enum E {
+    /// A float literal.
+    Num(f64),
+    /// A float place read verbatim: `a`, `*v`, `t.0`, `x[i % x.len()]`, `c` (a whole tuple or
+    /// array when passed as an argument).
+    Place(String),
+    /// An integer expression cast to a float: `i as f64`.
+    Int(String),
+    Neg(Box<E>),
+    Bin(&'static str, Box<E>, Box<E>),
+    /// A smooth method: `a.sin()`, `a.powf(b)`, `a.mul_add(b, c)`, `a.powi(3)` (the integer
+    /// argument as an `E::Place`).
+    Method(&'static str, Box<E>, Vec<E>),
+    /// The function form `f64::name(args)`, traced or not.
+    FnForm(&'static str, Vec<E>, bool),
+    /// A non-smooth method, `a.abs()` / `fz::abs(a)`: the arguments after the receiver
+    /// are float expressions.
+    Traced(&'static str, Box<E>, Vec<E>),
+    /// A call to a generated function, with an optional projection (`.0`, `[1]`).
+    Call(String, Vec<E>, Option<String>),
+    Tuple(Vec<E>),
+    Array(Vec<E>),
+    If(Box<C>, Box<E>, Box<E>),
+    Block(Vec<S>, Box<E>),
+}
+
+/// A condition.
+#[derive(Clone, Debug)]
+pub enum C {
+    /// `a > b`, `a < b`, `a >= b`, `a <= b` between float expressions: traced.
+    Cmp(&'static str, E, E),
+    Not(Box<C>),
+    /// A verbatim boolean: a `bool` local, or a condition on integers (`i % 2 == 0`).
+    Raw(String),
+    /// `a && b` / `a || b`.
+    Logic(&'static str, Box<C>, Box<C>),
+}
+
+/// A statement.
+#[derive(Clone, Debug)]
+pub enum S {
+    Let {
+        pat: String,
+        mutable: bool,
+        ty: Option<String>,
+        e: E,
+    },
+    LetBool(String, C),
+    Assign(String, E),
+    Compound(String, &'static str, E),
+    /// `if c1 { .. } else if c2 { .. } else { .. }`.
+    If(Vec<(C, Vec<S>)>, Option<Vec<S>>),
+    /// `for HEADER { .. }`: the header verbatim (`i in 0..n`).
+    For(String, Vec<S>),
+    While(C, Vec<S>),
+    Loop(Vec<S>),
+    Block(Vec<S>),
+    Break,
+    Continue,
+    Return(E),
+    /// `match SCRUTINEE { PAT => { .. } .. }` on an integer.
+    Match(String, Vec<(String, Vec<S>)>),
+    /// `assert!(e.is_finite());`
+    Assert(E),
+    /// Verbatim inactive code: `let mut k = 0;`, `k += 1;`, `assert!(..);`.
+    Raw(String),
+}
+
+fn num(c: f64) -> String {
+    let s = format!("{c:?}");
+    if s.contains('.') || s.contains('e') {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// How an expression sits in its context, to decide on parentheses.
+#[derive(Clone, Copy, PartialEq)]
+enum Ctx {
+    /// An argument, a `let` initializer: nothing needed.
+    Top,
+    /// An operand of a binary operator or of unary minus.
+    Operand,
+    /// The receiver of a method call.
+    Receiver,
+}
+
+impl E {
+    pub fn render(&self, traced: bool) -> String {
+        self.r(traced, Ctx::Top)
+    }
+
+    fn r(&self, t: bool, ctx: Ctx) -> String {
+        match self {
+            E::Num(c) => {
+                if ctx == Ctx::Receiver {
+                    format!("{}_f64", num(*c))
+                } else {
+                    num(*c)
+                }
+            }
+            E::Place(p) => {
+                if ctx == Ctx::Receiver && p.starts_with('*') {
+                    format!("({p})")
+                } else {
+                    p.clone()
+                }
+            }
+            E::Int(i) => {
+                if ctx == Ctx::Top {
+                    format!("{i} as f64")
+                } else {
+                    format!("({i} as f64)")
+                }
+            }
+            E::Neg(a) => {
+                let inner = a.r(t, Ctx::Operand);
+                let s = if inner.starts_with('-') {
+                    format!("-({inner})")
+                } else {
+                    format!("-{inner}")
+                };
+                if ctx == Ctx::Receiver {
+                    format!("({s})")
+                } else {
+                    s
+                }
+            }
+            E::Bin(op, a, b) => {
+                let s = format!("{} {op} {}", a.r(t, Ctx::Operand), b.r(t, Ctx::Operand));
+                if ctx == Ctx::Top {
+                    s
+                } else {
+                    format!("({s})")
+                }
+            }
+            E::Method(name, recv, args) => {
+                let args: Vec<String> = args.iter().map(|a| a.r(t, Ctx::Top)).collect();
+                format!("{}.{name}({})", recv.r(t, Ctx::Receiver), args.join(", "))
+            }
+            E::FnForm(name, args, traced) => {
+                let args: Vec<String> = args.iter().map(|a| a.r(t, Ctx::Top)).collect();
+                if t && *traced {
+                    format!("fz::{name}({})", args.join(", "))
+                } else {
+                    format!("f64::{name}({})", args.join(", "))
+                }
+            }
+            E::Traced(name, recv, args) => {
+                if t {
+                    let mut all = vec![recv.r(t, Ctx::Top)];
+                    all.extend(args.iter().map(|a| a.r(t, Ctx::Top)));
+                    format!("fz::{name}({})", all.join(", "))
+                } else {
+                    let args: Vec<String> = args.iter().map(|a| a.r(t, Ctx::Top)).collect();
+                    format!("{}.{name}({})", recv.r(t, Ctx::Receiver), args.join(", "))
+                }
+            }
+            E::Call(name, args, proj) => {
+                let args: Vec<String> = args.iter().map(|a| a.r(t, Ctx::Top)).collect();
+                let name = if t { format!("{name}_t") } else { name.clone() };
+                format!(
+                    "{name}({}){}",
+                    args.join(", "),
+                    proj.as_deref().unwrap_or("")
+                )
+            }
+            E::Tuple(items) => {
+                let items: Vec<String> = items.iter().map(|a| a.r(t, Ctx::Top)).collect();
+                if items.len() == 1 {
+                    format!("({},)", items[0])
+                } else {
+                    format!("({})", items.join(", "))
+                }
+            }
+            E::Array(items) => {
+                let items: Vec<String> = items.iter().map(|a| a.r(t, Ctx::Top)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            E::If(c, a, b) => {
+                let s = format!(
+                    "if {} {{ {} }} else {{ {} }}",
+                    c.render(t),
+                    a.r(t, Ctx::Top),
+                    b.r(t, Ctx::Top)
+                );
+                if ctx == Ctx::Top {
+                    s
+                } else {
+                    format!("({s})")
+                }
+            }
+            E::Block(stmts, tail) => {
+                let mut s = String::from("{\n");
+                for st in stmts {
+                    st.render_into(t, 1, &mut s);
+                }
+                s += &format!("    {}\n}}", tail.r(t, Ctx::Top));
+                if ctx == Ctx::Top {
+                    s
+                } else {
+                    format!("({s})")
+                }
+            }
+        }
+    }
+
+    /// The names of the locals the expression reads (`x` for `x[i]`, `*x`, `x.0`).
+    pub fn roots(&self, out: &mut Vec<String>) {
+        match self {
+            E::Num(_) => {}
+            E::Place(p) => {
+                let name: String = p
+                    .trim_start_matches('*')
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+                    out.push(name);
+                }
+            }
+            E::Int(i) => out.push(i.clone()),
+            E::Neg(a) => a.roots(out),
+            E::Bin(_, a, b) => {
+                a.roots(out);
+                b.roots(out);
+            }
+            E::Method(_, r, args) | E::Traced(_, r, args) => {
+                r.roots(out);
+                args.iter().for_each(|a| a.roots(out));
+            }
+            E::FnForm(_, args, _) | E::Call(_, args, _) | E::Tuple(args) | E::Array(args) => {
+                args.iter().for_each(|a| a.roots(out))
+            }
+            E::If(c, a, b) => {
+                c.roots(out);
+                a.roots(out);
+                b.roots(out);
+            }
+            E::Block(_, tail) => {
+                // Conservatively: a marker that is never a local.
+                out.push("<block>".into());
+                tail.roots(out);
+            }
+        }
+    }
+
+    /// Whether the macro can tell that evaluating the expression again gives the same value
+    /// (`is_pure` in vjp-macro/src/plan.rs): no calls, and only the listed methods
+    /// (`all_methods`: every float method the generator uses).
+    pub fn pure(&self, all_methods: bool) -> bool {
+        const LISTED: &[&str] = &[
+            "abs", "min", "max", "powi", "powf", "sqrt", "signum", "floor", "ceil", "round",
+            "trunc", "exp", "ln", "sin", "cos", "clone",
+        ];
+        match self {
+            E::Num(_) | E::Place(_) | E::Int(_) => true,
+            E::Neg(a) => a.pure(all_methods),
+            E::Bin(_, a, b) => a.pure(all_methods) && b.pure(all_methods),
+            E::Method(name, r, args) | E::Traced(name, r, args) => {
+                (all_methods || LISTED.contains(name))
+                    && r.pure(all_methods)
+                    && args.iter().all(|a| a.pure(all_methods))
+            }
+            E::FnForm(name, args, _) => {
+                (all_methods || ["min", "max"].contains(name))
+                    && args.iter().all(|a| a.pure(all_methods))
+            }
+            E::Tuple(args) | E::Array(args) => args.iter().all(|a| a.pure(all_methods)),
+            E::Call(..) | E::If(..) | E::Block(..) => false,
+        }
+    }
+
+    /// The generated functions the expression calls.
+    pub fn calls(&self, out: &mut Vec<String>) {
+        if let E::Call(name, ..) = self {
+            out.push(name.clone());
+        }
+        if let E::If(c, ..) = self {
+            c.calls(out);
+        }
+        if let E::Block(stmts, _) = self {
+            stmts.iter().for_each(|s| s.calls(out));
+        }
+        for c in self.children() {
+            c.calls(out);
+        }
+    }
+
+    /// The direct subexpressions.
+    pub fn children(&self) -> Vec<&E> {
+        match self {
+            E::Num(_) | E::Place(_) | E::Int(_) => vec![],
+            E::Neg(a) => vec![a],
+            E::Bin(_, a, b) => vec![a, b],
+            E::Method(_, r, args) | E::Traced(_, r, args) => {
+                let mut v: Vec<&E> = vec![r];
+                v.extend(args.iter());
+                v
+            }
+            E::FnForm(_, args, _) | E::Call(_, args, _) | E::Tuple(args) | E::Array(args) => {
+                args.iter().collect()
+            }
+            E::If(_, a, b) => vec![a, b],
+            E::Block(_, t) => vec![t],
+        }
+    }
+
+    /// Whether the expression reads a place (so that it is not a bare literal).
+    pub fn reads_place(&self) -> bool {
+        match self {
+            E::Num(_) => false,
+            E::Place(_) | E::Int(_) | E::Call(..) | E::Block(..) | E::If(..) => true,
+            E::Neg(a) => a.reads_place(),
+            E::Bin(_, a, b) => a.reads_place() || b.reads_place(),
+            E::Method(_, r, args) | E::Traced(_, r, args) => {
+                r.reads_place() || args.iter().any(E::reads_place)
+            }
+            E::FnForm(_, args, _) | E::Tuple(args) | E::Array(args) => {
+                args.iter().any(E::reads_place)
+            }
+        }
+    }
+}
+
+impl C {
+    pub fn roots(&self, out: &mut Vec<String>) {
+        match self {
+            C::Cmp(_, a, b) => {
+                a.roots(out);
+                b.roots(out);
+            }
+            C::Not(c) => c.roots(out),
+            C::Raw(_) => out.push("<raw>".into()),
+            C::Logic(_, a, b) => {
+                a.roots(out);
+                b.roots(out);
+            }
+        }
+    }
+
+    pub fn calls(&self, out: &mut Vec<String>) {
+        match self {
+            C::Cmp(_, a, b) => {
+                a.calls(out);
+                b.calls(out);
+            }
+            C::Not(c) => c.calls(out),
+            C::Raw(_) => {}
+            C::Logic(_, a, b) => {
+                a.calls(out);
+                b.calls(out);
+            }
+        }
+    }
+
+    /// Whether the condition dereferences a loop element (`*v`).
+    pub fn derefs(&self) -> bool {
+        fn e_derefs(e: &E) -> bool {
+            matches!(e, E::Place(p) if p.starts_with('*')) || e.children().into_iter().any(e_derefs)
+        }
+        match self {
+            C::Cmp(_, a, b) => e_derefs(a) || e_derefs(b),
+            C::Not(c) => c.derefs(),
+            C::Raw(_) => false,
+            C::Logic(_, a, b) => a.derefs() || b.derefs(),
+        }
+    }
+
+    /// See [`E::pure`].
+    pub fn pure(&self, all_methods: bool) -> bool {
+        match self {
+            C::Cmp(_, a, b) => a.pure(all_methods) && b.pure(all_methods),
+            C::Not(c) => c.pure(all_methods),
+            C::Raw(_) => true,
+            C::Logic(_, a, b) => a.pure(all_methods) && b.pure(all_methods),
+        }
+    }
+
+    pub fn render(&self, t: bool) -> String {
+        match self {
+            C::Cmp(op, a, b) => {
+                if t {
+                    let f = match *op {
+                        ">" => "gt",
+                        "<" => "lt",
+                        ">=" => "ge",
+                        _ => "le",
+                    };
+                    format!("fz::{f}({}, {})", a.render(t), b.render(t))
+                } else {
+                    format!("{} {op} {}", a.r(t, Ctx::Operand), b.r(t, Ctx::Operand))
+                }
+            }
+            C::Not(c) => format!("!({})", c.render(t)),
+            C::Raw(s) => s.clone(),
+            C::Logic(op, a, b) => format!("({}) {op} ({})", a.render(t), b.render(t)),
+        }
+    }
+}
+
+fn indent(level: usize) -> String {
+    "    ".repeat(level)
+}
+
+impl S {
+    /// The generated functions the statement calls.
+    pub fn calls(&self, out: &mut Vec<String>) {
+        match self {
+            S::Let { e, .. } | S::Assign(_, e) | S::Compound(_, _, e) | S::Return(e) => {
+                e.calls(out)
+            }
+            S::Assert(e) => e.calls(out),
+            S::LetBool(_, c) => c.calls(out),
+            S::If(arms, els) => {
+                for (c, body) in arms {
+                    c.calls(out);
+                    body.iter().for_each(|s| s.calls(out));
+                }
+                if let Some(body) = els {
+                    body.iter().for_each(|s| s.calls(out));
+                }
+            }
+            S::While(c, body) => {
+                c.calls(out);
+                body.iter().for_each(|s| s.calls(out));
+            }
+            S::For(_, body) | S::Loop(body) | S::Block(body) => {
+                body.iter().for_each(|s| s.calls(out))
+            }
+            S::Match(_, arms) => {
+                for (_, body) in arms {
+                    body.iter().for_each(|s| s.calls(out));
+                }
+            }
+            S::Break | S::Continue | S::Raw(_) => {}
+        }
+    }
+
+    pub fn render_into(&self, t: bool, level: usize, out: &mut String) {
+        let ind = indent(level);
+        match self {
+            S::Let {
+                pat,
+                mutable,
+                ty,
+                e,
+            } => {
+                let m = if *mutable { "mut " } else { "" };
+                let ty = ty.as_ref().map(|t| format!(": {t}")).unwrap_or_default();
+                out.push_str(&format!("{ind}let {m}{pat}{ty} = {};\n", e.render(t)));
+            }
+            S::LetBool(name, c) => {
+                out.push_str(&format!("{ind}let {name} = {};\n", c.render(t)));
+            }
+            S::Assign(place, e) => out.push_str(&format!("{ind}{place} = {};\n", e.render(t))),
+            S::Compound(place, op, e) => {
+                out.push_str(&format!("{ind}{place} {op} {};\n", e.render(t)))
+            }
+            S::If(arms, els) => {
+                for (k, (c, body)) in arms.iter().enumerate() {
+                    if k == 0 {
+                        out.push_str(&format!("{ind}if {} {{\n", c.render(t)));
+                    } else {
+                        out.push_str(&format!("{ind}}} else if {} {{\n", c.render(t)));
+                    }
+                    for s in body {
+                        s.render_into(t, level + 1, out);
+                    }
+                }
+                if let Some(body) = els {
+                    out.push_str(&format!("{ind}}} else {{\n"));
+                    for s in body {
+                        s.render_into(t, level + 1, out);
+                    }
+                }
+                out.push_str(&format!("{ind}}}\n"));
+            }
+            S::For(header, body) => {
+                out.push_str(&format!("{ind}for {header} {{\n"));
+                for s in body {
+                    s.render_into(t, level + 1, out);
+                }
+                out.push_str(&format!("{ind}}}\n"));
+            }
+            S::While(c, body) => {
+                out.push_str(&format!("{ind}while {} {{\n", c.render(t)));
+                for s in body {
+                    s.render_into(t, level + 1, out);
+                }
+                out.push_str(&format!("{ind}}}\n"));
+            }
+            S::Loop(body) => {
+                out.push_str(&format!("{ind}loop {{\n"));
+                for s in body {
+                    s.render_into(t, level + 1, out);
+                }
+                out.push_str(&format!("{ind}}}\n"));
+            }
+            S::Block(body) => {
+                out.push_str(&format!("{ind}{{\n"));
+                for s in body {
+                    s.render_into(t, level + 1, out);
+                }
+                out.push_str(&format!("{ind}}}\n"));
+            }
+            S::Break => out.push_str(&format!("{ind}break;\n")),
+            S::Continue => out.push_str(&format!("{ind}continue;\n")),
+            S::Return(e) => out.push_str(&format!("{ind}return {};\n", e.render(t))),
+            S::Match(scrutinee, arms) => {
+                out.push_str(&format!("{ind}match {scrutinee} {{\n"));
+                for (pat, body) in arms {
+                    out.push_str(&format!("{ind}    {pat} => {{\n"));
+                    for s in body {
+                        s.render_into(t, level + 2, out);
+                    }
+                    out.push_str(&format!("{ind}    }}\n"));
+                }
+                out.push_str(&format!("{ind}}}\n"));
+            }
+            S::Assert(e) => out.push_str(&format!(
+                "{ind}assert!({}.is_finite());\n",
+                e.r(t, Ctx::Receiver)
+            )),
+            S::Raw(s) => out.push_str(&format!("{ind}{s}\n")),
+        }
+    }
+}
