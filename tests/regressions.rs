@@ -48,3 +48,61 @@ fn element_assignment_after_a_returning_arm() {
     assert_eq!(elem_after_return_grad(0.5, 0.25), (0.0, 1.0));
     assert_eq!(elem_after_return_grad(-0.5, 0.75), (1.0, 1.0));
 }
+
+/// B1: a condition the reverse sweep evaluates again may call any primitive.
+#[differentiable]
+fn pure_primitives_in_loop(x: f64) -> f64 {
+    let mut s = x;
+    for _ in 0..3 {
+        if s.cosh() > 1.5 || f64::tanh(s) > 0.9 {
+            s *= 0.5;
+        } else {
+            s = s * 1.5 + 0.1;
+        }
+    }
+    s
+}
+
+/// B4: `*v` of a loop variable over an active slice, in a condition and an assertion.
+#[differentiable]
+fn deref_in_condition(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        assert!((*v).is_finite());
+        if *v > 0.0 {
+            s += *v * *v;
+        }
+    }
+    s
+}
+
+/// B5: `continue` inside a block statement in a loop.
+#[differentiable]
+fn jump_in_block(x: f64) -> f64 {
+    let mut s = 1.0;
+    for _ in 0..4 {
+        {
+            s *= x;
+            if s > 2.0 {
+                continue;
+            }
+        }
+        s += 0.5;
+    }
+    s
+}
+
+#[test]
+fn more_generator_findings() {
+    let fd = |f: &dyn Fn(f64) -> f64, x: f64| (f(x + 1e-6) - f(x - 1e-6)) / 2e-6;
+    for x in [0.4, 1.7] {
+        let (g,) = pure_primitives_in_loop_grad(x);
+        assert!((g - fd(&pure_primitives_in_loop, x)).abs() < 1e-6, "{x}");
+        let (g,) = jump_in_block_grad(x);
+        assert!((g - fd(&jump_in_block, x)).abs() < 1e-5, "{x}");
+    }
+    let x = [0.5, -1.0, 2.0];
+    let mut g = [0.0; 3];
+    deref_in_condition_grad(&x, &mut g);
+    assert_eq!(g, [1.0, 0.0, 4.0]);
+}

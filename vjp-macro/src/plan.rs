@@ -517,13 +517,22 @@ fn is_pure(e: &syn::Expr) -> bool {
             _ => false,
         }),
         Expr::Array(a) => a.elems.iter().all(is_pure),
+        // Every primitive with a rule is a pure float function, and so are the methods without
+        // a derivative (`len`, `is_nan`, ...).
         Expr::MethodCall(m) => {
-            PURE_METHODS.contains(&m.method.to_string().as_str())
+            let name = m.method.to_string();
+            (PURE_METHODS.contains(&name.as_str())
+                || crate::prims::lookup(&name).is_some()
+                || crate::prims::INACTIVE_METHODS.contains(&name.as_str()))
                 && is_pure(&m.receiver)
                 && m.args.iter().all(is_pure)
         }
         Expr::Call(c) => {
-            let known = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| PURE_FUNCTIONS.contains(&s.ident.to_string().as_str())));
+            // `T::from_f64(c)`, and the function form of a primitive (`f64::sin(x)`).
+            let known = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+                let name = s.ident.to_string();
+                PURE_FUNCTIONS.contains(&name.as_str()) || (p.path.segments.len() >= 2 && crate::prims::lookup(&name).is_some())
+            }));
             known && c.args.iter().all(is_pure)
         }
         Expr::Macro(m) => {

@@ -235,6 +235,21 @@ impl Lowerer<'_> {
                 syn::Stmt::Macro(m) if m.mac.path.is_ident("__vjp_scope_end") => {
                     self.end_scope(&m.mac)
                 }
+                // A block statement that jumps: its statements join this list, and a marker
+                // ends their scope, so a `break` in it ends the path like any other.
+                syn::Stmt::Expr(Expr::Block(b), semi)
+                    if b.label.is_none()
+                        && (semi.is_some() || !last)
+                        && b.block.stmts.iter().any(may_diverge) =>
+                {
+                    let mark = self.marks.len();
+                    let scope = self.scopes.len() - 1;
+                    self.marks.push((scope, self.scopes[scope].len()));
+                    let mut spliced = b.block.stmts.clone();
+                    spliced.push(syn::parse_quote!(__vjp_scope_end!(#mark);));
+                    spliced.extend(rest.iter().cloned());
+                    return self.lower_stmts(&spliced, mode);
+                }
                 syn::Stmt::Local(local) => self.lower_local(local),
                 syn::Stmt::Item(item) => self.effect(item.to_token_stream(), item.span(), None),
                 syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),

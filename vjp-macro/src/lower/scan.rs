@@ -45,6 +45,11 @@ impl Lowerer<'_> {
         (renamed, reads)
     }
 
+    /// True when `tree` names a variable bound by an iteration over references.
+    fn names_by_ref(&self, tree: Option<&TokenTree>) -> bool {
+        matches!(tree, Some(TokenTree::Ident(i)) if self.lookup(&i.to_string()).is_some_and(|v| self.by_ref.contains(&v)))
+    }
+
     pub(super) fn scan_into(
         &self,
         tokens: TokenStream,
@@ -58,6 +63,11 @@ impl Lowerer<'_> {
                 i.and_then(|i| trees.get(i))
                     .is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == c))
             };
+            // `*v` of a loop variable over references, which the index loop binds by value.
+            let unary = k == 0 || matches!(trees.get(k - 1), Some(TokenTree::Punct(_)));
+            if unary && punct_at(Some(k), '*') && self.names_by_ref(trees.get(k + 1)) {
+                continue;
+            }
             let next = match tree {
                 TokenTree::Ident(ident) if !is_field_or_path(&trees, k) => {
                     match self.lookup(&ident.to_string()) {
