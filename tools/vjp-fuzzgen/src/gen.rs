@@ -79,11 +79,11 @@ impl Opts {
             zero_array_in_loop: true,
             match_stmts: true,
             inactive_float_arg: false,
-            unlisted_pure_methods: false,
-            deref_in_cond: false,
-            jump_in_block_stmt: false,
-            shadow_near_return: false,
-            elem_assign_near_return: false,
+            unlisted_pure_methods: true,
+            deref_in_cond: true,
+            jump_in_block_stmt: true,
+            shadow_near_return: true,
+            elem_assign_near_return: true,
         }
     }
 
