@@ -207,7 +207,7 @@ fn check_call_args(
         let unknown = match atom {
             Atom::Const(tokens, Ty::Unknown) => Some(tokens.to_string()),
             Atom::Var(v) if body.vars[*v].ty == Ty::Unknown && !activity.varied[*v] => {
-                Some(body.vars[*v].name.to_string())
+                Some(source_of(body, *v))
             }
             _ => None,
         };
@@ -216,8 +216,27 @@ fn check_call_args(
             cx.error_help(
                 span,
                 format!("vjp cannot tell whether the argument `{arg}` of `{callee}` is a float"),
-                "bind it first with its type: `let c: f64 = ...;`",
+                "bind it first with its type: `let c: f64 = ...;` (or `[f64; N]`, `usize`, ...)",
             );
         }
     }
+}
+
+/// How the user wrote the value of `var`: the expression of an inactive temporary, or the name
+/// of a variable (messages should not name the macro's temporaries).
+fn source_of(body: &Body, var: VarId) -> String {
+    let mut found = None;
+    body.block.walk(&mut |stmt| {
+        if let Stmt::Let {
+            var: v,
+            rhs: Rhs::Opaque { expr, .. },
+            ..
+        } = stmt
+        {
+            if *v == var {
+                found = Some(expr.to_string());
+            }
+        }
+    });
+    found.unwrap_or_else(|| body.vars[var].name.to_string())
 }
