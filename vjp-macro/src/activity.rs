@@ -142,20 +142,15 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
     block.walk(&mut |stmt| match stmt {
         Stmt::Let {
             rhs: Rhs::Opaque {
-                reads,
                 unsupported: Some(why),
                 ..
             },
-            span,
             ..
         }
         | Stmt::Effect {
-            reads,
             unsupported: Some(why),
-            span,
             ..
-        } if reads.iter().any(|v| activity.varied[*v]) => {
-            let _ = span;
+        } if why.reads.iter().any(|v| activity.varied[*v]) => {
             cx.error_spanned_help(&why.at, &why.message, &why.help)
         }
         Stmt::Let { rhs: rhs @ (Rhs::Use(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Update { .. } | Rhs::FloatCast(..)), span, .. } => {

@@ -184,6 +184,9 @@ pub struct Unsupported {
     pub help: String,
     /// The user's tokens to underline.
     pub at: TokenStream,
+    /// The variables whose values the construct reads (a closure's own parameters excluded):
+    /// the error applies when one of them is active.
+    pub reads: Vec<VarId>,
 }
 
 /// A block: statements, then how control leaves it.
@@ -291,12 +294,8 @@ pub enum Stmt {
     Effect {
         /// The statement, with the variables renamed.
         tokens: TokenStream,
-        /// Locals read.
-        reads: Vec<VarId>,
         /// Why this statement is an error when it reads an active variable.
         unsupported: Option<Unsupported>,
-        /// The user's statement.
-        span: Span,
     },
     /// `if cond { then } else { els }`, defining `phis`.
     If {

@@ -225,7 +225,9 @@ fn parse_param(arg: &mut FnArg, floats: &[Ident], cx: &Ctxt) -> Option<ParamMode
 
 fn classify_param(ty: &Type, floats: &[Ident], no_grad: bool, cx: &Ctxt) -> Ty {
     match ty {
-        Type::Reference(r) if !no_grad && r.mutability.is_none() && float_row(&r.elem, floats) => {
+        // A `#[no_grad]` float slice keeps its type (it is inactive all the same), so that
+        // `w[i]` is known to be a float.
+        Type::Reference(r) if r.mutability.is_none() && float_row(&r.elem, floats) => {
             Ty::Slice(Box::new(Ty::Float))
         }
         Type::Reference(r)

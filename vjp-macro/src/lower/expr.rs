@@ -472,6 +472,7 @@ impl Lowerer<'_> {
             message: message.into(),
             help: help.into(),
             at,
+            reads: self.values_read(e),
         };
         self.opaque(e, dest, Some(unsupported), Ty::Unknown)
     }

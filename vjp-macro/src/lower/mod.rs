@@ -251,8 +251,8 @@ impl Lowerer<'_> {
                     return self.lower_stmts(&spliced, mode);
                 }
                 syn::Stmt::Local(local) => self.lower_local(local),
-                syn::Stmt::Item(item) => self.effect(item.to_token_stream(), item.span(), None),
-                syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
+                syn::Stmt::Item(item) => self.effect(item.to_token_stream(), None),
+                syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac),
                 syn::Stmt::Expr(Expr::If(e), semi)
                     if may_diverge(e) || (last && semi.is_none()) =>
                 {
@@ -364,13 +364,11 @@ impl Lowerer<'_> {
         self.lower_expr(e, Dest::Named(y, None))
     }
 
-    fn effect(&mut self, tokens: TokenStream, span: Span, unsupported: Option<Unsupported>) {
-        let (tokens, reads) = self.scan(tokens);
+    fn effect(&mut self, tokens: TokenStream, unsupported: Option<Unsupported>) {
+        let (tokens, _) = self.scan(tokens);
         self.stmts.push(Stmt::Effect {
             tokens,
-            reads,
             unsupported,
-            span,
         });
     }
 
@@ -511,11 +509,11 @@ impl Lowerer<'_> {
         match e {
             Expr::Assign(a) => self.lower_assign(&a.left, &a.right),
             Expr::Binary(b) if compound_op(&b.op).is_some() => self.lower_compound(b),
-            Expr::Macro(m) => self.lower_macro_stmt(&m.mac, m.span()),
+            Expr::Macro(m) => self.lower_macro_stmt(&m.mac),
             Expr::Paren(p) => self.lower_stmt_expr(&p.expr),
             _ => {
                 if !self.reads_float_values(e) && !self.writes_local(e) {
-                    self.effect(quote!(#e;), e.span(), None);
+                    self.effect(quote!(#e;), None);
                 } else {
                     self.lower_expr(e, Dest::Temp);
                 }
@@ -523,7 +521,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn lower_macro_stmt(&mut self, mac: &syn::Macro, span: Span) {
+    fn lower_macro_stmt(&mut self, mac: &syn::Macro) {
         let name = mac
             .path
             .segments
@@ -543,12 +541,15 @@ impl Lowerer<'_> {
             "debug_assert_ne",
             "dbg",
         ];
+        let mut reads = Vec::new();
+        self.value_reads(mac.tokens.clone(), &mut reads);
         let unsupported = (!harmless.contains(&name.as_str())).then(|| Unsupported {
             at: mac.to_token_stream(),
+            reads,
             message: format!("the macro `{name}!` cannot take an active value"),
             help: "compute the value outside the macro; printing and assertion macros (`println!`, `assert!`, ...) are allowed".into(),
         });
-        self.effect(quote!(#mac;), span, unsupported);
+        self.effect(quote!(#mac;), unsupported);
     }
 
     // ----- assignments -----

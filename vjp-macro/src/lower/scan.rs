@@ -7,6 +7,13 @@ impl Lowerer<'_> {
     /// True when `e` reads the value of a float-carrying local (`xs.len()` reads only a
     /// length, which carries no derivative).
     pub(super) fn reads_float_values(&self, e: &Expr) -> bool {
+        self.values_read(e)
+            .iter()
+            .any(|v| self.vars[*v].ty.carries_floats())
+    }
+
+    /// The locals whose values `e` reads (not through `.len()`, not a closure's parameters).
+    pub(super) fn values_read(&self, e: &Expr) -> Vec<VarId> {
         let mut values = Vec::new();
         let mut finder = ValueReads {
             lowerer: self,
@@ -14,7 +21,7 @@ impl Lowerer<'_> {
             out: &mut values,
         };
         syn::visit::Visit::visit_expr(&mut finder, e);
-        values.iter().any(|v| self.vars[*v].ty.carries_floats())
+        values
     }
 
     pub(super) fn value_reads(&self, tokens: TokenStream, out: &mut Vec<VarId>) {
