@@ -78,7 +78,7 @@ impl Opts {
             logic_on_active: true,
             zero_array_in_loop: true,
             match_stmts: true,
-            inactive_float_arg: false,
+            inactive_float_arg: true,
             unlisted_pure_methods: true,
             deref_in_cond: true,
             jump_in_block_stmt: true,
