@@ -109,19 +109,11 @@ impl Emitter<'_> {
                         base: base @ Atom::Var(b),
                         proj: p,
                         value,
-                    } if self.plan.is_witness[*b] => {
-                        let (base, p, value) = (
-                            owned_copy(self.body, base, atom(self.body, base)),
-                            proj(self.body, p),
-                            atom(self.body, value),
-                        );
-                        let updated = Ident::new("updated", Span::mixed_site());
-                        quote!({
-                            let mut #updated = #base;
-                            #updated #p = #value;
-                            #updated
-                        })
-                    }
+                    } if self.plan.is_witness[*b] => update_tokens(
+                        owned_copy(self.body, base, atom(self.body, base)),
+                        proj(self.body, p),
+                        atom(self.body, value),
+                    ),
                     _ => rhs_tokens(self.body, rhs),
                 };
                 match ty {
@@ -322,6 +314,17 @@ pub fn owned_copy(body: &Body, atom: &Atom, value: TokenStream) -> TokenStream {
     }
 }
 
+/// `base` with the component at `p` replaced by `value`, as an expression.
+pub fn update_tokens(base: TokenStream, p: TokenStream, value: TokenStream) -> TokenStream {
+    // A mixed-site name cannot capture or shadow a user's variable.
+    let updated = Ident::new("updated", Span::mixed_site());
+    quote!({
+        let mut #updated = #base;
+        #updated #p = #value;
+        #updated
+    })
+}
+
 /// `(a, b)` for several, `a` for one.
 pub fn tuple_or_single(items: &[TokenStream]) -> TokenStream {
     match items {
@@ -431,16 +434,7 @@ pub fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
             base,
             proj: p,
             value,
-        } => {
-            let (base, p, value) = (a(base), proj(body, p), a(value));
-            // A mixed-site name cannot capture or shadow a user's variable.
-            let updated = Ident::new("updated", Span::mixed_site());
-            quote!({
-                let mut #updated = #base;
-                #updated #p = #value;
-                #updated
-            })
-        }
+        } => update_tokens(a(base), proj(body, p), a(value)),
         Rhs::FloatCast(x, ty) => {
             let x = a(x);
             quote!(#x as #ty)

@@ -466,15 +466,22 @@ impl Block {
     /// Calls `f` on every statement of this block and of the blocks nested in it.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Stmt)) {
         for stmt in &self.stmts {
-            f(stmt);
-            match stmt {
-                Stmt::If { then, els, .. } => {
-                    then.walk(f);
-                    els.walk(f);
-                }
-                Stmt::Loop(l) => l.body.walk(f),
-                _ => {}
+            stmt.walk(f);
+        }
+    }
+}
+
+impl Stmt {
+    /// Calls `f` on this statement and on every statement nested in it.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Stmt)) {
+        f(self);
+        match self {
+            Stmt::If { then, els, .. } => {
+                then.walk(f);
+                els.walk(f);
             }
+            Stmt::Loop(l) => l.body.walk(f),
+            _ => {}
         }
     }
 }

@@ -310,13 +310,7 @@ impl Planner<'_> {
                 }
             }
         };
-        let whole = Block {
-            id: usize::MAX,
-            stmts: vec![stmt.clone()],
-            term: crate::ir::Term::Fall,
-        };
-        whole.walk(&mut check);
-        let _ = &self.plan;
+        stmt.walk(&mut check);
     }
 }
 
@@ -423,12 +417,7 @@ fn breaks(block: &Block) -> bool {
 pub fn primal_reads(stmt: &Stmt) -> Set {
     let mut reads = Set::new();
     let mut defined = Set::new();
-    let block = Block {
-        id: usize::MAX,
-        stmts: vec![stmt.clone()],
-        term: crate::ir::Term::Fall,
-    };
-    block.walk(&mut |s| {
+    stmt.walk(&mut |s| {
         defined.extend(s.defs());
         match s {
             Stmt::Let { rhs, .. } => reads.extend(rhs.primal_reads()),

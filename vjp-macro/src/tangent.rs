@@ -219,12 +219,7 @@ impl Tangents<'_> {
                 value,
             } => {
                 let (db, dv, p) = (self.dot(base), self.dot(value), proj(self.body, p));
-                let updated = Ident::new("updated", Span::mixed_site());
-                quote!({
-                    let mut #updated = #db;
-                    #updated #p = #dv;
-                    #updated
-                })
+                crate::forward::update_tokens(db, p, dv)
             }
             Rhs::FloatCast(a, _) => {
                 let d = self.dot(a);
