@@ -36,3 +36,16 @@ fn generated_names_avoid_user_names() {
     assert_eq!(namer.user("x", Span::call_site()).to_string(), "x");
     assert_eq!(namer.user("x", Span::call_site()).to_string(), "x_1");
 }
+
+/// Prints the expansion of the function in the file named by `VJP_DUMP` (for reading the
+/// generated code of a benchmark or a bug report): `VJP_DUMP=f.rs cargo test -p vjp-macro
+/// dump -- --nocapture`. Does nothing without the variable.
+#[test]
+fn dump() {
+    let Some(path) = std::env::var_os("VJP_DUMP") else {
+        return;
+    };
+    let source = std::fs::read_to_string(path).expect("read VJP_DUMP");
+    let item: TokenStream = source.parse().expect("VJP_DUMP holds Rust tokens");
+    println!("{}", render(item));
+}
