@@ -28,6 +28,10 @@ enum Mode {
     /// Everything again, without effects and with plain loops (a branch whose values a
     /// recompute slice reads).
     Replay,
+    /// The top level of a fused loop's body ([`crate::fuse`]): like `Forward`, but a loop in
+    /// it leaves its exit values in place for the reverse that follows in the same iteration,
+    /// instead of pushing them.
+    Fused,
 }
 
 struct Emitter<'a> {
@@ -35,9 +39,59 @@ struct Emitter<'a> {
     plan: &'a Plan,
 }
 
-/// The forward sweep of `body`.
+/// The forward sweep of `body`; with a fused loop, only what runs before that loop.
 pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
-    Emitter { body, plan }.block(&body.block, Mode::Forward)
+    let emitter = Emitter { body, plan };
+    match &plan.fused {
+        None => emitter.block(&body.block, Mode::Forward),
+        Some(fusion) => emitter.some_stmts(|i| fusion.early[i]),
+    }
+}
+
+/// With a fused loop: the statements after it that did not run before it, emitted right after
+/// it.
+pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
+    let emitter = Emitter { body, plan };
+    match &plan.fused {
+        None => TokenStream::new(),
+        Some(fusion) => emitter.some_stmts(|i| i > fusion.index && !fusion.early[i]),
+    }
+}
+
+/// The fused loop `l` ([`crate::fuse`]): its slots, then `for pattern in iter { forward body;
+/// reverse body }`, where `reverse` is the reverse of the body. The values the reverse reads
+/// at iteration start are kept in a local instead of on a tape.
+pub fn fused_loop(body: &Body, plan: &Plan, l: &Loop, reverse: TokenStream) -> TokenStream {
+    let emitter = Emitter { body, plan };
+    let mut out = emitter.slot_declarations(l);
+    let code = emitter.block(&l.body, Mode::Fused);
+    let taped = &plan.taped[l.id];
+    let (save, restore) = if taped.is_empty() {
+        (TokenStream::new(), TokenStream::new())
+    } else {
+        let at_start = Ident::new("at_start", Span::mixed_site());
+        let names: Vec<TokenStream> = taped
+            .iter()
+            .map(|v| {
+                let name = &body.vars[*v].name;
+                quote!(#name)
+            })
+            .collect();
+        let values: Vec<TokenStream> = taped
+            .iter()
+            .zip(&names)
+            .map(|(v, name)| owned_copy(body, &Atom::Var(*v), name.clone()))
+            .collect();
+        let (names, values) = (tuple_or_single(&names), tuple_or_single(&values));
+        (
+            quote!(let #at_start = #values;),
+            quote!(let #names = #at_start;),
+        )
+    };
+    if let LoopKind::For { pattern, iter, .. } = &l.kind {
+        out.extend(quote!(for #pattern in #iter { #save #code #restore #reverse }));
+    }
+    out
 }
 
 /// One tape per loop that saves something, declared once at the top of `NAME_vjp`: a nested
@@ -46,12 +100,14 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     let mut out = TokenStream::new();
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
-            if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() {
+            let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
+            if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused {
                 let tape = &l.tape;
                 out.extend(quote!(let mut #tape = #root::Tape::new();));
             }
-            let saves_exits =
-                plan.nested[l.id] && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty());
+            let saves_exits = plan.nested[l.id]
+                && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty())
+                && !in_fused_body(body, plan, l.id);
             if plan.loop_work[l.id] && saves_exits {
                 let exits = &l.exits;
                 out.extend(quote!(let mut #exits = #root::Tape::new();));
@@ -61,12 +117,39 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     out
 }
 
+/// True when loop `id` sits at the top level of the fused loop's body (it leaves its exit
+/// values in place rather than on a tape).
+fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
+    let Some(fusion) = &plan.fused else {
+        return false;
+    };
+    let Some(Stmt::Loop(fused)) = body.block.stmts.get(fusion.index) else {
+        return false;
+    };
+    fused
+        .body
+        .stmts
+        .iter()
+        .any(|s| matches!(s, Stmt::Loop(l) if l.id == id))
+}
+
 /// The statements of `block` that its reverse reads, run again.
 pub fn recompute(body: &Body, plan: &Plan, block: &Block) -> TokenStream {
     Emitter { body, plan }.block(block, Mode::Recompute)
 }
 
 impl Emitter<'_> {
+    /// The statements of the function's block whose index passes `keep`, in order.
+    fn some_stmts(&self, keep: impl Fn(usize) -> bool) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (i, stmt) in self.body.block.stmts.iter().enumerate() {
+            if keep(i) {
+                out.extend(self.stmt(stmt, Mode::Forward));
+            }
+        }
+        out
+    }
+
     fn block(&self, block: &Block, mode: Mode) -> TokenStream {
         let mut out = TokenStream::new();
         for (i, stmt) in block.stmts.iter().enumerate() {
@@ -122,7 +205,7 @@ impl Emitter<'_> {
                 }
             }
             Stmt::Effect { tokens, .. } => match mode {
-                Mode::Forward => tokens.clone(),
+                Mode::Forward | Mode::Fused => tokens.clone(),
                 Mode::Recompute | Mode::Replay => TokenStream::new(),
             },
             Stmt::WriteBack { slot, value } => {
@@ -138,8 +221,9 @@ impl Emitter<'_> {
             } => self.if_stmt(cond, then, els, phis, mode),
             Stmt::Loop(l) => match mode {
                 Mode::Recompute if self.plan.loop_work[l.id] => self.pop_exits(l),
-                Mode::Forward => self.loop_stmt(l, self.plan.loop_work[l.id], Mode::Forward),
-                _ => self.loop_stmt(l, false, Mode::Replay),
+                Mode::Forward => self.loop_stmt(l, self.plan.loop_work[l.id], Mode::Forward, true),
+                Mode::Fused => self.loop_stmt(l, self.plan.loop_work[l.id], Mode::Forward, false),
+                _ => self.loop_stmt(l, false, Mode::Replay, false),
             },
         }
     }
@@ -160,7 +244,7 @@ impl Emitter<'_> {
             return quote!(::core::compile_error!("vjp internal error: a branch that leaves the loop would be recomputed; please report this function"););
         }
         let cond = atom(self.body, cond);
-        let inner = if mode == Mode::Forward {
+        let inner = if matches!(mode, Mode::Forward | Mode::Fused) {
             Mode::Forward
         } else {
             Mode::Replay
@@ -232,8 +316,8 @@ impl Emitter<'_> {
             .collect()
     }
 
-    fn loop_stmt(&self, l: &Loop, active: bool, mode: Mode) -> TokenStream {
-        let augmented = active;
+    /// `let mut slot = init;` for each slot of `l`.
+    fn slot_declarations(&self, l: &Loop) -> TokenStream {
         let body = &self.body;
         let mut out = TokenStream::new();
         for slot in &l.slots {
@@ -242,6 +326,15 @@ impl Emitter<'_> {
             let init = owned_copy(body, &slot.init, init);
             out.extend(quote!(let mut #name = #init;));
         }
+        out
+    }
+
+    /// A loop, its body in `mode`; when `active`, augmented to save what its reverse reads,
+    /// and, when `push_exits` and it sits in a re-run block, to save what it leaves behind.
+    fn loop_stmt(&self, l: &Loop, active: bool, mode: Mode, push_exits: bool) -> TokenStream {
+        let augmented = active;
+        let body = &self.body;
+        let mut out = self.slot_declarations(l);
         let code = self.block(&l.body, mode);
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
@@ -287,7 +380,7 @@ impl Emitter<'_> {
             }
             LoopKind::Loop => out.extend(quote!(loop { #record #code })),
         }
-        if active {
+        if active && push_exits {
             let names = self.exit_names(l, true);
             if !names.is_empty() {
                 let exits = &l.exits;

@@ -13,6 +13,7 @@ mod ctxt;
 mod emit;
 mod expand;
 mod forward;
+mod fuse;
 mod ir;
 mod lower;
 mod naming;

@@ -49,6 +49,8 @@ pub struct Plan {
     /// Per loop: it sits inside a block that is re-run (so it pushes its exit values, and its
     /// trip count when its reverse needs one).
     pub nested: Vec<bool>,
+    /// The loop whose forward and reverse sweeps run in one pass, if any (see [`crate::fuse`]).
+    pub fused: Option<crate::fuse::Fusion>,
 }
 
 /// Plans the reverse sweep of `body`.
@@ -70,6 +72,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             nested: vec![false; loops],
             witness: witnesses(body),
             is_witness: Vec::new(),
+            fused: None,
         },
     };
     planner.defs(&body.block);
@@ -83,6 +86,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
         }
     }
     planner.plan.is_witness = is_witness;
+    planner.plan.fused = crate::fuse::fusion(body, activity, &planner.plan);
     planner.plan
 }
 
@@ -300,8 +304,7 @@ impl Planner<'_> {
                 ..
             } = s
             {
-                let pure = syn::parse2::<syn::Expr>(expr.clone()).is_ok_and(|e| is_pure(&e));
-                if !pure {
+                if !is_pure_tokens(expr) {
                     self.cx.error_help(
                         *span,
                         "the reverse sweep would evaluate this expression again, and vjp cannot tell that it gives the same value",
@@ -447,6 +450,11 @@ pub fn primal_reads(stmt: &Stmt) -> Set {
         }
     });
     reads.difference(&defined).copied().collect()
+}
+
+/// [`is_pure`] for an expression's tokens (false when they do not parse as one).
+pub fn is_pure_tokens(expr: &proc_macro2::TokenStream) -> bool {
+    syn::parse2::<syn::Expr>(expr.clone()).is_ok_and(|e| is_pure(&e))
 }
 
 /// Expressions that always give the same value for the same inputs: literals, paths,

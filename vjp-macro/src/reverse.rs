@@ -16,7 +16,7 @@
 //! ```
 
 use crate::activity::Activity;
-use crate::forward::{atom, proj, recompute, tuple_or_single};
+use crate::forward::{atom, forward_late, fused_loop, proj, recompute, tuple_or_single};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
 use crate::plan::Plan;
@@ -147,8 +147,19 @@ impl Reverse<'_> {
             })
             .collect();
         self.write_backs(&writes);
-        for stmt in block.stmts.iter().rev() {
+        let fused_at = self
+            .plan
+            .fused
+            .as_ref()
+            .filter(|_| block.id == self.body.block.id)
+            .map(|f| f.index);
+        for (i, stmt) in block.stmts.iter().enumerate().rev() {
             self.stmt(stmt);
+            if fused_at == Some(i) {
+                // The code after a fused loop that did not run before it.
+                let late = forward_late(self.body, self.plan);
+                self.items.push(Item::Stmt(late));
+            }
         }
         let items = std::mem::replace(&mut self.items, saved);
         let code = self.emit(&items);
@@ -249,8 +260,16 @@ impl Reverse<'_> {
         quote!(#again #code)
     }
 
-    /// The iterations backwards: pop what the iteration started with, recompute, reverse.
+    /// The iterations backwards: pop what the iteration started with, recompute, reverse; or,
+    /// for the fused loop, each iteration's forward and reverse in one pass.
     fn loop_stmt(&mut self, l: &Loop) {
+        if self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id) {
+            let code = self.block(&l.body, Vec::new());
+            let fused = fused_loop(self.body, self.plan, l, code);
+            self.items.push(Item::Stmt(fused));
+            self.slot_inits(l);
+            return;
+        }
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         let restore = if taped.is_empty() {
@@ -276,6 +295,11 @@ impl Reverse<'_> {
         };
         self.items
             .push(Item::Stmt(quote!(#header { #restore #again #code })));
+        self.slot_inits(l);
+    }
+
+    /// Each active slot's adjoint, once the loop is reversed, goes to its initial value.
+    fn slot_inits(&mut self, l: &Loop) {
         for slot in &l.slots {
             if self.activity.active(slot.var) {
                 let bar = self.bar_name(slot.var);
@@ -343,6 +367,10 @@ impl Reverse<'_> {
                 let (ta, tb) = (self.atom(a), self.atom(b));
                 self.add_atom(a, quote!(#bar * #tb), false);
                 self.add_atom(b, quote!(#bar * #ta), false);
+            }
+            Rhs::Arith(ArithOp::Div, a, b) if !self.activity.active_atom(b) => {
+                let (root, tb) = (self.root, self.atom(b));
+                self.add_atom(a, quote!(#bar * #root::rules::div_by(#tb)), false);
             }
             Rhs::Arith(ArithOp::Div, a, b) => {
                 self.partials(var, "div", &[a.clone(), b.clone()], None)

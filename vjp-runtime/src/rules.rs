@@ -283,6 +283,13 @@ pub fn div<T: Real>(_a: T, b: T, y: T) -> (T, T) {
     (b.recip(), -y / b)
 }
 
+/// y = a / b for a constant `b`: dy/da = 1 / b. The same value as `div(a, b, y).0`, without
+/// reading `a` or `y` (so the reverse of `total / n` after a loop needs neither).
+#[inline]
+pub fn div_by<T: Real>(b: T) -> T {
+    b.recip()
+}
+
 /// y = a * b + c (`a.mul_add(b, c)`): (dy/da, dy/db, dy/dc) = (b, a, 1)
 #[inline]
 pub fn mul_add<T: Real>(a: T, b: T, _c: T, _y: T) -> (T, T, T) {

@@ -30,6 +30,8 @@ fn rosenbrock_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         );
     }
     let s = 0.0;
+    let mut bar_s_1 = ::vjp::zero_like(&s);
+    bar_s_1 += v;
     let mut s_1 = s;
     for i in 0..x.len() / 2 {
         let t0 = 2 * i;
@@ -45,19 +47,6 @@ fn rosenbrock_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         let t8 = t5 + t7;
         let s_2 = s_1 + t8;
         s_1 = s_2;
-    }
-    let mut bar_s_1 = ::vjp::zero_like(&s);
-    bar_s_1 += v;
-    for i in ::core::iter::Iterator::rev(0..x.len() / 2) {
-        let t0 = 2 * i;
-        let a = x[t0];
-        let t1 = 2 * i + 1;
-        let b = x[t1];
-        let t2 = a * a;
-        let t3 = b - t2;
-        let t4 = t3.powi(2);
-        let t6 = 1.0 - a;
-        let t7 = t6.powi(2);
         let took_s_1 = bar_s_1;
         bar_s_1 = ::vjp::zero_like(&took_s_1);
         let bar_s_2 = took_s_1;

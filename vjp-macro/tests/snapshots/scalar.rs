@@ -28,7 +28,7 @@ fn scalar_vjp(x: f64, y: f64, v: f64) -> (f64, (f64, f64)) {
     let y_1 = s_2 * std::f64::consts::PI;
     let bar_y_1 = v;
     let bar_s_2 = bar_y_1 * std::f64::consts::PI;
-    let bar_s_1 = bar_s_2 * ::vjp::rules::div(s_1, 2.0, s_2).0;
+    let bar_s_1 = bar_s_2 * ::vjp::rules::div_by(2.0);
     let bar_s = bar_s_1;
     let bar_t0 = bar_s_1;
     let (dt0_dx, dt0_dy) = ::vjp::rules::atan2(x, y, t0);

@@ -48,6 +48,9 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         h_1 = h_2;
     }
     let s = 0.0;
+    let mut bar_h_1 = ::vjp::zero_like(&h);
+    let mut bar_s_1 = ::vjp::zero_like(&s);
+    bar_s_1 += v;
     let mut s_1 = s;
     for j_1 in 0..n {
         let t4 = h_1[j_1];
@@ -57,15 +60,6 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         let t8 = t6 * t7;
         let s_2 = s_1 + t8;
         s_1 = s_2;
-    }
-    let mut bar_h_1 = ::vjp::zero_like(&h);
-    let mut bar_s_1 = ::vjp::zero_like(&s);
-    bar_s_1 += v;
-    for j_1 in ::core::iter::Iterator::rev(0..n) {
-        let t4 = h_1[j_1];
-        let t5 = h_1[j_1];
-        let t6 = t4 * t5;
-        let t7 = w[j_1];
         let took_s_1 = bar_s_1;
         bar_s_1 = ::vjp::zero_like(&took_s_1);
         let bar_s_2 = took_s_1;

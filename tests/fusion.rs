@@ -1,0 +1,433 @@
+//! Fused loops: a top-level loop that only adds into accumulators runs its forward and reverse
+//! sweeps in one pass (`vjp-macro/src/fuse.rs`). Each function here is checked against central
+//! finite differences, against the forward mode (the dot-product test <v, J u> = <J^T v, u>;
+//! `NAME_jvp` does not fuse anything, so it is an independent oracle), and its primal output
+//! against the function itself. Functions that must *not* fuse (a `continue`, a product
+//! accumulator, a logarithm of the sum after the loop) are checked the same way.
+
+// Index loops are what these tests exercise.
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::check64;
+use vjp::{differentiable, Real};
+
+/// Checks a function of one slice: the primal output, finite differences, and the
+/// dot-product test against the forward mode, at `x`.
+fn check_slice(
+    f: impl Fn(&[f64]) -> f64,
+    vjp: impl Fn(&[f64], &mut [f64], f64) -> f64,
+    jvp: impl Fn(&[f64], &[f64]) -> (f64, f64),
+    x: &[f64],
+) {
+    let v = 1.25;
+    let mut g = vec![0.0; x.len()];
+    let y = vjp(x, &mut g, v);
+    assert_eq!(y, f(x), "primal output");
+    for i in 0..x.len() {
+        let h = 1e-6 * x[i].abs().max(1.0);
+        let (mut up, mut down) = (x.to_vec(), x.to_vec());
+        up[i] += h;
+        down[i] -= h;
+        let fd = (f(&up) - f(&down)) / (2.0 * h) * v;
+        let tol = 1e-6 * fd.abs().max(1.0);
+        assert!(
+            (g[i] - fd).abs() < tol,
+            "component {i}: vjp {} vs finite differences {fd}",
+            g[i]
+        );
+    }
+    let u: Vec<f64> = (0..x.len())
+        .map(|i| ((i * 7 % 5) as f64 - 2.0) * 0.3)
+        .collect();
+    let (y2, ju) = jvp(x, &u);
+    assert_eq!(y2, y);
+    let lhs = v * ju;
+    let rhs: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+    assert!(
+        (lhs - rhs).abs() <= 1e-12 * lhs.abs().max(1.0),
+        "dot-product test: {lhs} vs {rhs}"
+    );
+}
+
+fn points(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 0.3 + 0.7 * ((i * 37 % 11) as f64 / 11.0) - 0.2 * (i % 3) as f64)
+        .collect()
+}
+
+macro_rules! check_fn {
+    ($name:ident, $vjp:ident, $jvp:ident, $x:expr) => {
+        check_slice(
+            |x| $name(x),
+            |x, g, v| $vjp(x, g, v).0,
+            |x, u| $jvp(x, u),
+            $x,
+        )
+    };
+}
+
+/// A network-like loss: a nested loop (a dot product) and a `tanh` in each iteration, the mean
+/// after the loop.
+#[differentiable]
+fn layer_loss(w: &[f64], #[no_grad] inputs: &[f64], #[no_grad] m: usize) -> f64 {
+    let n = inputs.len();
+    let mut total = 0.0;
+    for s in 0..m {
+        let mut a = w[s];
+        for i in 0..n {
+            a += w[m + s * n + i] * inputs[i];
+        }
+        let e = a.tanh() - 0.25;
+        total += e * e;
+    }
+    total / m as f64
+}
+
+#[test]
+fn nested_loop_in_the_body() {
+    let (m, n) = (4, 5);
+    let inputs = points(n);
+    let w = points(m + m * n);
+    check_slice(
+        |w| layer_loss(w, &inputs, m),
+        |w, g, v| layer_loss_vjp(w, g, &inputs, m, v).0,
+        |w, u| layer_loss_jvp(w, u, &inputs, m),
+        &w,
+    );
+}
+
+/// The reference: the same loss written so that it cannot fuse (the sum is squared after the
+/// loop, so the loop's adjoint depends on its result), scaled back.
+#[differentiable]
+fn layer_loss_unfused(w: &[f64], #[no_grad] inputs: &[f64], #[no_grad] m: usize) -> f64 {
+    let n = inputs.len();
+    let mut total = 0.0;
+    for s in 0..m {
+        let mut a = w[s];
+        for i in 0..n {
+            a += w[m + s * n + i] * inputs[i];
+        }
+        let e = a.tanh() - 0.25;
+        total += e * e;
+    }
+    (total / m as f64).sqrt()
+}
+
+#[test]
+fn fused_and_unfused_agree() {
+    let (m, n) = (6, 3);
+    let inputs = points(n);
+    let w = points(m + m * n);
+    let (mut g1, mut g2) = (vec![0.0; w.len()], vec![0.0; w.len()]);
+    let (y1, _) = layer_loss_vjp(&w, &mut g1, &inputs, m, 1.0);
+    let (y2, _) = layer_loss_unfused_vjp(&w, &mut g2, &inputs, m, 1.0);
+    // d sqrt(y1) = dy1 / (2 sqrt(y1)).
+    assert_eq!(y2, y1.sqrt());
+    for (a, b) in g1.iter().zip(&g2) {
+        let expected = a / (2.0 * y1.sqrt());
+        assert!((b - expected).abs() < 1e-13 * expected.abs().max(1e-3));
+    }
+}
+
+/// Accumulation in both branches of an `if`, one of them a subtraction.
+#[differentiable]
+fn branches(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if x[i] > 0.4 {
+            s += x[i] * x[i];
+        } else {
+            s -= (2.0 * x[i]).sin();
+        }
+    }
+    s
+}
+
+#[test]
+fn accumulation_in_branches() {
+    check_fn!(branches, branches_vjp, branches_jvp, &points(9));
+}
+
+/// Two accumulators combined linearly after the loop, with an inactive coefficient.
+#[differentiable]
+fn two_sums(x: &[f64]) -> f64 {
+    let mut a = 0.0;
+    let mut b = 1.0;
+    for i in 0..x.len() {
+        a += x[i].exp();
+        b += x[i] * x[(i + 1) % x.len()];
+    }
+    let n = x.len() as f64;
+    (a - 2.0 * b) / n + 0.5 * a
+}
+
+#[test]
+fn two_accumulators_and_linear_code_after() {
+    check_fn!(two_sums, two_sums_vjp, two_sums_jvp, &points(7));
+}
+
+/// An inactive slot that the reverse reads (an index that jumps around): it is kept from the
+/// start of each iteration for that iteration's reverse.
+#[differentiable]
+fn hopping(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut k = 0;
+    for i in 0..x.len() {
+        s += x[k].powi(2) * x[i];
+        k = (k + 3) % x.len();
+    }
+    s
+}
+
+#[test]
+fn inactive_slot_read_by_the_reverse() {
+    check_fn!(hopping, hopping_vjp, hopping_jvp, &points(8));
+}
+
+#[differentiable]
+fn helper(a: f64, b: f64) -> f64 {
+    a * b.cos()
+}
+
+/// Code after the loop that does not depend on it: another loop and a call, moved ahead of the
+/// fused loop because their reverse runs before it; an assertion that stays after it.
+#[differentiable]
+fn independent_after(x: &[f64], #[no_grad] c: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += (x[i] * c).sin();
+    }
+    let mut q = 0.0;
+    for i in 0..x.len() {
+        q += x[i] * x[i];
+    }
+    let h = helper(q, x[0]);
+    let n = x.len();
+    assert!(n > 0);
+    s * c + h * 3.0 - q
+}
+
+#[test]
+fn independent_code_after_the_loop() {
+    let x = points(6);
+    check_slice(
+        |x| independent_after(x, 0.7),
+        |x, g, v| independent_after_vjp(x, g, 0.7, v).0,
+        |x, u| independent_after_jvp(x, u, 0.7),
+        &x,
+    );
+}
+
+/// A local `Vec` buffer written element by element in each iteration.
+#[differentiable]
+fn with_buffer(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut h = vec![0.0; 3];
+        for j in 0..3 {
+            h[j] = x[(i + j) % n] * (j as f64 + 1.0);
+        }
+        s += h[0] * h[1] + h[2].tanh();
+    }
+    s
+}
+
+#[test]
+fn vec_buffer_in_the_body() {
+    check_fn!(with_buffer, with_buffer_vjp, with_buffer_jvp, &points(5));
+}
+
+/// Iterators other than a range: they run forwards, so the fused loop needs no reversal.
+#[differentiable]
+fn iterators(x: &[f64], #[no_grad] w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (i, xi) in x.iter().enumerate() {
+        s += xi * w[i] * xi.cos();
+    }
+    for (a, b) in x.iter().zip(w.iter()) {
+        s += a * b;
+    }
+    s
+}
+
+#[test]
+fn enumerate_and_zip() {
+    let x = points(6);
+    let w: Vec<f64> = x.iter().map(|v| 1.0 - v).collect();
+    check_slice(
+        |x| iterators(x, &w),
+        |x, g, v| iterators_vjp(x, g, &w, v).0,
+        |x, u| iterators_jvp(x, u, &w),
+        &x,
+    );
+}
+
+/// A `while` loop (which counts its trips) inside the fused body, and another inside an `if`
+/// (whose reverse replays the branch).
+#[differentiable]
+fn inner_while(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let mut a = x[i];
+        let mut j = 0;
+        while j < i % 3 + 1 {
+            a = a * 0.5 + x[(i + j) % x.len()].sin();
+            j += 1;
+        }
+        if i % 2 == 0 {
+            let mut b = a;
+            let mut k = 0;
+            while k < 2 {
+                b *= a;
+                k += 1;
+            }
+            s += b;
+        } else {
+            s += a;
+        }
+    }
+    s
+}
+
+#[test]
+fn while_loops_in_the_body() {
+    check_fn!(inner_while, inner_while_vjp, inner_while_jvp, &points(7));
+}
+
+/// Two accumulators returned as a tuple.
+#[differentiable]
+fn moments(x: &[f64]) -> (f64, f64) {
+    let mut m1 = 0.0;
+    let mut m2 = 0.0;
+    for i in 0..x.len() {
+        m1 += x[i];
+        m2 += x[i] * x[i];
+    }
+    (m1, m2)
+}
+
+#[test]
+fn tuple_of_accumulators() {
+    let x = points(5);
+    let (mut g, v) = (vec![0.0; 5], (0.75, -1.5));
+    let (y, ()) = moments_vjp(&x, &mut g, v);
+    assert_eq!(y, moments(&x));
+    for i in 0..5 {
+        let expected = v.0 + v.1 * 2.0 * x[i];
+        assert!((g[i] - expected).abs() < 1e-14);
+    }
+}
+
+/// Scalar parameters: the loop accumulates a function of loop-invariant active values. Not
+/// fused: `s * b` after the loop, with `b` active, needs `s` for `bar_b`.
+#[differentiable]
+fn scalar_sum(a: f64, b: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        let t = i as f64 * 0.1;
+        s += (a * t).sin() * b + a * a;
+    }
+    s * b
+}
+
+#[test]
+fn scalar_parameters() {
+    check64(
+        |(a, b)| scalar_sum(a, b, 20),
+        |(a, b), v| scalar_sum_vjp(a, b, 20, v),
+        (0.8, -1.3),
+    );
+}
+
+/// Generic over `Real`, instantiated for f32 and f64.
+#[differentiable]
+fn generic_sum<T: Real>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for i in 0..x.len() {
+        s += x[i] * x[i].exp();
+    }
+    s
+}
+
+#[test]
+fn generic_f32_and_f64() {
+    let x64 = points(4);
+    check_fn!(generic_sum, generic_sum_vjp, generic_sum_jvp, &x64);
+    let x32: Vec<f32> = x64.iter().map(|v| *v as f32).collect();
+    let mut g32 = vec![0.0f32; 4];
+    generic_sum_grad(&x32, &mut g32);
+    for i in 0..4 {
+        let expected = (1.0 + x32[i]) * x32[i].exp();
+        assert!((g32[i] - expected).abs() < 1e-6 * expected.abs().max(1.0));
+    }
+}
+
+/// Not fused: a `continue` leaves the body early.
+#[differentiable]
+fn skips(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if i % 3 == 1 {
+            continue;
+        }
+        s += x[i].sin() * x[i];
+    }
+    s
+}
+
+/// Not fused: the accumulator is multiplied.
+#[differentiable]
+fn product(x: &[f64]) -> f64 {
+    let mut p = 1.0;
+    for i in 0..x.len() {
+        p *= 1.0 + x[i] * x[i];
+    }
+    p
+}
+
+/// Not fused: the reverse of the code after the loop reads the sum.
+#[differentiable]
+fn log_sum(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i].exp();
+    }
+    s.ln()
+}
+
+/// Not fused: the sum is also read inside the body (a running maximum of partial sums).
+#[differentiable]
+fn reads_sum(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut t = 0.0;
+    for i in 0..x.len() {
+        s += x[i];
+        t += s * x[i];
+    }
+    t
+}
+
+#[test]
+fn loops_that_do_not_fuse() {
+    let x = points(7);
+    check_fn!(skips, skips_vjp, skips_jvp, &x);
+    check_fn!(product, product_vjp, product_jvp, &x);
+    check_fn!(log_sum, log_sum_vjp, log_sum_jvp, &x);
+    check_fn!(reads_sum, reads_sum_vjp, reads_sum_jvp, &x);
+}
+
+/// Shadows accumulate across calls of a fused gradient, as with any other.
+#[test]
+fn shadows_accumulate_across_calls() {
+    let x = points(5);
+    let (mut once, mut twice) = (vec![0.0; 5], vec![0.0; 5]);
+    branches_grad(&x, &mut once);
+    branches_grad(&x, &mut twice);
+    branches_grad(&x, &mut twice);
+    for (a, b) in once.iter().zip(&twice) {
+        assert_eq!(2.0 * a, *b);
+    }
+}

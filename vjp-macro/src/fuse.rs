@@ -1,0 +1,284 @@
+//! Loop fusion: one top-level loop of the function may run its forward and reverse sweeps in
+//! a single pass, iteration by iteration, instead of a forward pass that saves and a reverse
+//! pass that reads back and recomputes.
+//!
+//! This is sound when the adjoints that flow between iterations do not change from one
+//! iteration to the next, and are known before the loop runs:
+//! - every active slot of the loop is an *accumulator*: the body reads it only to add a value
+//!   to it (`s += e`, `s -= e`, through copies and `if`s), so the reverse of an iteration
+//!   hands `bar_s` on unchanged, and each iteration's reverse needs only that iteration's
+//!   values;
+//! - the reverse of the code after the loop reads no value the loop computes: the statements
+//!   that depend on the loop's results are sums, differences, copies, products and quotients
+//!   by values that do not (`total / n`, `c + s - n * lse`), and whatever else comes after the
+//!   loop and has adjoint work does not depend on the loop at all.
+//!
+//! The generated code then reads: the code before the loop, the independent code after it
+//! whose reverse is needed ([`Fusion::early`]), the reverse of the code after the loop (which
+//! now yields `bar_s`), the fused loop (each iteration: forward body, then its reverse), the
+//! rest of the code after the loop, and the reverse of the code before it. Side effects keep
+//! their order: code moved ahead of the loop has none (no `println!`, only calls that the
+//! reverse sweep may run again).
+//!
+//! The loop saves nothing on a tape, reads no value back, and each iteration's values are
+//! still in registers when its reverse runs.
+
+use crate::activity::Activity;
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Rhs, Stmt, Term, VarId};
+use crate::plan::{is_pure_tokens, primal_reads, Plan};
+use std::collections::BTreeSet;
+
+type Set = BTreeSet<VarId>;
+
+/// The loop of the function's own block that runs fused, and how the code around it moves.
+pub struct Fusion {
+    /// The loop's id.
+    pub loop_id: usize,
+    /// Its position in the function's block.
+    pub index: usize,
+    /// Per statement of the function's block: emitted before the fused loop (everything before
+    /// it, and the statements after it whose values the reverse of that code reads). The others
+    /// after the loop run after it.
+    pub early: Vec<bool>,
+}
+
+/// Chooses the loop to fuse, if any: among the candidates, the one with the largest body.
+pub fn fusion(body: &Body, activity: &Activity, plan: &Plan) -> Option<Fusion> {
+    let mut best: Option<(usize, Fusion)> = None;
+    for (index, stmt) in body.block.stmts.iter().enumerate() {
+        let Stmt::Loop(l) = stmt else { continue };
+        let Some(fusion) = candidate(body, activity, plan, index, l) else {
+            continue;
+        };
+        let mut size = 0;
+        l.body.walk(&mut |_| size += 1);
+        if best.as_ref().is_none_or(|(b, _)| size > *b) {
+            best = Some((size, fusion));
+        }
+    }
+    best.map(|(_, f)| f)
+}
+
+fn candidate(
+    body: &Body,
+    activity: &Activity,
+    plan: &Plan,
+    index: usize,
+    l: &Loop,
+) -> Option<Fusion> {
+    if !plan.loop_work[l.id] || !matches!(l.kind, LoopKind::For { .. }) || leaves(&l.body, true) {
+        return None;
+    }
+    for slot in &l.slots {
+        if activity.active(slot.var) && !accumulates(&l.body, slot.var) {
+            return None;
+        }
+    }
+    let stmts = &body.block.stmts;
+    let post = &stmts[index + 1..];
+    // What depends on the loop's results.
+    let mut dep: Set = l.slots.iter().map(|s| s.var).collect();
+    let mut is_dep = vec![false; post.len()];
+    for (k, stmt) in post.iter().enumerate() {
+        if primal_reads(stmt).iter().any(|v| dep.contains(v)) {
+            is_dep[k] = true;
+            dep.extend(stmt.defs());
+        }
+    }
+    // The primal values the reverse of the code after the loop reads, and the statements after
+    // the loop that must run before it: those with adjoint work, and those that compute a value
+    // such work reads.
+    let mut needed = Set::new();
+    let mut early = vec![false; post.len()];
+    for (k, stmt) in post.iter().enumerate() {
+        if is_dep[k] {
+            match stmt {
+                Stmt::Let { var, rhs, .. } if activity.active(*var) => {
+                    let reads = linear_reads(activity, rhs)?;
+                    if reads.iter().any(|r| dep.contains(r)) {
+                        return None;
+                    }
+                    needed.extend(reads);
+                }
+                Stmt::Let { .. } | Stmt::Effect { .. } => {}
+                _ => return None,
+            }
+        } else if has_work(activity, plan, stmt) {
+            early[k] = true;
+        }
+    }
+    // Close over the primal reads of what moves ahead.
+    loop {
+        let mut changed = false;
+        for (k, stmt) in post.iter().enumerate() {
+            if !early[k] && stmt.defs().iter().any(|d| needed.contains(d)) {
+                early[k] = true;
+                changed = true;
+            }
+            if early[k] {
+                for r in primal_reads(stmt) {
+                    changed |= needed.insert(r);
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (k, stmt) in post.iter().enumerate() {
+        if early[k] && (is_dep[k] || !movable(stmt)) {
+            return None;
+        }
+    }
+    // The adjoints declared at the start of the function's reverse are made from witnesses
+    // that must exist by then.
+    let mut late_defs = Set::new();
+    for (k, stmt) in post.iter().enumerate() {
+        if !early[k] {
+            stmt.walk(&mut |s| late_defs.extend(s.defs()));
+        }
+    }
+    if plan.predeclare[body.block.id]
+        .iter()
+        .any(|v| late_defs.contains(&plan.witness[*v]))
+    {
+        return None;
+    }
+    let mut all_early = vec![true; index];
+    all_early.push(false);
+    all_early.extend(early);
+    Some(Fusion {
+        loop_id: l.id,
+        index,
+        early: all_early,
+    })
+}
+
+/// True when a path through `block` (not counting nested loops) leaves the loop body before its
+/// end: a `break`, a `continue` other than the body's own last one, or a diverging branch.
+fn leaves(block: &Block, top: bool) -> bool {
+    let ok = block.term == Term::Fall || (top && block.term == Term::Continue);
+    !ok || block.stmts.iter().any(|s| match s {
+        Stmt::If { then, els, .. } => leaves(then, false) || leaves(els, false),
+        _ => false,
+    })
+}
+
+/// True when the loop body reads `slot` only to add to it: every value derived from the
+/// slot's value at iteration start (its *chain*) is `chain + e`, `e + chain`, `chain - e`, a
+/// copy, or an `if` whose branches both give chain values, and the slot is written back only
+/// with chain values. The reverse of an iteration then passes `bar_slot` on unchanged.
+fn accumulates(body: &Block, slot: VarId) -> bool {
+    let mut chain: Set = [slot].into();
+    chain_block(body, slot, &mut chain)
+}
+
+/// See [`accumulates`]: extends `chain` over `block` in program order (an `if`'s branches
+/// before its phis); false when a chain value is used in any other way.
+fn chain_block(block: &Block, slot: VarId, chain: &mut Set) -> bool {
+    let is_chain = |chain: &Set, a: &Atom| Body::atom_var(a).is_some_and(|v| chain.contains(&v));
+    for stmt in &block.stmts {
+        let ok = match stmt {
+            Stmt::Let { var, rhs, .. } => {
+                if rhs.primal_reads().iter().any(|v| chain.contains(v)) {
+                    let extends = match rhs {
+                        Rhs::Use(_) => true,
+                        Rhs::Arith(ArithOp::Add, a, b) => is_chain(chain, a) != is_chain(chain, b),
+                        Rhs::Arith(ArithOp::Sub, a, b) => is_chain(chain, a) && !is_chain(chain, b),
+                        _ => false,
+                    };
+                    chain.insert(*var);
+                    extends
+                } else {
+                    true
+                }
+            }
+            Stmt::If {
+                cond,
+                then,
+                els,
+                phis,
+            } => {
+                let mut ok = !is_chain(chain, cond)
+                    && chain_block(then, slot, chain)
+                    && chain_block(els, slot, chain);
+                for phi in phis {
+                    let vals: Vec<&Atom> = phi.then_val.iter().chain(&phi.else_val).collect();
+                    let from_chain = vals.iter().filter(|a| is_chain(chain, a)).count();
+                    if from_chain > 0 {
+                        ok &= from_chain == vals.len();
+                        chain.insert(phi.var);
+                    }
+                }
+                ok
+            }
+            Stmt::Loop(inner) => {
+                let reads_chain = match &inner.kind {
+                    LoopKind::For { reads, .. } => reads.iter().any(|r| chain.contains(r)),
+                    LoopKind::Loop => false,
+                };
+                !reads_chain
+                    && !inner.slots.iter().any(|s| is_chain(chain, &s.init))
+                    && chain_block(&inner.body, slot, chain)
+            }
+            Stmt::WriteBack { slot: s, value } => (*s == slot) == is_chain(chain, value),
+            Stmt::Effect { .. } => true,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// The primal values the reverse of an active `let` after the loop reads, when that reverse is
+/// linear in the loop's results with coefficients from elsewhere; `None` for any other rule.
+fn linear_reads(activity: &Activity, rhs: &Rhs) -> Option<Vec<VarId>> {
+    let var = |a: &Atom| Body::atom_var(a).into_iter().collect::<Vec<_>>();
+    match rhs {
+        Rhs::Use(_) | Rhs::Neg(_) | Rhs::Tuple(_) | Rhs::Array(_) => Some(Vec::new()),
+        Rhs::Arith(ArithOp::Add | ArithOp::Sub, ..) => Some(Vec::new()),
+        Rhs::Arith(ArithOp::Mul, a, b) => {
+            let mut reads = Vec::new();
+            if activity.active_atom(a) {
+                reads.extend(var(b));
+            }
+            if activity.active_atom(b) {
+                reads.extend(var(a));
+            }
+            Some(reads)
+        }
+        // `bar_a += bar / b` reads only `b`; an active divisor's rule reads the quotient.
+        Rhs::Arith(ArithOp::Div, _, b) if !activity.active_atom(b) => Some(var(b)),
+        Rhs::FloatCast(a, _) => Some(var(a)),
+        _ => None,
+    }
+}
+
+/// True when the reverse sweep does work for `stmt`.
+fn has_work(activity: &Activity, plan: &Plan, stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Let { var, .. } => activity.active(*var),
+        Stmt::If {
+            then, els, phis, ..
+        } => plan.work[then.id] || plan.work[els.id] || phis.iter().any(|p| activity.active(p.var)),
+        Stmt::Loop(l) => plan.loop_work[l.id],
+        Stmt::Effect { .. } | Stmt::WriteBack { .. } => false,
+    }
+}
+
+/// True when `stmt` may run before the loop instead of after it: no side effects (no effect
+/// statements, no expression vjp cannot show to be pure; calls of differentiable functions
+/// are run again by the reverse sweep anyway).
+fn movable(stmt: &Stmt) -> bool {
+    let mut ok = true;
+    stmt.walk(&mut |s| match s {
+        Stmt::Effect { .. } => ok = false,
+        Stmt::Let {
+            rhs: Rhs::Opaque { expr, .. },
+            ..
+        } => ok &= is_pure_tokens(expr),
+        _ => {}
+    });
+    ok
+}
