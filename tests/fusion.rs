@@ -431,3 +431,120 @@ fn shadows_accumulate_across_calls() {
         assert_eq!(2.0 * a, *b);
     }
 }
+
+// Loop-invariant element reads: `x[k]` inside a loop, with `x` and `k` from outside it, sends
+// its adjoint to a local sum that is added to `bar_x[k]` once after the loop.
+
+/// Not fusable (the sum is scaled each iteration), with a loop-invariant read `x[k]`.
+#[differentiable]
+fn invariant_read(x: &[f64], #[no_grad] k: usize, #[no_grad] n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        s = s * 0.5 + x[k] * (i as f64 + 1.0).sin() + x[i % x.len()];
+    }
+    s
+}
+
+#[test]
+fn invariant_read_in_a_loop() {
+    let x = points(5);
+    for k in 0..5 {
+        check_slice(
+            |x| invariant_read(x, k, 7),
+            |x, g, v| invariant_read_vjp(x, g, k, 7, v).0,
+            |x, u| invariant_read_jvp(x, u, k, 7),
+            &x,
+        );
+    }
+}
+
+/// A loop that runs zero times never reads `x[k]`, so its reverse must not either: an index
+/// out of bounds is not evaluated.
+#[test]
+fn invariant_read_with_zero_trips_does_not_index() {
+    let x = points(3);
+    let mut g = vec![0.0; 3];
+    let (y, ()) = invariant_read_vjp(&x, &mut g, 99, 0, 1.0);
+    assert_eq!(y, 0.0);
+    assert_eq!(g, vec![0.0; 3]);
+}
+
+/// Invariant reads in a branch, from a local array with constant indices, and the same element
+/// read twice.
+#[differentiable]
+fn invariant_in_branch(x: &[f64], #[no_grad] k: usize) -> f64 {
+    let a = [x[0] * 2.0, x[1].sin()];
+    let mut s = 1.0;
+    for i in 0..x.len() {
+        if i % 2 == 0 {
+            s = s * a[1] + x[k] * x[i];
+        } else {
+            s = s * 0.9 + a[0] * x[k];
+        }
+    }
+    s
+}
+
+#[test]
+fn invariant_reads_in_branches_and_local_arrays() {
+    let x = points(6);
+    check_slice(
+        |x| invariant_in_branch(x, 3),
+        |x, g, v| invariant_in_branch_vjp(x, g, 3, v).0,
+        |x, u| invariant_in_branch_jvp(x, u, 3),
+        &x,
+    );
+}
+
+/// The element is also written in the loop: its adjoint is read and reset there, so the read
+/// is not summed locally.
+#[differentiable]
+fn invariant_but_written(x: [f64; 3], n: usize) -> f64 {
+    let mut a = x;
+    let mut s = 0.0;
+    for i in 0..n {
+        s += a[0] * a[i % 3];
+        a[(i + 1) % 3] = a[0] * 0.5 + s.sin();
+    }
+    s
+}
+
+#[test]
+fn invariant_read_of_an_updated_array() {
+    check64(
+        |x| invariant_but_written(x, 5),
+        |x, v| {
+            let (y, (g,)) = invariant_but_written_vjp(x, 5, v);
+            (y, g)
+        },
+        [0.3, -0.7, 1.1],
+    );
+}
+
+/// Generic over `Real`: the local sum's zero comes from the element type.
+#[differentiable]
+fn invariant_generic<T: Real>(x: &[T], #[no_grad] k: usize) -> T {
+    let mut s = T::zero();
+    for i in 0..x.len() {
+        s = s * x[k] + x[i];
+    }
+    s
+}
+
+#[test]
+fn invariant_read_generic() {
+    let x = points(4);
+    check_slice(
+        |x| invariant_generic(x, 2),
+        |x, g, v| invariant_generic_vjp(x, g, 2, v).0,
+        |x, u| invariant_generic_jvp(x, u, 2),
+        &x,
+    );
+    let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
+    let (mut g32, mut g64) = (vec![0.0f32; 4], vec![0.0; 4]);
+    invariant_generic_grad(&x32, &mut g32, 2);
+    invariant_generic_grad(&x, &mut g64, 2);
+    for (a, b) in g32.iter().zip(&g64) {
+        assert!((*a as f64 - b).abs() < 1e-5 * b.abs().max(1.0));
+    }
+}

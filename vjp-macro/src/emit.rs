@@ -294,6 +294,7 @@ fn items(
         #[doc = #doc]
         #attrs
         #lints
+        #[inline]
         #vis fn #vjp #generics(#(#params,)* #v: #ret) -> (#ret, (#(#grad_tys,)*)) #where_clause {
             #vjp_body
         }

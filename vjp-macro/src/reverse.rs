@@ -57,6 +57,9 @@ struct Reverse<'a> {
     predeclared: Vec<bool>,
     /// The items of the block being reversed.
     items: Vec<Item>,
+    /// Loop-invariant element reads whose adjoint goes to a local sum (see
+    /// [`Reverse::lift_invariant_reads`]): the read's variable and the sum's name.
+    lifted: Vec<(VarId, Ident)>,
 }
 
 /// Generates the reverse sweep of `body`, seeded with the output cotangent `v`.
@@ -77,6 +80,7 @@ pub fn reverse(
         bar: vec![None; body.vars.len()],
         predeclared: vec![false; body.vars.len()],
         items: Vec::new(),
+        lifted: Vec::new(),
     };
     // An active reference parameter's adjoint is its shadow, given by the caller.
     for p in &body.params {
@@ -263,10 +267,11 @@ impl Reverse<'_> {
     /// The iterations backwards: pop what the iteration started with, recompute, reverse; or,
     /// for the fused loop, each iteration's forward and reverse in one pass.
     fn loop_stmt(&mut self, l: &Loop) {
+        let (sums, flush) = self.lift_invariant_reads(l);
         if self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id) {
             let code = self.block(&l.body, Vec::new());
             let fused = fused_loop(self.body, self.plan, l, code);
-            self.items.push(Item::Stmt(fused));
+            self.items.push(Item::Stmt(quote!(#sums #fused #flush)));
             self.slot_inits(l);
             return;
         }
@@ -293,9 +298,88 @@ impl Reverse<'_> {
             }
             _ => quote!(for _ in 0..#trips),
         };
-        self.items
-            .push(Item::Stmt(quote!(#header { #restore #again #code })));
+        self.items.push(Item::Stmt(
+            quote!(#sums #header { #restore #again #code } #flush),
+        ));
         self.slot_inits(l);
+    }
+
+    /// Element reads in `l`'s body (outside nested loops) from an aggregate and at an index
+    /// that are both defined outside the loop, `t = a[i]`: their contributions go to a local
+    /// sum, declared before the loop (`sums`) and added to `bar_a[i]` after it (`flush`, only
+    /// when non-zero, so that an index the loop never evaluated is not evaluated either).
+    /// Otherwise each iteration would load and store `bar_a[i]`, a chain through memory that
+    /// the optimiser does not always keep in a register. Not done when the loop updates
+    /// the aggregate (whose reverse reads and resets its adjoint's elements).
+    fn lift_invariant_reads(&mut self, l: &Loop) -> (TokenStream, TokenStream) {
+        let mut inside: std::collections::BTreeSet<VarId> = l.slots.iter().map(|s| s.var).collect();
+        let mut updated = std::collections::BTreeSet::new();
+        let counters = |kind: &LoopKind, inside: &mut std::collections::BTreeSet<VarId>| {
+            if let LoopKind::For { counters, .. } = kind {
+                inside.extend(counters.iter().copied());
+            }
+        };
+        counters(&l.kind, &mut inside);
+        l.body.walk(&mut |s| {
+            inside.extend(s.defs());
+            match s {
+                Stmt::Loop(inner) => {
+                    counters(&inner.kind, &mut inside);
+                    inside.extend(inner.slots.iter().map(|s| s.var));
+                }
+                Stmt::Let {
+                    rhs:
+                        Rhs::Update {
+                            base: Atom::Var(b), ..
+                        },
+                    ..
+                } => {
+                    updated.insert(self.activity.root(*b));
+                }
+                _ => {}
+            }
+        });
+        let mut reads = Vec::new();
+        element_reads(&l.body, &mut reads);
+        let (mut sums, mut flush) = (TokenStream::new(), TokenStream::new());
+        let mut keys: Vec<(VarId, String, Ident)> = Vec::new();
+        let root_path = self.root;
+        for (var, a, index) in reads {
+            let root = self.activity.root(a);
+            let invariant_index = Body::atom_var(index).is_none_or(|i| !inside.contains(&i));
+            if !self.activity.active(var)
+                || !self.activity.active(a)
+                || inside.contains(&a)
+                || inside.contains(&root)
+                || updated.contains(&root)
+                || !self.predeclared[root]
+                || !invariant_index
+                || self.body.vars[a].ty.component(None) != Ty::Float
+            {
+                continue;
+            }
+            let index = atom(self.body, index);
+            let key = index.to_string();
+            let sum = match keys.iter().find(|(r, k, _)| *r == root && *k == key) {
+                Some((_, _, sum)) => sum.clone(),
+                None => {
+                    let bar = self.bar_name(root);
+                    let sum = self.namer.fresh(&format!("sum_{bar}"), Span::call_site());
+                    sums.extend(quote! {
+                        let mut #sum = #root_path::__private::element_zero(&#bar);
+                    });
+                    flush.extend(quote! {
+                        if #root_path::__private::nonzero(#sum) {
+                            #bar[#index] += #sum;
+                        }
+                    });
+                    keys.push((root, key, sum.clone()));
+                    sum
+                }
+            };
+            self.lifted.push((var, sum));
+        }
+        (sums, flush)
     }
 
     /// Each active slot's adjoint, once the loop is reversed, goes to its initial value.
@@ -395,6 +479,11 @@ impl Reverse<'_> {
                 }
             }
             Rhs::Project(a, p) => {
+                if let Some((_, sum)) = self.lifted.iter().find(|(v, _)| *v == var) {
+                    let sum = sum.clone();
+                    self.items.push(Item::Stmt(quote!(#sum += #bar;)));
+                    return;
+                }
                 if let Atom::Var(v) = a {
                     if self.activity.active(*v) {
                         self.add(*v, vec![p.clone()], quote!(#bar), false);
@@ -615,5 +704,24 @@ impl Reverse<'_> {
             (false, true) => quote!(#root::Tangent::accumulate(&mut #place, -#value);),
         };
         quote!(#declare #add)
+    }
+}
+
+/// The element reads `(var, aggregate, index)` of `block` and of the branches in it, not of
+/// the loops in it.
+fn element_reads<'a>(block: &'a Block, out: &mut Vec<(VarId, VarId, &'a Atom)>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let {
+                var,
+                rhs: Rhs::Project(Atom::Var(a), Proj::Index(index)),
+                ..
+            } => out.push((*var, *a, index)),
+            Stmt::If { then, els, .. } => {
+                element_reads(then, out);
+                element_reads(els, out);
+            }
+            _ => {}
+        }
     }
 }

@@ -36,3 +36,66 @@ cotangents!(
 pub fn cotangents<const N: usize, G: Cotangents<N>>(grads: G) -> G {
     grads
 }
+
+/// Containers whose elements have a zero that can be made without reading an element (which
+/// might not exist): arrays, slices, `Vec`s, and references to them.
+pub trait ElementZero {
+    /// The element type.
+    type Element;
+    /// A zero of the element type.
+    fn element_zero(&self) -> Self::Element;
+}
+
+impl<T: crate::Tangent> ElementZero for [T] {
+    type Element = T;
+    #[inline(always)]
+    fn element_zero(&self) -> T {
+        T::zero()
+    }
+}
+
+impl<T: crate::Tangent, const N: usize> ElementZero for [T; N] {
+    type Element = T;
+    #[inline(always)]
+    fn element_zero(&self) -> T {
+        T::zero()
+    }
+}
+
+impl<T: crate::Tangent> ElementZero for Vec<T> {
+    type Element = T;
+    #[inline(always)]
+    fn element_zero(&self) -> T {
+        T::zero()
+    }
+}
+
+impl<C: ElementZero + ?Sized> ElementZero for &C {
+    type Element = C::Element;
+    #[inline(always)]
+    fn element_zero(&self) -> C::Element {
+        (**self).element_zero()
+    }
+}
+
+impl<C: ElementZero + ?Sized> ElementZero for &mut C {
+    type Element = C::Element;
+    #[inline(always)]
+    fn element_zero(&self) -> C::Element {
+        (**self).element_zero()
+    }
+}
+
+/// A zero of the element type of `container`, without indexing it: the start of a local sum
+/// of the contributions to one element's adjoint inside a loop, which is added to the element
+/// after the loop (only when non-zero, so that an index the loop never used is not evaluated).
+#[inline(always)]
+pub fn element_zero<C: ElementZero + ?Sized>(container: &C) -> C::Element {
+    container.element_zero()
+}
+
+/// True when `value` is not exactly zero (a NaN is not zero).
+#[inline(always)]
+pub fn nonzero<T: crate::Real>(value: T) -> bool {
+    value != T::zero()
+}

@@ -196,6 +196,11 @@ impl Lowerer<'_> {
             Expr::Paren(p) => self.guess_ty(&p.expr),
             Expr::Group(g) => self.guess_ty(&g.expr),
             Expr::Unary(u) => self.guess_ty(&u.expr),
+            // `[0.0; N]`: an array of floats, whatever `N` is.
+            Expr::Repeat(r) => match self.guess_ty(&r.expr) {
+                Ty::Unknown => Ty::Unknown,
+                elem => Ty::Array(Box::new(elem)),
+            },
             // Arithmetic needs operands of one type: an integer operand makes an integer.
             Expr::Binary(b) => match (self.guess_ty(&b.left), self.guess_ty(&b.right)) {
                 (Ty::Float, _) | (_, Ty::Float) => Ty::Float,
