@@ -548,3 +548,74 @@ fn invariant_read_generic() {
         assert!((*a as f64 - b).abs() < 1e-5 * b.abs().max(1.0));
     }
 }
+
+// Integer loop variables that step by a constant (`l += 1`) are not saved per iteration: the
+// reverse sweep steps them back from their values after the loop.
+
+/// Packed lower-triangular matrix times a vector, as in the GMM objective: `l` walks the
+/// packed storage, one step per inner iteration.
+#[differentiable]
+fn packed_lower(m: &[f64], x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut y = [0.0; 6];
+    let mut l = 0;
+    for c in 0..n {
+        for r in c..n {
+            y[r] += m[l] * x[c];
+            l += 1;
+        }
+    }
+    let mut s = 0.0;
+    for r in 0..n {
+        s += y[r] * y[r].sin();
+    }
+    s
+}
+
+#[test]
+fn stepped_counter_in_nested_loops() {
+    let x = points(6);
+    let m = points(21);
+    check_slice(
+        |m| packed_lower(m, &x),
+        |m, g, v| packed_lower_vjp(m, g, &x, &mut [0.0; 6], v).0,
+        |m, u| packed_lower_jvp(m, u, &x, &[0.0; 6]),
+        &m,
+    );
+    check_slice(
+        |x| packed_lower(&m, x),
+        |x, g, v| {
+            let mut gm = vec![0.0; 21];
+            packed_lower_vjp(&m, &mut gm, x, g, v).0
+        },
+        |x, u| packed_lower_jvp(&m, &vec![0.0; 21], x, u),
+        &x,
+    );
+}
+
+/// Counting down by two from a value computed before the loop; a second counter that only
+/// sometimes steps (saved, not stepped back).
+#[differentiable]
+fn stepping_down(x: &[f64]) -> f64 {
+    let mut k = 2 * x.len() + 1;
+    let mut j = 0;
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        k -= 2;
+        s = s * 0.5 + x[k / 2] * x[j] * x[i].cos();
+        if i % 2 == 1 {
+            j += 1;
+        }
+    }
+    s
+}
+
+#[test]
+fn stepped_counters_down_and_conditional() {
+    check_fn!(
+        stepping_down,
+        stepping_down_vjp,
+        stepping_down_jvp,
+        &points(7)
+    );
+}

@@ -10,7 +10,7 @@
 //! - a recompute slice ([`recompute`]): the statements of a block that its reverse reads,
 //!   without effects (a `println!` runs once) and with active loops augmented again.
 
-use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term};
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term, VarId};
 use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -65,7 +65,13 @@ pub fn fused_loop(body: &Body, plan: &Plan, l: &Loop, reverse: TokenStream) -> T
     let emitter = Emitter { body, plan };
     let mut out = emitter.slot_declarations(l);
     let code = emitter.block(&l.body, Mode::Fused);
-    let taped = &plan.taped[l.id];
+    // What the reverse reads at iteration start, rewound slots included (the fused loop does
+    // not step them back: it keeps them).
+    let taped: Vec<VarId> = plan.taped[l.id]
+        .iter()
+        .copied()
+        .chain(plan.rewind[l.id].iter().map(|r| r.slot))
+        .collect();
     let (save, restore) = if taped.is_empty() {
         (TokenStream::new(), TokenStream::new())
     } else {

@@ -16,7 +16,7 @@
 
 use crate::activity::Activity;
 use crate::ctxt::Ctxt;
-use crate::ir::{Atom, Block, Body, LoopKind, Rhs, Stmt, VarId};
+use crate::ir::{Atom, Block, Body, Loop, LoopKind, Rhs, Stmt, VarId};
 use std::collections::BTreeSet;
 
 type Set = BTreeSet<VarId>;
@@ -51,6 +51,22 @@ pub struct Plan {
     pub nested: Vec<bool>,
     /// The loop whose forward and reverse sweeps run in one pass, if any (see [`crate::fuse`]).
     pub fused: Option<crate::fuse::Fusion>,
+    /// Per loop: integer slots that step by a constant (`l += 1`) and that the reverse reads
+    /// at iteration start. They are not saved: the reverse starts from their value after the
+    /// loop and steps back.
+    pub rewind: Vec<Vec<Rewind>>,
+}
+
+/// A slot `s` whose every iteration ends with `s = s + step` (or `s - step`) for an integer
+/// literal `step`.
+#[derive(Clone)]
+pub struct Rewind {
+    /// The slot.
+    pub slot: VarId,
+    /// The literal.
+    pub step: proc_macro2::TokenStream,
+    /// True for `+`, false for `-`.
+    pub up: bool,
 }
 
 /// Plans the reverse sweep of `body`.
@@ -73,6 +89,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             witness: witnesses(body),
             is_witness: Vec::new(),
             fused: None,
+            rewind: vec![Vec::new(); loops],
         },
     };
     planner.defs(&body.block);
@@ -280,11 +297,26 @@ impl Planner<'_> {
                         at_start.extend(counters.iter().copied());
                     }
                 }
-                self.plan.taped[l.id] =
-                    at_start.iter().copied().filter(|v| n.contains(v)).collect();
+                let rewind: Vec<Rewind> = if reversible {
+                    l.slots
+                        .iter()
+                        .filter(|s| n.contains(&s.var) && !self.activity.active(s.var))
+                        .filter_map(|s| rewindable(l, s.var, &self.body.vars[s.var].name))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                self.plan.taped[l.id] = at_start
+                    .iter()
+                    .copied()
+                    .filter(|v| n.contains(v) && !rewind.iter().any(|r| r.slot == *v))
+                    .collect();
                 for v in at_start {
                     n.remove(&v);
                 }
+                // The reverse starts a rewound slot from its value after the loop.
+                n.extend(rewind.iter().map(|r| r.slot));
+                self.plan.rewind[l.id] = rewind;
                 n
             }
             _ => Set::new(),
@@ -405,6 +437,52 @@ fn is_range(iter: &proc_macro2::TokenStream) -> bool {
         }
     }
     syn::parse2::<syn::Expr>(iter.clone()).is_ok_and(|e| range(&e))
+}
+
+/// `slot` as a [`Rewind`], when every write-back of it in `l`'s body (all at the end of
+/// paths through it) stores the same `slot + LIT` / `LIT + slot` / `slot - LIT`, computed at
+/// the top level of the body. An integer literal makes `slot` an integer (a float plus an
+/// integer literal does not compile), whose `+` the reverse undoes exactly with `-`; the
+/// generated code also checks that it is a primitive integer.
+fn rewindable(l: &Loop, slot: VarId, name: &syn::Ident) -> Option<Rewind> {
+    let mut values = Vec::new();
+    l.body.walk(&mut |s| {
+        if let Stmt::WriteBack { slot: w, value } = s {
+            if *w == slot {
+                values.push(Body::atom_var(value));
+            }
+        }
+    });
+    let value = values.first().copied().flatten()?;
+    if values.iter().any(|v| *v != Some(value)) {
+        return None;
+    }
+    let expr = l.body.stmts.iter().find_map(|s| match s {
+        Stmt::Let {
+            var,
+            rhs: Rhs::Opaque { expr, .. },
+            ..
+        } if *var == value => Some(expr),
+        _ => None,
+    })?;
+    let syn::Expr::Binary(b) = syn::parse2::<syn::Expr>(expr.clone()).ok()? else {
+        return None;
+    };
+    let is_slot = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(name));
+    let literal = |e: &syn::Expr| match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) if !i.suffix().starts_with('f') => Some(quote::quote!(#i)),
+        _ => None,
+    };
+    let (step, up) = match b.op {
+        syn::BinOp::Add(_) if is_slot(&b.left) => (literal(&b.right)?, true),
+        syn::BinOp::Add(_) if is_slot(&b.right) => (literal(&b.left)?, true),
+        syn::BinOp::Sub(_) if is_slot(&b.left) => (literal(&b.right)?, false),
+        _ => return None,
+    };
+    Some(Rewind { slot, step, up })
 }
 
 /// True when a path through `block` (not counting nested loops) ends with `break`.

@@ -290,6 +290,22 @@ impl Reverse<'_> {
             let pattern = tuple_or_single(&names);
             quote!(let #pattern = #tape.pop();)
         };
+        // Integer slots stepped back from their values after the loop.
+        let (mut rewind_start, mut rewind_step) = (TokenStream::new(), TokenStream::new());
+        for r in &self.plan.rewind[l.id] {
+            let name = &self.body.vars[r.slot].name;
+            let back = self
+                .namer
+                .fresh(&format!("rewind_{name}"), Span::call_site());
+            let root = self.root;
+            let step = &r.step;
+            rewind_start.extend(quote!(let mut #back = #root::__private::rewind_start(#name);));
+            rewind_step.extend(if r.up {
+                quote!(#back -= #step; let #name = #back;)
+            } else {
+                quote!(#back += #step; let #name = #back;)
+            });
+        }
         let again = recompute(self.body, self.plan, &l.body);
         let code = self.block(&l.body, Vec::new());
         let header = match &l.kind {
@@ -299,7 +315,7 @@ impl Reverse<'_> {
             _ => quote!(for _ in 0..#trips),
         };
         self.items.push(Item::Stmt(
-            quote!(#sums #header { #restore #again #code } #flush),
+            quote!(#sums #rewind_start #header { #rewind_step #restore #again #code } #flush),
         ));
         self.slot_inits(l);
     }

@@ -99,3 +99,25 @@ pub fn element_zero<C: ElementZero + ?Sized>(container: &C) -> C::Element {
 pub fn nonzero<T: crate::Real>(value: T) -> bool {
     value != T::zero()
 }
+
+/// The primitive integer types: a loop counter that the reverse sweep steps back instead of
+/// saving (`l += 1` in the forward sweep, `l -= 1` in the reverse) must be one, so that the
+/// step back undoes the step exactly.
+#[diagnostic::on_unimplemented(
+    message = "vjp steps this loop variable back in the reverse sweep, but `{Self}` is not a primitive integer",
+    note = "a variable updated with `v = v + 1` (an integer literal) in a loop must be a primitive integer"
+)]
+pub trait Integer: Copy {}
+
+macro_rules! integers {
+    ($($t:ty),*) => { $( impl Integer for $t {} )* };
+}
+
+integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+/// `value`, checked to be a primitive integer: where the reverse sweep starts stepping a loop
+/// variable back from its value after the loop.
+#[inline(always)]
+pub fn rewind_start<T: Integer>(value: T) -> T {
+    value
+}
