@@ -588,7 +588,7 @@ fn stepped_counter_in_nested_loops() {
             let mut gm = vec![0.0; 21];
             packed_lower_vjp(&m, &mut gm, x, g, v).0
         },
-        |x, u| packed_lower_jvp(&m, &vec![0.0; 21], x, u),
+        |x, u| packed_lower_jvp(&m, &[0.0; 21], x, u),
         &x,
     );
 }
