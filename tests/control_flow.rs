@@ -213,7 +213,9 @@ fn check<X, Y, P>(
     }
 }
 
-/// [`check`] for a scalar function, plus: `NAME_grad(x) == NAME_vjp(x, 1).1`, exactly.
+/// [`check`] for a scalar function, plus: `NAME_grad(x)` is, exactly, `NAME_vjp(x, 1).1` or,
+/// when it runs forward lanes (a loop over one or two scalar inputs), `NAME_jvp` for each unit
+/// tangent.
 #[track_caller]
 fn check_grad<X, P>(
     f: impl Fn(X) -> f64,
@@ -227,10 +229,19 @@ fn check_grad<X, P>(
     X: Flat + Debug,
     P: PartialEq + Debug,
 {
-    assert_eq!(
-        flat(&grad(x)),
-        flat(&vjp(x, 1.0).1),
-        "grad != vjp(v = 1) at {x:?}"
+    let (g, reverse) = (flat(&grad(x)), flat(&vjp(x, 1.0).1));
+    let n = g.len();
+    let lanes: Vec<f64> = (0..n)
+        .map(|i| {
+            let mut e = vec![0.0; n];
+            e[i] = 1.0;
+            jvp(x, x.from_flat(&e)).1
+        })
+        .collect();
+    assert!(
+        g == reverse || g == lanes,
+        "grad {g:?} is neither vjp(v = 1) {reverse:?} nor the jvps for unit tangents {lanes:?} \
+         at {x:?}"
     );
     check(f, vjp, jvp, path, x, tol);
 }

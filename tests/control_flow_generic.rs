@@ -74,7 +74,8 @@ fn tangents<X: Flat>(x: &X) -> Vec<X> {
 }
 
 /// Checks `vjp` and `jvp` against central finite differences of `f` at `x`, `path(x)` constant
-/// over the stencil; `grad` must be `vjp` with `v = 1`, and the primal outputs `f(x)`, exactly.
+/// over the stencil; `grad` must be, exactly, `vjp` with `v = 1` or (when it runs forward
+/// lanes) `jvp` for each unit tangent, and the primal outputs `f(x)`, exactly.
 #[track_caller]
 fn check<X, Y, P>(
     f: impl Fn(X) -> Y,
@@ -91,10 +92,19 @@ fn check<X, Y, P>(
 {
     let y = f(x);
     let one = y.from_flat(&[1.0]);
-    assert_eq!(
-        flat(&grad(x)),
-        flat(&vjp(x, one).1),
-        "grad != vjp(v = 1) at {x:?}"
+    let (g, reverse) = (flat(&grad(x)), flat(&vjp(x, one).1));
+    let n = g.len();
+    let lanes: Vec<f64> = (0..n)
+        .flat_map(|i| {
+            let mut e = vec![0.0; n];
+            e[i] = 1.0;
+            flat(&jvp(x, x.from_flat(&e)).1)
+        })
+        .collect();
+    assert!(
+        g == reverse || g == lanes,
+        "grad {g:?} is neither vjp(v = 1) {reverse:?} nor the jvps for unit tangents {lanes:?} \
+         at {x:?}"
     );
     let here = path(x);
     let x_flat = flat(&x);

@@ -10,7 +10,7 @@ use crate::naming::Namer;
 use crate::parse::{Attr, Model};
 use crate::plan::Plan;
 use crate::reverse::reverse;
-use crate::tangent::tangent_sweep;
+use crate::tangent::{grad_by_lanes, lanes_sweep, tangent_sweep};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use syn::Ident;
@@ -182,7 +182,11 @@ pub fn generated(
         }
     }
     let jvp = jvp_item(model, &jvp_params, &active, jvp_code);
-    let grad_body = {
+    // A loop that fills a tape makes the reverse sweep slow for a function of one or two
+    // scalars: their gradient is then one forward pass with a tangent lane per input.
+    let grad_body = if grad_by_lanes(model, body, plan) {
+        lanes_sweep(body, activity, namer, root)
+    } else {
         let vjp = names(model).vjp;
         let ret = &model.ret;
         quote!(#vjp(#(#args,)* <#ret as #root::Real>::one()).1)

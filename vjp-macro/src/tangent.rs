@@ -9,16 +9,29 @@
 //!
 //! Control flow needs no tape in forward mode: a branch carries the tangents of its results
 //! out with the primal values, and a loop's slots get tangent slots next to them.
+//!
+//! The sweep carries any number of *lanes*, each an independent tangent of every active
+//! value (`dot0_t0`, `dot1_t0`, ...), all in the same pass over the primal code. `NAME_jvp`
+//! is the sweep with one lane; [`lanes_sweep`] seeds one lane per active parameter, which
+//! makes it a whole gradient in one pass, without the tape a loop's reverse needs.
 
 use crate::activity::Activity;
-use crate::forward::{atom, proj, tuple_or_single};
+use crate::forward::{atom, owned_copy, proj, tuple_or_single};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Rhs, Stmt, Term, Ty, VarId};
 use crate::naming::Namer;
+use crate::parse::Model;
+use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-/// The body of `NAME_jvp`: statements, then `(output, tangent of the output)`.
+/// The most active parameters for which `NAME_grad` runs forward lanes: each lane repeats the
+/// whole tangent computation, so beyond a few inputs one reverse sweep (whatever its tape
+/// costs) does less work.
+pub const MAX_LANES: usize = 2;
+
+/// The body of `NAME_jvp`: statements, then `(output, tangent of the output)`; and the name of
+/// each parameter's tangent.
 pub fn tangent_sweep(
     body: &Body,
     activity: &Activity,
@@ -35,12 +48,78 @@ pub fn tangent_sweep(
         activity,
         namer,
         root,
-        dots,
+        numbered: false,
+        dots: vec![dots],
     };
     let code = sweep.block(&body.block);
     let ret = atom(body, &body.ret);
-    let dot_ret = sweep.dot(&body.ret);
-    (quote!(#code (#ret, #dot_ret)), sweep.dots)
+    let dot_ret = sweep.dot(0, &body.ret);
+    let dots = sweep.dots.remove(0);
+    (quote!(#code (#ret, #dot_ret)), dots)
+}
+
+/// True when `NAME_grad` is computed by [`lanes_sweep`] rather than as `NAME_vjp(.., 1).1`:
+/// the output is a float, the active parameters are one or two floats passed by value, of the
+/// output's type (so each lane's output tangent is that parameter's gradient as it is), and
+/// some loop would fill a tape in `NAME_vjp`. Without such a loop the reverse sweep reads its
+/// values in place and costs about as much as one lane; with one, forward lanes save the
+/// pushes and pops and run the tangents alongside the primal chain.
+pub fn grad_by_lanes(model: &Model, body: &Body, plan: &Plan) -> bool {
+    let ret = &model.ret;
+    let ret = quote!(#ret).to_string();
+    let active: Vec<_> = body.params.iter().filter(|p| p.active).collect();
+    let scalars = active.iter().all(|p| {
+        let ty = &p.ty;
+        p.shadow.is_none() && body.vars[p.var].ty == Ty::Float && quote!(#ty).to_string() == ret
+    });
+    let mut tape = false;
+    body.block.walk(&mut |stmt| {
+        if let Stmt::Loop(l) = stmt {
+            tape |= plan.loop_work[l.id] && !plan.taped[l.id].is_empty();
+        }
+    });
+    model.ret_class == Ty::Float && (1..=MAX_LANES).contains(&active.len()) && scalars && tape
+}
+
+/// The body of `NAME_grad` by forward mode: one lane per active parameter, lane `k` seeded
+/// with tangent one for the `k`-th active parameter and zero for the others, all lanes carried
+/// in one pass; the result is the tuple of the lanes' output tangents, in parameter order.
+/// Only valid when [`grad_by_lanes`] holds.
+pub fn lanes_sweep(
+    body: &Body,
+    activity: &Activity,
+    namer: &mut Namer,
+    root: &syn::Path,
+) -> TokenStream {
+    let active: Vec<_> = body.params.iter().filter(|p| p.active).collect();
+    let lanes = active.len();
+    let mut seeds = TokenStream::new();
+    let mut dots = vec![vec![None; body.vars.len()]; lanes];
+    for (lane, lane_dots) in dots.iter_mut().enumerate() {
+        for (k, p) in active.iter().enumerate() {
+            let name = &body.vars[p.var].name;
+            let dot = namer.fresh(&format!("dot{lane}_{name}"), Span::call_site());
+            let ty = &p.ty;
+            let seed = if k == lane {
+                quote!(<#ty as #root::Real>::one())
+            } else {
+                quote!(#root::zero_like(&#name))
+            };
+            seeds.extend(quote!(let #dot = #seed;));
+            lane_dots[p.var] = Some(dot);
+        }
+    }
+    let mut sweep = Tangents {
+        body,
+        activity,
+        namer,
+        root,
+        numbered: true,
+        dots,
+    };
+    let code = sweep.block(&body.block);
+    let grads: Vec<TokenStream> = (0..lanes).map(|lane| sweep.dot(lane, &body.ret)).collect();
+    quote!(#seeds #code (#(#grads,)*))
 }
 
 struct Tangents<'a> {
@@ -48,32 +127,63 @@ struct Tangents<'a> {
     activity: &'a Activity,
     namer: &'a mut Namer,
     root: &'a syn::Path,
-    dots: Vec<Option<Ident>>,
+    /// Tangent names carry their lane's number (`dot0_x`), as in `NAME_grad`; otherwise they
+    /// are `dot_x`, as in `NAME_jvp`'s single lane.
+    numbered: bool,
+    /// Per lane, per variable: the name of its tangent in that lane, once it has one.
+    dots: Vec<Vec<Option<Ident>>>,
+}
+
+/// The tangent of one statement's value in every lane.
+enum Rule {
+    /// One expression per lane.
+    Lanes(Vec<TokenStream>),
+    /// With several lanes, a rule's partials computed once (`call`), then one expression per
+    /// lane that reads them as `partials`.
+    Shared {
+        /// The rule's call.
+        call: TokenStream,
+        /// The `partials` binding.
+        partials: Ident,
+        /// Per lane: the sum of partial × operand tangent.
+        terms: Vec<TokenStream>,
+    },
 }
 
 impl Tangents<'_> {
+    /// The number of lanes.
+    fn lanes(&self) -> usize {
+        self.dots.len()
+    }
+
     /// Variables with a tangent: those that depend on an active parameter and reach the output.
     fn has_dot(&self, v: VarId) -> bool {
         self.activity.active(v)
     }
 
-    fn dot_name(&mut self, v: VarId) -> Ident {
-        if let Some(name) = &self.dots[v] {
+    /// The name of `v`'s tangent in `lane`: `dot_v`, or `dot0_v`, `dot1_v`, ... when numbered.
+    fn dot_name(&mut self, lane: usize, v: VarId) -> Ident {
+        if let Some(name) = &self.dots[lane][v] {
             return name.clone();
         }
+        let prefix = if self.numbered {
+            format!("dot{lane}")
+        } else {
+            "dot".to_string()
+        };
         let name = self.namer.fresh(
-            &format!("dot_{}", self.body.vars[v].name),
+            &format!("{prefix}_{}", self.body.vars[v].name),
             Span::call_site(),
         );
-        self.dots[v] = Some(name.clone());
+        self.dots[lane][v] = Some(name.clone());
         name
     }
 
-    /// The tangent of an atom: its `dot_` variable, or zero of its type.
-    fn dot(&mut self, a: &Atom) -> TokenStream {
+    /// The tangent of an atom in `lane`: its `dot_` variable, or zero of its type.
+    fn dot(&mut self, lane: usize, a: &Atom) -> TokenStream {
         match a {
             Atom::Var(v) if self.has_dot(*v) => {
-                let name = self.dot_name(*v);
+                let name = self.dot_name(lane, *v);
                 quote!(#name)
             }
             other => {
@@ -83,15 +193,27 @@ impl Tangents<'_> {
         }
     }
 
-    /// The tangent of an atom if it has one.
-    fn dot_opt(&mut self, a: &Atom) -> Option<TokenStream> {
+    /// The tangent of an atom in `lane` if it has one.
+    fn dot_opt(&mut self, lane: usize, a: &Atom) -> Option<TokenStream> {
         match a {
             Atom::Var(v) if self.has_dot(*v) => {
-                let name = self.dot_name(*v);
+                let name = self.dot_name(lane, *v);
                 Some(quote!(#name))
             }
             _ => None,
         }
+    }
+
+    /// The tangent of an atom in every lane.
+    fn dots(&mut self, a: &Atom) -> Vec<TokenStream> {
+        (0..self.lanes()).map(|lane| self.dot(lane, a)).collect()
+    }
+
+    /// The names of `v`'s tangents, one per lane.
+    fn dot_names(&mut self, v: VarId) -> Vec<Ident> {
+        (0..self.lanes())
+            .map(|lane| self.dot_name(lane, v))
+            .collect()
     }
 
     fn block(&mut self, block: &Block) -> TokenStream {
@@ -119,13 +241,15 @@ impl Tangents<'_> {
             Stmt::WriteBack { slot, value } => {
                 let name = &self.body.vars[*slot].name;
                 let primal = atom(self.body, value);
+                let mut out = quote!(#name = #primal;);
                 if self.has_dot(*slot) {
-                    let dot_slot = self.dot_name(*slot);
-                    let dot_value = self.dot(value);
-                    quote!(#name = #primal; #dot_slot = #dot_value;)
-                } else {
-                    quote!(#name = #primal;)
+                    for lane in 0..self.lanes() {
+                        let dot_slot = self.dot_name(lane, *slot);
+                        let dot_value = self.dot(lane, value);
+                        out.extend(quote!(#dot_slot = #dot_value;));
+                    }
                 }
+                out
             }
             Stmt::If {
                 cond,
@@ -154,43 +278,31 @@ impl Tangents<'_> {
         if !self.has_dot(var) {
             return primal;
         }
-        let dot_value = self.rule(var, rhs);
-        let dot = self.dot_name(var);
+        let rule = self.rule(var, rhs);
+        let dots = self.dot_names(var);
+        let tangents = match rule {
+            Rule::Lanes(values) => quote!(#(let #dots = #values;)*),
+            Rule::Shared {
+                call,
+                partials,
+                terms,
+            } => quote!(let (#(#dots,)*) = {
+                let #partials = #call;
+                (#(#terms,)*)
+            };),
+        };
         if let Rhs::Update { .. } = rhs {
             // The primal update moves its aggregate, which the tangent may still read.
-            return quote!(let #dot = #dot_value; #primal);
+            return quote!(#tangents #primal);
         }
-        quote!(#primal let #dot = #dot_value;)
+        quote!(#primal #tangents)
     }
 
-    /// The tangent of `var = rhs`: the sum of partial derivative × operand tangent.
-    fn rule(&mut self, var: VarId, rhs: &Rhs) -> TokenStream {
-        let root = self.root;
+    /// The tangent of `var = rhs` in every lane: the sum of partial derivative × operand
+    /// tangent.
+    fn rule(&mut self, var: VarId, rhs: &Rhs) -> Rule {
         let y = self.body.vars[var].name.clone();
         match rhs {
-            Rhs::Use(a) => self.dot(a),
-            Rhs::Neg(a) => {
-                let d = self.dot(a);
-                quote!(-#d)
-            }
-            Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => {
-                match (self.dot_opt(a), self.dot_opt(b), op) {
-                    (Some(da), Some(db), ArithOp::Add) => quote!(#da + #db),
-                    (Some(da), Some(db), _) => quote!(#da - #db),
-                    (Some(da), None, _) => da,
-                    (None, Some(db), ArithOp::Add) => db,
-                    (None, Some(db), _) => quote!(-#db),
-                    (None, None, _) => self.dot(&Atom::Var(var)),
-                }
-            }
-            Rhs::Arith(ArithOp::Mul, a, b) => {
-                let (ta, tb) = (atom(self.body, a), atom(self.body, b));
-                let terms: Vec<TokenStream> = [(self.dot_opt(a), tb), (self.dot_opt(b), ta)]
-                    .into_iter()
-                    .filter_map(|(d, other)| d.map(|d| quote!(#d * #other)))
-                    .collect();
-                quote!(#(#terms)+*)
-            }
             Rhs::Arith(ArithOp::Div, a, b) => {
                 self.partials(&y, "div", &[a.clone(), b.clone()], None)
             }
@@ -200,16 +312,53 @@ impl Tangents<'_> {
                 int_arg,
                 ..
             } => self.partials(&y, prim.name, args, int_arg.as_ref()),
+            _ => Rule::Lanes(
+                (0..self.lanes())
+                    .map(|lane| self.lane_rule(lane, var, rhs))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The tangent of `var = rhs` in `lane`, for a right-hand side without a rule call.
+    fn lane_rule(&mut self, lane: usize, var: VarId, rhs: &Rhs) -> TokenStream {
+        let root = self.root;
+        let y = self.body.vars[var].name.clone();
+        match rhs {
+            Rhs::Use(a) => self.dot(lane, a),
+            Rhs::Neg(a) => {
+                let d = self.dot(lane, a);
+                quote!(-#d)
+            }
+            Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => {
+                match (self.dot_opt(lane, a), self.dot_opt(lane, b), op) {
+                    (Some(da), Some(db), ArithOp::Add) => quote!(#da + #db),
+                    (Some(da), Some(db), _) => quote!(#da - #db),
+                    (Some(da), None, _) => da,
+                    (None, Some(db), ArithOp::Add) => db,
+                    (None, Some(db), _) => quote!(-#db),
+                    (None, None, _) => self.dot(lane, &Atom::Var(var)),
+                }
+            }
+            Rhs::Arith(ArithOp::Mul, a, b) => {
+                let (ta, tb) = (atom(self.body, a), atom(self.body, b));
+                let terms: Vec<TokenStream> =
+                    [(self.dot_opt(lane, a), tb), (self.dot_opt(lane, b), ta)]
+                        .into_iter()
+                        .filter_map(|(d, other)| d.map(|d| quote!(#d * #other)))
+                        .collect();
+                quote!(#(#terms)+*)
+            }
             Rhs::Tuple(elems) => {
-                let dots: Vec<TokenStream> = elems.iter().map(|e| self.dot(e)).collect();
+                let dots: Vec<TokenStream> = elems.iter().map(|e| self.dot(lane, e)).collect();
                 quote!((#(#dots,)*))
             }
             Rhs::Array(elems) => {
-                let dots: Vec<TokenStream> = elems.iter().map(|e| self.dot(e)).collect();
+                let dots: Vec<TokenStream> = elems.iter().map(|e| self.dot(lane, e)).collect();
                 quote!([#(#dots),*])
             }
             Rhs::Project(a, p) => {
-                let d = self.dot(a);
+                let d = self.dot(lane, a);
                 let p = proj(self.body, p);
                 quote!(#d #p)
             }
@@ -218,73 +367,99 @@ impl Tangents<'_> {
                 proj: p,
                 value,
             } => {
-                let (db, dv, p) = (self.dot(base), self.dot(value), proj(self.body, p));
-                crate::forward::update_tokens(db, p, dv)
+                let (db, dv) = (self.dot(lane, base), self.dot(lane, value));
+                crate::forward::update_tokens(db, proj(self.body, p), dv)
             }
             Rhs::FloatCast(a, _) => {
-                let d = self.dot(a);
+                let d = self.dot(lane, a);
                 quote!(#root::cast_like(&#y, #d))
             }
-            Rhs::Call { .. } | Rhs::Opaque { .. } => self.dot(&Atom::Var(var)),
+            // Division and primitives go through `partials`, an active call through `call`;
+            // an opaque value has no tangent.
+            Rhs::Arith(ArithOp::Div, ..)
+            | Rhs::Prim { .. }
+            | Rhs::Call { .. }
+            | Rhs::Opaque { .. } => self.dot(lane, &Atom::Var(var)),
         }
     }
 
-    /// `sum of ∂y/∂a × dot_a` over the active operands, with the rule's partials.
-    fn partials(
-        &mut self,
-        y: &Ident,
-        name: &str,
-        args: &[Atom],
-        int_arg: Option<&Atom>,
-    ) -> TokenStream {
+    /// `sum of ∂y/∂a × dot_a` over the active operands, with the rule's partials. With one
+    /// lane the rule is called inline; with several it is called once for all lanes.
+    fn partials(&mut self, y: &Ident, name: &str, args: &[Atom], int_arg: Option<&Atom>) -> Rule {
         let root = self.root;
         let rule = format_ident!("{}", name);
         let mut operands: Vec<TokenStream> = args.iter().map(|a| atom(self.body, a)).collect();
         operands.extend(int_arg.map(|a| atom(self.body, a)));
         let call = quote!(#root::rules::#rule(#(#operands,)* #y));
-        if args.len() == 1 {
-            let d = self.dot(&args[0]);
-            return quote!(#call * #d);
+        if self.lanes() == 1 && args.len() == 1 {
+            let d = self.dot(0, &args[0]);
+            return Rule::Lanes(vec![quote!(#call * #d)]);
         }
-        let dots: Vec<Option<TokenStream>> = args.iter().map(|a| self.dot_opt(a)).collect();
         let partials = Ident::new("partials", Span::mixed_site());
-        let terms: Vec<TokenStream> = dots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
+        let mut terms = Vec::new();
+        for lane in 0..self.lanes() {
+            if args.len() == 1 {
+                let d = self.dot(lane, &args[0]);
+                terms.push(quote!(#partials * #d));
+                continue;
+            }
+            let dots: Vec<Option<TokenStream>> =
+                args.iter().map(|a| self.dot_opt(lane, a)).collect();
+            let lane_terms = dots.iter().enumerate().filter_map(|(i, d)| {
                 let index = syn::Index::from(i);
                 d.as_ref().map(|d| quote!(#partials.#index * #d))
-            })
-            .collect();
-        quote!({
-            let #partials = #call;
-            #(#terms)+*
-        })
+            });
+            terms.push(quote!(#(#lane_terms)+*));
+        }
+        match terms.as_slice() {
+            [term] => Rule::Lanes(vec![quote!({
+                let #partials = #call;
+                #term
+            })]),
+            _ => Rule::Shared {
+                call,
+                partials,
+                terms,
+            },
+        }
     }
 
     /// `let (y, dot_y) = g_jvp(a, dot_a, n, c, zero, ..);`: each float argument is followed
     /// by its tangent (zero for an inactive one), a reference argument by its tangent slice.
+    /// With several lanes, one call per lane (`let (_, dot1_y) = g_jvp(..)`); the calls
+    /// before the last pass copies of values that may not be `Copy`.
     fn call(&mut self, var: VarId, path: &syn::Path, args: &[Atom], span: Span) -> TokenStream {
         let mut jvp_path = path.clone();
         if let Some(last) = jvp_path.segments.last_mut() {
             last.ident = format_ident!("{}_jvp", last.ident, span = last.ident.span());
         }
-        let mut operands = Vec::new();
-        for a in args {
-            operands.push(atom(self.body, a));
-            let ty = match a {
-                Atom::Var(v) => self.body.vars[*v].ty.clone(),
-                Atom::Const(_, ty) => ty.clone(),
-            };
-            match ty {
-                Ty::Slice(_) => operands.extend(self.dot_opt(a)),
-                ty if ty.carries_floats() => operands.push(self.dot(a)),
-                _ => {}
-            }
-        }
+        let lanes = self.lanes();
         let name = &self.body.vars[var].name;
-        let dot = self.dot_name(var);
-        quote_spanned!(span=> let (#name, #dot) = #jvp_path(#(#operands),*);)
+        let mut out = TokenStream::new();
+        for lane in 0..lanes {
+            let mut operands = Vec::new();
+            for a in args {
+                let primal = atom(self.body, a);
+                operands.push(if lane + 1 < lanes {
+                    owned_copy(self.body, a, primal)
+                } else {
+                    primal
+                });
+                let ty = match a {
+                    Atom::Var(v) => self.body.vars[*v].ty.clone(),
+                    Atom::Const(_, ty) => ty.clone(),
+                };
+                match ty {
+                    Ty::Slice(_) => operands.extend(self.dot_opt(lane, a)),
+                    ty if ty.carries_floats() => operands.push(self.dot(lane, a)),
+                    _ => {}
+                }
+            }
+            let dot = self.dot_name(lane, var);
+            let primal = if lane == 0 { quote!(#name) } else { quote!(_) };
+            out.extend(quote_spanned!(span=> let (#primal, #dot) = #jvp_path(#(#operands),*);));
+        }
+        out
     }
 
     fn if_stmt(&mut self, cond: &Atom, then: &Block, els: &Block, phis: &[Phi]) -> TokenStream {
@@ -294,8 +469,8 @@ impl Tangents<'_> {
             let name = &self.body.vars[phi.var].name;
             names.push(quote!(#name));
             if self.has_dot(phi.var) {
-                let dot = self.dot_name(phi.var);
-                names.push(quote!(#dot));
+                let dots = self.dot_names(phi.var);
+                names.extend(dots.iter().map(|dot| quote!(#dot)));
             }
         }
         let then_code = self.branch(then, phis, true);
@@ -319,7 +494,7 @@ impl Tangents<'_> {
             let value = value.clone().unwrap_or(Atom::Const(quote!(()), Ty::Other));
             values.push(atom(self.body, &value));
             if self.has_dot(phi.var) {
-                values.push(self.dot(&value));
+                values.extend(self.dots(&value));
             }
         }
         let value = tuple_or_single(&values);
@@ -331,12 +506,14 @@ impl Tangents<'_> {
         for slot in &l.slots {
             let name = &self.body.vars[slot.var].name;
             let init = atom(self.body, &slot.init);
-            let init = crate::forward::owned_copy(self.body, &slot.init, init);
+            let init = owned_copy(self.body, &slot.init, init);
             out.extend(quote!(let mut #name = #init;));
             if self.has_dot(slot.var) {
-                let dot = self.dot_name(slot.var);
-                let dot_init = self.dot(&slot.init);
-                out.extend(quote!(let mut #dot = #dot_init;));
+                for lane in 0..self.lanes() {
+                    let dot = self.dot_name(lane, slot.var);
+                    let dot_init = self.dot(lane, &slot.init);
+                    out.extend(quote!(let mut #dot = #dot_init;));
+                }
             }
         }
         // The body's final `continue` is implicit.

@@ -452,9 +452,20 @@ mod fz {
             if let Some(grad) = c.grad {
                 let g1 = grad(&x);
                 let (_, gv1) = (c.vjp)(&x, &[1.0]);
+                // `NAME_grad` is `NAME_vjp` with v = 1, or, for a loop over one or two scalars,
+                // forward lanes: then each component is, bitwise, `NAME_jvp`'s for a unit
+                // tangent.
+                let lanes: Vec<f64> = (0..c.n_in)
+                    .map(|i| {
+                        let mut u = vec![0.0; c.n_in];
+                        u[i] = 1.0;
+                        (c.jvp)(&x, &u).1[0]
+                    })
+                    .collect();
                 assert!(
-                    same(&g1, &gv1),
-                    "FUZZGEN-GRAD {}: at x = {x:?} the grad is {g1:?}, the vjp with v = 1 {gv1:?}",
+                    same(&g1, &gv1) || same(&g1, &lanes),
+                    "FUZZGEN-GRAD {}: at x = {x:?} the grad is {g1:?}, the vjp with v = 1 {gv1:?}, \
+                     the jvps for unit tangents {lanes:?}",
                     c.name
                 );
             }

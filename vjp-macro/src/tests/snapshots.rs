@@ -102,6 +102,29 @@ fn logistic() {
     );
 }
 
+/// `NAME_grad` by forward lanes (two scalar inputs, a loop that `NAME_vjp` tapes): one
+/// tangent per lane after each statement (`dot0_`, `dot1_`), a rule's partials computed once
+/// for both lanes, the branch and the loop carrying both lanes, one `helper_jvp` call per lane.
+#[test]
+fn lanes() {
+    check(
+        "lanes",
+        quote! {
+            fn lanes(a: f64, b: f64, n: usize) -> f64 {
+                let mut x = a;
+                for _ in 0..n {
+                    if x > b {
+                        x = x.atan2(b);
+                    } else {
+                        x = helper(x, b) + b.sin();
+                    }
+                }
+                x
+            }
+        },
+    );
+}
+
 /// An accumulation loop: no adjoint reads the accumulator, so nothing is saved.
 #[test]
 fn accumulate() {
