@@ -619,3 +619,47 @@ fn stepped_counters_down_and_conditional() {
         &points(7)
     );
 }
+
+/// A network-like loss with the hidden layer in a loop inside the fused loop: the `tanh`, `exp`
+/// and `sin` values of that inner loop are saved on tapes (emptied every outer iteration)
+/// instead of being computed again by its reverse.
+#[differentiable]
+fn hidden_layer(w: &[f64], #[no_grad] xs: &[f64], #[no_grad] hidden: usize) -> f64 {
+    let inputs = 3;
+    let samples = xs.len() / inputs;
+    let mut total = 0.0;
+    for s in 0..samples {
+        let mut h = [0.0; 8];
+        for j in 0..hidden {
+            let mut a = w[j];
+            for i in 0..inputs {
+                a += w[hidden + j * inputs + i] * xs[s * inputs + i];
+            }
+            let t = a.tanh();
+            let e = (0.5 * a).exp();
+            h[j] = t * e + a.sin() * t;
+        }
+        let mut out = 0.0;
+        for j in 0..hidden {
+            out += w[hidden * (inputs + 1) + j] * h[j];
+        }
+        total += (out - 0.5) * (out - 0.5);
+    }
+    total / samples as f64
+}
+
+#[test]
+fn costly_values_saved_in_inner_loops() {
+    let (hidden, inputs) = (5, 3);
+    let xs = points(4 * inputs);
+    let w: Vec<f64> = points(hidden * (inputs + 2))
+        .iter()
+        .map(|v| v * 0.5)
+        .collect();
+    check_slice(
+        |w| hidden_layer(w, &xs, hidden),
+        |w, g, v| hidden_layer_vjp(w, g, &xs, hidden, v).0,
+        |w, u| hidden_layer_jvp(w, u, &xs, hidden),
+        &w,
+    );
+}

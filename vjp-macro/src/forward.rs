@@ -106,6 +106,10 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     let mut out = TokenStream::new();
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
+            for v in &plan.saved[l.id] {
+                let save = save_tape(body, *v);
+                out.extend(quote!(let mut #save = #root::Tape::new();));
+            }
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
             if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused {
                 let tape = &l.tape;
@@ -121,6 +125,12 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
         }
     });
     out
+}
+
+/// The tape on which the forward sweep saves the value of `var` for the reverse (see
+/// [`Plan::saved`]).
+pub fn save_tape(body: &Body, var: VarId) -> Ident {
+    Ident::new(&format!("save_{}", body.vars[var].name), Span::mixed_site())
 }
 
 /// True when loop `id` sits at the top level of the fused loop's body (it leaves its exit
@@ -173,6 +183,28 @@ impl Emitter<'_> {
                 _ => TokenStream::new(),
             });
         }
+        out
+    }
+
+    /// An active loop's body in `Forward` mode, each value in `saved` pushed on its tape right
+    /// after it is computed.
+    fn saving_block(&self, block: &Block, saved: &[VarId]) -> TokenStream {
+        if saved.is_empty() {
+            return self.block(block, Mode::Forward);
+        }
+        let mut out = TokenStream::new();
+        for stmt in &block.stmts {
+            out.extend(self.stmt(stmt, Mode::Forward));
+            for v in stmt.defs().into_iter().filter(|v| saved.contains(v)) {
+                let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
+                out.extend(quote!(#save.push(#name);));
+            }
+        }
+        out.extend(match block.term {
+            Term::Break => quote!(break;),
+            Term::Continue if !self.ends_body(block) => quote!(continue;),
+            _ => TokenStream::new(),
+        });
         out
     }
 
@@ -341,7 +373,11 @@ impl Emitter<'_> {
         let augmented = active;
         let body = &self.body;
         let mut out = self.slot_declarations(l);
-        let code = self.block(&l.body, mode);
+        let code = if active {
+            self.saving_block(&l.body, &self.plan.saved[l.id])
+        } else {
+            self.block(&l.body, mode)
+        };
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         // A reversible range needs neither a tape nor a trip count when nothing is saved.

@@ -51,6 +51,11 @@ pub struct Plan {
     pub nested: Vec<bool>,
     /// The loop whose forward and reverse sweeps run in one pass, if any (see [`crate::fuse`]).
     pub fused: Option<crate::fuse::Fusion>,
+    /// Per loop inside the fused loop's body: values of costly primitives (`exp`, `tanh`, ...)
+    /// computed at the top level of its body that its reverse reads. The forward sweep pushes
+    /// them on a tape of their own, which the reverse pops instead of computing them again; the
+    /// tapes are emptied once per iteration of the fused loop, so they stay small.
+    pub saved: Vec<Vec<VarId>>,
     /// Per loop: integer slots that step by a constant (`l += 1`) and that the reverse reads
     /// at iteration start. They are not saved: the reverse starts from their value after the
     /// loop and steps back.
@@ -90,12 +95,14 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             is_witness: Vec::new(),
             fused: None,
             rewind: vec![Vec::new(); loops],
+            saved: vec![Vec::new(); loops],
         },
     };
     planner.defs(&body.block);
     planner.predeclare(&body.block);
     planner.work(&body.block);
-    planner.needs(&body.block);
+    planner.plan.fused = crate::fuse::fusion(body, activity, &planner.plan);
+    planner.needs(&body.block, None);
     let mut is_witness = vec![false; body.vars.len()];
     for (v, w) in planner.plan.witness.iter().enumerate() {
         if *w != v {
@@ -103,7 +110,6 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
         }
     }
     planner.plan.is_witness = is_witness;
-    planner.plan.fused = crate::fuse::fusion(body, activity, &planner.plan);
     planner.plan
 }
 
@@ -202,7 +208,10 @@ impl Planner<'_> {
 
     /// The variables the reverse of `block` (its recompute slice included) reads from outside
     /// the block; fills in the slices of this block and the blocks in it, and the loops' tapes.
-    fn needs(&mut self, block: &Block) -> Set {
+    ///
+    /// `save_in`: the loop whose body `block` is, when costly values computed there may be
+    /// saved rather than recomputed (see [`Plan::saved`]).
+    fn needs(&mut self, block: &Block, save_in: Option<usize>) -> Set {
         let mut n: Set = self.plan.predeclare[block.id]
             .iter()
             .map(|v| self.plan.witness[*v])
@@ -231,6 +240,13 @@ impl Planner<'_> {
                 }
             }
             let wanted = stmt.defs().iter().any(|d| n.contains(d));
+            if let (true, Some(l), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
+                if costly(rhs) {
+                    self.plan.saved[l].push(*var);
+                    n.remove(var);
+                    continue;
+                }
+            }
             if wanted && !matches!(stmt, Stmt::Effect { .. } | Stmt::WriteBack { .. }) {
                 include[i] = true;
                 for d in stmt.defs() {
@@ -273,12 +289,13 @@ impl Planner<'_> {
                         }
                     }
                 }
-                n.extend(self.needs(then));
-                n.extend(self.needs(els));
+                n.extend(self.needs(then, None));
+                n.extend(self.needs(els, None));
                 n
             }
             Stmt::Loop(l) if self.plan.loop_work[l.id] => {
-                let mut n = self.needs(&l.body);
+                let save_in = self.inside_fused(l.id).then_some(l.id);
+                let mut n = self.needs(&l.body, save_in);
                 let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
                 let reversible = matches!(&l.kind, LoopKind::For { iter, .. } if is_range(iter))
                     && !breaks(&l.body);
@@ -321,6 +338,21 @@ impl Planner<'_> {
             }
             _ => Set::new(),
         }
+    }
+
+    /// True when loop `id` sits (at any depth) inside the fused loop's body.
+    fn inside_fused(&self, id: usize) -> bool {
+        let Some(fusion) = &self.plan.fused else {
+            return false;
+        };
+        let Some(Stmt::Loop(fused)) = self.body.block.stmts.get(fusion.index) else {
+            return false;
+        };
+        let mut found = false;
+        fused.body.walk(&mut |s| {
+            found |= matches!(s, Stmt::Loop(inner) if inner.id == id);
+        });
+        found
     }
 
     fn if_phis_active(&self, stmt: &Stmt) -> bool {
@@ -437,6 +469,17 @@ fn is_range(iter: &proc_macro2::TokenStream) -> bool {
         }
     }
     syn::parse2::<syn::Expr>(iter.clone()).is_ok_and(|e| range(&e))
+}
+
+/// Primitives that cost much more than saving and reloading their value (transcendental
+/// functions, tens of cycles each).
+fn costly(rhs: &Rhs) -> bool {
+    const COSTLY: &[&str] = &[
+        "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+        "atanh", "exp", "exp2", "exp_m1", "ln", "log2", "log10", "ln_1p", "cbrt", "atan2", "hypot",
+        "powf", "log",
+    ];
+    matches!(rhs, Rhs::Prim { prim, .. } if COSTLY.contains(&prim.name))
 }
 
 /// `slot` as a [`Rewind`], when every write-back of it in `l`'s body (all at the end of

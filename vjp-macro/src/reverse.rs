@@ -16,7 +16,7 @@
 //! ```
 
 use crate::activity::Activity;
-use crate::forward::{atom, forward_late, fused_loop, proj, recompute, tuple_or_single};
+use crate::forward::{atom, forward_late, fused_loop, proj, recompute, save_tape, tuple_or_single};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
 use crate::plan::Plan;
@@ -306,6 +306,12 @@ impl Reverse<'_> {
                 quote!(#back += #step; let #name = #back;)
             });
         }
+        // Costly values saved by the forward sweep, popped instead of computed again.
+        let mut saved = TokenStream::new();
+        for v in &self.plan.saved[l.id] {
+            let (save, name) = (save_tape(self.body, *v), &self.body.vars[*v].name);
+            saved.extend(quote!(let #name = #save.pop();));
+        }
         let again = recompute(self.body, self.plan, &l.body);
         let code = self.block(&l.body, Vec::new());
         let header = match &l.kind {
@@ -315,7 +321,7 @@ impl Reverse<'_> {
             _ => quote!(for _ in 0..#trips),
         };
         self.items.push(Item::Stmt(
-            quote!(#sums #rewind_start #header { #rewind_step #restore #again #code } #flush),
+            quote!(#sums #rewind_start #header { #rewind_step #restore #saved #again #code } #flush),
         ));
         self.slot_inits(l);
     }
