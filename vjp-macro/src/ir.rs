@@ -426,6 +426,20 @@ impl Rhs {
                     .chain([var])
                     .collect()
             }
+            // A one-operand rule reads either its operand or its result.
+            Rhs::Prim {
+                prim,
+                args,
+                int_arg: None,
+                ..
+            } if args.len() == 1 => {
+                return match crate::prims::rule_reads(prim.name) {
+                    crate::prims::RuleReads::Operand => {
+                        args.iter().filter_map(Body::atom_var).collect()
+                    }
+                    crate::prims::RuleReads::Result => vec![var],
+                };
+            }
             Rhs::Prim { args, int_arg, .. } => {
                 return args
                     .iter()

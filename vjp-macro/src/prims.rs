@@ -74,3 +74,21 @@ pub const INACTIVE_METHODS: &[&str] = &[
 pub fn lookup(name: &str) -> Option<Prim> {
     PRIMS.iter().find(|p| p.name == name).cloned()
 }
+
+/// What the rule of a one-operand primitive reads: its operand `x`, its result `y`, or both.
+#[derive(Clone, Copy, PartialEq)]
+pub enum RuleReads {
+    /// `x` only (`sin`: cos x).
+    Operand,
+    /// `y` only (`exp`: y, `tanh`: 1 - y²).
+    Result,
+}
+
+/// See [`RuleReads`]. The rules take `(x, y)` and ignore one of them; the reverse sweep passes
+/// the one they read in both places, so that the other need not be kept for it.
+pub fn rule_reads(name: &str) -> RuleReads {
+    match name {
+        "tan" | "tanh" | "exp" | "exp2" | "exp_m1" | "sqrt" | "cbrt" | "recip" => RuleReads::Result,
+        _ => RuleReads::Operand,
+    }
+}

@@ -548,7 +548,16 @@ impl Reverse<'_> {
         let rule = format_ident!("{}", name);
         let mut operands: Vec<TokenStream> = args.iter().map(|a| self.atom(a)).collect();
         operands.extend(int_arg.map(|a| self.atom(a)));
-        let call = quote!(#root::rules::#rule(#(#operands,)* #y));
+        let mut result = quote!(#y);
+        // A one-operand rule ignores its operand or its result: that one is given the other's
+        // value, so that the reverse sweep need not keep it (see `Rhs::reverse_reads`).
+        if let ([x], None) = (operands.as_mut_slice(), int_arg) {
+            match crate::prims::rule_reads(name) {
+                crate::prims::RuleReads::Operand => result = x.clone(),
+                crate::prims::RuleReads::Result => *x = result.clone(),
+            }
+        }
+        let call = quote!(#root::rules::#rule(#(#operands,)* #result));
         let active: Vec<bool> = args.iter().map(|a| self.activity.active_atom(a)).collect();
         if args.len() == 1 {
             return self.add_atom(&args[0], quote!(#bar * #call), false);

@@ -45,13 +45,13 @@ fn branch_vjp(x: f64, y: f64, v: f64) -> (f64, (f64, f64)) {
         let bar_z_1 = bar_z_3;
         bar_z += bar_z_1 * t1;
         let bar_t1 = bar_z_1 * z;
-        bar_x += bar_t1 * ::vjp::rules::sin(x, t1);
+        bar_x += bar_t1 * ::vjp::rules::sin(x, x);
     } else {
         let t2 = y.exp();
         let bar_z_2 = bar_z_3;
         bar_z += bar_z_2;
         let bar_t2 = bar_z_2;
-        bar_y += bar_t2 * ::vjp::rules::exp(y, t2);
+        bar_y += bar_t2 * ::vjp::rules::exp(t2, t2);
     }
     bar_x += bar_z * y;
     bar_y += bar_z * x;

@@ -32,7 +32,7 @@ fn generic_vjp<T: vjp::Real>(p: (T, T), n: i32, c: T, v: T) -> (T, ((T, T),)) {
     let bar_t3 = bar_y;
     let bar_t1 = bar_t3;
     let bar_t2 = bar_t3;
-    let bar_b = bar_t2 * ::vjp::rules::exp(b, t2);
+    let bar_b = bar_t2 * ::vjp::rules::exp(t2, t2);
     let bar_t0 = bar_t1 * c;
     let bar_a = bar_t0 * ::vjp::rules::powi(a, n, t0);
     let mut bar_p = ::vjp::zero_like(&p);

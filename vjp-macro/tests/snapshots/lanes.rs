@@ -62,11 +62,10 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
             bar_x_1 += bar_x_2 * dx_2_dx_1;
             bar_b += bar_x_2 * dx_2_db;
         } else {
-            let t2 = b.sin();
             let bar_x_3 = bar_x_4;
             let bar_t1 = bar_x_3;
             let bar_t2 = bar_x_3;
-            bar_b += bar_t2 * ::vjp::rules::sin(b, t2);
+            bar_b += bar_t2 * ::vjp::rules::sin(b, b);
             let (helper_bar_x_1, helper_bar_b) = ::vjp::__private::cotangents::<
                 2,
                 _,

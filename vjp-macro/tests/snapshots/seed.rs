@@ -30,7 +30,7 @@ pub fn seed_vjp(x1: f64, x2: f64, v: (f64, f64, f64)) -> ((f64, f64, f64), (f64,
     let bar_t3 = bar_y.2;
     let mut bar_x1 = bar_t3 * x2;
     let mut bar_x2 = bar_t3 * x1;
-    bar_x1 += bar_t2 * ::vjp::rules::sin(x1, t2);
+    bar_x1 += bar_t2 * ::vjp::rules::sin(x1, x1);
     let bar_t0 = bar_t1;
     bar_x2 += bar_t1;
     bar_x1 += bar_t0 * x1;

@@ -79,7 +79,7 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         let t3 = t2.tanh();
         let bar_t3 = bar_h_1[j];
         bar_h_1[j] = ::vjp::zero_like(&bar_h_1[j]);
-        let bar_t2 = bar_t3 * ::vjp::rules::tanh(t2, t3);
+        let bar_t2 = bar_t3 * ::vjp::rules::tanh(t3, t3);
         let bar_t0 = bar_t2 * t1;
         bar_x[j] += bar_t0;
     }
