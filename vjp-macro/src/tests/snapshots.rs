@@ -247,6 +247,75 @@ fn tape_holds_only_what_the_reverse_reads() {
     assert!(newton.contains("tape.push((x_1, k_1));"), "{newton}");
 }
 
+/// The loop optimisations together: the outer loop only accumulates, so it is fused (forward
+/// and reverse of each iteration in one pass, no tape); `x[c]` does not change in the inner
+/// loop, so its adjoint is summed locally; `l` steps by one, so the reverse steps it back
+/// instead of saving it; the `tanh` values of a loop inside the fused one are saved on a small
+/// tape instead of computed again.
+#[test]
+fn fused() {
+    check(
+        "fused",
+        quote! {
+            fn fused(m: &[f64], x: &[f64], #[no_grad] ys: &[f64]) -> f64 {
+                let n = x.len();
+                let mut total = 0.0;
+                for s in 0..ys.len() {
+                    let mut y = [0.0; 4];
+                    let mut l = 0;
+                    for c in 0..n {
+                        for r in c..n {
+                            y[r] += m[l] * x[c];
+                            l += 1;
+                        }
+                    }
+                    let mut e = 0.0;
+                    for r in 0..n {
+                        e += y[r].tanh() * ys[s];
+                    }
+                    total += e * e;
+                }
+                total / ys.len() as f64
+            }
+        },
+    );
+}
+
+/// What each optimisation of [`fused`] shows in the generated code, stated directly.
+#[test]
+fn loop_optimisations_apply() {
+    let code = render(quote! {
+        fn fused(m: &[f64], x: &[f64], #[no_grad] ys: &[f64]) -> f64 {
+            let n = x.len();
+            let mut total = 0.0;
+            for s in 0..ys.len() {
+                let mut y = [0.0; 4];
+                let mut l = 0;
+                for c in 0..n {
+                    for r in c..n {
+                        y[r] += m[l] * x[c];
+                        l += 1;
+                    }
+                }
+                let mut e = 0.0;
+                for r in 0..n {
+                    e += y[r].tanh() * ys[s];
+                }
+                total += e * e;
+            }
+            total / ys.len() as f64
+        }
+    });
+    let vjp = &code[code.find("fn fused_vjp").expect("fused_vjp")..];
+    let vjp = &vjp[..vjp.find("\n}\n").expect("end of fused_vjp")];
+    // Fused: the outer range is never run backwards, and nothing saves its iterations.
+    assert!(!vjp.contains("Iterator::rev(0..ys.len())"), "{vjp}");
+    assert!(!vjp.contains("let mut tape ="), "{vjp}");
+    assert!(vjp.contains("__private::element_zero(&bar_x)"), "{vjp}");
+    assert!(vjp.contains("__private::rewind_start(l_"), "{vjp}");
+    assert!(vjp.contains("save_t") && vjp.contains(".push(t"), "{vjp}");
+}
+
 /// A `Vec` buffer written element by element in loops.
 #[test]
 fn vec_buffer() {
