@@ -28,6 +28,18 @@ fn rosenbrock_hand(x: &[f64], g: &mut [f64]) {
     }
 }
 
+/// The same gradient under `vjp`'s contract: added into a buffer the caller zeroed (a shadow
+/// accumulates), instead of written over it.
+fn rosenbrock_hand_accumulating(x: &[f64], g: &mut [f64]) {
+    g.fill(0.0);
+    for i in 0..x.len() / 2 {
+        let (a, b) = (x[2 * i], x[2 * i + 1]);
+        let r = b - a * a;
+        g[2 * i] += -400.0 * a * r - 2.0 * (1.0 - a);
+        g[2 * i + 1] += 200.0 * r;
+    }
+}
+
 /// The same function for the peers' number types.
 fn rosenbrock_generic<T: Scalar>(x: &[T]) -> T {
     let mut s = x[0].lift(0.0);
@@ -54,6 +66,9 @@ pub fn problem(_quick: bool) -> Problem<Vec<f64>> {
         rosenbrock_grad(x, g);
     })
     .tool("hand-written", |x, g| rosenbrock_hand(x, g))
+    .tool("hand-written, += into zeroed g", |x, g| {
+        rosenbrock_hand_accumulating(x, g)
+    })
     .tool("num-dual (forward, n passes)", |x, g| {
         peers::forward_passes(rosenbrock_generic, x, 0..N, g)
     })
