@@ -663,3 +663,31 @@ fn costly_values_saved_in_inner_loops() {
         &w,
     );
 }
+
+/// A function without a derivative rule, called in the loop for an inactive value the reverse
+/// reads. The reverse of a fused loop does not run its body again, so vjp need not show that
+/// the call gives the same value twice (in a loop that is not fused, this is an error).
+fn weight(i: usize) -> f64 {
+    1.0 / (1.0 + i as f64)
+}
+
+#[differentiable]
+fn weighted(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let w = weight(i);
+        s += w * x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn impure_call_in_a_fused_loop() {
+    let x = points(5);
+    check_fn!(weighted, weighted_vjp, weighted_jvp, &x);
+    let mut g = vec![0.0; 5];
+    weighted_grad(&x, &mut g);
+    for i in 0..5 {
+        assert!((g[i] - 2.0 * weight(i) * x[i]).abs() < 1e-15);
+    }
+}

@@ -253,8 +253,9 @@ impl Planner<'_> {
                     n.remove(&d);
                 }
                 n.extend(primal_reads(stmt));
-                // The function's own block runs once; only nested blocks are re-run.
-                if block.id != 0 {
+                // The function's own block runs once, and so does the body of a fused loop;
+                // only other nested blocks are re-run.
+                if block.id != 0 && Some(block.id) != self.fused_body() {
                     self.check_pure(stmt);
                 }
             }
@@ -337,6 +338,15 @@ impl Planner<'_> {
                 n
             }
             _ => Set::new(),
+        }
+    }
+
+    /// The id of the fused loop's body block, if a loop is fused.
+    fn fused_body(&self) -> Option<usize> {
+        let fusion = self.plan.fused.as_ref()?;
+        match self.body.block.stmts.get(fusion.index) {
+            Some(Stmt::Loop(l)) => Some(l.body.id),
+            _ => None,
         }
     }
 
