@@ -409,11 +409,19 @@ impl Emitter<'_> {
         match &l.kind {
             LoopKind::For { pattern, iter, .. } => {
                 let counter = pattern;
+                // Every tape the iterations fill, sized once from the iterator's length.
+                let mut tapes: Vec<Ident> = Vec::new();
                 if augmented && !taped.is_empty() {
+                    tapes.push(tape.clone());
+                }
+                if active {
+                    tapes.extend(self.plan.saved[l.id].iter().map(|v| save_tape(body, *v)));
+                }
+                if !tapes.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {
                         let #iterator = ::core::iter::IntoIterator::into_iter(#iter);
-                        #tape.reserve(::core::iter::Iterator::size_hint(&#iterator).0);
+                        #(#tapes.reserve(::core::iter::Iterator::size_hint(&#iterator).0);)*
                         for #counter in #iterator { #record #code }
                     });
                 } else {

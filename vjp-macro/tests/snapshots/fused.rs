@@ -91,7 +91,9 @@ fn fused_vjp(
         }
         let e = 0.0;
         let mut e_1 = e;
-        for r_1 in 0..n {
+        let iterator = ::core::iter::IntoIterator::into_iter(0..n);
+        save_t6.reserve(::core::iter::Iterator::size_hint(&iterator).0);
+        for r_1 in iterator {
             let t5 = y_1[r_1];
             let t6 = t5.tanh();
             save_t6.push(t6);
