@@ -31,6 +31,53 @@ fn elem_after_return(x: f64, y: f64) -> f64 {
     a[0] + a[1]
 }
 
+/// B8 (f498): a name declared in a branch, assigned on a path that returns, while the other
+/// path leaves the name's scope (the code after the `if` is moved into its branches). The `if`
+/// defined a variable for the name with no value in the branch that falls through, and the
+/// generated code did not compile (`if` and `else` have incompatible types `(f64, f64)` and
+/// `((), f64)`).
+#[differentiable]
+fn out_of_scope_after_return(x: f64, y: f64) -> f64 {
+    if x > 1.0 {
+        let mut a = x;
+        if y > 0.0 {
+            a *= y;
+            return a;
+        }
+    }
+    x
+}
+
+/// B8 with the scope of a block statement.
+#[differentiable]
+fn block_scope_after_return(x: f64, y: f64) -> f64 {
+    {
+        let mut a = x;
+        if y > 0.0 {
+            a *= y;
+            return a;
+        }
+    }
+    x
+}
+
+/// B8 as the generator found it: an array assigned before a nested `if` that returns, and an
+/// `else if` chain that falls through, over array and tuple parameters.
+#[differentiable]
+fn scoped_array_after_return(w: [f64; 2], p: (f64, f64)) -> f64 {
+    if p.0 > 0.0 {
+        let mut a = [w[0] * p.1, w[1].sin()];
+        if p.1 > 0.5 {
+            a[0] = a[0].sin() + a[1];
+            if a[0] > w[1] {
+                return a[0] * a[1];
+            }
+        } else if a[1] > 0.0 {
+        }
+    }
+    w[0] * p.0 + w[1]
+}
+
 #[test]
 fn shadowing_in_a_branch_does_not_leak() {
     assert_eq!(shadow_leak(-1.5, 0.3), -3.0);
@@ -105,4 +152,97 @@ fn more_generator_findings() {
     let mut g = [0.0; 3];
     deref_in_condition_grad(&x, &mut g);
     assert_eq!(g, [1.0, 0.0, 4.0]);
+}
+
+#[test]
+fn assigned_on_a_returning_path_out_of_scope_on_the_other() {
+    for (f, f_vjp, f_jvp) in [
+        (
+            out_of_scope_after_return as fn(f64, f64) -> f64,
+            out_of_scope_after_return_vjp as fn(f64, f64, f64) -> (f64, (f64, f64)),
+            out_of_scope_after_return_jvp as fn(f64, f64, f64, f64) -> (f64, f64),
+        ),
+        (
+            block_scope_after_return,
+            block_scope_after_return_vjp,
+            block_scope_after_return_jvp,
+        ),
+    ] {
+        // Returns x y.
+        assert_eq!(f(2.0, 3.0), 6.0);
+        assert_eq!(f_vjp(2.0, 3.0, 1.0), (6.0, (3.0, 2.0)));
+        assert_eq!(f_jvp(2.0, 1.0, 3.0, 0.0), (6.0, 3.0));
+        assert_eq!(f_jvp(2.0, 0.0, 3.0, 1.0), (6.0, 2.0));
+        // Falls through to x.
+        assert_eq!(f_vjp(2.0, -3.0, 2.0), (2.0, (2.0, 0.0)));
+        assert_eq!(f_jvp(2.0, 1.0, -3.0, 1.0), (2.0, 1.0));
+    }
+    // x <= 1: the outer `if` falls through too.
+    assert_eq!(
+        out_of_scope_after_return_vjp(0.5, 3.0, 1.0),
+        (0.5, (1.0, 0.0))
+    );
+    assert_eq!(
+        block_scope_after_return_vjp(0.5, 3.0, 1.0),
+        (1.5, (3.0, 0.5))
+    );
+
+    let value = |x: &[f64]| scoped_array_after_return([x[0], x[1]], (x[2], x[3]));
+    let grad = |x: &[f64]| {
+        let ([g0, g1], (g2, g3)) = scoped_array_after_return_grad([x[0], x[1]], (x[2], x[3]));
+        [g0, g1, g2, g3]
+    };
+    // (w0, w1, p0, p1) on each path: the return, and the three ways to the last line.
+    let points = [
+        [1.0, 0.2, 0.5, 1.0],
+        [0.1, 1.5, 0.5, 1.0],
+        [1.0, 0.2, 0.5, 0.2],
+        [1.0, 0.2, -0.5, 1.0],
+    ];
+    for x in points {
+        let g = grad(&x);
+        for k in 0..4 {
+            let (mut up, mut down) = (x, x);
+            up[k] += 1e-6;
+            down[k] -= 1e-6;
+            let fd = (value(&up) - value(&down)) / 2e-6;
+            assert!((g[k] - fd).abs() < 1e-6, "{x:?} {k}: {} vs {fd}", g[k]);
+            // J e_k is the k-th entry of the gradient.
+            let mut u = [0.0; 4];
+            u[k] = 1.0;
+            let (y, d) = scoped_array_after_return_jvp(
+                [x[0], x[1]],
+                [u[0], u[1]],
+                (x[2], x[3]),
+                (u[2], u[3]),
+            );
+            assert_eq!(y, value(&x));
+            assert!((d - g[k]).abs() <= 1e-14, "{x:?} {k}: {d} vs {}", g[k]);
+        }
+        let (y, _) = scoped_array_after_return_vjp([x[0], x[1]], (x[2], x[3]), 1.0);
+        assert_eq!(y, value(&x));
+    }
+    // The returning path: a0 = sin(w0 p1) + sin w1, result a0 sin w1.
+    let [w0, w1, _, p1] = points[0];
+    let a0 = (w0 * p1).sin() + w1.sin();
+    assert_eq!(value(&points[0]), a0 * w1.sin());
+    let expected = [
+        (w0 * p1).cos() * p1 * w1.sin(),
+        w1.cos() * w1.sin() + a0 * w1.cos(),
+        0.0,
+        (w0 * p1).cos() * w0 * w1.sin(),
+    ];
+    let g = grad(&points[0]);
+    for k in 0..4 {
+        assert!(
+            (g[k] - expected[k]).abs() < 1e-14,
+            "{k}: {} vs {}",
+            g[k],
+            expected[k]
+        );
+    }
+    // The other paths: w0 p0 + w1.
+    assert_eq!(grad(&points[1]), [0.5, 1.0, 0.1, 0.0]);
+    assert_eq!(grad(&points[2]), [0.5, 1.0, 1.0, 0.0]);
+    assert_eq!(grad(&points[3]), [-0.5, 1.0, 1.0, 0.0]);
 }

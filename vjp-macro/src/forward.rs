@@ -294,7 +294,7 @@ impl Emitter<'_> {
             }
             let vals: Vec<TokenStream> = vals
                 .into_iter()
-                .map(|v| v.map_or_else(|| quote!(()), |v| atom(self.body, v)))
+                .map(|v| v.map_or_else(missing_phi_value, |v| atom(self.body, v)))
                 .collect();
             let value = tuple_or_single(&vals);
             quote!(#stmts #value)
@@ -466,6 +466,15 @@ pub fn update_tokens(base: TokenStream, p: TokenStream, value: TokenStream) -> T
         #updated #p = #value;
         #updated
     })
+}
+
+/// Stands for the value of a phi in a branch that falls through but has none, which lowering
+/// never produces (see [`crate::ir::Phi`]): a clear error rather than a type mismatch in the
+/// generated code.
+pub fn missing_phi_value() -> TokenStream {
+    quote!(::core::compile_error!(
+        "vjp internal error: a branch that falls through gives no value to a variable its `if` defines; please report this function"
+    ))
 }
 
 /// `(a, b)` for several, `a` for one.

@@ -215,6 +215,10 @@ pub enum Term {
 
 /// A variable defined by an `if`: its value when each branch falls through (`None` for a
 /// branch that leaves the loop with `break` or `continue`).
+///
+/// A value is `None` exactly when its branch's [`Term`] is not [`Term::Fall`]: a branch that
+/// falls through yields a value for every phi (the sweeps emit them as the tuple the branch
+/// evaluates to).
 #[derive(Clone, Debug)]
 pub struct Phi {
     /// The variable defined after the `if`.

@@ -16,7 +16,7 @@
 //! makes it a whole gradient in one pass, without the tape a loop's reverse needs.
 
 use crate::activity::Activity;
-use crate::forward::{atom, owned_copy, proj, tuple_or_single};
+use crate::forward::{atom, missing_phi_value, owned_copy, proj, tuple_or_single};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Rhs, Stmt, Term, Ty, VarId};
 use crate::naming::Namer;
 use crate::parse::Model;
@@ -491,10 +491,13 @@ impl Tangents<'_> {
         let mut values = Vec::new();
         for phi in phis {
             let value = if then { &phi.then_val } else { &phi.else_val };
-            let value = value.clone().unwrap_or(Atom::Const(quote!(()), Ty::Other));
-            values.push(atom(self.body, &value));
+            let Some(value) = value else {
+                values.push(missing_phi_value());
+                continue;
+            };
+            values.push(atom(self.body, value));
             if self.has_dot(phi.var) {
-                values.extend(self.dots(&value));
+                values.extend(self.dots(value));
             }
         }
         let value = tuple_or_single(&values);

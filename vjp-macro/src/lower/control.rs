@@ -121,20 +121,31 @@ impl Lowerer<'_> {
         let mut phis = Vec::new();
         for (i, scope) in before.iter().enumerate() {
             for (j, (name, original)) in scope.iter().enumerate() {
-                // An entry a branch hid (see `lower_branch`) is out of scope after the `if`.
-                let entry = |after: &[Vec<(String, VarId)>]| {
-                    after.get(i).and_then(|s| s.get(j)).map(|e| e.1)
+                // The version each branch leaves: `None` for a branch that jumps, `Some(None)`
+                // for one that falls through with the name out of scope (its entry gone, or
+                // another name's in its place).
+                let leaves = |block: &Block, after: &[Vec<(String, VarId)>]| {
+                    (block.term == Term::Fall).then(|| {
+                        after
+                            .get(i)
+                            .and_then(|s| s.get(j))
+                            .filter(|e| e.0 == *name)
+                            .map(|e| e.1)
+                    })
                 };
-                let from_then = if then.term == Term::Fall {
-                    entry(&after_then)
-                } else {
-                    None
-                };
-                let from_else = if els.term == Term::Fall {
-                    entry(&after_else)
-                } else {
-                    None
-                };
+                let (from_then, from_else) =
+                    (leaves(&then, &after_then), leaves(&els, &after_else));
+                // Only a scope marker of `rest` (see `lower_branch`) hides a name declared
+                // before the `if`: the statements after the `if` were moved into its branches,
+                // so nothing follows the `if` and the name is dead after it. It gets no phi,
+                // which would have no value in that branch (a missing value means a branch
+                // that jumps; a falling branch used to yield `()` in its place, which did not
+                // compile: `{ let mut a = x; if c { a *= y; return a; } } x`, where `a` is
+                // assigned on the path that returns and out of scope on the other).
+                if from_then == Some(None) || from_else == Some(None) {
+                    continue;
+                }
+                let (from_then, from_else) = (from_then.flatten(), from_else.flatten());
                 if from_then.unwrap_or(*original) == *original
                     && from_else.unwrap_or(*original) == *original
                 {

@@ -49,3 +49,86 @@ fn dump() {
     let item: TokenStream = source.parse().expect("VJP_DUMP holds Rust tokens");
     println!("{}", render(item));
 }
+
+/// A phi has a value in every branch that falls through (see [`crate::ir::Phi`]), also when
+/// one branch assigns a name and returns while the other leaves the name's scope (the code
+/// after the `if` moved into its branches): such a name is dead after the `if` and gets no phi.
+#[test]
+fn phis_have_a_value_in_every_branch_that_falls_through() {
+    use crate::ir::{Stmt, Term};
+    let items = [
+        // A branch's own scope.
+        quote::quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                if x > 1.0 {
+                    let mut a = x;
+                    if y > 0.0 {
+                        a *= y;
+                        return a;
+                    }
+                }
+                x
+            }
+        },
+        // A block statement's scope.
+        quote::quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                {
+                    let mut a = x;
+                    if y > 0.0 {
+                        a *= y;
+                        return a;
+                    }
+                }
+                x
+            }
+        },
+        // The assignment before a nested `if` that returns, and an `else if` chain.
+        quote::quote! {
+            fn f(x: [f64; 2], p: (f64, f64)) -> f64 {
+                if p.0 > 0.0 {
+                    let mut a = [x[0], x[1]];
+                    if p.1 > 0.0 {
+                        a[0] = a[0] * p.1;
+                        if a[0] > 1.0 {
+                            return a[0];
+                        }
+                    } else if a[1] > 0.0 {
+                    }
+                }
+                p.0
+            }
+        },
+    ];
+    for item in items {
+        let cx = crate::ctxt::Ctxt::new();
+        let model = crate::parse::parse_item(item.clone(), &cx).expect("parses");
+        let mut namer = crate::naming::Namer::new(item.clone());
+        let body = crate::lower::lower(&model, &syn::parse_quote!(::vjp), &mut namer, &cx);
+        assert!(cx.check().is_ok(), "{item}");
+        let mut ifs = 0;
+        body.block.walk(&mut |stmt| {
+            if let Stmt::If {
+                then, els, phis, ..
+            } = stmt
+            {
+                ifs += 1;
+                for phi in phis {
+                    let name = &body.vars[phi.var].name;
+                    assert_eq!(
+                        then.term == Term::Fall,
+                        phi.then_val.is_some(),
+                        "{name} in {item}"
+                    );
+                    assert_eq!(
+                        els.term == Term::Fall,
+                        phi.else_val.is_some(),
+                        "{name} in {item}"
+                    );
+                }
+            }
+        });
+        assert!(ifs > 0, "{item}");
+        assert!(!render(item.clone()).contains("compile_error"), "{item}");
+    }
+}
