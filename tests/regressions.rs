@@ -246,3 +246,31 @@ fn assigned_on_a_returning_path_out_of_scope_on_the_other() {
     assert_eq!(grad(&points[2]), [0.5, 1.0, 1.0, 0.0]);
     assert_eq!(grad(&points[3]), [-0.5, 1.0, 1.0, 0.0]);
 }
+
+/// B9 (seed 91300, f3799): the result of a differentiable call on inactive data, passed to
+/// another differentiable call, was rejected as "an argument whose float-ness vjp cannot tell";
+/// a call's result is float-carrying, so it gets its (unused) cotangent slot.
+#[differentiable]
+fn product_of_pair(a: [f64; 2]) -> f64 {
+    a[0] * a[1]
+}
+
+#[differentiable]
+fn times_sine(x: f64, y: f64) -> f64 {
+    x * y.sin()
+}
+
+#[differentiable]
+fn inactive_call_result(#[no_grad] w: f64, x: f64) -> f64 {
+    times_sine(x, product_of_pair([w, w]))
+}
+
+#[test]
+fn inactive_call_result_as_an_argument() {
+    let (w, x) = (0.7, 1.3);
+    let (y, (gx,)) = inactive_call_result_vjp(w, x, 1.0);
+    assert_eq!(y, x * (w * w).sin());
+    assert!((gx - (w * w).sin()).abs() < 1e-15);
+    let (_, jx) = inactive_call_result_jvp(w, x, 1.0);
+    assert!((jx - gx).abs() < 1e-15);
+}

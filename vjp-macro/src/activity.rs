@@ -201,7 +201,13 @@ fn check_call_args(
     for atom in args {
         let unknown = match atom {
             Atom::Const(tokens, Ty::Unknown) => Some(tokens.to_string()),
-            Atom::Var(v) if body.vars[*v].ty == Ty::Unknown && !activity.varied[*v] => {
+            // The result of a call to a function with a `_vjp` is float-carrying (a float, an
+            // array or a tuple of them), so it has a cotangent even when inactive.
+            Atom::Var(v)
+                if body.vars[*v].ty == Ty::Unknown
+                    && !activity.varied[*v]
+                    && !defined_by_call(body, *v) =>
+            {
                 Some(source_of(body, *v))
             }
             _ => None,
@@ -215,6 +221,15 @@ fn check_call_args(
             );
         }
     }
+}
+
+/// True when `var` is the result of a call to a function with a `_vjp`.
+fn defined_by_call(body: &Body, var: VarId) -> bool {
+    let mut found = false;
+    body.block.walk(&mut |stmt| {
+        found |= matches!(stmt, Stmt::Let { var: v, rhs: Rhs::Call { .. }, .. } if *v == var);
+    });
+    found
 }
 
 /// How the user wrote the value of `var`: the expression of an inactive temporary, or the name
