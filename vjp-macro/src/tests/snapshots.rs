@@ -252,39 +252,8 @@ fn tape_holds_only_what_the_reverse_reads() {
 /// loop, so its adjoint is summed locally; `l` steps by one, so the reverse steps it back
 /// instead of saving it; the `tanh` values of a loop inside the fused one are saved on a small
 /// tape instead of computed again.
-#[test]
-fn fused() {
-    check(
-        "fused",
-        quote! {
-            fn fused(m: &[f64], x: &[f64], #[no_grad] ys: &[f64]) -> f64 {
-                let n = x.len();
-                let mut total = 0.0;
-                for s in 0..ys.len() {
-                    let mut y = [0.0; 4];
-                    let mut l = 0;
-                    for c in 0..n {
-                        for r in c..n {
-                            y[r] += m[l] * x[c];
-                            l += 1;
-                        }
-                    }
-                    let mut e = 0.0;
-                    for r in 0..n {
-                        e += y[r].tanh() * ys[s];
-                    }
-                    total += e * e;
-                }
-                total / ys.len() as f64
-            }
-        },
-    );
-}
-
-/// What each optimisation of [`fused`] shows in the generated code, stated directly.
-#[test]
-fn loop_optimisations_apply() {
-    let code = render(quote! {
+fn fused_source() -> TokenStream {
+    quote! {
         fn fused(m: &[f64], x: &[f64], #[no_grad] ys: &[f64]) -> f64 {
             let n = x.len();
             let mut total = 0.0;
@@ -305,7 +274,19 @@ fn loop_optimisations_apply() {
             }
             total / ys.len() as f64
         }
-    });
+    }
+}
+
+/// See [`fused_source`].
+#[test]
+fn fused() {
+    check("fused", fused_source());
+}
+
+/// What each optimisation of [`fused_source`] shows in the generated code, stated directly.
+#[test]
+fn loop_optimisations_apply() {
+    let code = render(fused_source());
     let vjp = &code[code.find("fn fused_vjp").expect("fused_vjp")..];
     let vjp = &vjp[..vjp.find("\n}\n").expect("end of fused_vjp")];
     // Fused: the outer range is never run backwards, and nothing saves its iterations.
