@@ -256,6 +256,9 @@ pub struct Func {
     pub tail: E,
     /// Bound on the output for inputs in [-2, 2].
     pub out_bound: f64,
+    /// A rough cost of running the function (see `S::cost`): about the number of statements
+    /// run, calls included.
+    pub cost: f64,
 }
 
 /// The kind of a local.
@@ -338,6 +341,14 @@ struct Ctx {
     /// in (a loop whose result is not used has no adjoint work, and takes no optimised path).
     pending: Vec<String>,
 }
+
+/// The largest cost (`Func::cost`) a call may add to a function under the emphasis switches,
+/// whose functions run more loops and call more in them: callees that call callees in loops,
+/// called in loops, otherwise make a check run for minutes (the reverse sweep runs the
+/// callees' `_vjp`, and so on down). About 1e8 is a tenth of a second for a check in a debug
+/// build. Not applied otherwise, so that the default corpus stays what it is (its costliest
+/// functions are near 1e7, and run much faster than their cost says).
+const CALL_COST_CAP: f64 = 3e7;
 
 const NUMS: &[f64] = &[
     0.5, 0.25, 1.5, 2.0, 0.75, 0.3, 1.0, 3.0, 0.1, 1.25, 0.8, 0.6,
@@ -989,8 +1000,17 @@ impl Gen {
     fn callable(&mut self, cx: &Ctx, want_scalar: bool) -> Vec<usize> {
         let vis = cx.visible();
         let mut out = Vec::new();
+        // What a call here would add to the cost of the function (see `Func::cost`).
+        let site = 3.0
+            * cx.loops
+                .iter()
+                .map(|l| l.trips.max(1) as f64)
+                .product::<f64>();
         'f: for (k, f) in self.funcs.iter().enumerate() {
             if want_scalar && f.ret != Ret::F {
+                continue;
+            }
+            if self.opts.emphasis() && site * f.cost > CALL_COST_CAP {
                 continue;
             }
             for p in &f.params {
@@ -1815,7 +1835,9 @@ impl Gen {
             e: E::Place(format!("[0.0; {n}]")),
         });
         cx.declare(self.var(cx, name.clone(), Kind::Arr(n), 2.0, true));
-        if always_fill || self.rng.chance(0.7) {
+        // Under the emphasis switches, always: their constructs read arrays more, and a zero
+        // element passed to a callee can put an `atan2` of its at the origin for every input.
+        if always_fill || self.opts.emphasis() || self.rng.chance(0.7) {
             // Filled by a loop (elements left at 0.0 put `atan2` at its origin).
             self.loop_ids += 1;
             let counter = self.counter_name();
@@ -2483,6 +2505,17 @@ impl Gen {
         };
         let (tail, tb) = self.with_pending(&cx, tail, tb);
         let out_bound = cx.out_bound.max(tb).min(1e6);
+        let callee = |name: &str| {
+            self.funcs
+                .iter()
+                .find(|f| f.name == name)
+                .map_or(1.0, |f| f.cost)
+        };
+        let mut calls = Vec::new();
+        tail.calls(&mut calls);
+        let cost = 1.0
+            + body.iter().map(|s| s.cost(1.0, &callee)).sum::<f64>()
+            + calls.iter().map(|c| 3.0 * callee(c)).sum::<f64>();
         let f = Func {
             name,
             params,
@@ -2490,6 +2523,7 @@ impl Gen {
             body,
             tail,
             out_bound,
+            cost,
         };
         self.funcs.push(f.clone());
         f
