@@ -407,11 +407,77 @@ impl C {
     }
 }
 
+/// The largest trip count of a `for` with this header: the literal end of a range
+/// (`0..4`, `(0..3).rev()`, `1..=2`, `c..3`, `(0..6).step_by(2)`), 4 for a `usize` parameter
+/// (`0..n`), 5 over a slice.
+fn trips(header: &str) -> f64 {
+    let iter = header.split_once(" in ").map_or(header, |(_, i)| i);
+    if iter.contains(".len()")
+        || iter.contains(".iter()")
+        || iter.starts_with('&')
+        || !iter.contains("..")
+    {
+        return 5.0;
+    }
+    let end = iter.rsplit_once("..").map_or("", |(_, e)| e);
+    let digits: String = end
+        .trim_start_matches('=')
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse::<f64>().unwrap_or(4.0)
+}
+
 fn indent(level: usize) -> String {
     "    ".repeat(level)
 }
 
 impl S {
+    /// A rough cost of running the statement: 1 per statement run, times the trips of the
+    /// loops around it (`mult` for the statement itself), and for each call 3 times the
+    /// callee's cost (the call, and the callee's `_vjp` and `_jvp` in the derivatives).
+    pub fn cost(&self, mult: f64, callee: &dyn Fn(&str) -> f64) -> f64 {
+        let calls =
+            |names: Vec<String>| -> f64 { names.iter().map(|n| 3.0 * mult * callee(n)).sum() };
+        let e_calls = |e: &E| {
+            let mut v = Vec::new();
+            e.calls(&mut v);
+            calls(v)
+        };
+        let c_calls = |c: &C| {
+            let mut v = Vec::new();
+            c.calls(&mut v);
+            calls(v)
+        };
+        let block =
+            |body: &[S], mult: f64| -> f64 { body.iter().map(|s| s.cost(mult, callee)).sum() };
+        mult + match self {
+            S::Let { e, .. }
+            | S::Assign(_, e)
+            | S::Compound(_, _, e)
+            | S::Return(e)
+            | S::Assert(e) => e_calls(e),
+            S::LetBool(_, c) => c_calls(c),
+            S::If(arms, els) => {
+                arms.iter()
+                    .map(|(c, body)| c_calls(c) + block(body, mult))
+                    .sum::<f64>()
+                    + els.as_ref().map_or(0.0, |b| block(b, mult))
+            }
+            S::For(header, body) => block(body, mult * trips(header)),
+            S::While(c, body) => {
+                let mut v = Vec::new();
+                c.calls(&mut v);
+                v.iter().map(|n| 3.0 * 6.0 * mult * callee(n)).sum::<f64>()
+                    + block(body, mult * 6.0)
+            }
+            S::Loop(body) => block(body, mult * 6.0),
+            S::Block(body) => block(body, mult),
+            S::Match(_, arms) => arms.iter().map(|(_, b)| block(b, mult)).sum(),
+            S::Break | S::Continue | S::Raw(_) => 0.0,
+        }
+    }
+
     /// The generated functions the statement calls.
     pub fn calls(&self, out: &mut Vec<String>) {
         match self {

@@ -12,6 +12,8 @@
 use crate::ast::{C, E, S};
 use crate::rng::Rng;
 
+mod emphasis;
+
 /// Which constructs to generate, for the ones the macro has had trouble with. Each switch
 /// names a construct; the defaults leave out the ones that do not compile today (see the
 /// tool's README for the reproducers), `--enable` puts them back.
@@ -48,6 +50,16 @@ pub struct Opts {
     /// Call arguments computed from `#[no_grad]` data only (`g(x, w[0])`), which the macro
     /// cannot type; off, such arguments are written `w[0] * 1.0`.
     pub inactive_float_arg: bool,
+    /// Emphasis: functions built around a top-level `for` loop that only adds into
+    /// accumulators, used linearly after it (the shape `vjp-macro/src/fuse.rs` runs in one
+    /// pass), and some that just miss it.
+    pub fused_loops: bool,
+    /// Emphasis: element reads inside loops from an array and an index defined outside the
+    /// loop, also in branches and in loops that never run with an index out of bounds.
+    pub invariant_reads: bool,
+    /// Emphasis: integer counters stepped by a literal once per iteration (`l += 1`, the
+    /// packed-triangle walk), read as indices, and some that must not be stepped back.
+    pub stepped_counters: bool,
 }
 
 /// The switches, by name.
@@ -67,6 +79,12 @@ const SWITCHES: &[&str] = &[
     "elem-assign-near-return",
 ];
 
+/// The emphasis switches, by name: they steer the generator toward shapes that particular
+/// code paths of the macro handle, rather than putting back a construct. Off by default, and
+/// named in a file's header only when on (so that the default corpus does not change when one
+/// is added).
+const EMPHASIS: &[&str] = &["fused-loops", "invariant-reads", "stepped-counters"];
+
 impl Opts {
     /// The constructs known to work.
     pub fn default_set() -> Self {
@@ -84,6 +102,9 @@ impl Opts {
             jump_in_block_stmt: true,
             shadow_near_return: true,
             elem_assign_near_return: true,
+            fused_loops: false,
+            invariant_reads: false,
+            stepped_counters: false,
         }
     }
 
@@ -102,6 +123,9 @@ impl Opts {
             "jump-in-block-stmt" => &mut self.jump_in_block_stmt,
             "shadow-near-return" => &mut self.shadow_near_return,
             "elem-assign-near-return" => &mut self.elem_assign_near_return,
+            "fused-loops" => &mut self.fused_loops,
+            "invariant-reads" => &mut self.invariant_reads,
+            "stepped-counters" => &mut self.stepped_counters,
             _ => return None,
         })
     }
@@ -110,7 +134,7 @@ impl Opts {
     pub fn set(&mut self, list: &str, on: bool) -> Result<(), String> {
         for name in list.split(',').filter(|s| !s.is_empty()) {
             if name == "all" {
-                for n in SWITCHES {
+                for n in SWITCHES.iter().chain(EMPHASIS) {
                     *self.flag(n).unwrap() = on;
                 }
                 continue;
@@ -127,7 +151,7 @@ impl Opts {
         let mut c = self.clone();
         let mut d = Opts::default_set();
         let (mut on, mut off) = (Vec::new(), Vec::new());
-        for n in SWITCHES {
+        for n in SWITCHES.iter().chain(EMPHASIS) {
             let (now, default) = (*c.flag(n).unwrap(), *d.flag(n).unwrap());
             if now && !default {
                 on.push(*n);
@@ -145,6 +169,11 @@ impl Opts {
         out.join(" ")
     }
 
+    /// Whether an emphasis switch is on.
+    pub fn emphasis(&self) -> bool {
+        self.fused_loops || self.invariant_reads || self.stepped_counters
+    }
+
     /// The switches that are on, comma-separated.
     pub fn describe(&self) -> String {
         let mut c = self.clone();
@@ -158,7 +187,16 @@ impl Opts {
             .copied()
             .filter(|n| !*c.flag(n).unwrap())
             .collect();
-        format!("on: {}; off: {}", on.join(", "), off.join(", "))
+        let emphasis: Vec<&str> = EMPHASIS
+            .iter()
+            .copied()
+            .filter(|n| *c.flag(n).unwrap())
+            .collect();
+        let mut out = format!("on: {}; off: {}", on.join(", "), off.join(", "));
+        if !emphasis.is_empty() {
+            out += &format!("; emphasis: {}", emphasis.join(", "));
+        }
+        out
     }
 }
 
@@ -218,6 +256,9 @@ pub struct Func {
     pub tail: E,
     /// Bound on the output for inputs in [-2, 2].
     pub out_bound: f64,
+    /// A rough cost of running the function (see `S::cost`): about the number of statements
+    /// run, calls included.
+    pub cost: f64,
 }
 
 /// The kind of a local.
@@ -253,6 +294,12 @@ struct Var {
     /// Computed from `#[no_grad]` data only, with an untyped `let`: the macro cannot see
     /// that it is a float.
     nograd: bool,
+    /// A result of a fused loop (or a value computed linearly from them), which the code
+    /// after the loop may only combine linearly: hidden from ordinary expressions.
+    linear: bool,
+    /// An integer that is a valid index into the indexable of this name and length (`None`:
+    /// a slice parameter), while the loop of the given id runs (`None`: wherever visible).
+    index_for: Option<(String, Option<usize>, Option<usize>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -281,7 +328,27 @@ struct Ctx {
     /// Inside an `if` statement among the function's own statements (which may `return`).
     in_top_if: bool,
     budget: usize,
+    /// Variables declared at a loop depth below this one may not be assigned (the body of a
+    /// loop meant to fuse writes only its accumulators).
+    frozen: usize,
+    /// The loop whose body (outside nested loops) has no `break` / `continue`.
+    no_jump: Option<usize>,
+    /// No early `return` (it would make the rest of the function a branch).
+    no_return: bool,
+    /// The tail of a fused-loop function multiplies or divides a result by an active value.
+    active_factor: bool,
+    /// Results of the emphasis loops among the function's own statements, which the tail adds
+    /// in (a loop whose result is not used has no adjoint work, and takes no optimised path).
+    pending: Vec<String>,
 }
+
+/// The largest cost (`Func::cost`) a call may add to a function under the emphasis switches,
+/// whose functions run more loops and call more in them: callees that call callees in loops,
+/// called in loops, otherwise make a check run for minutes (the reverse sweep runs the
+/// callees' `_vjp`, and so on down). About 1e8 is a tenth of a second for a check in a debug
+/// build. Not applied otherwise, so that the default corpus stays what it is (its costliest
+/// functions are near 1e7, and run much faster than their cost says).
+const CALL_COST_CAP: f64 = 3e7;
 
 const NUMS: &[f64] = &[
     0.5, 0.25, 1.5, 2.0, 0.75, 0.3, 1.0, 3.0, 0.1, 1.25, 0.8, 0.6,
@@ -363,7 +430,7 @@ impl Ctx {
     fn readable(&self, kind: impl Fn(Kind) -> bool) -> Vec<Var> {
         self.visible()
             .into_iter()
-            .filter(|v| v.acc.is_none() && kind(v.kind))
+            .filter(|v| v.acc.is_none() && !v.linear && kind(v.kind))
             .cloned()
             .collect()
     }
@@ -506,6 +573,25 @@ impl Gen {
 
     /// An index into `name` (of length `len` if known, at least 2).
     fn index(&mut self, cx: &Ctx, name: &str, len: Option<usize>) -> String {
+        // Integers declared as valid indices into this array (by the emphasis switches only):
+        // often, inside loops, so that the read is loop-invariant when they come from outside.
+        let valid: Vec<String> = cx
+            .visible()
+            .iter()
+            .filter(|v| {
+                v.kind == Kind::Int
+                    && !v.linear
+                    && v.index_for.as_ref().is_some_and(|(a, l, during)| {
+                        a == name
+                            && *l == len
+                            && during.is_none_or(|id| cx.loops.iter().any(|l| l.id == id))
+                    })
+            })
+            .map(|v| v.name.clone())
+            .collect();
+        if !valid.is_empty() && cx.level() > 0 && self.rng.chance(0.6) {
+            return self.rng.pick(&valid).clone();
+        }
         let len_expr = match len {
             Some(n) => n.to_string(),
             None => format!("{name}.len()"),
@@ -914,8 +1000,17 @@ impl Gen {
     fn callable(&mut self, cx: &Ctx, want_scalar: bool) -> Vec<usize> {
         let vis = cx.visible();
         let mut out = Vec::new();
+        // What a call here would add to the cost of the function (see `Func::cost`).
+        let site = 3.0
+            * cx.loops
+                .iter()
+                .map(|l| l.trips.max(1) as f64)
+                .product::<f64>();
         'f: for (k, f) in self.funcs.iter().enumerate() {
             if want_scalar && f.ret != Ret::F {
+                continue;
+            }
+            if self.opts.emphasis() && site * f.cost > CALL_COST_CAP {
                 continue;
             }
             for p in &f.params {
@@ -1195,7 +1290,14 @@ impl Gen {
     fn mutable_scalars(&self, cx: &Ctx) -> Vec<Var> {
         cx.visible()
             .into_iter()
-            .filter(|v| v.mutable && v.kind == Kind::F && v.acc.is_none() && !v.by_ref)
+            .filter(|v| {
+                v.mutable
+                    && v.kind == Kind::F
+                    && v.acc.is_none()
+                    && !v.by_ref
+                    && !v.linear
+                    && v.level >= cx.frozen
+            })
             .cloned()
             .collect()
     }
@@ -1252,15 +1354,32 @@ impl Gen {
             5,  // 7 call
             2,  // 8 bool local
             if deep { 0 } else { 2 }, // 9 block
-            if in_loop && (!cx.in_block || self.opts.jump_in_block_stmt) {
+            if in_loop
+                && (!cx.in_block || self.opts.jump_in_block_stmt)
+                && cx.no_jump != cx.loops.last().map(|l| l.id)
+            {
                 5
             } else {
                 0
             }, // 10 break / continue
-            if cx.top && !in_loop { 3 } else { 0 }, // 11 early return
+            if cx.top && !in_loop && !cx.no_return {
+                3
+            } else {
+                0
+            }, // 11 early return
             if acc_here { 14 } else { 0 }, // 12 accumulate
             1,  // 13 assert
             if self.opts.match_stmts && !deep { 1 } else { 0 }, // 14 match
+            if self.opts.invariant_reads && !deep && cx.level() < 2 {
+                6
+            } else {
+                0
+            }, // 15 a loop with invariant element reads
+            if self.opts.stepped_counters && !deep && cx.level() < 2 {
+                9
+            } else {
+                0
+            }, // 16 a loop with a stepped counter
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1358,7 +1477,19 @@ impl Gen {
                     out.push(S::Assert(e));
                 }
             }
-            _ => self.match_stmt(cx, out),
+            14 => self.match_stmt(cx, out),
+            15 => {
+                let r = self.invariant_loop(cx, out);
+                if cx.level() == 0 && cx.depth == 0 {
+                    cx.pending.extend(r);
+                }
+            }
+            _ => {
+                let r = self.stepped_loop(cx, out);
+                if cx.level() == 0 && cx.depth == 0 {
+                    cx.pending.extend(r);
+                }
+            }
         }
     }
 
@@ -1374,6 +1505,8 @@ impl Gen {
             by_ref: false,
             param: None,
             nograd: false,
+            linear: false,
+            index_for: None,
         }
     }
 
@@ -1643,7 +1776,11 @@ impl Gen {
                 let aggs: Vec<Var> = cx
                     .visible()
                     .into_iter()
-                    .filter(|v| v.mutable && matches!(v.kind, Kind::Tup2 | Kind::Arr(_)))
+                    .filter(|v| {
+                        v.mutable
+                            && matches!(v.kind, Kind::Tup2 | Kind::Arr(_))
+                            && v.level >= cx.frozen
+                    })
                     .cloned()
                     .collect();
                 if aggs.is_empty() {
@@ -1680,56 +1817,60 @@ impl Gen {
                     }
                 }
             }
-            _ => {
-                // A zero array filled later, or a tuple from a parameter tuple.
-                let name = self.name();
-                let n = self.rng.range(2, 3);
-                if cx.level() > 0 && !self.opts.zero_array_in_loop {
-                    return self.let_scalar(cx, out);
-                }
-                out.push(S::Let {
-                    pat: name.clone(),
-                    mutable: true,
-                    ty: Some(format!("[f64; {n}]")),
-                    e: E::Place(format!("[0.0; {n}]")),
-                });
-                cx.declare(self.var(cx, name.clone(), Kind::Arr(n), 2.0, true));
-                if self.rng.chance(0.7) {
-                    // Filled by a loop (elements left at 0.0 put `atan2` at its origin).
-                    self.loop_ids += 1;
-                    let counter = self.counter_name();
-                    cx.loops.push(LoopInfo {
-                        id: self.loop_ids,
-                        counter: Some((counter.clone(), n - 1)),
-                        over: None,
-                        trips: n,
-                    });
-                    cx.scopes.push(Vec::new());
-                    cx.depth += 1;
-                    cx.declare(self.var(cx, counter.clone(), Kind::Int, (n - 1) as f64, false));
-                    let saved = std::mem::replace(&mut self.restrict, true);
-                    // Reading something besides the zeros.
-                    let name_now = name.clone();
-                    let mut e = E::Num(0.5);
-                    for _ in 0..10 {
-                        let (c, b) = self.expr(cx, 2);
-                        let mut roots = Vec::new();
-                        c.roots(&mut roots);
-                        e = self.fit((c, b), 2.0).0;
-                        if roots.iter().any(|r| *r != name_now) {
-                            break;
-                        }
-                    }
-                    self.restrict = saved;
-                    cx.depth -= 1;
-                    cx.scopes.pop();
-                    cx.loops.pop();
-                    out.push(S::For(
-                        format!("{counter} in 0..{n}"),
-                        vec![S::Assign(format!("{name}[{counter}]"), e)],
-                    ));
+            _ => self.zero_array(cx, out, false),
+        }
+    }
+
+    /// A zero array `[0.0; N]`, filled by a loop (always when `always_fill`).
+    fn zero_array(&mut self, cx: &mut Ctx, out: &mut Vec<S>, always_fill: bool) {
+        let name = self.name();
+        let n = self.rng.range(2, 3);
+        if cx.level() > 0 && !self.opts.zero_array_in_loop {
+            return self.let_scalar(cx, out);
+        }
+        out.push(S::Let {
+            pat: name.clone(),
+            mutable: true,
+            ty: Some(format!("[f64; {n}]")),
+            e: E::Place(format!("[0.0; {n}]")),
+        });
+        cx.declare(self.var(cx, name.clone(), Kind::Arr(n), 2.0, true));
+        // Under the emphasis switches, always: their constructs read arrays more, and a zero
+        // element passed to a callee can put an `atan2` of its at the origin for every input.
+        if always_fill || self.opts.emphasis() || self.rng.chance(0.7) {
+            // Filled by a loop (elements left at 0.0 put `atan2` at its origin).
+            self.loop_ids += 1;
+            let counter = self.counter_name();
+            cx.loops.push(LoopInfo {
+                id: self.loop_ids,
+                counter: Some((counter.clone(), n - 1)),
+                over: None,
+                trips: n,
+            });
+            cx.scopes.push(Vec::new());
+            cx.depth += 1;
+            cx.declare(self.var(cx, counter.clone(), Kind::Int, (n - 1) as f64, false));
+            let saved = std::mem::replace(&mut self.restrict, true);
+            // Reading something besides the zeros.
+            let name_now = name.clone();
+            let mut e = E::Num(0.5);
+            for _ in 0..10 {
+                let (c, b) = self.expr(cx, 2);
+                let mut roots = Vec::new();
+                c.roots(&mut roots);
+                e = self.fit((c, b), 2.0).0;
+                if roots.iter().any(|r| *r != name_now) {
+                    break;
                 }
             }
+            self.restrict = saved;
+            cx.depth -= 1;
+            cx.scopes.pop();
+            cx.loops.pop();
+            out.push(S::For(
+                format!("{counter} in 0..{n}"),
+                vec![S::Assign(format!("{name}[{counter}]"), e)],
+            ));
         }
     }
 
@@ -1742,7 +1883,9 @@ impl Gen {
         let aggs: Vec<Var> = cx
             .visible()
             .into_iter()
-            .filter(|v| v.mutable && matches!(v.kind, Kind::Tup2 | Kind::Arr(_)))
+            .filter(|v| {
+                v.mutable && matches!(v.kind, Kind::Tup2 | Kind::Arr(_)) && v.level >= cx.frozen
+            })
             .cloned()
             .collect();
         if aggs.is_empty() {
@@ -1819,6 +1962,10 @@ impl Gen {
     }
 
     fn loop_stmt(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        if self.opts.invariant_reads && self.rng.chance(0.5) {
+            // An index for the loop's body to read at.
+            self.invariant_index(cx, out);
+        }
         self.loop_ids += 1;
         let id = self.loop_ids;
         // A state variable for the loop to overwrite, and an accumulator.
@@ -2235,6 +2382,17 @@ impl Gen {
 
     // ----- functions -----
 
+    /// Statements until the budget is spent.
+    fn fill(&mut self, cx: &mut Ctx, body: &mut Vec<S>) {
+        while cx.budget > 0 {
+            let before = cx.budget;
+            self.stmts(cx, 1, body);
+            if before == cx.budget {
+                break;
+            }
+        }
+    }
+
     pub fn function(&mut self, index: usize) -> Func {
         let name = format!("f{index}");
         let n_params = self.rng.range(1, 4);
@@ -2250,6 +2408,11 @@ impl Gen {
             in_block: false,
             in_top_if: false,
             budget: self.rng.range(3, 10),
+            frozen: 0,
+            no_jump: None,
+            no_return: false,
+            active_factor: false,
+            pending: Vec::new(),
         };
         let pnames = ["x", "y", "u", "wt", "n", "xs", "ys", "q"];
         for k in 0..n_params {
@@ -2314,15 +2477,23 @@ impl Gen {
         };
         cx.ret = ret;
         let mut body = Vec::new();
-        while cx.budget > 0 {
-            let before = cx.budget;
-            self.stmts(&mut cx, 1, &mut body);
-            if before == cx.budget {
-                break;
-            }
+        if self.opts.fused_loops && self.rng.chance(0.8) {
+            // Statements, the loop meant to fuse, statements.
+            let miss = self.draw_miss();
+            cx.no_return = miss != emphasis::Miss::Return;
+            cx.budget = self.rng.range(1, 4);
+            self.fill(&mut cx, &mut body);
+            self.fused_loop(&mut cx, &mut body, miss);
+            cx.budget = self.rng.range(0, 3);
+            self.fill(&mut cx, &mut body);
+        } else {
+            self.fill(&mut cx, &mut body);
         }
         cx.top = false;
-        let (tail, tb) = if self.rng.chance(0.15) {
+        let linear = cx.visible().iter().any(|v| v.linear && v.kind == Kind::F);
+        let (tail, tb) = if linear {
+            self.linear_tail(&cx)
+        } else if self.rng.chance(0.15) {
             let c = self.cond(&cx, 1);
             cx.depth += 1;
             let (a, ba) = self.ret_expr(&cx);
@@ -2332,7 +2503,19 @@ impl Gen {
         } else {
             self.ret_expr(&cx)
         };
+        let (tail, tb) = self.with_pending(&cx, tail, tb);
         let out_bound = cx.out_bound.max(tb).min(1e6);
+        let callee = |name: &str| {
+            self.funcs
+                .iter()
+                .find(|f| f.name == name)
+                .map_or(1.0, |f| f.cost)
+        };
+        let mut calls = Vec::new();
+        tail.calls(&mut calls);
+        let cost = 1.0
+            + body.iter().map(|s| s.cost(1.0, &callee)).sum::<f64>()
+            + calls.iter().map(|c| 3.0 * callee(c)).sum::<f64>();
         let f = Func {
             name,
             params,
@@ -2340,6 +2523,7 @@ impl Gen {
             body,
             tail,
             out_bound,
+            cost,
         };
         self.funcs.push(f.clone());
         f
