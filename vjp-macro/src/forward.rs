@@ -167,6 +167,12 @@ impl Emitter<'_> {
     }
 
     fn block(&self, block: &Block, mode: Mode) -> TokenStream {
+        self.saving_block(block, mode, &[])
+    }
+
+    /// `block` in `mode`, each value in `saved` pushed on its tape right after it is computed
+    /// (an active loop's body in `Forward` mode, see [`Plan::saved`]).
+    fn saving_block(&self, block: &Block, mode: Mode, saved: &[VarId]) -> TokenStream {
         let mut out = TokenStream::new();
         for (i, stmt) in block.stmts.iter().enumerate() {
             if mode == Mode::Recompute
@@ -175,6 +181,10 @@ impl Emitter<'_> {
                 continue;
             }
             out.extend(self.stmt(stmt, mode));
+            for v in stmt.defs().into_iter().filter(|v| saved.contains(v)) {
+                let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
+                out.extend(quote!(#save.push(#name);));
+            }
         }
         if mode != Mode::Recompute {
             out.extend(match block.term {
@@ -183,28 +193,6 @@ impl Emitter<'_> {
                 _ => TokenStream::new(),
             });
         }
-        out
-    }
-
-    /// An active loop's body in `Forward` mode, each value in `saved` pushed on its tape right
-    /// after it is computed.
-    fn saving_block(&self, block: &Block, saved: &[VarId]) -> TokenStream {
-        if saved.is_empty() {
-            return self.block(block, Mode::Forward);
-        }
-        let mut out = TokenStream::new();
-        for stmt in &block.stmts {
-            out.extend(self.stmt(stmt, Mode::Forward));
-            for v in stmt.defs().into_iter().filter(|v| saved.contains(v)) {
-                let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
-                out.extend(quote!(#save.push(#name);));
-            }
-        }
-        out.extend(match block.term {
-            Term::Break => quote!(break;),
-            Term::Continue if !self.ends_body(block) => quote!(continue;),
-            _ => TokenStream::new(),
-        });
         out
     }
 
@@ -373,11 +361,8 @@ impl Emitter<'_> {
         let augmented = active;
         let body = &self.body;
         let mut out = self.slot_declarations(l);
-        let code = if active {
-            self.saving_block(&l.body, &self.plan.saved[l.id])
-        } else {
-            self.block(&l.body, mode)
-        };
+        let saved: &[VarId] = if active { &self.plan.saved[l.id] } else { &[] };
+        let code = self.saving_block(&l.body, mode, saved);
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         // A reversible range needs neither a tape nor a trip count when nothing is saved.
