@@ -57,12 +57,13 @@ fn points(n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// [`check_slice`] for a function of one active slice followed by inactive arguments `args`.
 macro_rules! check_fn {
-    ($name:ident, $vjp:ident, $jvp:ident, $x:expr) => {
+    ($name:ident, $vjp:ident, $jvp:ident, $x:expr $(, $arg:expr)*) => {
         check_slice(
-            |x| $name(x),
-            |x, g, v| $vjp(x, g, v).0,
-            |x, u| $jvp(x, u),
+            |x| $name(x $(, $arg)*),
+            |x, g, v| $vjp(x, g $(, $arg)*, v).0,
+            |x, u| $jvp(x, u $(, $arg)*),
             $x,
         )
     };
@@ -90,12 +91,7 @@ fn nested_loop_in_the_body() {
     let (m, n) = (4, 5);
     let inputs = points(n);
     let w = points(m + m * n);
-    check_slice(
-        |w| layer_loss(w, &inputs, m),
-        |w, g, v| layer_loss_vjp(w, g, &inputs, m, v).0,
-        |w, u| layer_loss_jvp(w, u, &inputs, m),
-        &w,
-    );
+    check_fn!(layer_loss, layer_loss_vjp, layer_loss_jvp, &w, &inputs, m);
 }
 
 /// The reference: the same loss written so that it cannot fuse (the sum is squared after the
@@ -212,11 +208,12 @@ fn independent_after(x: &[f64], #[no_grad] c: f64) -> f64 {
 #[test]
 fn independent_code_after_the_loop() {
     let x = points(6);
-    check_slice(
-        |x| independent_after(x, 0.7),
-        |x, g, v| independent_after_vjp(x, g, 0.7, v).0,
-        |x, u| independent_after_jvp(x, u, 0.7),
+    check_fn!(
+        independent_after,
+        independent_after_vjp,
+        independent_after_jvp,
         &x,
+        0.7
     );
 }
 
@@ -257,12 +254,7 @@ fn iterators(x: &[f64], #[no_grad] w: &[f64]) -> f64 {
 fn enumerate_and_zip() {
     let x = points(6);
     let w: Vec<f64> = x.iter().map(|v| 1.0 - v).collect();
-    check_slice(
-        |x| iterators(x, &w),
-        |x, g, v| iterators_vjp(x, g, &w, v).0,
-        |x, u| iterators_jvp(x, u, &w),
-        &x,
-    );
+    check_fn!(iterators, iterators_vjp, iterators_jvp, &x, &w);
 }
 
 /// A `while` loop (which counts its trips) inside the fused body, and another inside an `if`
@@ -449,11 +441,13 @@ fn invariant_read(x: &[f64], #[no_grad] k: usize, #[no_grad] n: usize) -> f64 {
 fn invariant_read_in_a_loop() {
     let x = points(5);
     for k in 0..5 {
-        check_slice(
-            |x| invariant_read(x, k, 7),
-            |x, g, v| invariant_read_vjp(x, g, k, 7, v).0,
-            |x, u| invariant_read_jvp(x, u, k, 7),
+        check_fn!(
+            invariant_read,
+            invariant_read_vjp,
+            invariant_read_jvp,
             &x,
+            k,
+            7
         );
     }
 }
@@ -488,11 +482,12 @@ fn invariant_in_branch(x: &[f64], #[no_grad] k: usize) -> f64 {
 #[test]
 fn invariant_reads_in_branches_and_local_arrays() {
     let x = points(6);
-    check_slice(
-        |x| invariant_in_branch(x, 3),
-        |x, g, v| invariant_in_branch_vjp(x, g, 3, v).0,
-        |x, u| invariant_in_branch_jvp(x, u, 3),
+    check_fn!(
+        invariant_in_branch,
+        invariant_in_branch_vjp,
+        invariant_in_branch_jvp,
         &x,
+        3
     );
 }
 
@@ -534,11 +529,12 @@ fn invariant_generic<T: Real>(x: &[T], #[no_grad] k: usize) -> T {
 #[test]
 fn invariant_read_generic() {
     let x = points(4);
-    check_slice(
-        |x| invariant_generic(x, 2),
-        |x, g, v| invariant_generic_vjp(x, g, 2, v).0,
-        |x, u| invariant_generic_jvp(x, u, 2),
+    check_fn!(
+        invariant_generic,
+        invariant_generic_vjp,
+        invariant_generic_jvp,
         &x,
+        2
     );
     let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
     let (mut g32, mut g64) = (vec![0.0f32; 4], vec![0.0; 4]);
@@ -656,11 +652,13 @@ fn costly_values_saved_in_inner_loops() {
         .iter()
         .map(|v| v * 0.5)
         .collect();
-    check_slice(
-        |w| hidden_layer(w, &xs, hidden),
-        |w, g, v| hidden_layer_vjp(w, g, &xs, hidden, v).0,
-        |w, u| hidden_layer_jvp(w, u, &xs, hidden),
+    check_fn!(
+        hidden_layer,
+        hidden_layer_vjp,
+        hidden_layer_jvp,
         &w,
+        &xs,
+        hidden
     );
 }
 
