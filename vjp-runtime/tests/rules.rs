@@ -433,9 +433,30 @@ fn constant_factor_rules_are_exact() {
     assert_eq!(rules::neg(3.0, -3.0), -1.0);
     assert_eq!(rules::mul(2.0, 3.0, 6.0), (3.0, 2.0));
     assert_eq!(rules::div(3.0, 2.0, 1.5), (0.5, -0.75));
+    // The reverse of `a / b` for a constant `b` reads only `b`, and gives the same value.
+    for (a, b) in [(3.0, 2.0), (-1.5, 0.3), (7.0, -1e-3)] {
+        assert_eq!(rules::div_by(b), rules::div(a, b, a / b).0);
+    }
     assert_eq!(rules::mul_add(2.0, 3.0, 4.0, 10.0), (3.0, 2.0, 1.0));
     assert_eq!(rules::exp(1.0, 1.0_f64.exp()), 1.0_f64.exp());
     assert_eq!(rules::to_radians(1.0, 0.0), 1.0_f64.to_radians());
     assert!((rules::to_degrees(1.0, 0.0) - 1.0_f64.to_degrees()).abs() < 1e-13);
     assert_eq!(rules::to_degrees(1.0_f32, 0.0), 1.0_f32.to_degrees());
+}
+
+/// The helpers generated code calls: a zero of a container's element type without indexing it,
+/// the non-zero test that guards a local sum's flush, and the primitive-integer check of a
+/// counter stepped back.
+#[test]
+fn private_helpers_of_the_loop_optimisations() {
+    use vjp_runtime::__private::{element_zero, nonzero, rewind_start};
+    let empty: &[f64] = &[];
+    assert_eq!(element_zero(&empty), 0.0);
+    assert_eq!(element_zero(&[1.5_f32, 2.0]), 0.0_f32);
+    assert_eq!(element_zero(&vec![3.0_f64]), 0.0);
+    let mut shadow = [1.0, 2.0];
+    assert_eq!(element_zero(&&mut shadow[..]), 0.0);
+    assert!(!nonzero(0.0) && !nonzero(-0.0) && nonzero(1e-300) && nonzero(f64::NAN));
+    assert_eq!(rewind_start(7usize), 7);
+    assert_eq!(rewind_start(-3i32), -3);
 }
