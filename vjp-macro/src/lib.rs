@@ -4,7 +4,8 @@
 //! generated code calls.
 //!
 //! The expansion is a pipeline, one module per stage: [`parse`] (attribute and signature) →
-//! [`lower`] (the body into the A-normal-form IR of [`ir`]) → [`activity`] → [`forward`] and
+//! [`lower`] (the body into the A-normal-form IR of [`ir`]) → [`activity`] → [`plan`] (what each
+//! loop saves, and which loop [`fuse`] runs in one pass) → [`forward`] and
 //! [`reverse`] (the two sweeps) → [`emit`]. Errors are collected in a [`ctxt::Ctxt`] with the
 //! spans of the user's tokens.
 
