@@ -50,6 +50,10 @@ pub struct Opts {
     /// Call arguments computed from `#[no_grad]` data only (`g(x, w[0])`), which the macro
     /// cannot type; off, such arguments are written `w[0] * 1.0`.
     pub inactive_float_arg: bool,
+    /// Call arguments computed from integers through a float method or operator
+    /// (`g(x, (k as f64).atan())`, `-(k as f64).sin()`), which the macro cannot type; off,
+    /// such arguments are written `(k as f64).atan() * 1.0`.
+    pub int_method_arg: bool,
     /// Emphasis: functions built around a top-level `for` loop that only adds into
     /// accumulators, used linearly after it (the shape `vjp-macro/src/fuse.rs` runs in one
     /// pass), and some that just miss it.
@@ -79,6 +83,10 @@ const SWITCHES: &[&str] = &[
     "elem-assign-near-return",
 ];
 
+/// Construct switches added after the committed corpora were generated: named in a file's
+/// header only when on, so that the corpora regenerate byte for byte.
+const NEWER: &[&str] = &["int-method-arg"];
+
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
 /// code paths of the macro handle, rather than putting back a construct. Off by default, and
 /// named in a file's header only when on (so that the default corpus does not change when one
@@ -102,6 +110,7 @@ impl Opts {
             jump_in_block_stmt: true,
             shadow_near_return: true,
             elem_assign_near_return: true,
+            int_method_arg: false,
             fused_loops: false,
             invariant_reads: false,
             stepped_counters: false,
@@ -123,6 +132,7 @@ impl Opts {
             "jump-in-block-stmt" => &mut self.jump_in_block_stmt,
             "shadow-near-return" => &mut self.shadow_near_return,
             "elem-assign-near-return" => &mut self.elem_assign_near_return,
+            "int-method-arg" => &mut self.int_method_arg,
             "fused-loops" => &mut self.fused_loops,
             "invariant-reads" => &mut self.invariant_reads,
             "stepped-counters" => &mut self.stepped_counters,
@@ -134,7 +144,7 @@ impl Opts {
     pub fn set(&mut self, list: &str, on: bool) -> Result<(), String> {
         for name in list.split(',').filter(|s| !s.is_empty()) {
             if name == "all" {
-                for n in SWITCHES.iter().chain(EMPHASIS) {
+                for n in SWITCHES.iter().chain(NEWER).chain(EMPHASIS) {
                     *self.flag(n).unwrap() = on;
                 }
                 continue;
@@ -151,7 +161,7 @@ impl Opts {
         let mut c = self.clone();
         let mut d = Opts::default_set();
         let (mut on, mut off) = (Vec::new(), Vec::new());
-        for n in SWITCHES.iter().chain(EMPHASIS) {
+        for n in SWITCHES.iter().chain(NEWER).chain(EMPHASIS) {
             let (now, default) = (*c.flag(n).unwrap(), *d.flag(n).unwrap());
             if now && !default {
                 on.push(*n);
@@ -187,12 +197,20 @@ impl Opts {
             .copied()
             .filter(|n| !*c.flag(n).unwrap())
             .collect();
+        let newer: Vec<&str> = NEWER
+            .iter()
+            .copied()
+            .filter(|n| *c.flag(n).unwrap())
+            .collect();
         let emphasis: Vec<&str> = EMPHASIS
             .iter()
             .copied()
             .filter(|n| *c.flag(n).unwrap())
             .collect();
         let mut out = format!("on: {}; off: {}", on.join(", "), off.join(", "));
+        if !newer.is_empty() {
+            out += &format!("; also on: {}", newer.join(", "));
+        }
         if !emphasis.is_empty() {
             out += &format!("; emphasis: {}", emphasis.join(", "));
         }
@@ -1159,12 +1177,33 @@ impl Gen {
     }
 
     /// `e` as a call argument: the macro must see that it is a float, which it cannot for a
-    /// value computed from `#[no_grad]` data only (unless `inactive-float-arg`).
+    /// value computed from `#[no_grad]` data only (unless `inactive-float-arg`), nor for one
+    /// computed from integers through a float method (unless `int-method-arg`).
     fn typed_arg(&self, cx: &Ctx, e: E) -> E {
-        if !self.opts.inactive_float_arg && !matches!(e, E::Num(_)) && cx.inactive(&e) {
+        let untyped = cx.inactive(&e)
+            && ((!self.opts.inactive_float_arg && !matches!(e, E::Num(_)))
+                || (!self.opts.int_method_arg && !Self::known_float(&e)));
+        if untyped {
             bin("*", e, E::Num(1.0))
         } else {
             e
+        }
+    }
+
+    /// Whether the macro can tell that an inactive argument is a float: a literal, a cast, a
+    /// place (`#[no_grad]` data), `f64::name(..)`, a call, an operator with such an operand, or
+    /// a method of a receiver that reads a place; not a method of a value computed from casts
+    /// and literals only (`(k as f64).atan()`, `((k as f64) * 2.0).ln()`).
+    fn known_float(e: &E) -> bool {
+        fn reads_float_place(e: &E) -> bool {
+            matches!(e, E::Place(_)) || e.children().into_iter().any(reads_float_place)
+        }
+        match e {
+            E::Num(_) | E::Int(_) | E::Place(_) | E::FnForm(..) | E::Call(..) => true,
+            E::Neg(a) => Self::known_float(a),
+            E::Bin(_, a, b) => Self::known_float(a) || Self::known_float(b),
+            E::Method(_, r, _) | E::Traced(_, r, _) => reads_float_place(r),
+            E::Tuple(_) | E::Array(_) | E::If(..) | E::Block(..) => false,
         }
     }
 

@@ -28,12 +28,13 @@ const USAGE: &str = "usage:
   --disable LIST    call-no-grad-float, active-to-no-grad-slice, call-with-slices,
                     idioms-over-no-grad, logic-on-active, zero-array-in-loop, match-stmts,
                     inactive-float-arg, unlisted-pure-methods, deref-in-cond,
-                    jump-in-block-stmt, shadow-near-return, elem-assign-near-return;
+                    jump-in-block-stmt, shadow-near-return, elem-assign-near-return,
+                    int-method-arg;
                   and the emphasis switches, which steer the generator toward the code
                   paths of three optimisations: fused-loops, invariant-reads,
                   stepped-counters
-                  (off by default: call-no-grad-float, active-to-no-grad-slice and the
-                  emphasis switches: see the README for why)";
+                  (off by default: call-no-grad-float, active-to-no-grad-slice,
+                  int-method-arg and the emphasis switches: see the README for why)";
 
 /// The test file for `count` functions from `seed`, named from `f<first>`.
 pub fn generate(seed: u64, count: usize, first: usize, opts: &Opts, command: &str) -> String {

@@ -312,6 +312,23 @@ impl Gen {
             let (header, trips, cmax, _) = self.range_header(cx, &counter);
             (header, trips, cmax)
         };
+        // Sometimes a copy of the array, which the loop updates while it reads the original
+        // (in the macro, a copy shares its adjoint with the original).
+        let copy = match a.kind {
+            Kind::Arr(n) if mode == 0 && self.rng.chance(0.3) => {
+                let b = self.name_avoiding(&[&a.name, &s]);
+                out.push(S::Let {
+                    pat: b.clone(),
+                    mutable: true,
+                    ty: None,
+                    e: E::Place(a.name.clone()),
+                });
+                let bound = a.bound.max(0.5);
+                cx.declare(self.var(cx, b.clone(), Kind::Arr(n), bound, true));
+                Some((b, n, bound))
+            }
+            _ => None,
+        };
         let info = LoopInfo {
             id,
             counter: Some((counter.clone(), cmax)),
@@ -320,6 +337,17 @@ impl Gen {
         };
         self.open_loop(cx, &info);
         let mut body = Vec::new();
+        let update_copy = |g: &mut Gen, cx: &mut Ctx, body: &mut Vec<S>| {
+            if let Some((b, n, bound)) = &copy {
+                let (e, eb) = g.expr(cx, 1);
+                let (e, _) = g.fit((e, eb), *bound);
+                body.push(S::Assign(format!("{b}[{counter} % {n}]"), e));
+            }
+        };
+        let copy_first = self.rng.chance(0.5);
+        if copy_first {
+            update_copy(self, cx, &mut body);
+        }
         let place = E::Place(format!("{}[{k}]", a.name));
         let (e, b) = self.expr(cx, 1);
         let (e, b) = self.fit((e, b), 2.0);
@@ -342,7 +370,8 @@ impl Gen {
             0 => body.push(S::Compound(s.clone(), "+=", read)),
             1 => {
                 // A local the rest of the body may read too.
-                let r = self.name_avoiding(&[&s, &a.name]);
+                let b = copy.as_ref().map_or("", |c| c.0.as_str());
+                let r = self.name_avoiding(&[&s, &a.name, b]);
                 body.push(S::Let {
                     pat: r.clone(),
                     mutable: false,
@@ -368,6 +397,9 @@ impl Gen {
         }
         if let Some(v) = cx.find_mut(&s) {
             v.growth += growth;
+        }
+        if !copy_first {
+            update_copy(self, cx, &mut body);
         }
         let after = self.rng.range(0, 2);
         self.stmts(cx, after, &mut body);
