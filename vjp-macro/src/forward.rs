@@ -136,17 +136,14 @@ pub fn save_tape(body: &Body, var: VarId) -> Ident {
 /// True when loop `id` sits at the top level of the fused loop's body (it leaves its exit
 /// values in place rather than on a tape).
 fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
-    let Some(fusion) = &plan.fused else {
-        return false;
-    };
-    let Some(Stmt::Loop(fused)) = body.block.stmts.get(fusion.index) else {
-        return false;
-    };
-    fused
-        .body
-        .stmts
-        .iter()
-        .any(|s| matches!(s, Stmt::Loop(l) if l.id == id))
+    let fused = plan.fused.as_ref().and_then(|f| f.lookup(body));
+    fused.is_some_and(|fused| {
+        fused
+            .body
+            .stmts
+            .iter()
+            .any(|s| matches!(s, Stmt::Loop(l) if l.id == id))
+    })
 }
 
 /// The statements of `block` that its reverse reads, run again.

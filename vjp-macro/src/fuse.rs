@@ -42,6 +42,16 @@ pub struct Fusion {
     pub early: Vec<bool>,
 }
 
+impl Fusion {
+    /// The fused loop itself, in `body`.
+    pub fn lookup<'a>(&self, body: &'a Body) -> Option<&'a Loop> {
+        match body.block.stmts.get(self.index) {
+            Some(Stmt::Loop(l)) => Some(l),
+            _ => None,
+        }
+    }
+}
+
 /// Chooses the loop to fuse, if any: among the candidates, the one with the largest body.
 pub fn fusion(body: &Body, activity: &Activity, plan: &Plan) -> Option<Fusion> {
     let mut best: Option<(usize, Fusion)> = None;

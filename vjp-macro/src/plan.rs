@@ -343,19 +343,12 @@ impl Planner<'_> {
 
     /// The id of the fused loop's body block, if a loop is fused.
     fn fused_body(&self) -> Option<usize> {
-        let fusion = self.plan.fused.as_ref()?;
-        match self.body.block.stmts.get(fusion.index) {
-            Some(Stmt::Loop(l)) => Some(l.body.id),
-            _ => None,
-        }
+        Some(self.plan.fused.as_ref()?.lookup(self.body)?.body.id)
     }
 
     /// True when loop `id` sits (at any depth) inside the fused loop's body.
     fn inside_fused(&self, id: usize) -> bool {
-        let Some(fusion) = &self.plan.fused else {
-            return false;
-        };
-        let Some(Stmt::Loop(fused)) = self.body.block.stmts.get(fusion.index) else {
+        let Some(fused) = self.plan.fused.as_ref().and_then(|f| f.lookup(self.body)) else {
             return false;
         };
         let mut found = false;

@@ -22,6 +22,7 @@ use crate::naming::Namer;
 use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use std::collections::BTreeSet;
 use syn::spanned::Spanned;
 use syn::Ident;
 
@@ -334,9 +335,9 @@ impl Reverse<'_> {
     /// the optimiser does not always keep in a register. Not done when the loop updates
     /// the aggregate (whose reverse reads and resets its adjoint's elements).
     fn lift_invariant_reads(&mut self, l: &Loop) -> (TokenStream, TokenStream) {
-        let mut inside: std::collections::BTreeSet<VarId> = l.slots.iter().map(|s| s.var).collect();
-        let mut updated = std::collections::BTreeSet::new();
-        let counters = |kind: &LoopKind, inside: &mut std::collections::BTreeSet<VarId>| {
+        let mut inside: BTreeSet<VarId> = l.slots.iter().map(|s| s.var).collect();
+        let mut updated = BTreeSet::new();
+        let counters = |kind: &LoopKind, inside: &mut BTreeSet<VarId>| {
             if let LoopKind::For { counters, .. } = kind {
                 inside.extend(counters.iter().copied());
             }
