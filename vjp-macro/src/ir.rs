@@ -414,15 +414,23 @@ impl Rhs {
     }
 
     /// The primal values the reverse rule of `var = self` reads: the other operand of a
-    /// product, the operands and result of a rule, the index of a projection.
-    pub fn reverse_reads(&self, var: VarId) -> Vec<VarId> {
+    /// product (only for an operand that is `active`), the operands and result of a rule, the
+    /// index of a projection.
+    pub fn reverse_reads(&self, var: VarId, active: impl Fn(&Atom) -> bool) -> Vec<VarId> {
         let atoms: Vec<&Atom> = match self {
             Rhs::Use(_) | Rhs::Neg(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Opaque { .. } => {
                 vec![]
             }
             Rhs::FloatCast(a, _) => vec![a],
             Rhs::Arith(ArithOp::Add | ArithOp::Sub, ..) => vec![],
-            Rhs::Arith(ArithOp::Mul, a, b) => vec![a, b],
+            // The adjoint of each active operand is `bar * other`.
+            Rhs::Arith(ArithOp::Mul, a, b) => [(a, b), (b, a)]
+                .into_iter()
+                .filter(|(operand, _)| active(operand))
+                .map(|(_, other)| other)
+                .collect(),
+            // `bar * div_by(b)` when only the numerator is active.
+            Rhs::Arith(ArithOp::Div, _, b) if !active(b) => vec![b],
             Rhs::Arith(ArithOp::Div, a, b) => {
                 return [a, b]
                     .into_iter()

@@ -268,7 +268,11 @@ impl Planner<'_> {
     fn reverse_reads(&mut self, stmt: &Stmt) -> Set {
         match stmt {
             Stmt::Let { var, rhs, .. } if self.activity.active(*var) => {
-                let mut n: Set = rhs.reverse_reads(*var).into_iter().collect();
+                let activity = self.activity;
+                let mut n: Set = rhs
+                    .reverse_reads(*var, |a| activity.active_atom(a))
+                    .into_iter()
+                    .collect();
                 // An aggregate's adjoint starts as `zero_like(&primal)` (unless it shares the
                 // storage of the aggregate it updates).
                 if self.body.vars[*var].ty != crate::ir::Ty::Float

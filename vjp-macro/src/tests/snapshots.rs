@@ -208,7 +208,8 @@ fn rosenbrock() {
 
 /// The to-be-recorded analysis, stated directly: an accumulation saves nothing (no tape, no
 /// trip count: the reverse runs the range backwards); the logistic map saves exactly the one
-/// slot its rules read; a `while` loop saves the slot and the counter its condition reads.
+/// slot its rules read; a `while` loop saves the slot and the counter its condition reads; a
+/// product with a constant does not save the other factor.
 #[test]
 fn tape_holds_only_what_the_reverse_reads() {
     let accumulate = render(quote! {
@@ -245,6 +246,22 @@ fn tape_holds_only_what_the_reverse_reads() {
         }
     });
     assert!(newton.contains("tape.push((x_1, k_1));"), "{newton}");
+    // `0.5 * sq` reads only `0.5` in its reverse: the inner loop's exit value `sq` is not
+    // saved, though the outer loop's body is re-run.
+    let scaled = render(quote! {
+        fn f(p: &[f64], n: usize) -> f64 {
+            let mut tot = 0.0;
+            for i in 0..n {
+                let mut sq = 0.0;
+                for j in 0..3 {
+                    sq += p[i + j] * p[i + j];
+                }
+                tot = tot * p[i] + 0.5 * sq;
+            }
+            tot
+        }
+    });
+    assert!(!scaled.contains("exits"), "{scaled}");
 }
 
 /// The loop optimisations together: the outer loop only accumulates, so it is fused (forward
