@@ -616,6 +616,111 @@ fn stepped_counters_down_and_conditional() {
     );
 }
 
+// A counter stepped in an inner loop and carried by the outer one (`l` across the columns of
+// a triangle) shares one rewind counter between the two loops: the value after the inner
+// loop is not saved per outer iteration either.
+
+/// The GMM shape: per sample (the fused loop) and per component, `Q (x - mu)` with `Q`'s
+/// packed lower triangle walked column by column; `l` starts from a value computed in the
+/// component's iteration. The inner range is empty for the last column.
+#[differentiable]
+fn triangles(p: &[f64], #[no_grad] xs: &[f64], #[no_grad] d: usize) -> f64 {
+    let components = 2;
+    let tri = d * (d - 1) / 2;
+    let mut total = 0.0;
+    for i in 0..xs.len() / d {
+        for k in 0..components {
+            let mut z = [0.0; 4];
+            for j in 0..d {
+                z[j] = xs[i * d + j] - p[k * d + j];
+            }
+            let mut q = z;
+            let mut l = components * d + k * tri;
+            for c in 0..d {
+                for r in c + 1..d {
+                    q[r] += p[l] * z[c];
+                    l += 1;
+                }
+            }
+            let mut sq = 0.0;
+            for j in 0..d {
+                sq += q[j] * q[j].sin();
+            }
+            total += 0.5 * sq;
+        }
+    }
+    total
+}
+
+#[test]
+fn counter_carried_across_an_inner_loop() {
+    let d = 4;
+    let xs = points(3 * d);
+    let p = points(2 * d + 2 * d * (d - 1) / 2);
+    check_fn!(triangles, triangles_vjp, triangles_jvp, &p, &xs, d);
+}
+
+/// Three levels: `l` steps down by two in the innermost loop and is carried by the two loops
+/// around it; the middle range depends on the outer counter (sometimes empty).
+#[differentiable]
+fn three_levels(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut l = 2 * n * n * n;
+    let mut s = 0.0;
+    for a in 0..n {
+        for b in a..n {
+            for c in 0..b {
+                l -= 2;
+                s = s * 0.9 + x[(l / 2) % n] * x[c] * x[a].cos();
+            }
+        }
+    }
+    s + (l as f64) * x[0]
+}
+
+/// The outer loop reads the counter at iteration start (`x[l % n]` before the inner loop), so
+/// it keeps it another way (on its tape); the inner loop still steps it back.
+#[differentiable]
+fn read_at_start(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut l = 1;
+    let mut s = 0.0;
+    for c in 0..n {
+        let w = x[l % n];
+        for r in c..n {
+            s = s * w + x[r] * x[(l + r) % n];
+            l += 1;
+        }
+    }
+    s
+}
+
+/// The inner loop steps the counter only on some iterations, so it is saved, not stepped back,
+/// and the outer loop cannot share a counter with it.
+#[differentiable]
+fn uneven_inner(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut l = 0;
+    let mut s = 0.0;
+    for c in 0..n {
+        for r in c..n {
+            s = s * x[l % n] + x[r].sin();
+            if x[r] > 0.5 {
+                l += 1;
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn carried_counters_three_levels_and_fallbacks() {
+    let x = points(5);
+    check_fn!(three_levels, three_levels_vjp, three_levels_jvp, &x);
+    check_fn!(read_at_start, read_at_start_vjp, read_at_start_jvp, &x);
+    check_fn!(uneven_inner, uneven_inner_vjp, uneven_inner_jvp, &x);
+}
+
 /// A network-like loss with the hidden layer in a loop inside the fused loop: the `tanh`, `exp`
 /// and `sin` values of that inner loop are saved on tapes (emptied every outer iteration)
 /// instead of being computed again by its reverse.

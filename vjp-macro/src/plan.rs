@@ -62,16 +62,31 @@ pub struct Plan {
     pub rewind: Vec<Vec<Rewind>>,
 }
 
-/// A slot `s` whose every iteration ends with `s = s + step` (or `s - step`) for an integer
-/// literal `step`.
+/// An integer slot `s` that the reverse steps back instead of saving.
 #[derive(Clone)]
 pub struct Rewind {
     /// The slot.
     pub slot: VarId,
-    /// The literal.
-    pub step: proc_macro2::TokenStream,
-    /// True for `+`, false for `-`.
-    pub up: bool,
+    /// How an iteration changes it.
+    pub step: Step,
+}
+
+/// How one iteration changes a rewound slot.
+#[derive(Clone)]
+pub enum Step {
+    /// Every iteration ends with `s = s + lit` (or `s - lit`) for an integer literal.
+    By {
+        /// The literal.
+        lit: proc_macro2::TokenStream,
+        /// True for `+`, false for `-`.
+        up: bool,
+    },
+    /// Every iteration ends with `s = e`, where `e` is the value after an inner loop (at the
+    /// top level of the body) that starts from `s` and rewinds `e` itself. The reverse keeps
+    /// one counter for both: at the start of a reverse iteration it is `e`, and the inner
+    /// loop's reverse steps it back to the value of `s` at iteration start. So `e` is not
+    /// saved when the inner loop ends (`l` in a triangle walked column by column).
+    Inner(VarId),
 }
 
 /// Plans the reverse sweep of `body`.
@@ -319,7 +334,7 @@ impl Planner<'_> {
                         at_start.extend(counters.iter().copied());
                     }
                 }
-                let rewind: Vec<Rewind> = if reversible {
+                let mut rewind: Vec<Rewind> = if reversible {
                     l.slots
                         .iter()
                         .filter(|s| n.contains(&s.var) && !self.activity.active(s.var))
@@ -328,6 +343,24 @@ impl Planner<'_> {
                 } else {
                     Vec::new()
                 };
+                let fused = self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
+                if reversible && !fused {
+                    for s in &l.slots {
+                        if n.contains(&s.var) || self.activity.active(s.var) {
+                            continue;
+                        }
+                        let plan = &mut self.plan;
+                        if let Some((inner, exit)) =
+                            rewound_by_inner(l, s.var, &plan.rewind, &plan.exits)
+                        {
+                            plan.exits[inner].retain(|v| *v != exit);
+                            rewind.push(Rewind {
+                                slot: s.var,
+                                step: Step::Inner(exit),
+                            });
+                        }
+                    }
+                }
                 self.plan.taped[l.id] = at_start
                     .iter()
                     .copied()
@@ -532,7 +565,49 @@ fn rewindable(l: &Loop, slot: VarId, name: &syn::Ident) -> Option<Rewind> {
         syn::BinOp::Sub(_) if is_slot(&b.left) => (literal(&b.right)?, false),
         _ => return None,
     };
-    Some(Rewind { slot, step, up })
+    Some(Rewind {
+        slot,
+        step: Step::By { lit: step, up },
+    })
+}
+
+/// `slot` as a [`Step::Inner`] rewind: its one write-back in `l`'s body, at the top level,
+/// stores the value after an inner loop at the top level whose slot starts from `slot`, and
+/// that inner loop rewinds it and would otherwise save it when it ends (`exits`).
+/// Returns the inner loop's id and its slot.
+fn rewound_by_inner(
+    l: &Loop,
+    slot: VarId,
+    rewind: &[Vec<Rewind>],
+    exits: &[Vec<VarId>],
+) -> Option<(usize, VarId)> {
+    let mut writes = 0;
+    l.body.walk(&mut |s| {
+        writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
+    });
+    if writes != 1 {
+        return None;
+    }
+    let exit = l.body.stmts.iter().find_map(|s| match s {
+        Stmt::WriteBack {
+            slot: w,
+            value: Atom::Var(e),
+        } if *w == slot => Some(*e),
+        _ => None,
+    })?;
+    l.body.stmts.iter().find_map(|s| match s {
+        Stmt::Loop(inner)
+            if inner
+                .slots
+                .iter()
+                .any(|s| s.var == exit && matches!(s.init, Atom::Var(v) if v == slot))
+                && rewind[inner.id].iter().any(|r| r.slot == exit)
+                && exits[inner.id].contains(&exit) =>
+        {
+            Some((inner.id, exit))
+        }
+        _ => None,
+    })
 }
 
 /// True when a path through `block` (not counting nested loops) ends with `break`.

@@ -19,7 +19,7 @@ use crate::activity::Activity;
 use crate::forward::{atom, forward_late, fused_loop, proj, recompute, save_tape, tuple_or_single};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
-use crate::plan::Plan;
+use crate::plan::{Plan, Step};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use std::collections::BTreeSet;
@@ -61,6 +61,9 @@ struct Reverse<'a> {
     /// Loop-invariant element reads whose adjoint goes to a local sum (see
     /// [`Reverse::lift_invariant_reads`]): the read's variable and the sum's name.
     lifted: Vec<(VarId, Ident)>,
+    /// Rewind counters kept by an enclosing loop for the value after an inner loop (see
+    /// [`crate::plan::Step::Inner`]): the inner loop's slot and the counter's name.
+    counters: Vec<(VarId, Ident)>,
 }
 
 /// Generates the reverse sweep of `body`, seeded with the output cotangent `v`.
@@ -82,6 +85,7 @@ pub fn reverse(
         predeclared: vec![false; body.vars.len()],
         items: Vec::new(),
         lifted: Vec::new(),
+        counters: Vec::new(),
     };
     // An active reference parameter's adjoint is its shadow, given by the caller.
     for p in &body.params {
@@ -291,20 +295,32 @@ impl Reverse<'_> {
             let pattern = tuple_or_single(&names);
             quote!(let #pattern = #tape.pop();)
         };
-        // Integer slots stepped back from their values after the loop.
+        // Integer slots stepped back from their values after the loop, each on a counter of
+        // its own unless an enclosing loop keeps one for it.
         let (mut rewind_start, mut rewind_step) = (TokenStream::new(), TokenStream::new());
         for r in &self.plan.rewind[l.id] {
             let name = &self.body.vars[r.slot].name;
-            let back = self
-                .namer
-                .fresh(&format!("rewind_{name}"), Span::call_site());
-            let root = self.root;
-            let step = &r.step;
-            rewind_start.extend(quote!(let mut #back = #root::__private::rewind_start(#name);));
-            rewind_step.extend(if r.up {
-                quote!(#back -= #step; let #name = #back;)
-            } else {
-                quote!(#back += #step; let #name = #back;)
+            let back = match self.counters.iter().find(|(v, _)| *v == r.slot) {
+                Some((_, back)) => back.clone(),
+                None => {
+                    let back = self
+                        .namer
+                        .fresh(&format!("rewind_{name}"), Span::call_site());
+                    let root = self.root;
+                    rewind_start
+                        .extend(quote!(let mut #back = #root::__private::rewind_start(#name);));
+                    back
+                }
+            };
+            rewind_step.extend(match &r.step {
+                Step::By { lit, up: true } => quote!(#back -= #lit; let #name = #back;),
+                Step::By { lit, up: false } => quote!(#back += #lit; let #name = #back;),
+                // The inner loop's reverse steps the counter back.
+                Step::Inner(exit) => {
+                    self.counters.push((*exit, back.clone()));
+                    let exit = &self.body.vars[*exit].name;
+                    quote!(let #exit = #back;)
+                }
             });
         }
         // Costly values saved by the forward sweep, popped instead of computed again.

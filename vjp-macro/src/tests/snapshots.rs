@@ -267,7 +267,7 @@ fn tape_holds_only_what_the_reverse_reads() {
 /// The loop optimisations together: the outer loop only accumulates, so it is fused (forward
 /// and reverse of each iteration in one pass, no tape); `x[c]` does not change in the inner
 /// loop, so its adjoint is summed locally; `l` steps by one, so the reverse steps it back
-/// instead of saving it; the `tanh` values of a loop inside the fused one are saved on a small
+/// instead of saving it, with one counter across the columns (nothing pushed per column); the `tanh` values of a loop inside the fused one are saved on a small
 /// tape instead of computed again.
 fn fused_source() -> TokenStream {
     quote! {

@@ -53,7 +53,6 @@ fn fused_vjp(
             "the shadow of `x` has length {} but `x` has length {}", bar_x.len(), x.len()
         );
     }
-    let mut exits = ::vjp::Tape::new();
     let mut save_t6 = ::vjp::Tape::new();
     let n = x.len();
     let total = 0.0;
@@ -85,7 +84,6 @@ fn fused_vjp(
                 y_2 = y_3;
                 l_2 = l_3;
             }
-            exits.push(l_2);
             y_1 = y_2;
             l_1 = l_2;
         }
@@ -126,17 +124,17 @@ fn fused_vjp(
             let bar_t5 = bar_t6 * ::vjp::rules::tanh(t6, t6);
             bar_y_1[r_1] += bar_t5;
         }
+        let mut rewind_l_1 = ::vjp::__private::rewind_start(l_1);
         for c in ::core::iter::Iterator::rev(0..n) {
-            let l_2 = exits.pop();
+            let l_2 = rewind_l_1;
             let mut bar_y_2 = ::vjp::zero_like(&y);
             let took_y_1 = bar_y_1;
             bar_y_1 = ::vjp::zero_like(&took_y_1);
             ::vjp::Tangent::accumulate(&mut bar_y_2, took_y_1);
             let mut sum_bar_x = ::vjp::__private::element_zero(&bar_x);
-            let mut rewind_l_2 = ::vjp::__private::rewind_start(l_2);
             for r in ::core::iter::Iterator::rev(c..n) {
-                rewind_l_2 -= 1;
-                let l_2 = rewind_l_2;
+                rewind_l_1 -= 1;
+                let l_2 = rewind_l_1;
                 let t1 = m[l_2];
                 let t2 = x[c];
                 let bar_t4 = bar_y_2[r];
