@@ -12,6 +12,7 @@
 use crate::ast::{C, E, S};
 use crate::rng::Rng;
 
+mod carried;
 mod emphasis;
 
 /// Which constructs to generate, for the ones the macro has had trouble with. Each switch
@@ -64,6 +65,10 @@ pub struct Opts {
     /// Emphasis: integer counters stepped by a literal once per iteration (`l += 1`, the
     /// packed-triangle walk), read as indices, and some that must not be stepped back.
     pub stepped_counters: bool,
+    /// Emphasis: a counter stepped by a literal in the innermost of two or three nested range
+    /// loops and carried by the loops around it (the packed-triangle walk `l` of the GMM
+    /// objective), and the shapes that must not share one rewind counter.
+    pub carried_counters: bool,
 }
 
 /// The switches, by name.
@@ -91,7 +96,12 @@ const NEWER: &[&str] = &["int-method-arg"];
 /// code paths of the macro handle, rather than putting back a construct. Off by default, and
 /// named in a file's header only when on (so that the default corpus does not change when one
 /// is added).
-const EMPHASIS: &[&str] = &["fused-loops", "invariant-reads", "stepped-counters"];
+const EMPHASIS: &[&str] = &[
+    "fused-loops",
+    "invariant-reads",
+    "stepped-counters",
+    "carried-counters",
+];
 
 impl Opts {
     /// The constructs known to work.
@@ -114,6 +124,7 @@ impl Opts {
             fused_loops: false,
             invariant_reads: false,
             stepped_counters: false,
+            carried_counters: false,
         }
     }
 
@@ -136,6 +147,7 @@ impl Opts {
             "fused-loops" => &mut self.fused_loops,
             "invariant-reads" => &mut self.invariant_reads,
             "stepped-counters" => &mut self.stepped_counters,
+            "carried-counters" => &mut self.carried_counters,
             _ => return None,
         })
     }
@@ -181,7 +193,7 @@ impl Opts {
 
     /// Whether an emphasis switch is on.
     pub fn emphasis(&self) -> bool {
-        self.fused_loops || self.invariant_reads || self.stepped_counters
+        self.fused_loops || self.invariant_reads || self.stepped_counters || self.carried_counters
     }
 
     /// The switches that are on, comma-separated.
@@ -1419,6 +1431,11 @@ impl Gen {
             } else {
                 0
             }, // 16 a loop with a stepped counter
+            if self.opts.carried_counters && !deep && cx.level() < 2 {
+                14
+            } else {
+                0
+            }, // 17 nested loops carrying a counter
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1523,12 +1540,13 @@ impl Gen {
                     cx.pending.extend(r);
                 }
             }
-            _ => {
+            16 => {
                 let r = self.stepped_loop(cx, out);
                 if cx.level() == 0 && cx.depth == 0 {
                     cx.pending.extend(r);
                 }
             }
+            _ => self.carried_stmt(cx, out),
         }
     }
 

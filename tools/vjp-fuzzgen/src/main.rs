@@ -31,8 +31,8 @@ const USAGE: &str = "usage:
                     jump-in-block-stmt, shadow-near-return, elem-assign-near-return,
                     int-method-arg;
                   and the emphasis switches, which steer the generator toward the code
-                  paths of three optimisations: fused-loops, invariant-reads,
-                  stepped-counters
+                  paths of four optimisations: fused-loops, invariant-reads,
+                  stepped-counters, carried-counters
                   (off by default: call-no-grad-float, active-to-no-grad-slice,
                   int-method-arg and the emphasis switches: see the README for why)";
 

@@ -60,11 +60,13 @@ enum Piece {
     Jump,
     /// A read at the loop's own stepped counter.
     StepRead,
+    /// Nested loops carrying a counter (`carried-counters`), maybe the fused loop's own.
+    Carried,
 }
 
 impl Gen {
     /// The arrays and slices that can be read, with their length when it is fixed.
-    fn indexables(&self, cx: &Ctx, active_only: bool) -> Vec<(Var, Option<usize>)> {
+    pub(super) fn indexables(&self, cx: &Ctx, active_only: bool) -> Vec<(Var, Option<usize>)> {
         cx.readable(|k| matches!(k, Kind::Arr(_) | Kind::Slice(_)))
             .into_iter()
             .filter(|v| !active_only || !v.nograd)
@@ -80,7 +82,7 @@ impl Gen {
     }
 
     /// The `usize` parameters (at most 4).
-    fn int_params(&self, cx: &Ctx) -> Vec<String> {
+    pub(super) fn int_params(&self, cx: &Ctx) -> Vec<String> {
         cx.readable(|k| k == Kind::Int)
             .into_iter()
             .filter(|v| v.param.is_some())
@@ -158,7 +160,7 @@ impl Gen {
     }
 
     /// Enters a loop's body: its info, a scope with its counter.
-    fn open_loop(&mut self, cx: &mut Ctx, info: &LoopInfo) {
+    pub(super) fn open_loop(&mut self, cx: &mut Ctx, info: &LoopInfo) {
         cx.loops.push(info.clone());
         cx.scopes.push(Vec::new());
         cx.depth += 1;
@@ -167,7 +169,7 @@ impl Gen {
         }
     }
 
-    fn close_loop(cx: &mut Ctx) {
+    pub(super) fn close_loop(cx: &mut Ctx) {
         cx.depth -= 1;
         cx.scopes.pop();
         cx.loops.pop();
@@ -175,7 +177,7 @@ impl Gen {
 
     /// The accumulators of loop `id` become readable after it (hidden from ordinary
     /// expressions when `linear`).
-    fn release_accs(cx: &mut Ctx, id: usize, trips: usize, linear: bool) {
+    pub(super) fn release_accs(cx: &mut Ctx, id: usize, trips: usize, linear: bool) {
         for scope in cx.scopes.iter_mut() {
             for v in scope.iter_mut() {
                 if v.acc == Some(id) {
@@ -189,7 +191,7 @@ impl Gen {
     }
 
     /// A name for a new local that is none of `avoid` (which it would shadow).
-    fn name_avoiding(&mut self, avoid: &[&str]) -> String {
+    pub(super) fn name_avoiding(&mut self, avoid: &[&str]) -> String {
         loop {
             let name = self.name();
             if !avoid.contains(&name.as_str()) {
@@ -199,7 +201,13 @@ impl Gen {
     }
 
     /// `let mut s = ..;`, an accumulator of loop `id`, not named as one of `avoid`.
-    fn new_acc(&mut self, cx: &mut Ctx, out: &mut Vec<S>, id: usize, avoid: &[&str]) -> String {
+    pub(super) fn new_acc(
+        &mut self,
+        cx: &mut Ctx,
+        out: &mut Vec<S>,
+        id: usize,
+        avoid: &[&str],
+    ) -> String {
         self.new_acc_from(cx, out, id, avoid, false)
     }
 
@@ -897,6 +905,17 @@ impl Gen {
             };
             stepper = Some((l, update, m, m_len, index, m_bound));
         }
+        // A counter that the loop carries through an inner loop which steps it (instead of
+        // stepping it itself): declared here, stepped by the `Carried` piece.
+        let mut carrier = None;
+        if self.opts.carried_counters && stepper.is_none() && self.rng.chance(0.3) {
+            let l = self.counter_name();
+            out.push(S::Raw(format!("let mut {l} = {};", self.rng.range(0, 2))));
+            // Its largest value: at most 64 steps of 3 per iteration, 5 iterations.
+            cx.declare(self.var(cx, l.clone(), Kind::Int, 1000.0, true));
+            carrier = Some(l);
+        }
+        let carrier_name = carrier.clone();
         self.open_loop(cx, &info);
         for e in elements {
             cx.declare(e);
@@ -936,11 +955,15 @@ impl Gen {
             (Piece::Call, 0.35, true),
             (Piece::Stepped, 0.45, self.opts.stepped_counters),
             (Piece::Invariant, 0.35, self.opts.invariant_reads),
+            (Piece::Carried, 0.6, self.opts.carried_counters),
         ];
         for (piece, p, on) in optional {
             if on && self.rng.chance(p) {
                 pieces.push(piece);
             }
+        }
+        if carrier.is_some() && !pieces.contains(&Piece::Carried) {
+            pieces.push(Piece::Carried);
         }
         for _ in 0..self.rng.range(1, n_acc) {
             pieces.push(Piece::Acc);
@@ -963,11 +986,11 @@ impl Gen {
                 Piece::ZeroArray => self.zero_array(cx, &mut body, true),
                 Piece::Branch => self.acc_branch(cx, &mut body, id),
                 Piece::Call => self.call_stmt(cx, &mut body),
-                Piece::Stepped | Piece::Invariant => {
-                    let result = if piece == Piece::Stepped {
-                        self.stepped_loop(cx, &mut body)
-                    } else {
-                        self.invariant_loop(cx, &mut body)
+                Piece::Stepped | Piece::Invariant | Piece::Carried => {
+                    let result = match piece {
+                        Piece::Stepped => self.stepped_loop(cx, &mut body),
+                        Piece::Invariant => self.invariant_loop(cx, &mut body),
+                        _ => self.carried_loop(cx, &mut body, carrier.take()),
                     };
                     // Its result flows into an accumulator (else the loop has no adjoint
                     // work, and nothing to step back).
@@ -1081,7 +1104,8 @@ impl Gen {
             // Reading the loop's integer state after it would make that code depend on the
             // loop too.
             let step_name = stepper.map(|s| s.0);
-            for k in walker_name.iter().chain(step_name.iter()) {
+            let names = walker_name.iter().chain(&step_name).chain(&carrier_name);
+            for k in names {
                 if let Some(v) = cx.find_mut(k) {
                     v.linear = true;
                 }
