@@ -151,6 +151,18 @@ fn calls_with_inactive_variables(x: f64, n: i32, #[no_grad] c: f64, y: f64) -> f
     mixed_args(y, n, c, x)
 }
 
+/// Floats computed from integers by float methods, passed for the callee's float parameter `c`
+/// (the macro tells they are floats from the cast and the method), also in a loop.
+#[differentiable]
+fn calls_with_float_methods_of_integers(x: f64, n: i32, y: f64) -> f64 {
+    let t = n as f64;
+    let mut s = mixed_args(x, n, (n as f64).atan(), y) + mixed_args(y, 2, -t.sin(), x);
+    for k in 0..n {
+        s += mixed_args(x, k, ((k as f64) * 0.5).tanh(), y);
+    }
+    s
+}
+
 /// An active value passed for the callee's float parameter `c` too.
 #[differentiable]
 fn calls_with_all_floats_active(x: f64, y: f64) -> f64 {
@@ -529,6 +541,25 @@ fn constant_and_integer_arguments_between_active_ones() {
         // c y⁴ + c x
         let grads: (f64, f64) = calls_with_inactive_variables_grad(x, n, c, y);
         assert_close(grads, (c, 4.0 * c * y * y * y), 1e-15, 0.0);
+        check64(
+            |(x, y)| calls_with_float_methods_of_integers(x, n, y),
+            |(x, y), v| calls_with_float_methods_of_integers_vjp(x, n, y, v),
+            (x, y),
+        );
+        // a (xⁿ + y) + s (y² + x) + Σ_k c_k (xᵏ + y), with a = atan(n), s = -sin(n) and
+        // c_k = tanh(k / 2) for k < n.
+        let (a, sn) = ((n as f64).atan(), -(n as f64).sin());
+        let c = |k: i32| (k as f64 * 0.5).tanh();
+        let dx = a * n as f64 * x.powi(n - 1)
+            + sn
+            + (1..n).map(|k| c(k) * k as f64 * x.powi(k - 1)).sum::<f64>();
+        let dy = a + 2.0 * sn * y + (0..n).map(c).sum::<f64>();
+        assert_close(
+            calls_with_float_methods_of_integers_grad(x, n, y),
+            (dx, dy),
+            1e-13,
+            0.0,
+        );
         check64(
             |(x, y)| calls_with_all_floats_active(x, y),
             |(x, y), v| calls_with_all_floats_active_vjp(x, y, v),

@@ -30,6 +30,57 @@ use syn::Ident;
 /// costs) does less work.
 pub const MAX_LANES: usize = 2;
 
+/// The most float slots a loop may carry for its body's local Jacobian to be computed first
+/// (see [`Tangents::preaccumulated`]).
+const MAX_CARRIED: usize = 2;
+
+/// The number of operations, on the longest path, from the carried slots' tangents at the
+/// start of an iteration of `l` to their new values, in the plain tangent code: one per sum, one
+/// per product by a rule's partial or an operand, two for a product of two active values
+/// (`dot_a * b + dot_b * a`). Preaccumulating makes it one product and a sum per further
+/// input, which only pays when that is shorter (`x = r x (1 - x)`: 4 against 2; an
+/// accumulation `s += f(..)`: 1, left as it is).
+fn chain_depth(l: &Loop, carried: &[VarId], active: impl Fn(VarId) -> bool) -> usize {
+    let mut depth: std::collections::BTreeMap<VarId, usize> =
+        carried.iter().map(|v| (*v, 0)).collect();
+    let mut longest = 0;
+    for stmt in &l.body.stmts {
+        match stmt {
+            Stmt::Let { var, rhs, .. } => {
+                let operands = rhs.differentiable_operands();
+                let from = operands
+                    .iter()
+                    .filter_map(|a| Body::atom_var(a).and_then(|v| depth.get(&v)))
+                    .max()
+                    .copied();
+                let Some(from) = from else { continue };
+                let step = match rhs {
+                    Rhs::Use(_) => 0,
+                    Rhs::Arith(ArithOp::Mul, Atom::Var(a), Atom::Var(b))
+                        if active(*a) && active(*b) =>
+                    {
+                        2
+                    }
+                    Rhs::Arith(ArithOp::Div, ..) => 2,
+                    Rhs::Prim { args, .. } if args.len() > 1 => 2,
+                    _ => 1,
+                };
+                depth.insert(*var, from + step);
+            }
+            Stmt::WriteBack {
+                value: Atom::Var(v),
+                ..
+            } => longest = longest.max(depth.get(v).copied().unwrap_or(0)),
+            _ => {}
+        }
+    }
+    longest
+}
+
+/// The most values with tangents that such a body may read (its carried slots included): one
+/// column of partial derivatives each.
+const MAX_INPUTS: usize = 3;
+
 /// The body of `NAME_jvp`: statements, then `(output, tangent of the output)`; and the name of
 /// each parameter's tangent.
 pub fn tangent_sweep(
@@ -519,6 +570,10 @@ impl Tangents<'_> {
                 }
             }
         }
+        if let Some(code) = self.preaccumulated(l) {
+            out.extend(code);
+            return out;
+        }
         // The body's final `continue` is implicit.
         let code = if l.body.term == Term::Continue {
             self.stmts(&l.body)
@@ -531,6 +586,242 @@ impl Tangents<'_> {
             }
             LoopKind::Loop => quote!(loop { #code }),
         });
+        out
+    }
+
+    /// The loop `l` with its body's local Jacobian computed first ("preaccumulation"), when
+    /// the body is straight-line float arithmetic on at most [`MAX_CARRIED`] float slots and
+    /// reads at most [`MAX_INPUTS`] values with tangents: per iteration, the partial
+    /// derivatives of the slots' new values in their old values and in the loop-invariant
+    /// values (`jac_x = r (1 - 2x)` for `x = r x (1 - x)`), then each lane's new tangent as
+    /// their sum weighted by the lane's old tangents. The partials do not depend on the
+    /// tangents, so the chain from one iteration's tangent to the next is one product and one
+    /// sum per input, instead of the whole body's tangent computation. The same in every lane
+    /// count, so `NAME_grad`'s lanes stay bitwise `NAME_jvp`'s.
+    fn preaccumulated(&mut self, l: &Loop) -> Option<TokenStream> {
+        let LoopKind::For { pattern, iter, .. } = &l.kind else {
+            return None;
+        };
+        if !matches!(l.body.term, Term::Fall | Term::Continue) {
+            return None;
+        }
+        let body = self.body;
+        let carried: Vec<VarId> = l
+            .slots
+            .iter()
+            .map(|s| s.var)
+            .filter(|v| self.has_dot(*v))
+            .collect();
+        if carried.is_empty()
+            || carried.len() > MAX_CARRIED
+            || carried.iter().any(|v| body.vars[*v].ty != Ty::Float)
+        {
+            return None;
+        }
+        // Straight-line: lets, then the write-backs; active lets are float arithmetic.
+        let mut seen_write_back = false;
+        let mut inside = std::collections::BTreeSet::new();
+        for stmt in &l.body.stmts {
+            match stmt {
+                Stmt::Let { var, rhs, .. } if !seen_write_back => {
+                    inside.insert(*var);
+                    let arithmetic = matches!(
+                        rhs,
+                        Rhs::Use(_) | Rhs::Neg(_) | Rhs::Arith(..) | Rhs::Prim { .. }
+                    );
+                    if self.has_dot(*var) && (body.vars[*var].ty != Ty::Float || !arithmetic) {
+                        return None;
+                    }
+                }
+                Stmt::WriteBack { .. } => seen_write_back = true,
+                _ => return None,
+            }
+        }
+        // The inputs: the carried slots, then the values from outside that active lets read.
+        let mut inputs = carried.clone();
+        for stmt in &l.body.stmts {
+            if let Stmt::Let { var, rhs, .. } = stmt {
+                if !self.has_dot(*var) {
+                    continue;
+                }
+                for a in rhs.differentiable_operands() {
+                    if let Atom::Var(v) = a {
+                        if self.has_dot(*v) && !inside.contains(v) && !inputs.contains(v) {
+                            inputs.push(*v);
+                        }
+                    }
+                }
+            }
+        }
+        if inputs.len() > MAX_INPUTS
+            || chain_depth(l, &carried, |v| self.has_dot(v)) <= inputs.len()
+        {
+            return None;
+        }
+        let root = self.root;
+        // Per input, per variable: its partial derivative in that input, `None` when it is zero.
+        let mut jac: Vec<Vec<Option<TokenStream>>> =
+            vec![vec![None; body.vars.len()]; inputs.len()];
+        let mut code = TokenStream::new();
+        for (q, input) in inputs.iter().enumerate() {
+            let name = &body.vars[*input].name;
+            let seed = self
+                .namer
+                .fresh(&format!("jac{q}_{name}"), Span::call_site());
+            code.extend(quote!(let #seed = #root::__private::one_like(&#name);));
+            jac[q][*input] = Some(quote!(#seed));
+        }
+        for stmt in &l.body.stmts {
+            let Stmt::Let { var, ty, rhs, span } = stmt else {
+                continue;
+            };
+            let name = body.vars[*var].name.clone();
+            let annotation = ty.as_deref().map(|t| quote!(: #t));
+            let primal = crate::forward::rhs_tokens(body, rhs);
+            code.extend(quote_spanned!(*span=> let #name #annotation = #primal;));
+            if !self.has_dot(*var) {
+                continue;
+            }
+            code.extend(self.local_partials(*var, rhs, &mut jac));
+        }
+        // Each carried slot's new tangent in each lane, from the old tangents, before any
+        // slot is written.
+        let mut new_dots = Vec::new();
+        for stmt in &l.body.stmts {
+            let Stmt::WriteBack { slot, value } = stmt else {
+                continue;
+            };
+            if !self.has_dot(*slot) {
+                continue;
+            }
+            for lane in 0..self.lanes() {
+                let mut terms = Vec::new();
+                for (q, input) in inputs.iter().enumerate() {
+                    let partial = match value {
+                        Atom::Var(v) => jac[q][*v].clone(),
+                        Atom::Const(..) => None,
+                    };
+                    if let Some(partial) = partial {
+                        let dot = self.dot(lane, &Atom::Var(*input));
+                        terms.push(quote!(#partial * #dot));
+                    }
+                }
+                let sum = if terms.is_empty() {
+                    let primal = atom(body, value);
+                    quote!(#root::zero_like(&#primal))
+                } else {
+                    quote!(#(#terms)+*)
+                };
+                let slot_name = &body.vars[*slot].name;
+                let new = self
+                    .namer
+                    .fresh(&format!("next{lane}_{slot_name}"), Span::call_site());
+                code.extend(quote!(let #new = #sum;));
+                new_dots.push((lane, *slot, new));
+            }
+        }
+        for stmt in &l.body.stmts {
+            if let Stmt::WriteBack { slot, value } = stmt {
+                let name = &body.vars[*slot].name;
+                let primal = atom(body, value);
+                code.extend(quote!(#name = #primal;));
+            }
+        }
+        for (lane, slot, new) in new_dots {
+            let dot = self.dot_name(lane, slot);
+            code.extend(quote!(#dot = #new;));
+        }
+        Some(quote!(for #pattern in #iter { #code }))
+    }
+
+    /// The partial derivatives of `var = rhs` in each preaccumulation input (see
+    /// [`Tangents::preaccumulated`]), from those of its operands; a partial that is zero for
+    /// every operand is not computed (`None`).
+    fn local_partials(
+        &mut self,
+        var: VarId,
+        rhs: &Rhs,
+        jac: &mut [Vec<Option<TokenStream>>],
+    ) -> TokenStream {
+        let body = self.body;
+        let root = self.root;
+        let y = body.vars[var].name.clone();
+        let get = |jac: &[Vec<Option<TokenStream>>], q: usize, a: &Atom| match a {
+            Atom::Var(v) => jac[q][*v].clone(),
+            Atom::Const(..) => None,
+        };
+        let mut out = TokenStream::new();
+        // A rule's partials, computed once for all inputs.
+        let shared: Option<(Ident, Vec<Atom>)> = match rhs {
+            Rhs::Arith(ArithOp::Div, a, b) => {
+                let partials = self.namer.fresh(&format!("d{y}"), Span::call_site());
+                let (ta, tb) = (atom(body, a), atom(body, b));
+                out.extend(quote!(let #partials = #root::rules::div(#ta, #tb, #y);));
+                Some((partials, vec![a.clone(), b.clone()]))
+            }
+            Rhs::Prim {
+                prim,
+                args,
+                int_arg,
+                ..
+            } if !prim.zero_derivative => {
+                let partials = self.namer.fresh(&format!("d{y}"), Span::call_site());
+                let rule = format_ident!("{}", prim.name);
+                let mut operands: Vec<TokenStream> = args.iter().map(|a| atom(body, a)).collect();
+                operands.extend(int_arg.as_ref().map(|a| atom(body, a)));
+                out.extend(quote!(let #partials = #root::rules::#rule(#(#operands,)* #y);));
+                Some((partials, args.clone()))
+            }
+            _ => None,
+        };
+        for q in 0..jac.len() {
+            let value = match rhs {
+                Rhs::Use(a) => get(jac, q, a),
+                Rhs::Neg(a) => get(jac, q, a).map(|d| quote!(-#d)),
+                Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => {
+                    match (get(jac, q, a), get(jac, q, b), op) {
+                        (Some(da), Some(db), ArithOp::Add) => Some(quote!(#da + #db)),
+                        (Some(da), Some(db), _) => Some(quote!(#da - #db)),
+                        (Some(da), None, _) => Some(da),
+                        (None, Some(db), ArithOp::Add) => Some(db),
+                        (None, Some(db), _) => Some(quote!(-#db)),
+                        (None, None, _) => None,
+                    }
+                }
+                Rhs::Arith(ArithOp::Mul, a, b) => {
+                    let (ta, tb) = (atom(body, a), atom(body, b));
+                    let terms: Vec<TokenStream> = [(get(jac, q, a), tb), (get(jac, q, b), ta)]
+                        .into_iter()
+                        .filter_map(|(d, other)| d.map(|d| quote!(#d * #other)))
+                        .collect();
+                    (!terms.is_empty()).then(|| quote!(#(#terms)+*))
+                }
+                Rhs::Arith(ArithOp::Div, ..) | Rhs::Prim { .. } => {
+                    shared.as_ref().and_then(|(partials, args)| {
+                        let terms: Vec<TokenStream> = args
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, a)| {
+                                let d = get(jac, q, a)?;
+                                Some(if args.len() == 1 {
+                                    quote!(#partials * #d)
+                                } else {
+                                    let index = syn::Index::from(i);
+                                    quote!(#partials.#index * #d)
+                                })
+                            })
+                            .collect();
+                        (!terms.is_empty()).then(|| quote!(#(#terms)+*))
+                    })
+                }
+                _ => None,
+            };
+            jac[q][var] = value.map(|value| {
+                let name = self.namer.fresh(&format!("jac{q}_{y}"), Span::call_site());
+                out.extend(quote!(let #name = #value;));
+                quote!(#name)
+            });
+        }
         out
     }
 }

@@ -94,6 +94,13 @@ pub fn element_zero<C: ElementZero + ?Sized>(container: &C) -> C::Element {
     container.element_zero()
 }
 
+/// The one of `value`'s float type: the seed of a local Jacobian's column (see the forward
+/// mode's preaccumulated loops).
+#[inline(always)]
+pub fn one_like<T: crate::Real>(_value: &T) -> T {
+    T::one()
+}
+
 /// True when `value` is not exactly zero (a NaN is not zero).
 #[inline(always)]
 pub fn nonzero<T: crate::Real>(value: T) -> bool {

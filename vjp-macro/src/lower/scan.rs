@@ -252,6 +252,14 @@ impl Lowerer<'_> {
             {
                 Ty::Other
             }
+            // A float method of a float (`(n as f64).atan()`) is a float; the same names on
+            // an integer (`abs`, `max`) are not, so the receiver decides.
+            Expr::MethodCall(mc)
+                if prims::lookup(&mc.method.to_string()).is_some()
+                    && self.guess_ty(&mc.receiver) == Ty::Float =>
+            {
+                Ty::Float
+            }
             _ => Ty::Unknown,
         }
     }

@@ -82,18 +82,21 @@ fn logistic_grad(r: f64, x0: f64, n: usize) -> (f64, f64) {
     let mut dot0_x_1 = dot0_x;
     let mut dot1_x_1 = dot1_x;
     for _ in 0..n {
+        let jac0_x_1_1 = ::vjp::__private::one_like(&x_1);
+        let jac1_r_1 = ::vjp::__private::one_like(&r);
         let t0 = r * x_1;
-        let dot0_t0 = dot0_r * x_1 + dot0_x_1 * r;
-        let dot1_t0 = dot1_r * x_1 + dot1_x_1 * r;
+        let jac0_t0_1 = jac0_x_1_1 * r;
+        let jac1_t0_1 = jac1_r_1 * x_1;
         let t1 = 1.0 - x_1;
-        let dot0_t1 = -dot0_x_1;
-        let dot1_t1 = -dot1_x_1;
+        let jac0_t1_1 = -jac0_x_1_1;
         let x_2 = t0 * t1;
-        let dot0_x_2 = dot0_t0 * t1 + dot0_t1 * t0;
-        let dot1_x_2 = dot1_t0 * t1 + dot1_t1 * t0;
+        let jac0_x_2_1 = jac0_t0_1 * t1 + jac0_t1_1 * t0;
+        let jac1_x_2_1 = jac1_t0_1 * t1;
+        let next0_x_1_1 = jac0_x_2_1 * dot0_x_1 + jac1_x_2_1 * dot0_r;
+        let next1_x_1 = jac0_x_2_1 * dot1_x_1 + jac1_x_2_1 * dot1_r;
         x_1 = x_2;
-        dot0_x_1 = dot0_x_2;
-        dot1_x_1 = dot1_x_2;
+        dot0_x_1 = next0_x_1_1;
+        dot1_x_1 = next1_x_1;
     }
     (dot0_x_1, dot1_x_1)
 }
@@ -118,14 +121,19 @@ fn logistic_jvp(r: f64, dot_r: f64, x0: f64, dot_x0: f64, n: usize) -> (f64, f64
     let mut x_1 = x;
     let mut dot_x_1 = dot_x;
     for _ in 0..n {
+        let jac0_x_1 = ::vjp::__private::one_like(&x_1);
+        let jac1_r = ::vjp::__private::one_like(&r);
         let t0 = r * x_1;
-        let dot_t0 = dot_r * x_1 + dot_x_1 * r;
+        let jac0_t0 = jac0_x_1 * r;
+        let jac1_t0 = jac1_r * x_1;
         let t1 = 1.0 - x_1;
-        let dot_t1 = -dot_x_1;
+        let jac0_t1 = -jac0_x_1;
         let x_2 = t0 * t1;
-        let dot_x_2 = dot_t0 * t1 + dot_t1 * t0;
+        let jac0_x_2 = jac0_t0 * t1 + jac0_t1 * t0;
+        let jac1_x_2 = jac1_t0 * t1;
+        let next0_x_1 = jac0_x_2 * dot_x_1 + jac1_x_2 * dot_r;
         x_1 = x_2;
-        dot_x_1 = dot_x_2;
+        dot_x_1 = next0_x_1;
     }
     (x_1, dot_x_1)
 }
