@@ -68,10 +68,13 @@ enum Span {
     UpTo,
     /// `0..K`
     Fixed(usize),
+    /// `0..l % K`: the range reads the counter (a carrying loop then reads it at iteration
+    /// start, before its inner loop).
+    ByL(usize),
 }
 
 impl Span {
-    fn header(self, i: &str, c: &str, n: &str) -> String {
+    fn header(self, i: &str, c: &str, n: &str, l: &str) -> String {
         match self {
             Span::All => format!("{i} in 0..{n}"),
             Span::Rev => format!("{i} in (0..{n}).rev()"),
@@ -82,12 +85,13 @@ impl Span {
             Span::BelowRev => format!("{i} in (0..{c}).rev()"),
             Span::UpTo => format!("{i} in 0..={c}"),
             Span::Fixed(k) => format!("{i} in 0..{k}"),
+            Span::ByL(k) => format!("{i} in 0..{l} % {k}"),
         }
     }
 
     /// The counter's values in the order the loop takes them (which matters when a carrying
-    /// loop steps the counter too), for `c` and a size `n`.
-    fn values(self, c: usize, n: usize) -> Vec<usize> {
+    /// loop steps the counter too), for `c`, a size `n` and the counter `l`.
+    fn values(self, c: usize, n: usize, l: i64) -> Vec<usize> {
         let range = match self {
             Span::All | Span::Rev => 0..n,
             Span::From | Span::FromRev => c..n,
@@ -95,6 +99,7 @@ impl Span {
             Span::Below | Span::BelowRev => 0..c,
             Span::UpTo => 0..c + 1,
             Span::Fixed(k) => 0..k,
+            Span::ByL(k) => 0..(l.max(0) as usize) % k,
         };
         if matches!(self, Span::Rev | Span::FromRev | Span::BelowRev) {
             range.rev().collect()
@@ -129,6 +134,10 @@ enum Twist {
     },
     /// A carrying loop runs two inner loops in a row, both stepping `l`.
     TwoInner,
+    /// A carrying loop runs its inner loop in a branch (`if c { for .. }`).
+    InBranch,
+    /// The innermost range reads the counter (`0..l % 3`).
+    RangeReads,
 }
 
 impl Twist {
@@ -140,6 +149,7 @@ impl Twist {
                 | Twist::ContinueInner
                 | Twist::BreakInner
                 | Twist::ContinueOuter { .. }
+                | Twist::InBranch
         )
     }
 }
@@ -301,7 +311,7 @@ impl Nest {
 
     fn walk(&self, d: usize, c: usize, n: usize, l: &mut i64, r: &mut Reach) {
         let span = self.levels[d].span;
-        let values = span.values(c, n);
+        let values = span.values(c, n, *l);
         r.trips[d] = r.trips[d].max(values.len());
         let sign = if self.up { 1 } else { -1 };
         let step = sign * self.step as i64;
@@ -358,6 +368,22 @@ struct Walk {
     sink: Sink,
     /// The largest value of the counter.
     l_max: f64,
+    /// The counter is declared with another integer type than `usize` (read as an index
+    /// through `as usize`).
+    cast: bool,
+    /// A second counter stepped next to `l` (up, unconditionally, by this literal).
+    second: Option<(String, usize)>,
+}
+
+impl Walk {
+    /// `e` (an atom) as a `usize`.
+    fn ix(&self, e: &str) -> String {
+        if self.cast {
+            format!("{e} as usize")
+        } else {
+            e.to_string()
+        }
+    }
 }
 
 impl Gen {
@@ -484,14 +510,15 @@ impl Gen {
             });
         }
         let twist = if depth == 1 {
-            match self.rng.weighted(&[6, 1, 1, 1]) {
+            match self.rng.weighted(&[6, 1, 1, 1, 1]) {
                 0 => Twist::None,
                 1 => Twist::CondStep,
                 2 => Twist::ContinueInner,
-                _ => Twist::BreakInner,
+                3 => Twist::BreakInner,
+                _ => Twist::RangeReads,
             }
         } else {
-            match self.rng.weighted(&[10, 2, 2, 2, 2, 1, 2, 1]) {
+            match self.rng.weighted(&[12, 2, 2, 2, 2, 1, 2, 1, 1, 1]) {
                 0 => Twist::None,
                 1 => Twist::ReadAtStart,
                 2 => Twist::CondStep,
@@ -504,7 +531,9 @@ impl Gen {
                 6 => Twist::ContinueOuter {
                     before: self.rng.chance(0.4),
                 },
-                _ => Twist::TwoInner,
+                7 => Twist::TwoInner,
+                8 => Twist::InBranch,
+                _ => Twist::RangeReads,
             }
         };
         let at = if depth > 1 {
@@ -512,11 +541,16 @@ impl Gen {
         } else {
             0
         };
+        if twist == Twist::RangeReads {
+            levels[depth - 1].span = Span::ByL(self.rng.range(2, 4));
+        }
         let mut nest = Nest {
             size: size.clone(),
             levels,
-            // A counter carried by an enclosing loop goes up (from wherever it is).
-            up: carrier.is_some() || self.rng.chance(0.65),
+            // A counter carried by an enclosing loop goes up (from wherever it is); so does one
+            // that sets the trips of its inner loop (how far a down counter could go would
+            // depend on its start).
+            up: carrier.is_some() || twist == Twist::RangeReads || self.rng.chance(0.65),
             step: *self.rng.pick(&[1, 1, 1, 2, 3]),
             top: self.rng.chance(0.4),
             twist,
@@ -535,7 +569,7 @@ impl Gen {
             size = Size::Lit(2);
             nest.size = size.clone();
         }
-        if most(&nest) == 0 {
+        if most(&nest) == 0 && twist != Twist::RangeReads {
             // Ranges that never reach the innermost body: make them full ones.
             for level in nest.levels.iter_mut().skip(1) {
                 level.span = Span::All;
@@ -564,7 +598,12 @@ impl Gen {
         };
         let mut start = Start::default();
         if carrier.is_none() {
-            let base = *self.rng.pick(&[0, 0, 1, 2, 3]);
+            let base = if twist == Twist::RangeReads {
+                // Not 0 (l % k would be 0: an inner loop that never runs, nor steps l).
+                self.rng.range(1, 3)
+            } else {
+                *self.rng.pick(&[0, 0, 1, 2, 3])
+            };
             if let Some((k, ..)) = &wrapper {
                 // A segment of the walked array per iteration.
                 if nest.up {
@@ -602,6 +641,7 @@ impl Gen {
                 reach.merge(&nest.run(n, start.value(n, k)));
             }
         }
+        assert!(reach.lo >= 0, "a counter that goes below zero");
         let depth_now = nest.levels.len();
         // The walked array, and how the innermost body indexes it.
         let need = if nest.twist.skips() {
@@ -649,6 +689,17 @@ impl Gen {
             };
             (m, len, bound, index)
         };
+        // The counter's type: usually inferred (`usize`), sometimes written, sometimes another
+        // integer type (read as an index through `as usize`).
+        let ty = match self.rng.weighted(&[14, 3, 1, 1, 1]) {
+            _ if carrier.is_some() => None,
+            0 => None,
+            1 => Some("usize"),
+            2 => Some("i64"),
+            3 => Some("u32"),
+            _ => Some("i32"),
+        };
+        let cast = ty.is_some_and(|t| t != "usize");
         // Around the nest: the wrapping loop's accumulator, the loop.
         let mut outer_out = Vec::new();
         let wrap = wrapper.map(|(k, end, ks)| {
@@ -677,10 +728,17 @@ impl Gen {
             Some(l) => l.clone(),
             None => {
                 let l = self.counter_name();
-                let ty = if self.rng.chance(0.2) { ": usize" } else { "" };
-                body.push(S::Raw(format!("let mut {l}{ty} = {};", start.text())));
+                let text = start.text();
+                let decl = match ty {
+                    None => format!("let mut {l} = {text};"),
+                    Some(t) if t == "usize" || text.parse::<usize>().is_ok() => {
+                        format!("let mut {l}: {t} = {text};")
+                    }
+                    Some(t) => format!("let mut {l}: {t} = ({text}) as {t};"),
+                };
+                body.push(S::Raw(decl));
                 let mut v = self.var(cx, l.clone(), Kind::Int, reach.hi as f64, true);
-                if direct && m_len.parse::<usize>().is_ok_and(|k| k as i64 > reach.hi) {
+                if !cast && direct && m_len.parse::<usize>().is_ok_and(|k| k as i64 > reach.hi) {
                     let len = m_len.parse().ok();
                     if cx.visible().iter().any(|a| {
                         a.name == m && matches!(a.kind, Kind::Arr(k) | Kind::Slice(Some(k)) if Some(k) == len)
@@ -706,7 +764,17 @@ impl Gen {
         let taken = Self::taken(cx, &[&m, &l]);
         let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
         let innermost = nest.levels[depth_now - 1].id;
-        let adds = 2 * reach.execs + 2 * reach.visits + 1;
+        // At most two adds per run of the innermost body, four per run of another level.
+        let adds = 2 * reach.execs + 4 * reach.visits + 1;
+        // Sometimes a second counter stepped next to `l` (carried the same way).
+        let second = self.rng.chance(0.2).then(|| {
+            let q = self.counter_name();
+            let (q0, step) = (self.rng.range(0, 3), self.rng.range(1, 2));
+            body.push(S::Raw(format!("let mut {q} = {q0};")));
+            let max = q0 + step * reach.execs;
+            cx.declare(self.var(cx, q.clone(), Kind::Int, max as f64, true));
+            (q, step)
+        });
         let sink = match self.rng.weighted(&[5, 2, 3]) {
             0 => {
                 let s = self.name_avoiding(&taken);
@@ -769,6 +837,8 @@ impl Gen {
             index,
             sink: sink.clone(),
             l_max,
+            cast,
+            second,
         };
         let nest_stmt = self.carried_level(cx, &walk, 0);
         body.push(nest_stmt);
@@ -802,7 +872,7 @@ impl Gen {
         if self.rng.chance(0.25) {
             let (x, xb) = self.active_leaf(cx);
             let (x, xb) = self.fit((x, xb), 1.0);
-            let read = E::Place(format!("{m}[{l} % {}]", walk.m_len));
+            let read = E::Place(format!("{m}[{} % {}]", walk.ix(&l), walk.m_len));
             e = bin("+", e, bin("*", read, x));
             b += m_bound * xb;
             extra = true;
@@ -854,7 +924,9 @@ impl Gen {
         } else {
             nest.levels[d - 1].counter.clone()
         };
-        let header = level.span.header(&level.counter, &outer_counter, &w.n);
+        let header = level
+            .span
+            .header(&level.counter, &outer_counter, &w.n, &w.ix(&w.l));
         let info = LoopInfo {
             id: level.id,
             counter: Some((level.counter.clone(), w.reach.counter_max[d])),
@@ -867,28 +939,47 @@ impl Gen {
         let l = &w.l;
         let mut body = Vec::new();
         if d + 1 == nest.levels.len() {
-            // Its condition drawn where it goes (after the body's own locals when at the end).
-            let step = |g: &mut Gen, cx: &Ctx| {
+            // The steps of `l` (and of the second counter). A condition is drawn where it goes
+            // (after the body's own locals when at the end).
+            let step = |g: &mut Gen, cx: &Ctx, body: &mut Vec<S>| {
                 let step = g.step_stmt(w, nest.step);
-                if nest.twist == Twist::CondStep {
+                body.push(if nest.twist == Twist::CondStep {
                     let cond = g.counter_cond(cx, c);
                     S::If(vec![(cond, vec![step])], None)
                 } else {
                     step
+                });
+                if let Some((q, k)) = &w.second {
+                    body.push(S::Raw(format!("{q} += {k};")));
                 }
             };
             if nest.top {
-                body.push(step(self, cx));
+                step(self, cx, &mut body);
             }
             let index = match w.index {
-                Index::Direct => l.clone(),
-                Index::Mod => format!("{l} % {}", w.m_len),
-                Index::Div => format!("({l} / {}) % {}", nest.step, w.m_len),
-                Index::Plus => format!("({l} + {c}) % {}", w.m_len),
+                Index::Direct => w.ix(l),
+                Index::Mod => format!("{} % {}", w.ix(l), w.m_len),
+                Index::Div => format!("{} % {}", w.ix(&format!("({l} / {})", nest.step)), w.m_len),
+                Index::Plus => format!("({} + {c}) % {}", w.ix(l), w.m_len),
             };
             let factor = self.factor(cx, w, d);
             let read = bin("*", E::Place(format!("{}[{index}]", w.m)), factor.0);
-            self.sink_add(w, &mut body, (read, w.m_bound * factor.1), d);
+            if self.rng.chance(0.2) {
+                // In a branch on the counter (which the reverse tests again).
+                let mut then = Vec::new();
+                self.sink_add(w, &mut then, (read, w.m_bound * factor.1), d);
+                let k = self.rng.range(2, 3);
+                let cond = C::Raw(format!("{l} % {k} == {}", self.rng.below(k)));
+                body.push(S::If(vec![(cond, then)], None));
+            } else {
+                self.sink_add(w, &mut body, (read, w.m_bound * factor.1), d);
+            }
+            if let Some((q, _)) = &w.second {
+                let (x, xb) = self.expr(cx, 1);
+                let (x, xb) = self.fit((x, xb), 1.0);
+                let place = E::Place(format!("{}[{q} % {}]", w.m, w.m_len));
+                self.sink_add(w, &mut body, (bin("*", place, x), w.m_bound * xb), d);
+            }
             if self.rng.chance(0.3) {
                 // The counter as a float too.
                 let (x, xb) = self.expr(cx, 1);
@@ -911,7 +1002,7 @@ impl Gen {
                 _ => {}
             }
             if !nest.top {
-                body.push(step(self, cx));
+                step(self, cx, &mut body);
             }
         } else {
             let here = nest.at == d;
@@ -933,8 +1024,16 @@ impl Gen {
                 let cond = self.counter_cond(cx, c);
                 body.push(S::If(vec![(cond, vec![S::Continue])], None));
             }
-            let inner = self.carried_level(cx, w, d + 1);
-            body.push(inner);
+            if let (true, Twist::InBranch) = (here, nest.twist) {
+                let cond = self.counter_cond(cx, c);
+                cx.depth += 1;
+                let inner = self.carried_level(cx, w, d + 1);
+                cx.depth -= 1;
+                body.push(S::If(vec![(cond, vec![inner])], None));
+            } else {
+                let inner = self.carried_level(cx, w, d + 1);
+                body.push(inner);
+            }
             if here && nest.twist == Twist::TwoInner {
                 let again = self.carried_level(cx, w, d + 1);
                 body.push(again);
@@ -946,7 +1045,25 @@ impl Gen {
             if let (true, Twist::OuterStep { before: false, lit }) = (here, nest.twist) {
                 body.push(outer_step(nest.up, lit));
             }
-            if self.rng.chance(0.3) {
+            if self.rng.chance(0.15) {
+                // The value the inner loop leaves, read by another loop after it.
+                self.loop_ids += 1;
+                let j = self.counter_name();
+                let info = LoopInfo {
+                    id: self.loop_ids,
+                    counter: Some((j.clone(), 1)),
+                    over: None,
+                    trips: 2,
+                };
+                self.open_loop(cx, &info);
+                let no_jump = cx.no_jump.replace(info.id);
+                let mut inner = Vec::new();
+                let t = self.modulo_read(cx, w, &j);
+                self.sink_add(w, &mut inner, t, d);
+                cx.no_jump = no_jump;
+                Self::close_loop(cx);
+                body.push(S::For(format!("{j} in 0..2"), inner));
+            } else if self.rng.chance(0.3) {
                 // The value the inner loop leaves, read after it.
                 let t = self.modulo_read(cx, w, c);
                 self.sink_add(w, &mut body, t, d);
@@ -1000,9 +1117,9 @@ impl Gen {
     /// `m[(l + c) % len] * e` (or `m[l % len] * e`).
     fn modulo_read(&mut self, cx: &Ctx, w: &Walk, c: &str) -> (E, f64) {
         let index = if self.rng.chance(0.5) {
-            format!("({} + {c}) % {}", w.l, w.m_len)
+            format!("({} + {c}) % {}", w.ix(&w.l), w.m_len)
         } else {
-            format!("{} % {}", w.l, w.m_len)
+            format!("{} % {}", w.ix(&w.l), w.m_len)
         };
         let (x, xb) = self.expr(cx, 1);
         let (x, xb) = self.fit((x, xb), 1.0);
