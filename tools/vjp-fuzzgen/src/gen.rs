@@ -330,6 +330,8 @@ struct Var {
     /// An integer that is a valid index into the indexable of this name and length (`None`:
     /// a slice parameter), while the loop of the given id runs (`None`: wherever visible).
     index_for: Option<(String, Option<usize>, Option<usize>)>,
+    /// An integer of another type than `usize` (`i64`, `u32`, `i32`): not a `usize` argument.
+    not_usize: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -1174,7 +1176,7 @@ impl Gen {
                 PKind::Int => {
                     let ints: Vec<&Var> = vis
                         .iter()
-                        .filter(|v| v.kind == Kind::Int && v.bound <= 4.0)
+                        .filter(|v| v.kind == Kind::Int && v.bound <= 4.0 && !v.not_usize)
                         .collect();
                     if !ints.is_empty() && self.rng.chance(0.5) {
                         E::Place(self.rng.pick(&ints).name.clone())
@@ -1564,6 +1566,7 @@ impl Gen {
             nograd: false,
             linear: false,
             index_for: None,
+            not_usize: false,
         }
     }
 

@@ -637,8 +637,14 @@ impl Gen {
         reach.lo = i64::MAX;
         reach.hi = i64::MIN;
         for &n in &sizes {
-            for &k in &ks {
-                reach.merge(&nest.run(n, start.value(n, k)));
+            // A counter carried by an enclosing loop may have any value when the nest starts:
+            // every residue modulo 12 (what a range `0..l % k` depends on).
+            let starts: Vec<i64> = match carrier {
+                Some(_) => (0..12).collect(),
+                None => ks.iter().map(|&k| start.value(n, k)).collect(),
+            };
+            for start in starts {
+                reach.merge(&nest.run(n, start));
             }
         }
         assert!(reach.lo >= 0, "a counter that goes below zero");
@@ -738,6 +744,7 @@ impl Gen {
                 };
                 body.push(S::Raw(decl));
                 let mut v = self.var(cx, l.clone(), Kind::Int, reach.hi as f64, true);
+                v.not_usize = cast;
                 if !cast && direct && m_len.parse::<usize>().is_ok_and(|k| k as i64 > reach.hi) {
                     let len = m_len.parse().ok();
                     if cx.visible().iter().any(|a| {
