@@ -808,7 +808,9 @@ impl Gen {
                 let (e, b) = self.expr(cx, 1);
                 let (e, b) = self.fit((e, b), 1.0);
                 let bound = b + 2.0 * adds.min(10) as f64;
-                let v = self.var(cx, s.clone(), Kind::F, bound, true);
+                let mut v = self.var(cx, s.clone(), Kind::F, bound, true);
+                // Hidden from the nest's own expressions (below).
+                v.linear = true;
                 Self::declare_from(cx, v, &None, &e);
                 body.push(S::Let {
                     pat: s.clone(),
@@ -828,7 +830,8 @@ impl Gen {
                     ty: Some(format!("[f64; {len}]")),
                     e: E::Place(format!("[0.0; {len}]")),
                 });
-                let v = self.var(cx, y.clone(), Kind::Arr(len), 2.0 * adds as f64, true);
+                let mut v = self.var(cx, y.clone(), Kind::Arr(len), 2.0 * adds as f64, true);
+                v.linear = true;
                 cx.declare(v);
                 Sink::Array(y, len)
             }
@@ -847,8 +850,24 @@ impl Gen {
             cast,
             second,
         };
+        // While the nest is written, the sink is out of reach of its expressions (as an
+        // accumulator is): an update that reads the sink through a term multiplied by the
+        // counter (`s = 0.9 * s + 2.0 * ((l as f64) * (c - s).tanh()).sin()`, l up to 40) has
+        // a derivative up to 2 l per run, and a few dozen runs make the function chaotic at the
+        // scale of a finite-difference step (seed 888000, f526: a jump of 1.4 between inputs
+        // 1e-6 apart).
+        // Nor may the nest's other statements assign what was declared around it: an update
+        // of outer state run up to a few hundred times compounds its derivative the same way.
+        let inside = cx.level() + 1;
+        let frozen = std::mem::replace(&mut cx.frozen, inside);
         let nest_stmt = self.carried_level(cx, &walk, 0);
+        cx.frozen = frozen;
         body.push(nest_stmt);
+        if let Sink::State(name) | Sink::Array(name, _) = &sink {
+            if let Some(v) = cx.find_mut(name) {
+                v.linear = false;
+            }
+        }
         Self::release_accs(cx, innermost, walk.reach.execs, false);
         // The result, maybe with the counter read after the loops.
         let (mut e, mut b) = match &sink {

@@ -17,6 +17,8 @@
 //!   instead of saving; the packed-triangle walk of a nested loop; and counters that must not
 //!   be stepped back (updated in a branch only, skipped by a `continue`, in a loop that is not
 //!   over a range).
+//! - `carried-counters` (in `carried.rs`): a counter stepped in the innermost of nested loops
+//!   and carried by the loops around it; here, only its place among a fused loop's pieces.
 //!
 //! Every index these constructs write is in bounds whenever it is evaluated (the out-of-bounds
 //! ones sit where they never are), and every value keeps the generator's magnitude bounds.
