@@ -46,20 +46,20 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         };
         x_1 = x_4;
     }
-    let mut bar_x_1 = ::vjp::zero_like(&a);
+    let mut bar_x = ::vjp::zero_like(&a);
     let mut bar_b = ::vjp::zero_like(&b);
-    bar_x_1 += v;
+    bar_x += v;
     for _ in ::core::iter::Iterator::rev(0..n) {
         let x_1 = tape.pop();
         let t0 = x_1 > b;
-        let took_x_1 = bar_x_1;
-        bar_x_1 = ::vjp::zero_like(&took_x_1);
+        let took_x_1 = bar_x;
+        bar_x = ::vjp::zero_like(&took_x_1);
         let bar_x_4 = took_x_1;
         if t0 {
             let x_2 = x_1.atan2(b);
             let bar_x_2 = bar_x_4;
             let (dx_2_dx_1, dx_2_db) = ::vjp::rules::atan2(x_1, b, x_2);
-            bar_x_1 += bar_x_2 * dx_2_dx_1;
+            bar_x += bar_x_2 * dx_2_dx_1;
             bar_b += bar_x_2 * dx_2_db;
         } else {
             let bar_x_3 = bar_x_4;
@@ -70,11 +70,10 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
                 2,
                 _,
             >(helper_vjp(x_1, b, bar_t1).1);
-            bar_x_1 += helper_bar_x_1;
+            bar_x += helper_bar_x_1;
             bar_b += helper_bar_b;
         }
     }
-    let bar_x = bar_x_1;
     let bar_a = bar_x;
     (x_1, (bar_a, bar_b))
 }

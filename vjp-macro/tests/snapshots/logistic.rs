@@ -36,22 +36,21 @@ fn logistic_vjp(r: f64, x0: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         x_1 = x_2;
     }
     let mut bar_r = ::vjp::zero_like(&r);
-    let mut bar_x_1 = ::vjp::zero_like(&x0);
-    bar_x_1 += v;
+    let mut bar_x = ::vjp::zero_like(&x0);
+    bar_x += v;
     for _ in ::core::iter::Iterator::rev(0..n) {
         let x_1 = tape.pop();
         let t0 = r * x_1;
         let t1 = 1.0 - x_1;
-        let took_x_1 = bar_x_1;
-        bar_x_1 = ::vjp::zero_like(&took_x_1);
+        let took_x_1 = bar_x;
+        bar_x = ::vjp::zero_like(&took_x_1);
         let bar_x_2 = took_x_1;
         let bar_t0 = bar_x_2 * t1;
         let bar_t1 = bar_x_2 * t0;
-        bar_x_1 -= bar_t1;
+        bar_x -= bar_t1;
         bar_r += bar_t0 * x_1;
-        bar_x_1 += bar_t0 * r;
+        bar_x += bar_t0 * r;
     }
-    let bar_x = bar_x_1;
     let bar_x0 = bar_x;
     (x_1, (bar_r, bar_x0))
 }
