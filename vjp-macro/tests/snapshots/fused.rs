@@ -53,7 +53,7 @@ fn fused_vjp(
             "the shadow of `x` has length {} but `x` has length {}", bar_x.len(), x.len()
         );
     }
-    let mut save_t6 = ::vjp::Tape::new();
+    let mut save_t6 = ::vjp::tape::SmallTape::new();
     let n = x.len();
     let total = 0.0;
     let t10 = ys.len() as f64;
