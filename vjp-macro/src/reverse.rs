@@ -289,6 +289,16 @@ impl Reverse<'_> {
             self.slot_inits(l);
             return;
         }
+        if let (true, LoopKind::For { pattern, iter, .. }) = (self.plan.forward[l.id], &l.kind) {
+            // The iterations in their forward order (see `Planner::forward_order`).
+            let again = recompute(self.body, self.plan, &l.body);
+            let code = self.block(&l.body, Vec::new());
+            self.items.push(Item::Stmt(
+                quote!(#sums for #pattern in #iter { #again #code } #flush),
+            ));
+            self.slot_inits(l);
+            return;
+        }
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         let restore = if taped.is_empty() {

@@ -341,6 +341,26 @@ fn loop_optimisations_apply() {
     );
     assert!(vjp.contains("let l_2 = rewind_l_1;"), "{vjp}");
     assert!(!vjp.contains("exits"), "{vjp}");
+    // A loop that only accumulates and whose reverse reads no slot (a dot product) runs its
+    // reverse forwards.
+    let dot = render(quote! {
+        fn f(w: &[f64], x: &[f64], #[no_grad] m: usize) -> f64 {
+            let n = x.len();
+            let mut total = 0.0;
+            for s in 0..m {
+                let mut a = w[s];
+                for i in 0..n {
+                    a += w[m + i] * x[i];
+                }
+                total += a.tanh();
+            }
+            total
+        }
+    });
+    let vjp = &dot[dot.find("fn f_vjp").expect("f_vjp")..];
+    let vjp = &vjp[..vjp.find("\n}\n").expect("end of f_vjp")];
+    assert!(!vjp.contains("Iterator::rev(0..n)"), "{vjp}");
+    assert_eq!(vjp.matches("for i in 0..n").count(), 2, "{vjp}");
 }
 
 /// A `Vec` buffer written element by element in loops.
