@@ -543,6 +543,19 @@ fn check_two(
     );
 }
 
+/// [`check_two`] for `f(a, b, n)` and its generated functions.
+macro_rules! check_two {
+    ($f:ident, $grad:ident, $vjp:ident, $jvp:ident, $n:expr, $at:expr) => {
+        check_two(
+            |a, b| $f(a, b, $n),
+            |a, b| $grad(a, b, $n),
+            |a, b| $vjp(a, b, $n, 1.0).1,
+            |a, da, b, db| $jvp(a, da, b, db, $n).1,
+            $at,
+        )
+    };
+}
+
 /// A pendulum stepped by semi-implicit Euler: two carried slots and an invariant input (`k`)
 /// whose partials are computed per step.
 #[differentiable]
@@ -583,27 +596,23 @@ fn decay<T: Real>(r: T, x0: T, n: usize) -> T {
 
 #[test]
 fn preaccumulated_loops_match_differences_vjp_and_jvp() {
-    check_two(
-        |k, t| pendulum(k, t, 300),
-        |k, t| pendulum_grad(k, t, 300),
-        |k, t| pendulum_vjp(k, t, 300, 1.0).1,
-        |k, dk, t, dt| pendulum_jvp(k, dk, t, dt, 300).1,
-        (2.5, 0.8),
+    check_two!(
+        pendulum,
+        pendulum_grad,
+        pendulum_vjp,
+        pendulum_jvp,
+        300,
+        (2.5, 0.8)
     );
-    check_two(
-        |a, x| rational(a, x, 50),
-        |a, x| rational_grad(a, x, 50),
-        |a, x| rational_vjp(a, x, 50, 1.0).1,
-        |a, da, x, dx| rational_jvp(a, da, x, dx, 50).1,
-        (0.7, 0.4),
+    check_two!(
+        rational,
+        rational_grad,
+        rational_vjp,
+        rational_jvp,
+        50,
+        (0.7, 0.4)
     );
-    check_two(
-        |r, x| decay(r, x, 40),
-        |r, x| decay_grad(r, x, 40),
-        |r, x| decay_vjp(r, x, 40, 1.0).1,
-        |r, dr, x, dx| decay_jvp(r, dr, x, dx, 40).1,
-        (0.3, 0.9),
-    );
+    check_two!(decay, decay_grad, decay_vjp, decay_jvp, 40, (0.3, 0.9));
     // The same loop in f32 agrees with f64 to single precision.
     let g32 = decay_grad(0.3f32, 0.9f32, 40);
     let g64 = decay_grad(0.3, 0.9, 40);

@@ -721,6 +721,96 @@ fn carried_counters_three_levels_and_fallbacks() {
     check_fn!(uneven_inner, uneven_inner_vjp, uneven_inner_jvp, &x);
 }
 
+// Loops that only add to their active variables (`s += e`, `y[i] += e`, also through inner
+// loops, at indices computed twice from one expression), and two that look alike but do not.
+
+/// Element accumulation at a computed index, in a loop inside an outer loop that does not
+/// only accumulate (`p` is a product).
+#[differentiable]
+fn scatter(w: &[f64], #[no_grad] x: &[f64]) -> f64 {
+    let n = w.len();
+    let mut y = [0.0; 5];
+    let mut p = 1.0;
+    for k in 0..3 {
+        for i in 0..n {
+            y[(i + k) % 5] += w[i] * x[(i * 2 + k) % n];
+        }
+        p *= 1.0 + y[k].sin();
+    }
+    p
+}
+
+/// A scalar accumulated through an inner loop whose index steps by three from a start that
+/// depends on the outer counter; an outer inactive slot computed from the inner loop's index.
+#[differentiable]
+fn strided(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    let mut count = 0;
+    for c in 0..n {
+        let mut j = c * 2;
+        for r in 0..c {
+            s += x[j % n] * x[r].cos();
+            j += 3;
+        }
+        count += j % 4;
+    }
+    s * (1.0 + count as f64) + s.sin()
+}
+
+/// Not accumulations, so the reverse runs backwards: an element added from another element of
+/// the same array, and an element read before another is added to and then overwritten.
+#[differentiable]
+fn shifted(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut y = [0.0; 8];
+    for i in 0..n {
+        y[i + 1] += y[i] * 0.5 + x[i];
+    }
+    let mut z = [0.0; 3];
+    for i in 0..n {
+        let t = z[i % 3];
+        z[(i + 1) % 3] += x[i];
+        z[i % 3] = t + x[i] * x[i];
+    }
+    let mut out = 0.0;
+    for i in 0..n {
+        out += y[i + 1].sin() * z[i % 3];
+    }
+    out
+}
+
+/// An element read that is also used elsewhere (`t`), and one added to itself (`y[i] + y[i]`):
+/// the element's adjoint must be taken and given back, not left in place.
+#[differentiable]
+fn element_reused(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut y = [0.5; 4];
+    let mut s = 0.0;
+    for i in 0..n {
+        let t = y[i % 4];
+        y[i % 4] = t + x[i];
+        s += t * x[i];
+        y[(i + 1) % 4] = y[(i + 1) % 4] + y[(i + 1) % 4];
+    }
+    s + y[0] * y[1].sin() + y[3]
+}
+
+#[test]
+fn accumulations_in_place() {
+    let w = points(6);
+    let x = points(7);
+    check_fn!(scatter, scatter_vjp, scatter_jvp, &w, &x);
+    check_fn!(strided, strided_vjp, strided_jvp, &points(6));
+    check_fn!(shifted, shifted_vjp, shifted_jvp, &points(7));
+    check_fn!(
+        element_reused,
+        element_reused_vjp,
+        element_reused_jvp,
+        &points(7)
+    );
+}
+
 /// A network-like loss with the hidden layer in a loop inside the fused loop: the `tanh`, `exp`
 /// and `sin` values of that inner loop are saved on tapes (emptied every outer iteration)
 /// instead of being computed again by its reverse.

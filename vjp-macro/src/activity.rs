@@ -39,6 +39,8 @@ impl Activity {
     /// v)` with both active, `b` (followed to the end of the chain). The reverse of the update
     /// then works in place: `bar_v += bar_b[p]; bar_b[p] = 0`, instead of copying the whole
     /// aggregate. Sound because, in SSA, no statement after the update reads the old version `b`.
+    /// Also for a loop's slot whose initial value `b` is read nowhere else: `b`'s adjoint is the
+    /// slot's once the loop's reverse is done, and nothing else adds to it before.
     pub fn root(&self, var: VarId) -> VarId {
         let mut v = var;
         while let Some(b) = self.alias[v] {
@@ -133,6 +135,11 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
             }
         }
     });
+    // A loop's active slot whose initial value is a variable of the same block (or a slot of
+    // the loop around it, at iteration start) read nowhere else in that block shares that
+    // variable's adjoint: the transfers in and out of the loop's reverse are then the identity,
+    // not a copy and a sum.
+    share_slot_adjoints(body, &body.block, &[], &activity, &mut alias);
     activity.alias = alias;
     check(body, &body.block, &activity, cx);
     activity
@@ -249,4 +256,47 @@ fn source_of(body: &Body, var: VarId) -> String {
         }
     });
     found.unwrap_or_else(|| body.vars[var].name.to_string())
+}
+
+/// See the caller: the slots of loops in `block` whose initial value is local to `block`
+/// (defined in it, or one of `slots`, the slots of the loop whose body it is) and read once in
+/// it get `alias[slot] = init`.
+fn share_slot_adjoints(
+    body: &Body,
+    block: &Block,
+    slots: &[VarId],
+    activity: &Activity,
+    alias: &mut [Option<VarId>],
+) {
+    let uses = block.use_counts(body.vars.len());
+    let mut local: Vec<VarId> = slots.to_vec();
+    for stmt in &block.stmts {
+        local.extend(stmt.defs());
+    }
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Loop(l) => {
+                for slot in &l.slots {
+                    if let Atom::Var(b) = slot.init {
+                        if local.contains(&b)
+                            && uses[b] == 1
+                            && activity.active(slot.var)
+                            && activity.active(b)
+                            && alias[slot.var].is_none()
+                            && body.vars[slot.var].ty == body.vars[b].ty
+                        {
+                            alias[slot.var] = Some(b);
+                        }
+                    }
+                }
+                let inner: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
+                share_slot_adjoints(body, &l.body, &inner, activity, alias);
+            }
+            Stmt::If { then, els, .. } => {
+                share_slot_adjoints(body, then, &[], activity, alias);
+                share_slot_adjoints(body, els, &[], activity, alias);
+            }
+            _ => {}
+        }
+    }
 }

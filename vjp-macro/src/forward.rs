@@ -10,7 +10,7 @@
 //! - a recompute slice ([`recompute`]): the statements of a block that its reverse reads,
 //!   without effects (a `println!` runs once) and with active loops augmented again.
 
-use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term, VarId};
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term, Ty, VarId};
 use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -108,12 +108,21 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
         if let Stmt::Loop(l) = stmt {
             for v in &plan.saved[l.id] {
                 let save = save_tape(body, *v);
-                out.extend(quote!(let mut #save = #root::Tape::new();));
+                out.extend(quote!(let mut #save = #root::tape::SmallTape::new();));
             }
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
             if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused {
                 let tape = &l.tape;
-                out.extend(quote!(let mut #tape = #root::Tape::new();));
+                // One float per iteration: the first ones in place, no allocation for a short
+                // loop.
+                let float =
+                    matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == Ty::Float);
+                let kind = if float {
+                    quote!(#root::tape::SmallTape)
+                } else {
+                    quote!(#root::Tape)
+                };
+                out.extend(quote!(let mut #tape = #kind::new();));
             }
             let saves_exits = plan.nested[l.id]
                 && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty())

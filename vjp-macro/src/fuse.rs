@@ -24,9 +24,9 @@
 //! still in registers when its reverse runs.
 
 use crate::activity::Activity;
-use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Rhs, Stmt, Term, VarId};
+use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term, VarId};
 use crate::plan::{is_pure_tokens, primal_reads, Plan};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 type Set = BTreeSet<VarId>;
 
@@ -291,4 +291,180 @@ fn movable(stmt: &Stmt) -> bool {
         _ => {}
     });
     ok
+}
+
+/// True when the loop body only adds to `slot`, a float or an aggregate of floats, also one
+/// element at a time and through nested loops: every value derived from the slot's value at
+/// iteration start is a copy, `chain + e`, `e + chain` or `chain - e` (as in [`accumulates`]),
+/// an element `chain[i]` that is itself only added to and then stored back at the same index of
+/// the same version (`y[i] += e`), or the value after an inner loop whose slot starts from a
+/// chain value and only adds to it in the same way. The reverse of an iteration then leaves
+/// `bar_slot` as it found it, whatever order the iterations' reverses run in.
+pub fn accumulates_in_place(body: &Block, slot: VarId) -> bool {
+    let mut chain: Set = [slot].into();
+    let mut elems = BTreeMap::new();
+    let mut keys = Keys::new();
+    body.walk(&mut |s| {
+        if let Stmt::Let {
+            var,
+            rhs: Rhs::Opaque { expr, .. },
+            ..
+        } = s
+        {
+            if is_pure_tokens(expr) {
+                keys.insert(*var, format!("e{expr}"));
+            }
+        }
+    });
+    in_place_block(body, slot, &mut chain, &mut elems, &Set::new(), &keys)
+}
+
+/// What an element read from a chain value is tagged with: the version it was read from and
+/// the index.
+type ElemTag = (VarId, String);
+
+/// Index variables computed by a pure expression, keyed by its tokens: `y[i % 3] += e` reads
+/// and writes through two temporaries with the same expression (and so the same value, the
+/// names in it being versions that do not change).
+type Keys = BTreeMap<VarId, String>;
+
+fn index_key(p: &Proj, keys: &Keys) -> Option<String> {
+    match p {
+        Proj::Index(Atom::Var(v)) => Some(keys.get(v).cloned().unwrap_or(format!("v{v}"))),
+        Proj::Index(Atom::Const(tokens, _)) => Some(format!("c{tokens}")),
+        Proj::Field(i) => Some(format!("f{i}")),
+    }
+}
+
+/// See [`accumulates_in_place`]. `outer`: chain values of enclosing loops, which this block
+/// may not read at all.
+fn in_place_block(
+    block: &Block,
+    slot: VarId,
+    chain: &mut Set,
+    elems: &mut BTreeMap<VarId, ElemTag>,
+    outer: &Set,
+    keys: &Keys,
+) -> bool {
+    let tracked = |chain: &Set, elems: &BTreeMap<VarId, ElemTag>, v: &VarId| {
+        chain.contains(v) || elems.contains_key(v) || outer.contains(v)
+    };
+    for stmt in &block.stmts {
+        let ok = match stmt {
+            Stmt::Let { var, rhs, .. } => {
+                let reads = rhs.primal_reads();
+                if !reads.iter().any(|v| tracked(chain, elems, v)) {
+                    continue;
+                }
+                let is = |a: &Atom| Body::atom_var(a);
+                let chain_of = |a: &Atom| is(a).filter(|v| chain.contains(v));
+                let elem_of = |a: &Atom| is(a).and_then(|v| elems.get(&v).cloned());
+                let plain = |a: &Atom| is(a).is_none_or(|v| !tracked(chain, elems, &v));
+                match rhs {
+                    Rhs::Use(a) if chain_of(a).is_some() => chain.insert(*var),
+                    Rhs::Use(a) => match elem_of(a) {
+                        Some(tag) => elems.insert(*var, tag).is_none(),
+                        None => false,
+                    },
+                    Rhs::Arith(ArithOp::Add, a, b) | Rhs::Arith(ArithOp::Sub, a, b) => {
+                        let sub = matches!(rhs, Rhs::Arith(ArithOp::Sub, ..));
+                        let (x, y) = if !sub && plain(a) { (b, a) } else { (a, b) };
+                        if !plain(y) {
+                            false
+                        } else if chain_of(x).is_some() {
+                            chain.insert(*var)
+                        } else if let Some(tag) = elem_of(x) {
+                            elems.insert(*var, tag).is_none()
+                        } else {
+                            false
+                        }
+                    }
+                    Rhs::Project(a, p) => match (chain_of(a), index_key(p, keys)) {
+                        (Some(c), Some(key)) if p.index().is_none_or(plain) => {
+                            elems.insert(*var, (c, key)).is_none()
+                        }
+                        _ => false,
+                    },
+                    Rhs::Update { base, proj, value } => {
+                        match (chain_of(base), index_key(proj, keys), elem_of(value)) {
+                            (Some(c), Some(key), Some(tag))
+                                if tag.0 == c && tag.1 == key && proj.index().is_none_or(plain) =>
+                            {
+                                chain.insert(*var)
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                }
+            }
+            Stmt::Loop(inner) => {
+                let reads_iter = match &inner.kind {
+                    LoopKind::For { reads, .. } => reads.iter().any(|r| tracked(chain, elems, r)),
+                    LoopKind::Loop => false,
+                };
+                let mut closed: Set = outer.clone();
+                closed.extend(chain.iter().copied());
+                closed.extend(elems.keys().copied());
+                let mut ok = !reads_iter;
+                let mut exits = Vec::new();
+                for s in &inner.slots {
+                    match Body::atom_var(&s.init) {
+                        Some(v) if chain.contains(&v) => {
+                            ok &= in_place_block(
+                                &inner.body,
+                                s.var,
+                                &mut [s.var].into(),
+                                &mut BTreeMap::new(),
+                                &closed,
+                                keys,
+                            );
+                            exits.push(s.var);
+                        }
+                        Some(v) if tracked(chain, elems, &v) => ok = false,
+                        _ => {}
+                    }
+                }
+                // The body reads no chain value other than through the accumulated slots.
+                let slots: Set = inner.slots.iter().map(|s| s.var).collect();
+                let mut reads_outer = false;
+                inner.body.walk(&mut |s| {
+                    if let Stmt::Let { rhs, .. } = s {
+                        reads_outer |= rhs
+                            .primal_reads()
+                            .iter()
+                            .any(|v| !slots.contains(v) && closed.contains(v));
+                    }
+                });
+                chain.extend(exits);
+                ok && !reads_outer
+            }
+            Stmt::If { .. } => {
+                let mut reads = false;
+                stmt.walk(&mut |s| {
+                    let r = match s {
+                        Stmt::Let { rhs, .. } => rhs.primal_reads(),
+                        Stmt::If { cond, .. } => Body::atom_var(cond).into_iter().collect(),
+                        Stmt::WriteBack { value, .. } => {
+                            Body::atom_var(value).into_iter().collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    reads |= r.iter().any(|v| tracked(chain, elems, v));
+                });
+                !reads
+            }
+            Stmt::WriteBack { slot: s, value } => {
+                let v = Body::atom_var(value);
+                let from_chain = v.is_some_and(|v| chain.contains(&v));
+                let from_elem = v.is_some_and(|v| elems.contains_key(&v) || outer.contains(&v));
+                !from_elem && ((*s == slot) == from_chain)
+            }
+            Stmt::Effect { .. } => true,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }

@@ -365,6 +365,16 @@ pub struct Body {
 }
 
 impl Body {
+    /// Per variable: how many times the body reads it (see [`Block::use_counts`]), the output
+    /// included.
+    pub fn use_counts(&self) -> Vec<usize> {
+        let mut uses = self.block.use_counts(self.vars.len());
+        if let Atom::Var(v) = self.ret {
+            uses[v] += 1;
+        }
+        uses
+    }
+
     /// The variable an atom reads, if any.
     pub fn atom_var(atom: &Atom) -> Option<VarId> {
         match atom {
@@ -489,6 +499,47 @@ impl Proj {
 }
 
 impl Block {
+    /// Per variable (of `vars` in all): how many times this block and the blocks in it read
+    /// it (in a statement's value, an index, a write-back, a condition or a phi, a loop's
+    /// initial values and range). An effect statement is not counted: it may not read an
+    /// active value.
+    pub fn use_counts(&self, vars: usize) -> Vec<usize> {
+        let mut uses = vec![0usize; vars];
+        let count = |a: &Atom, uses: &mut Vec<usize>| {
+            if let Atom::Var(v) = a {
+                uses[*v] += 1;
+            }
+        };
+        self.walk(&mut |stmt| match stmt {
+            Stmt::Let { rhs, .. } => {
+                for v in rhs.primal_reads() {
+                    uses[v] += 1;
+                }
+            }
+            Stmt::WriteBack { value, .. } => count(value, &mut uses),
+            Stmt::If { cond, phis, .. } => {
+                count(cond, &mut uses);
+                for phi in phis {
+                    for a in phi.then_val.iter().chain(&phi.else_val) {
+                        count(a, &mut uses);
+                    }
+                }
+            }
+            Stmt::Loop(l) => {
+                for s in &l.slots {
+                    count(&s.init, &mut uses);
+                }
+                if let LoopKind::For { reads, .. } = &l.kind {
+                    for r in reads {
+                        uses[*r] += 1;
+                    }
+                }
+            }
+            Stmt::Effect { .. } => {}
+        });
+        uses
+    }
+
     /// Calls `f` on every statement of this block and of the blocks nested in it.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Stmt)) {
         for stmt in &self.stmts {

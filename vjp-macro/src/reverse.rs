@@ -64,6 +64,12 @@ struct Reverse<'a> {
     /// Rewind counters kept by an enclosing loop for the value after an inner loop (see
     /// [`crate::plan::Step::Inner`]): the inner loop's slot and the counter's name.
     counters: Vec<(VarId, Ident)>,
+    /// In-place element additions `y[i] += e` (see [`in_place_adds`]): the update's variable
+    /// and the element read's.
+    in_place: Vec<(VarId, VarId)>,
+    /// Element reads whose adjoint stays where it is: the update that stores their sum left
+    /// the element's adjoint in place instead of taking it and adding it back.
+    kept: Vec<VarId>,
 }
 
 /// Generates the reverse sweep of `body`, seeded with the output cotangent `v`.
@@ -86,6 +92,8 @@ pub fn reverse(
         items: Vec::new(),
         lifted: Vec::new(),
         counters: Vec::new(),
+        in_place: in_place_adds(body, activity),
+        kept: Vec::new(),
     };
     // An active reference parameter's adjoint is its shadow, given by the caller.
     for p in &body.params {
@@ -148,7 +156,8 @@ impl Reverse<'_> {
                 // A write-back of the slot's own updated storage is the identity.
                 Stmt::WriteBack { slot, value }
                     if self.activity.active(*slot)
-                        && Body::atom_var(value).map(|v| self.activity.root(v)) != Some(*slot) =>
+                        && Body::atom_var(value).map(|v| self.activity.root(v))
+                            != Some(self.activity.root(*slot)) =>
                 {
                     Some((*slot, value))
                 }
@@ -277,6 +286,16 @@ impl Reverse<'_> {
             let code = self.block(&l.body, Vec::new());
             let fused = fused_loop(self.body, self.plan, l, code);
             self.items.push(Item::Stmt(quote!(#sums #fused #flush)));
+            self.slot_inits(l);
+            return;
+        }
+        if let (true, LoopKind::For { pattern, iter, .. }) = (self.plan.forward[l.id], &l.kind) {
+            // The iterations in their forward order (see `Planner::forward_order`).
+            let again = recompute(self.body, self.plan, &l.body);
+            let code = self.block(&l.body, Vec::new());
+            self.items.push(Item::Stmt(
+                quote!(#sums for #pattern in #iter { #again #code } #flush),
+            ));
             self.slot_inits(l);
             return;
         }
@@ -424,7 +443,11 @@ impl Reverse<'_> {
     /// Each active slot's adjoint, once the loop is reversed, goes to its initial value.
     fn slot_inits(&mut self, l: &Loop) {
         for slot in &l.slots {
-            if self.activity.active(slot.var) {
+            // A slot that shares its initial value's adjoint (see `Activity::root`) has
+            // nothing to hand on.
+            let shared = Body::atom_var(&slot.init)
+                .is_some_and(|b| self.activity.root(b) == self.activity.root(slot.var));
+            if self.activity.active(slot.var) && !shared {
                 let bar = self.bar_name(slot.var);
                 self.add_atom(&slot.init, quote!(#bar), false);
             }
@@ -518,6 +541,9 @@ impl Reverse<'_> {
                 }
             }
             Rhs::Project(a, p) => {
+                if self.kept.contains(&var) {
+                    return;
+                }
                 if let Some((_, sum)) = self.lifted.iter().find(|(v, _)| *v == var) {
                     let sum = sum.clone();
                     self.items.push(Item::Stmt(quote!(#sum += #bar;)));
@@ -536,6 +562,12 @@ impl Reverse<'_> {
             } => {
                 let p = proj(self.body, p);
                 self.add_atom(value, quote!(#bar #p), false);
+                if let Some((_, read)) = self.in_place.iter().find(|(u, _)| *u == var) {
+                    // `y[i] = y[i] + e`: the element's adjoint would be taken here and added
+                    // back unchanged by the read's reverse; it stays instead.
+                    self.kept.push(*read);
+                    return;
+                }
                 if self.activity.alias[var].is_some() {
                     // In place: the other components' adjoints already sit in `bar`.
                     let root = self.root;
@@ -772,4 +804,76 @@ fn element_reads<'a>(block: &'a Block, out: &mut Vec<(VarId, VarId, &'a Atom)>) 
             _ => {}
         }
     }
+}
+
+/// The in-place element additions of `body`: `t = y[i]; v = t + e; u = y[i <- v]` (or `e + t`,
+/// `t - e`), all active, with the update done in place (it is the last use of `y`), the same
+/// index (the same variable, or two temporaries of the same pure expression), and `t` and `v`
+/// used nowhere else. Their reverse is `bar_v = bar_u[i]` with the element's adjoint left in
+/// place: taking it (`bar_y[i] = 0`) and adding `bar_t = bar_v` back would leave it unchanged,
+/// but through a store and a load that the optimiser does not always remove.
+fn in_place_adds(body: &Body, activity: &Activity) -> Vec<(VarId, VarId)> {
+    let uses = body.use_counts();
+    let mut defs: Vec<Option<&Rhs>> = vec![None; body.vars.len()];
+    body.block.walk(&mut |stmt| {
+        if let Stmt::Let { var, rhs, .. } = stmt {
+            defs[*var] = Some(rhs);
+        }
+    });
+    let pure_expr = |v: VarId| match defs[v] {
+        Some(Rhs::Opaque { expr, .. }) if crate::plan::is_pure_tokens(expr) => {
+            Some(expr.to_string())
+        }
+        _ => None,
+    };
+    let same_index = |a: Option<&Atom>, b: Option<&Atom>| match (a, b) {
+        (Some(Atom::Var(x)), Some(Atom::Var(y))) => {
+            x == y || pure_expr(*x).is_some_and(|e| Some(e) == pure_expr(*y))
+        }
+        (Some(Atom::Const(x, _)), Some(Atom::Const(y, _))) => x.to_string() == y.to_string(),
+        _ => false,
+    };
+    let mut found = Vec::new();
+    for (u, rhs) in defs.iter().enumerate() {
+        let Some(Rhs::Update {
+            base: Atom::Var(base),
+            proj: write,
+            value: Atom::Var(v),
+        }) = rhs
+        else {
+            continue;
+        };
+        if activity.alias[u].is_none() || !activity.active(u) || uses[*v] != 1 {
+            continue;
+        }
+        let read = match defs[*v] {
+            Some(Rhs::Arith(ArithOp::Add, Atom::Var(a), b)) if is_read(defs[*a], *base) => {
+                Some((*a, b))
+            }
+            Some(Rhs::Arith(ArithOp::Add, a, Atom::Var(b))) if is_read(defs[*b], *base) => {
+                Some((*b, a))
+            }
+            Some(Rhs::Arith(ArithOp::Sub, Atom::Var(a), b)) if is_read(defs[*a], *base) => {
+                Some((*a, b))
+            }
+            _ => None,
+        };
+        let Some((t, other)) = read else { continue };
+        let Some(Rhs::Project(_, p)) = defs[t] else {
+            continue;
+        };
+        // `y[i] + y[i]` reads the element twice.
+        if Body::atom_var(other) == Some(t) || uses[t] != 1 || !activity.active(t) {
+            continue;
+        }
+        if same_index(write.index(), p.index()) {
+            found.push((u, t));
+        }
+    }
+    found
+}
+
+/// True when `rhs` reads an element of `base` (`base[i]`).
+fn is_read(rhs: Option<&Rhs>, base: VarId) -> bool {
+    matches!(rhs, Some(Rhs::Project(Atom::Var(b), Proj::Index(_))) if *b == base)
 }

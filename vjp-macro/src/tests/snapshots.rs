@@ -267,8 +267,9 @@ fn tape_holds_only_what_the_reverse_reads() {
 /// The loop optimisations together: the outer loop only accumulates, so it is fused (forward
 /// and reverse of each iteration in one pass, no tape); `x[c]` does not change in the inner
 /// loop, so its adjoint is summed locally; `l` steps by one, so the reverse steps it back
-/// instead of saving it, with one counter across the columns (nothing pushed per column); the `tanh` values of a loop inside the fused one are saved on a small
-/// tape instead of computed again.
+/// instead of saving it, with one counter across the columns (nothing pushed per column); the
+/// `tanh` values of a loop inside the fused one are saved on a small tape instead of computed
+/// again.
 fn fused_source() -> TokenStream {
     quote! {
         fn fused(m: &[f64], x: &[f64], #[no_grad] ys: &[f64]) -> f64 {
@@ -312,6 +313,54 @@ fn loop_optimisations_apply() {
     assert!(vjp.contains("__private::element_zero(&bar_x)"), "{vjp}");
     assert!(vjp.contains("__private::rewind_start(l_"), "{vjp}");
     assert!(vjp.contains("save_t") && vjp.contains(".push(t"), "{vjp}");
+    // `y`'s adjoint is shared by the loops' slots (no copy in and out of the inner loops), and
+    // `y[r] += ..` leaves the element's adjoint in place (no `bar_y[r] = 0`, no add back).
+    assert!(!vjp.contains("took_y"), "{vjp}");
+    assert!(!vjp.contains("[r] = ::vjp::zero_like"), "{vjp}");
+    // A counter stepped in an inner loop and carried by the outer one: stepped back, with one
+    // counter for both loops, and nothing saved per outer iteration.
+    let rewound = render(quote! {
+        fn f(x: &[f64]) -> f64 {
+            let n = x.len();
+            let mut l = 0;
+            let mut s = 0.0;
+            for c in 0..n {
+                for r in c..n {
+                    s = s * x[l % n] + x[r];
+                    l += 1;
+                }
+            }
+            s
+        }
+    });
+    let vjp = &rewound[rewound.find("fn f_vjp").expect("f_vjp")..];
+    assert_eq!(
+        vjp.matches("__private::rewind_start(l_").count(),
+        1,
+        "{vjp}"
+    );
+    assert!(vjp.contains("let l_2 = rewind_l_1;"), "{vjp}");
+    assert!(!vjp.contains("exits"), "{vjp}");
+    // A loop that only accumulates and whose reverse reads no slot (a dot product) runs its
+    // reverse forwards.
+    let dot = render(quote! {
+        fn f(w: &[f64], x: &[f64], #[no_grad] m: usize) -> f64 {
+            let n = x.len();
+            let mut total = 0.0;
+            for s in 0..m {
+                let mut a = w[s];
+                for i in 0..n {
+                    a += w[m + i] * x[i];
+                }
+                total += a.tanh();
+            }
+            total
+        }
+    });
+    let vjp = &dot[dot.find("fn f_vjp").expect("f_vjp")..];
+    let vjp = &vjp[..vjp.find("\n}\n").expect("end of f_vjp")];
+    assert!(!vjp.contains("Iterator::rev(0..n)"), "{vjp}");
+    assert_eq!(vjp.matches("for i in 0..n").count(), 2, "{vjp}");
 }
 
 /// A `Vec` buffer written element by element in loops.

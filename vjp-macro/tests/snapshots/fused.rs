@@ -53,7 +53,7 @@ fn fused_vjp(
             "the shadow of `x` has length {} but `x` has length {}", bar_x.len(), x.len()
         );
     }
-    let mut save_t6 = ::vjp::Tape::new();
+    let mut save_t6 = ::vjp::tape::SmallTape::new();
     let n = x.len();
     let total = 0.0;
     let t10 = ys.len() as f64;
@@ -127,30 +127,23 @@ fn fused_vjp(
         let mut rewind_l_1 = ::vjp::__private::rewind_start(l_1);
         for c in ::core::iter::Iterator::rev(0..n) {
             let l_2 = rewind_l_1;
-            let mut bar_y_2 = ::vjp::zero_like(&y);
-            let took_y_1 = bar_y_1;
-            bar_y_1 = ::vjp::zero_like(&took_y_1);
-            ::vjp::Tangent::accumulate(&mut bar_y_2, took_y_1);
             let mut sum_bar_x = ::vjp::__private::element_zero(&bar_x);
             for r in ::core::iter::Iterator::rev(c..n) {
                 rewind_l_1 -= 1;
                 let l_2 = rewind_l_1;
                 let t1 = m[l_2];
                 let t2 = x[c];
-                let bar_t4 = bar_y_2[r];
-                bar_y_2[r] = ::vjp::zero_like(&bar_y_2[r]);
+                let bar_t4 = bar_y_1[r];
                 let bar_t0 = bar_t4;
                 let bar_t3 = bar_t4;
                 let bar_t1 = bar_t3 * t2;
                 let bar_t2 = bar_t3 * t1;
                 sum_bar_x += bar_t2;
                 bar_m[l_2] += bar_t1;
-                bar_y_2[r] += bar_t0;
             }
             if ::vjp::__private::nonzero(sum_bar_x) {
                 bar_x[c] += sum_bar_x;
             }
-            ::vjp::Tangent::accumulate(&mut bar_y_1, bar_y_2);
         }
     }
     let y_4 = total_1 / t10;

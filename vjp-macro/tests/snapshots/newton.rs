@@ -72,8 +72,8 @@ fn newton_sqrt_vjp(a: f64, v: f64) -> (f64, (f64,)) {
     let bar_y = v;
     if !t0 {
         let trips = exits.pop();
-        let mut bar_x_1 = ::vjp::zero_like(&a);
-        bar_x_1 += bar_y;
+        let mut bar_x = ::vjp::zero_like(&a);
+        bar_x += bar_y;
         for _ in 0..trips {
             let (x_1, k_1) = tape.pop();
             let t1 = !(k_1 < 50);
@@ -84,20 +84,19 @@ fn newton_sqrt_vjp(a: f64, v: f64) -> (f64, (f64,)) {
                 let t4 = (next - x_1).abs() < 1e-15;
                 let mut bar_next = ::vjp::zero_like(&next);
                 if !t4 {
-                    let took_x_1 = bar_x_1;
-                    bar_x_1 = ::vjp::zero_like(&took_x_1);
+                    let took_x_1 = bar_x;
+                    bar_x = ::vjp::zero_like(&took_x_1);
                     let bar_x_2 = took_x_1;
                     bar_next += bar_x_2;
                 }
                 let bar_t3 = bar_next * 0.5;
-                bar_x_1 += bar_t3;
+                bar_x += bar_t3;
                 let bar_t2 = bar_t3;
                 let (dt2_da, dt2_dx_1) = ::vjp::rules::div(a, x_1, t2);
                 bar_a += bar_t2 * dt2_da;
-                bar_x_1 += bar_t2 * dt2_dx_1;
+                bar_x += bar_t2 * dt2_dx_1;
             }
         }
-        let bar_x = bar_x_1;
         bar_a += bar_x;
     }
     (y, (bar_a,))
