@@ -1225,15 +1225,7 @@ impl Gen {
                 bound = bound.max(b);
                 items.push(e);
             }
-            let e = E::Array(items);
-            let v = self.var(cx, name.clone(), Kind::Arr(len), bound, false);
-            Self::declare_from(cx, v, &None, &e);
-            out.push(S::Let {
-                pat: name.clone(),
-                mutable: false,
-                ty: None,
-                e,
-            });
+            self.let_array(cx, out, &name, items, bound);
             return (name, bound);
         }
         out.push(S::Let {

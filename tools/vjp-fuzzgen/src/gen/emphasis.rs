@@ -459,17 +459,30 @@ impl Gen {
                 bound = bound.max(b);
                 items.push(e);
             }
-            let e = E::Array(items);
-            let v = self.var(cx, name.clone(), Kind::Arr(n), bound, false);
-            Self::declare_from(cx, v, &None, &e);
-            out.push(S::Let {
-                pat: name.clone(),
-                mutable: false,
-                ty: None,
-                e,
-            });
+            self.let_array(cx, out, &name, items, bound);
             (name, Some(n), false, bound)
         }
+    }
+
+    /// `let name = [items..];` for `items` bounded by `bound`, declared in `cx` as an array.
+    pub(super) fn let_array(
+        &mut self,
+        cx: &mut Ctx,
+        out: &mut Vec<S>,
+        name: &str,
+        items: Vec<E>,
+        bound: f64,
+    ) {
+        let len = items.len();
+        let e = E::Array(items);
+        let v = self.var(cx, name.to_string(), Kind::Arr(len), bound, false);
+        Self::declare_from(cx, v, &None, &e);
+        out.push(S::Let {
+            pat: name.to_string(),
+            mutable: false,
+            ty: None,
+            e,
+        });
     }
 
     /// A range loop with an integer `l` stepped by a literal once per iteration, at the top of
