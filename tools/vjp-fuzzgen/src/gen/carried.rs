@@ -1116,18 +1116,7 @@ impl Gen {
     /// `l += 2;` in one of the forms the macro steps back (`l = l + 2`, `l = 2 + l`, `l -= 2`,
     /// `l = l - 2`).
     fn step_stmt(&mut self, w: &Walk, step: usize) -> S {
-        let l = &w.l;
-        S::Raw(if w.nest.up {
-            match self.rng.weighted(&[3, 2, 1]) {
-                0 => format!("{l} += {step};"),
-                1 => format!("{l} = {l} + {step};"),
-                _ => format!("{l} = {step} + {l};"),
-            }
-        } else if self.rng.chance(0.6) {
-            format!("{l} -= {step};")
-        } else {
-            format!("{l} = {l} - {step};")
-        })
+        S::Raw(self.step_text(&w.l, step, w.nest.up))
     }
 
     /// A condition on the loop counter `c` or on active values.

@@ -464,6 +464,22 @@ impl Gen {
         }
     }
 
+    /// `l += step;` (or `-=` when not `up`) in one of the forms the macro steps back
+    /// (`l = l + step`, `l = step + l`, `l = l - step`).
+    pub(super) fn step_text(&mut self, l: &str, step: usize, up: bool) -> String {
+        if up {
+            match self.rng.weighted(&[3, 2, 1]) {
+                0 => format!("{l} += {step};"),
+                1 => format!("{l} = {l} + {step};"),
+                _ => format!("{l} = {step} + {l};"),
+            }
+        } else if self.rng.chance(0.6) {
+            format!("{l} -= {step};")
+        } else {
+            format!("{l} = {l} - {step};")
+        }
+    }
+
     /// `let name = [items..];` for `items` bounded by `bound`, declared in `cx` as an array.
     pub(super) fn let_array(
         &mut self,
@@ -554,17 +570,7 @@ impl Gen {
         };
         self.open_loop(cx, &info);
         let no_jump = std::mem::replace(&mut cx.no_jump, (miss == 0).then_some(id));
-        let update = if up {
-            match self.rng.weighted(&[3, 2, 1]) {
-                0 => format!("{l} += {step};"),
-                1 => format!("{l} = {l} + {step};"),
-                _ => format!("{l} = {step} + {l};"),
-            }
-        } else if self.rng.chance(0.6) {
-            format!("{l} -= {step};")
-        } else {
-            format!("{l} = {l} - {step};")
-        };
+        let update = self.step_text(&l, step, up);
         let update = if miss == 1 {
             S::If(
                 vec![(C::Raw(format!("{counter} % 2 == 0")), vec![S::Raw(update)])],
