@@ -1509,13 +1509,10 @@ impl Gen {
                 cx.after_return = true;
             }
             12 => {
-                let id = cx.loops.last().map(|l| l.id);
-                let accs: Vec<String> = cx
-                    .visible()
-                    .iter()
-                    .filter(|v| v.acc.is_some() && v.acc == id)
-                    .map(|v| v.name.clone())
-                    .collect();
+                let accs = cx
+                    .loops
+                    .last()
+                    .map_or_else(Vec::new, |l| Self::accs_of(cx, l.id));
                 let name = self.rng.pick(&accs).clone();
                 let (e, b) = self.expr(cx, 2);
                 let (e, b) = self.fit((e, b), 4.0);

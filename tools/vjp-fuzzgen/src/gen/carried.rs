@@ -400,13 +400,10 @@ impl Gen {
             return;
         }
         let bound = cx.find_mut(&r).map_or(1.0, |v| v.bound);
-        let id = cx.loops.last().map(|l| l.id);
-        let accs: Vec<String> = cx
-            .visible()
-            .iter()
-            .filter(|v| v.acc.is_some() && v.acc == id)
-            .map(|v| v.name.clone())
-            .collect();
+        let accs = cx
+            .loops
+            .last()
+            .map_or_else(Vec::new, |l| Self::accs_of(cx, l.id));
         if !accs.is_empty() {
             let s = self.rng.pick(&accs).clone();
             let (e, b) = self.fit((E::Place(r), bound), 4.0);

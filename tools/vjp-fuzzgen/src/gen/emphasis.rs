@@ -244,7 +244,7 @@ impl Gen {
     }
 
     /// The visible accumulators of loop `id`.
-    fn accs_of(cx: &Ctx, id: usize) -> Vec<String> {
+    pub(super) fn accs_of(cx: &Ctx, id: usize) -> Vec<String> {
         cx.visible()
             .iter()
             .filter(|v| v.acc == Some(id))
