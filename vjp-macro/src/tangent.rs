@@ -34,6 +34,38 @@ pub const MAX_LANES: usize = 2;
 /// (see [`Tangents::preaccumulated`]).
 const MAX_CARRIED: usize = 2;
 
+/// The tangent of a copy, negation, sum, difference or product from its operands' tangents
+/// (`d`, `None` for a tangent known to be zero): `None` for any other right-hand side,
+/// `Some(None)` when every operand's tangent is zero. Shared by the lanes' tangents and the
+/// local partials of a preaccumulated loop body.
+fn linear_tangent(
+    body: &Body,
+    rhs: &Rhs,
+    d: &mut dyn FnMut(&Atom) -> Option<TokenStream>,
+) -> Option<Option<TokenStream>> {
+    Some(match rhs {
+        Rhs::Use(a) => d(a),
+        Rhs::Neg(a) => d(a).map(|d| quote!(-#d)),
+        Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => match (d(a), d(b), op) {
+            (Some(da), Some(db), ArithOp::Add) => Some(quote!(#da + #db)),
+            (Some(da), Some(db), _) => Some(quote!(#da - #db)),
+            (Some(da), None, _) => Some(da),
+            (None, Some(db), ArithOp::Add) => Some(db),
+            (None, Some(db), _) => Some(quote!(-#db)),
+            (None, None, _) => None,
+        },
+        Rhs::Arith(ArithOp::Mul, a, b) => {
+            let (ta, tb) = (atom(body, a), atom(body, b));
+            let terms: Vec<TokenStream> = [(d(a), tb), (d(b), ta)]
+                .into_iter()
+                .filter_map(|(d, other)| d.map(|d| quote!(#d * #other)))
+                .collect();
+            (!terms.is_empty()).then(|| quote!(#(#terms)+*))
+        }
+        _ => return None,
+    })
+}
+
 /// The number of operations, on the longest path, from the carried slots' tangents at the
 /// start of an iteration of `l` to their new values, in the plain tangent code: one per sum, one
 /// per product by a rule's partial or an operand, two for a product of two active values
@@ -375,31 +407,11 @@ impl Tangents<'_> {
     fn lane_rule(&mut self, lane: usize, var: VarId, rhs: &Rhs) -> TokenStream {
         let root = self.root;
         let y = self.body.vars[var].name.clone();
+        let body = self.body;
+        if let Some(tangent) = linear_tangent(body, rhs, &mut |a| self.dot_opt(lane, a)) {
+            return tangent.unwrap_or_else(|| self.dot(lane, &Atom::Var(var)));
+        }
         match rhs {
-            Rhs::Use(a) => self.dot(lane, a),
-            Rhs::Neg(a) => {
-                let d = self.dot(lane, a);
-                quote!(-#d)
-            }
-            Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => {
-                match (self.dot_opt(lane, a), self.dot_opt(lane, b), op) {
-                    (Some(da), Some(db), ArithOp::Add) => quote!(#da + #db),
-                    (Some(da), Some(db), _) => quote!(#da - #db),
-                    (Some(da), None, _) => da,
-                    (None, Some(db), ArithOp::Add) => db,
-                    (None, Some(db), _) => quote!(-#db),
-                    (None, None, _) => self.dot(lane, &Atom::Var(var)),
-                }
-            }
-            Rhs::Arith(ArithOp::Mul, a, b) => {
-                let (ta, tb) = (atom(self.body, a), atom(self.body, b));
-                let terms: Vec<TokenStream> =
-                    [(self.dot_opt(lane, a), tb), (self.dot_opt(lane, b), ta)]
-                        .into_iter()
-                        .filter_map(|(d, other)| d.map(|d| quote!(#d * #other)))
-                        .collect();
-                quote!(#(#terms)+*)
-            }
             Rhs::Tuple(elems) => {
                 let dots: Vec<TokenStream> = elems.iter().map(|e| self.dot(lane, e)).collect();
                 quote!((#(#dots,)*))
@@ -426,8 +438,10 @@ impl Tangents<'_> {
                 quote!(#root::cast_like(&#y, #d))
             }
             // Division and primitives go through `partials`, an active call through `call`;
-            // an opaque value has no tangent.
-            Rhs::Arith(ArithOp::Div, ..)
+            // an opaque value has no tangent; the linear ones are above.
+            Rhs::Arith(..)
+            | Rhs::Use(_)
+            | Rhs::Neg(_)
             | Rhs::Prim { .. }
             | Rhs::Call { .. }
             | Rhs::Opaque { .. } => self.dot(lane, &Atom::Var(var)),
@@ -775,27 +789,9 @@ impl Tangents<'_> {
             _ => None,
         };
         for q in 0..jac.len() {
+            let linear = linear_tangent(body, rhs, &mut |a| get(jac, q, a));
             let value = match rhs {
-                Rhs::Use(a) => get(jac, q, a),
-                Rhs::Neg(a) => get(jac, q, a).map(|d| quote!(-#d)),
-                Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => {
-                    match (get(jac, q, a), get(jac, q, b), op) {
-                        (Some(da), Some(db), ArithOp::Add) => Some(quote!(#da + #db)),
-                        (Some(da), Some(db), _) => Some(quote!(#da - #db)),
-                        (Some(da), None, _) => Some(da),
-                        (None, Some(db), ArithOp::Add) => Some(db),
-                        (None, Some(db), _) => Some(quote!(-#db)),
-                        (None, None, _) => None,
-                    }
-                }
-                Rhs::Arith(ArithOp::Mul, a, b) => {
-                    let (ta, tb) = (atom(body, a), atom(body, b));
-                    let terms: Vec<TokenStream> = [(get(jac, q, a), tb), (get(jac, q, b), ta)]
-                        .into_iter()
-                        .filter_map(|(d, other)| d.map(|d| quote!(#d * #other)))
-                        .collect();
-                    (!terms.is_empty()).then(|| quote!(#(#terms)+*))
-                }
+                _ if linear.is_some() => linear.flatten(),
                 Rhs::Arith(ArithOp::Div, ..) | Rhs::Prim { .. } => {
                     shared.as_ref().and_then(|(partials, args)| {
                         let terms: Vec<TokenStream> = args
