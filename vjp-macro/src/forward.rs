@@ -113,11 +113,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
             if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused {
                 let tape = &l.tape;
-                // One float per iteration: the first ones in place, no allocation for a short
-                // loop.
-                let float =
-                    matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == Ty::Float);
-                let kind = if float {
+                let kind = if small_loop_tape(body, plan, l) {
                     quote!(#root::tape::SmallTape)
                 } else {
                     quote!(#root::Tape)
@@ -134,6 +130,12 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
         }
     });
     out
+}
+
+/// True when loop `l` saves one float per iteration, on a `SmallTape`: the first ones in
+/// place, no allocation for a short loop.
+fn small_loop_tape(body: &Body, plan: &Plan, l: &Loop) -> bool {
+    matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == Ty::Float)
 }
 
 /// The tape on which the forward sweep saves the value of `var` for the reverse (see
@@ -390,7 +392,12 @@ impl Emitter<'_> {
                     })
                     .collect();
                 let values = tuple_or_single(&values);
-                quote!(#tape.push(#values);)
+                // A range's trip count is known when it starts, and room for it is made then.
+                if self.plan.reversible[l.id] && !small_loop_tape(body, self.plan, l) {
+                    quote!(#tape.push_reserved(#values);)
+                } else {
+                    quote!(#tape.push(#values);)
+                }
             };
             let increment = count.then(|| quote!(#trips += 1;));
             quote!(#push #increment)
@@ -407,6 +414,13 @@ impl Emitter<'_> {
                 }
                 if active {
                     tapes.extend(self.plan.saved[l.id].iter().map(|v| save_tape(body, *v)));
+                }
+                if mode == Mode::Forward {
+                    tapes.extend(
+                        self.reserved_exits(l)
+                            .into_iter()
+                            .map(|inner| inner.exits.clone()),
+                    );
                 }
                 if !tapes.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
@@ -426,10 +440,52 @@ impl Emitter<'_> {
             if !names.is_empty() {
                 let exits = &l.exits;
                 let values = tuple_or_single(&names);
-                out.extend(quote!(#exits.push(#values);));
+                if self.exits_reserved(l) {
+                    out.extend(quote!(#exits.push_reserved(#values);));
+                } else {
+                    out.extend(quote!(#exits.push(#values);));
+                }
             }
         }
         out
+    }
+}
+
+impl Emitter<'_> {
+    /// The loops directly in the body of loop `p` (not inside a branch) whose exit values each
+    /// iteration of `p` pushes, when `p` is a range without `break` other than the fused loop:
+    /// `p` makes room for them once, from its trip count, before its first iteration, and each
+    /// is then pushed once per iteration without a check for room (see [`Self::exits_reserved`]).
+    fn reserved_exits<'l>(&self, p: &'l Loop) -> Vec<&'l Loop> {
+        let fused = self.plan.fused.as_ref().is_some_and(|f| f.loop_id == p.id);
+        if !matches!(p.kind, LoopKind::For { .. }) || !self.plan.reversible[p.id] || fused {
+            return Vec::new();
+        }
+        p.body
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Loop(inner)
+                    if self.plan.loop_work[inner.id]
+                        && !self.exit_names(inner, false).is_empty() =>
+                {
+                    Some(inner)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True when the loop around `inner` made room for `inner`'s exit values (see
+    /// [`Self::reserved_exits`]).
+    fn exits_reserved(&self, inner: &Loop) -> bool {
+        let mut found = false;
+        self.body.block.walk(&mut |s| {
+            if let Stmt::Loop(p) = s {
+                found |= self.reserved_exits(p).iter().any(|l| l.id == inner.id);
+            }
+        });
+        found
     }
 }
 

@@ -9,7 +9,19 @@
 const UNDERFLOW: &str = "vjp tape underflow: the reverse sweep popped more values than the \
                          forward sweep pushed (a bug in vjp)";
 
-/// A last-in, first-out stack of saved values, backed by a `Vec`.
+/// The message of the panic when a value is pushed with [`Tape::push_reserved`] beyond the
+/// room made by [`Tape::reserve`].
+const OVERFLOW: &str = "vjp tape overflow: the forward sweep pushed more values than it \
+                        reserved room for (a bug in vjp)";
+
+/// A last-in, first-out stack of saved values.
+///
+/// The values live in a `Vec` of slots that only grows: popping a value empties its slot and
+/// keeps it, so a loop nested in another one fills and empties the same slots on every outer
+/// iteration. A loop whose trip count is known when it starts makes room for all of its
+/// values once ([`Tape::reserve`]) and then saves each with [`Tape::push_reserved`], which
+/// cannot reallocate: the compiler then keeps the tape's length and buffer in registers
+/// across the loop.
 ///
 /// ```
 /// use vjp_runtime::Tape;
@@ -22,35 +34,77 @@ const UNDERFLOW: &str = "vjp tape underflow: the reverse sweep popped more value
 /// assert_eq!(tape.pop(), 1.0);
 /// assert_eq!(tape.len(), 1);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Tape<T> {
-    /// The saved values; the top of the stack is the end of the vector.
-    values: Vec<T>,
+    /// The slots: those below `len` hold the saved values (the top of the stack at
+    /// `len - 1`), those above are empty.
+    slots: Vec<Option<T>>,
+    /// The number of values on the tape.
+    len: usize,
+}
+
+/// `slots` with at least `needed` slots (and at least twice as many as before, so that pushing
+/// one value at a time costs amortised constant time). Taken and returned by value, and kept
+/// out of line, so that the tape's fields never have their address taken.
+#[cold]
+#[inline(never)]
+fn grow<T>(mut slots: Vec<Option<T>>, needed: usize) -> Vec<Option<T>> {
+    let size = needed.max(2 * slots.len()).max(4);
+    slots.resize_with(size, || None);
+    slots
 }
 
 impl<T> Tape<T> {
     /// An empty tape that has not allocated yet.
     pub fn new() -> Self {
-        Tape { values: Vec::new() }
+        Tape {
+            slots: Vec::new(),
+            len: 0,
+        }
     }
 
     /// An empty tape with room for `n` values before it reallocates (use the trip count of the
     /// loop when it is known).
     pub fn with_capacity(n: usize) -> Self {
-        Tape {
-            values: Vec::with_capacity(n),
+        let mut tape = Tape::new();
+        tape.reserve(n);
+        tape
+    }
+
+    /// Makes room for at least `additional` more values: that many calls to
+    /// [`Tape::push_reserved`] (or [`Tape::push`]) follow without a reallocation.
+    #[inline]
+    pub fn reserve(&mut self, additional: usize) {
+        let needed = self.len.saturating_add(additional);
+        if needed > self.slots.len() {
+            self.slots = grow(core::mem::take(&mut self.slots), needed);
         }
     }
 
-    /// Makes room for at least `additional` more values.
-    pub fn reserve(&mut self, additional: usize) {
-        self.values.reserve(additional);
-    }
-
-    /// Saves `value` on top of the tape.
+    /// Saves `value` on top of the tape, making room for it when there is none.
     #[inline]
     pub fn push(&mut self, value: T) {
-        self.values.push(value);
+        if self.len >= self.slots.len() {
+            self.slots = grow(core::mem::take(&mut self.slots), self.len + 1);
+        }
+        self.push_reserved(value);
+    }
+
+    /// Saves `value` on top of the tape, in room made before by [`Tape::reserve`].
+    ///
+    /// # Panics
+    /// When there is no room left, with the message "vjp tape overflow: the forward sweep
+    /// pushed more values than it reserved room for (a bug in vjp)". Generated code reserves
+    /// room for a loop's trip count before its first iteration and pushes once per iteration,
+    /// so this only happens when `vjp` itself is wrong.
+    #[inline]
+    #[track_caller]
+    pub fn push_reserved(&mut self, value: T) {
+        match self.slots.get_mut(self.len) {
+            Some(slot) => *slot = Some(value),
+            None => panic!("{OVERFLOW}"),
+        }
+        self.len += 1;
     }
 
     /// Removes and returns the value pushed last.
@@ -62,7 +116,14 @@ impl<T> Tape<T> {
     #[inline]
     #[track_caller]
     pub fn pop(&mut self) -> T {
-        match self.values.pop() {
+        let value = match self.len.checked_sub(1) {
+            Some(top) => {
+                self.len = top;
+                self.slots[top].take()
+            }
+            None => None,
+        };
+        match value {
             Some(value) => value,
             None => panic!("{UNDERFLOW}"),
         }
@@ -70,17 +131,36 @@ impl<T> Tape<T> {
 
     /// The number of values on the tape.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.len
     }
 
     /// Whether the tape holds no values.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.len == 0
     }
 
     /// The number of values the tape can hold without reallocating.
     pub fn capacity(&self) -> usize {
-        self.values.capacity()
+        self.slots.len()
+    }
+
+    /// The saved values, from the first pushed to the top of the stack.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.slots[..self.len].iter().flatten()
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for Tape<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Tape<T> {
+    /// Two tapes are equal when they hold equal values in the same order, whatever their
+    /// capacities.
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
     }
 }
 
@@ -261,6 +341,62 @@ mod tests {
         tape.reserve(50);
         assert!(tape.capacity() >= 50);
         assert_eq!(Tape::<f64>::new().capacity(), 0);
+    }
+
+    #[test]
+    fn reserved_pushes_refill_the_same_slots() {
+        let mut tape: Tape<[f64; 3]> = Tape::new();
+        for round in 0..4 {
+            tape.reserve(5);
+            let capacity = tape.capacity();
+            assert!(capacity >= 5);
+            for i in 0..5 {
+                tape.push_reserved([f64::from(round), f64::from(i), 0.5]);
+            }
+            assert_eq!(tape.capacity(), capacity, "no reallocation after reserve");
+            for i in (0..5).rev() {
+                assert_eq!(tape.pop(), [f64::from(round), f64::from(i), 0.5]);
+            }
+            assert!(tape.is_empty());
+        }
+        // Nested: an outer value, then an inner loop's values on top of it.
+        tape.push([9.0; 3]);
+        tape.reserve(2);
+        tape.push_reserved([1.0; 3]);
+        tape.push_reserved([2.0; 3]);
+        assert_eq!(tape.len(), 3);
+        assert_eq!(tape.pop(), [2.0; 3]);
+        assert_eq!(tape.pop(), [1.0; 3]);
+        assert_eq!(tape.pop(), [9.0; 3]);
+    }
+
+    #[test]
+    #[should_panic(expected = "vjp tape overflow")]
+    fn pushing_beyond_the_reserved_room_panics() {
+        let mut tape: Tape<f64> = Tape::new();
+        tape.reserve(2);
+        let room = tape.capacity();
+        for i in 0..=room {
+            tape.push_reserved(i as f64);
+        }
+    }
+
+    #[test]
+    fn equality_debug_and_drop_see_only_the_saved_values() {
+        let mut a: Tape<Vec<f64>> = Tape::with_capacity(10);
+        let mut b: Tape<Vec<f64>> = Tape::new();
+        for tape in [&mut a, &mut b] {
+            tape.push(vec![1.0]);
+            tape.push(vec![2.0, 3.0]);
+            tape.push(vec![4.0]);
+            assert_eq!(tape.pop(), vec![4.0]);
+        }
+        assert_eq!(a, b);
+        assert_eq!(format!("{a:?}"), "[[1.0], [2.0, 3.0]]");
+        assert_eq!(a.clone().pop(), vec![2.0, 3.0]);
+        assert_eq!(a.len(), 2);
+        b.pop();
+        assert_ne!(a, b);
     }
 
     #[test]
