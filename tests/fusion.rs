@@ -884,3 +884,135 @@ fn impure_call_in_a_fused_loop() {
         assert!((g[i] - 2.0 * weight(i) * x[i]).abs() < 1e-15);
     }
 }
+
+/// Tapes made once, before the fused loop, with room for one iteration of it
+/// (`forward::presized_tapes`): the exit values of the loops inside a range loop `c` (the
+/// centred point and its scaled copy, as in the GMM objective) whose range is known before the
+/// fused loop: a local defined before it, an inclusive range, `.rev()` and `.len()`.
+#[differentiable]
+fn centred(w: &[f64], #[no_grad] xs: &[f64], #[no_grad] k: usize) -> f64 {
+    let last = k - 1;
+    let points = xs.len() / 2;
+    let mut total = 0.0;
+    for p in 0..points {
+        let mut terms = [0.0; 4];
+        for c in 0..=last {
+            let mut z = [0.0; 2];
+            for j in 0..2 {
+                z[j] = xs[p * 2 + j] - w[c * 2 + j];
+            }
+            let mut q = [0.0; 2];
+            for j in 0..2 {
+                q[j] = w[8 + c] * z[j] + z[1 - j] * 0.25;
+            }
+            let mut sq = 0.0;
+            for j in 0..2 {
+                sq += q[j] * q[j] * z[j];
+            }
+            terms[c] = sq.sin();
+        }
+        let mut back = 0.0;
+        for c in (0..w.len() / 6).rev() {
+            let mut z = [0.0; 2];
+            for j in 0..2 {
+                z[j] = terms[c] * w[c + j];
+            }
+            let mut s = 0.0;
+            for j in 0..2 {
+                s += z[j].exp() * z[1 - j];
+            }
+            back += s;
+        }
+        total += back * terms[0];
+    }
+    total
+}
+
+/// The same shape with ranges that are not known before the fused loop (they depend on its
+/// counter), so that each entry makes room for its own iterations; and a `continue` that skips
+/// some of the pushes a range loop made room for.
+#[differentiable]
+fn centred_varying(w: &[f64], #[no_grad] xs: &[f64]) -> f64 {
+    let points = xs.len() / 2;
+    let mut total = 0.0;
+    for p in 0..points {
+        let mut acc = 0.0;
+        for c in 0..(p % 3 + 1) {
+            let mut z = [0.0; 2];
+            for j in 0..2 {
+                z[j] = xs[p * 2 + j] * w[c * 2 + j];
+            }
+            let mut s = 0.0;
+            for j in 0..2 {
+                s += z[j].sin() * z[1 - j];
+            }
+            acc += s;
+        }
+        for c in 0..4 {
+            if c == 2 {
+                continue;
+            }
+            let mut z = [0.0; 2];
+            for j in 0..2 {
+                z[j] = w[c + j] * acc;
+            }
+            let mut s = 0.0;
+            for j in 0..2 {
+                s += z[j] * z[j] * w[c];
+            }
+            acc += s.cos();
+        }
+        total += acc;
+    }
+    total
+}
+
+/// A range loop in the fused loop whose own tape saves two floats per iteration (not a
+/// `SmallTape`), made once before the fused loop.
+#[differentiable]
+fn two_carried(w: &[f64], #[no_grad] xs: &[f64], #[no_grad] k: usize) -> f64 {
+    let mut total = 0.0;
+    for p in 0..xs.len() {
+        let mut a = xs[p];
+        let mut b = 0.5;
+        for c in 0..k {
+            let t = a;
+            a = (a * w[c] + b).sin();
+            b = t * b + w[c + 1];
+        }
+        total += a * b;
+    }
+    total
+}
+
+#[test]
+fn tapes_made_before_the_fused_loop() {
+    let xs = points(6);
+    let w: Vec<f64> = points(12).iter().map(|v| v * 0.7).collect();
+    check_fn!(centred, centred_vjp, centred_jvp, &w, &xs, 4);
+    check_fn!(centred, centred_vjp, centred_jvp, &w, &xs, 1);
+    check_fn!(
+        centred_varying,
+        centred_varying_vjp,
+        centred_varying_jvp,
+        &w,
+        &xs
+    );
+    let w: Vec<f64> = points(6).iter().map(|v| v * 0.6).collect();
+    check_fn!(
+        two_carried,
+        two_carried_vjp,
+        two_carried_jvp,
+        &w,
+        &xs[..3],
+        5
+    );
+    check_fn!(
+        two_carried,
+        two_carried_vjp,
+        two_carried_jvp,
+        &w,
+        &xs[..3],
+        0
+    );
+}

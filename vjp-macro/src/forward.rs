@@ -61,9 +61,26 @@ pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
 /// The fused loop `l` ([`crate::fuse`]): its slots, then `for pattern in iter { forward body;
 /// reverse body }`, where `reverse` is the reverse of the body. The values the reverse reads
 /// at iteration start are kept in a local instead of on a tape.
-pub fn fused_loop(body: &Body, plan: &Plan, l: &Loop, reverse: TokenStream) -> TokenStream {
+///
+/// Before it, the tapes that an iteration fills and empties again are made with room for one
+/// iteration's values (see [`presized_tapes`]).
+pub fn fused_loop(
+    body: &Body,
+    plan: &Plan,
+    l: &Loop,
+    reverse: TokenStream,
+    root: &syn::Path,
+) -> TokenStream {
     let emitter = Emitter { body, plan };
-    let mut out = emitter.slot_declarations(l);
+    let mut out = TokenStream::new();
+    for (tape, iter) in presized_tapes(body, plan) {
+        out.extend(quote! {
+            let mut #tape = #root::Tape::with_capacity(
+                ::core::iter::Iterator::size_hint(&::core::iter::IntoIterator::into_iter(#iter)).0,
+            );
+        });
+    }
+    out.extend(emitter.slot_declarations(l));
     let code = emitter.block(&l.body, Mode::Fused);
     // What the reverse reads at iteration start, rewound slots included (the fused loop does
     // not step them back: it keeps them).
@@ -104,6 +121,10 @@ pub fn fused_loop(body: &Body, plan: &Plan, l: &Loop, reverse: TokenStream) -> T
 /// loop fills and empties its tape once per outer iteration, and reuses its capacity.
 pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
     let mut out = TokenStream::new();
+    let presized: Vec<Ident> = presized_tapes(body, plan)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
             for v in &plan.saved[l.id] {
@@ -113,6 +134,9 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
             if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused {
                 let tape = &l.tape;
+                if presized.contains(tape) {
+                    return;
+                }
                 let kind = if small_loop_tape(body, plan, l) {
                     quote!(#root::tape::SmallTape)
                 } else {
@@ -123,13 +147,90 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             let saves_exits = plan.nested[l.id]
                 && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty())
                 && !in_fused_body(body, plan, l.id);
-            if plan.loop_work[l.id] && saves_exits {
+            if plan.loop_work[l.id] && saves_exits && !presized.contains(&l.exits) {
                 let exits = &l.exits;
                 out.extend(quote!(let mut #exits = #root::Tape::new();));
             }
         }
     });
     out
+}
+
+/// The tapes that each iteration of the fused loop fills and empties again, and whose number
+/// of values per iteration is known before that loop: those of a range loop `p` directly in
+/// the fused loop's body (its own tape and the exit values of the loops directly in its body),
+/// when `p`'s range is a pure expression of values defined before the fused loop. Each comes
+/// with `p`'s range: the fused loop starts by making each tape with room for that many
+/// values, and `p` then pushes without making room (see [`Emitter::reserved_exits`]). Made
+/// once, in place, the tape's buffer is one that the loop never reallocates, which lets the
+/// compiler keep its address in a register and know that it aliases nothing else.
+fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(Ident, TokenStream)> {
+    let Some(fusion) = &plan.fused else {
+        return Vec::new();
+    };
+    let Some(fused) = fusion.lookup(body) else {
+        return Vec::new();
+    };
+    // What is defined before the fused loop: the parameters and the earlier statements.
+    let mut before: Vec<VarId> = body.params.iter().map(|p| p.var).collect();
+    for stmt in &body.block.stmts[..fusion.index] {
+        before.extend(stmt.defs());
+    }
+    let emitter = Emitter { body, plan };
+    let mut out = Vec::new();
+    for stmt in &fused.body.stmts {
+        let Stmt::Loop(p) = stmt else { continue };
+        let LoopKind::For { iter, reads, .. } = &p.kind else {
+            continue;
+        };
+        let invariant = reads.iter().all(|r| before.contains(r)) && pure_range(iter);
+        if !plan.reversible[p.id] || !invariant {
+            continue;
+        }
+        if plan.loop_work[p.id] && !plan.taped[p.id].is_empty() && !small_loop_tape(body, plan, p) {
+            out.push((p.tape.clone(), iter.clone()));
+        }
+        for inner in emitter.reserved_exits(p) {
+            out.push((inner.exits.clone(), iter.clone()));
+        }
+    }
+    out
+}
+
+/// True when `iter` is a range whose bounds can be evaluated once more without effects:
+/// literals, paths, arithmetic, casts, fields and `.len()`.
+fn pure_range(iter: &TokenStream) -> bool {
+    fn pure(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
+            syn::Expr::Paren(p) => pure(&p.expr),
+            syn::Expr::Group(g) => pure(&g.expr),
+            syn::Expr::Binary(b) => {
+                use syn::BinOp::*;
+                matches!(b.op, Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_))
+                    && pure(&b.left)
+                    && pure(&b.right)
+            }
+            syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && pure(&u.expr),
+            syn::Expr::Cast(c) => pure(&c.expr),
+            syn::Expr::Field(f) => pure(&f.base),
+            syn::Expr::MethodCall(m) => m.method == "len" && m.args.is_empty() && pure(&m.receiver),
+            _ => false,
+        }
+    }
+    fn range(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Range(r) => {
+                r.start.as_deref().is_some_and(pure) && r.end.as_deref().is_some_and(pure)
+            }
+            syn::Expr::Paren(p) => range(&p.expr),
+            syn::Expr::MethodCall(m) => {
+                m.method == "rev" && m.args.is_empty() && range(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+    syn::parse2::<syn::Expr>(iter.clone()).is_ok_and(|e| range(&e))
 }
 
 /// True when loop `l` saves one float per iteration, on a `SmallTape`: the first ones in
@@ -422,6 +523,11 @@ impl Emitter<'_> {
                             .map(|inner| inner.exits.clone()),
                     );
                 }
+                let presized: Vec<Ident> = presized_tapes(body, self.plan)
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect();
+                tapes.retain(|t| !presized.contains(t));
                 if !tapes.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {

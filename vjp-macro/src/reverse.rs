@@ -284,7 +284,7 @@ impl Reverse<'_> {
         let (sums, flush) = self.lift_invariant_reads(l);
         if self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id) {
             let code = self.block(&l.body, Vec::new());
-            let fused = fused_loop(self.body, self.plan, l, code);
+            let fused = fused_loop(self.body, self.plan, l, code, self.root);
             self.items.push(Item::Stmt(quote!(#sums #fused #flush)));
             self.slot_inits(l);
             return;
