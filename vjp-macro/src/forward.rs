@@ -276,12 +276,19 @@ impl Emitter<'_> {
     }
 
     fn block(&self, block: &Block, mode: Mode) -> TokenStream {
-        self.saving_block(block, mode, &[])
+        self.saving_block(block, mode, &[], false)
     }
 
     /// `block` in `mode`, each value in `saved` pushed on its tape right after it is computed
-    /// (an active loop's body in `Forward` mode, see [`Plan::saved`]).
-    fn saving_block(&self, block: &Block, mode: Mode, saved: &[VarId]) -> TokenStream {
+    /// (an active loop's body in `Forward` mode, see [`Plan::saved`]); with `reserved`, in
+    /// room the loop made for its trip count.
+    fn saving_block(
+        &self,
+        block: &Block,
+        mode: Mode,
+        saved: &[VarId],
+        reserved: bool,
+    ) -> TokenStream {
         let mut out = TokenStream::new();
         for (i, stmt) in block.stmts.iter().enumerate() {
             if mode == Mode::Recompute
@@ -292,7 +299,12 @@ impl Emitter<'_> {
             out.extend(self.stmt(stmt, mode));
             for v in stmt.defs().into_iter().filter(|v| saved.contains(v)) {
                 let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
-                out.extend(quote!(#save.push(#name);));
+                // Once per iteration of a range, which made room for its trip count.
+                if reserved {
+                    out.extend(quote!(#save.push_reserved(#name);));
+                } else {
+                    out.extend(quote!(#save.push(#name);));
+                }
             }
         }
         if mode != Mode::Recompute {
@@ -471,7 +483,7 @@ impl Emitter<'_> {
         let body = &self.body;
         let mut out = self.slot_declarations(l);
         let saved: &[VarId] = if active { &self.plan.saved[l.id] } else { &[] };
-        let code = self.saving_block(&l.body, mode, saved);
+        let code = self.saving_block(&l.body, mode, saved, self.plan.reversible[l.id]);
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         // A reversible range needs neither a tape nor a trip count when nothing is saved.
@@ -494,7 +506,7 @@ impl Emitter<'_> {
                     .collect();
                 let values = tuple_or_single(&values);
                 // A range's trip count is known when it starts, and room for it is made then.
-                if self.plan.reversible[l.id] && !small_loop_tape(body, self.plan, l) {
+                if self.plan.reversible[l.id] {
                     quote!(#tape.push_reserved(#values);)
                 } else {
                     quote!(#tape.push(#values);)

@@ -203,7 +203,7 @@ pub struct SmallTape<T> {
     /// The number of values on the tape.
     len: usize,
     /// The values beyond the first [`SMALL_TAPE`], in order.
-    spill: Vec<T>,
+    spill: Tape<T>,
 }
 
 impl<T: Copy + Default> SmallTape<T> {
@@ -213,7 +213,7 @@ impl<T: Copy + Default> SmallTape<T> {
         SmallTape {
             inline: [T::default(); SMALL_TAPE],
             len: 0,
-            spill: Vec::new(),
+            spill: Tape::new(),
         }
     }
 
@@ -237,6 +237,22 @@ impl<T: Copy + Default> SmallTape<T> {
         self.len += 1;
     }
 
+    /// Saves `value` on top of the tape, in room made before by [`SmallTape::reserve`] (as
+    /// [`Tape::push_reserved`]: it never reallocates).
+    ///
+    /// # Panics
+    /// When the value does not fit in place and there is no room left, as
+    /// [`Tape::push_reserved`].
+    #[inline]
+    #[track_caller]
+    pub fn push_reserved(&mut self, value: T) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = value,
+            None => self.spill.push_reserved(value),
+        }
+        self.len += 1;
+    }
+
     /// Removes and returns the value pushed last.
     ///
     /// # Panics
@@ -250,10 +266,7 @@ impl<T: Copy + Default> SmallTape<T> {
         self.len = last;
         match self.inline.get(last) {
             Some(value) => *value,
-            None => match self.spill.pop() {
-                Some(value) => value,
-                None => panic!("{UNDERFLOW}"),
-            },
+            None => self.spill.pop(),
         }
     }
 
@@ -305,6 +318,33 @@ mod tests {
                 assert_eq!(tape.pop(), round * 1000 + i);
             }
             assert!(tape.is_empty());
+        }
+    }
+
+    #[test]
+    fn small_tape_reserved_pushes_in_place_and_beyond() {
+        let mut tape: SmallTape<u32> = SmallTape::new();
+        for n in [3, SMALL_TAPE, SMALL_TAPE + 7, 2 * SMALL_TAPE + 1] {
+            tape.push(1000);
+            tape.reserve(n);
+            for i in 0..n as u32 {
+                tape.push_reserved(i);
+            }
+            for i in (0..n as u32).rev() {
+                assert_eq!(tape.pop(), i);
+            }
+            assert_eq!(tape.pop(), 1000);
+            assert!(tape.is_empty());
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "vjp tape overflow")]
+    fn small_tape_pushing_beyond_the_reserved_room_panics() {
+        let mut tape: SmallTape<f64> = SmallTape::new();
+        tape.reserve(SMALL_TAPE + 1);
+        for i in 0..SMALL_TAPE + 100 {
+            tape.push_reserved(i as f64);
         }
     }
 

@@ -94,7 +94,7 @@ fn fused_vjp(
         for r_1 in iterator {
             let t5 = y_1[r_1];
             let t6 = t5.tanh();
-            save_t6.push(t6);
+            save_t6.push_reserved(t6);
             let t7 = ys[s];
             let t8 = t6 * t7;
             let e_2 = e_1 + t8;

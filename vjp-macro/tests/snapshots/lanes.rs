@@ -33,7 +33,7 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     tape.reserve(::core::iter::Iterator::size_hint(&iterator).0);
     for _ in iterator {
-        tape.push(x_1);
+        tape.push_reserved(x_1);
         let t0 = x_1 > b;
         let x_4 = if t0 {
             let x_2 = x_1.atan2(b);

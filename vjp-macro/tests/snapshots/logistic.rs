@@ -29,7 +29,7 @@ fn logistic_vjp(r: f64, x0: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     tape.reserve(::core::iter::Iterator::size_hint(&iterator).0);
     for _ in iterator {
-        tape.push(x_1);
+        tape.push_reserved(x_1);
         let t0 = r * x_1;
         let t1 = 1.0 - x_1;
         let x_2 = t0 * t1;
