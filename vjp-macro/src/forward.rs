@@ -37,11 +37,36 @@ enum Mode {
 struct Emitter<'a> {
     body: &'a Body,
     plan: &'a Plan,
+    /// The tapes made before the fused loop ([`presized_tapes`]), which no loop makes room on.
+    presized: Vec<Ident>,
+    /// The loops whose exit values the loop around them made room for ([`reserved_exits`]).
+    exits_reserved: Vec<usize>,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(body: &'a Body, plan: &'a Plan) -> Self {
+        let mut exits_reserved = Vec::new();
+        body.block.walk(&mut |s| {
+            if let Stmt::Loop(p) = s {
+                exits_reserved.extend(reserved_exits(plan, p).iter().map(|l| l.id));
+            }
+        });
+        let presized = presized_tapes(body, plan)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        Emitter {
+            body,
+            plan,
+            presized,
+            exits_reserved,
+        }
+    }
 }
 
 /// The forward sweep of `body`; with a fused loop, only what runs before that loop.
 pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter { body, plan };
+    let emitter = Emitter::new(body, plan);
     match &plan.fused {
         None => emitter.block(&body.block, Mode::Forward),
         Some(fusion) => emitter.some_stmts(|i| fusion.early[i]),
@@ -51,7 +76,7 @@ pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
 /// With a fused loop: the statements after it that did not run before it, emitted right after
 /// it.
 pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter { body, plan };
+    let emitter = Emitter::new(body, plan);
     match &plan.fused {
         None => TokenStream::new(),
         Some(fusion) => emitter.some_stmts(|i| i > fusion.index && !fusion.early[i]),
@@ -71,7 +96,7 @@ pub fn fused_loop(
     reverse: TokenStream,
     root: &syn::Path,
 ) -> TokenStream {
-    let emitter = Emitter { body, plan };
+    let emitter = Emitter::new(body, plan);
     let mut out = TokenStream::new();
     for (tape, iter) in presized_tapes(body, plan) {
         out.extend(quote! {
@@ -144,9 +169,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
                 };
                 out.extend(quote!(let mut #tape = #kind::new();));
             }
-            let saves_exits = plan.nested[l.id]
-                && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty())
-                && !in_fused_body(body, plan, l.id);
+            let saves_exits = pushes_exits(plan, l) && !in_fused_body(body, plan, l.id);
             if plan.loop_work[l.id] && saves_exits && !presized.contains(&l.exits) {
                 let exits = &l.exits;
                 out.extend(quote!(let mut #exits = #root::Tape::new();));
@@ -161,7 +184,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
 /// the fused loop's body (its own tape and the exit values of the loops directly in its body),
 /// when `p`'s range is a pure expression of values defined before the fused loop. Each comes
 /// with `p`'s range: the fused loop starts by making each tape with room for that many
-/// values, and `p` then pushes without making room (see [`Emitter::reserved_exits`]). Made
+/// values, and `p` then pushes without making room (see [`reserved_exits`]). Made
 /// once, in place, the tape's buffer is one that the loop never reallocates, which lets the
 /// compiler keep its address in a register and know that it aliases nothing else.
 fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(Ident, TokenStream)> {
@@ -176,7 +199,6 @@ fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(Ident, TokenStream)> {
     for stmt in &body.block.stmts[..fusion.index] {
         before.extend(stmt.defs());
     }
-    let emitter = Emitter { body, plan };
     let mut out = Vec::new();
     for stmt in &fused.body.stmts {
         let Stmt::Loop(p) = stmt else { continue };
@@ -190,7 +212,7 @@ fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(Ident, TokenStream)> {
         if plan.loop_work[p.id] && !plan.taped[p.id].is_empty() && !small_loop_tape(body, plan, p) {
             out.push((p.tape.clone(), iter.clone()));
         }
-        for inner in emitter.reserved_exits(p) {
+        for inner in reserved_exits(plan, p) {
             out.push((inner.exits.clone(), iter.clone()));
         }
     }
@@ -260,7 +282,7 @@ fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
 
 /// The statements of `block` that its reverse reads, run again.
 pub fn recompute(body: &Body, plan: &Plan, block: &Block) -> TokenStream {
-    Emitter { body, plan }.block(block, Mode::Recompute)
+    Emitter::new(body, plan).block(block, Mode::Recompute)
 }
 
 impl Emitter<'_> {
@@ -529,17 +551,10 @@ impl Emitter<'_> {
                     tapes.extend(self.plan.saved[l.id].iter().map(|v| save_tape(body, *v)));
                 }
                 if mode == Mode::Forward {
-                    tapes.extend(
-                        self.reserved_exits(l)
-                            .into_iter()
-                            .map(|inner| inner.exits.clone()),
-                    );
+                    let inner = reserved_exits(self.plan, l);
+                    tapes.extend(inner.into_iter().map(|inner| inner.exits.clone()));
                 }
-                let presized: Vec<Ident> = presized_tapes(body, self.plan)
-                    .into_iter()
-                    .map(|(t, _)| t)
-                    .collect();
-                tapes.retain(|t| !presized.contains(t));
+                tapes.retain(|t| !self.presized.contains(t));
                 if !tapes.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {
@@ -558,7 +573,7 @@ impl Emitter<'_> {
             if !names.is_empty() {
                 let exits = &l.exits;
                 let values = tuple_or_single(&names);
-                if self.exits_reserved(l) {
+                if self.exits_reserved.contains(&l.id) {
                     out.extend(quote!(#exits.push_reserved(#values);));
                 } else {
                     out.extend(quote!(#exits.push(#values);));
@@ -569,42 +584,32 @@ impl Emitter<'_> {
     }
 }
 
-impl Emitter<'_> {
-    /// The loops directly in the body of loop `p` (not inside a branch) whose exit values each
-    /// iteration of `p` pushes, when `p` is a range without `break` other than the fused loop:
-    /// `p` makes room for them once, from its trip count, before its first iteration, and each
-    /// is then pushed once per iteration without a check for room (see [`Self::exits_reserved`]).
-    fn reserved_exits<'l>(&self, p: &'l Loop) -> Vec<&'l Loop> {
-        let fused = self.plan.fused.as_ref().is_some_and(|f| f.loop_id == p.id);
-        if !matches!(p.kind, LoopKind::For { .. }) || !self.plan.reversible[p.id] || fused {
-            return Vec::new();
-        }
-        p.body
-            .stmts
-            .iter()
-            .filter_map(|s| match s {
-                Stmt::Loop(inner)
-                    if self.plan.loop_work[inner.id]
-                        && !self.exit_names(inner, false).is_empty() =>
-                {
-                    Some(inner)
-                }
-                _ => None,
-            })
-            .collect()
+/// The loops directly in the body of loop `p` (not inside a branch) whose exit values each
+/// iteration of `p` pushes, when `p` is a range without `break` other than the fused loop:
+/// `p` makes room for them once, from its trip count, before its first iteration, and each is
+/// then pushed once per iteration without a check for room.
+fn reserved_exits<'l>(plan: &Plan, p: &'l Loop) -> Vec<&'l Loop> {
+    let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == p.id);
+    if !matches!(p.kind, LoopKind::For { .. }) || !plan.reversible[p.id] || fused {
+        return Vec::new();
     }
-
-    /// True when the loop around `inner` made room for `inner`'s exit values (see
-    /// [`Self::reserved_exits`]).
-    fn exits_reserved(&self, inner: &Loop) -> bool {
-        let mut found = false;
-        self.body.block.walk(&mut |s| {
-            if let Stmt::Loop(p) = s {
-                found |= self.reserved_exits(p).iter().any(|l| l.id == inner.id);
+    p.body
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Loop(inner) if plan.loop_work[inner.id] && pushes_exits(plan, inner) => {
+                Some(inner)
             }
-        });
-        found
-    }
+            _ => None,
+        })
+        .collect()
+}
+
+/// True when loop `l`, run by a block that its reverse re-runs, pushes what it leaves behind:
+/// its trip count (unless it is a range the reverse runs backwards) and the slots read after
+/// it (see [`Emitter::exit_names`]).
+fn pushes_exits(plan: &Plan, l: &Loop) -> bool {
+    plan.nested[l.id] && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty())
 }
 
 /// `value` where a copy of `atom` is kept while the original lives on: itself for a float, an

@@ -313,7 +313,10 @@ fn loop_optimisations_apply() {
     assert!(!vjp.contains("let mut tape ="), "{vjp}");
     assert!(vjp.contains("__private::element_zero(&bar_x)"), "{vjp}");
     assert!(vjp.contains("__private::rewind_start(l_"), "{vjp}");
-    assert!(vjp.contains("save_t") && vjp.contains(".push_reserved(t"), "{vjp}");
+    assert!(
+        vjp.contains("save_t") && vjp.contains(".push_reserved(t"),
+        "{vjp}"
+    );
     // `y`'s adjoint is shared by the loops' slots (no copy in and out of the inner loops), and
     // `y[r] += ..` leaves the element's adjoint in place (no `bar_y[r] = 0`, no add back).
     assert!(!vjp.contains("took_y"), "{vjp}");
