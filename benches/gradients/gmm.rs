@@ -56,9 +56,7 @@ fn gmm_objective(
     #[no_grad] gamma: f64,
     #[no_grad] m: f64,
 ) -> f64 {
-    // The type is written out: without it, vjp takes `x.len() / D` for a float and rejects
-    // `for i in 0..n` as an iteration over floats (a macro bug).
-    let n: usize = x.len() / D;
+    let n = x.len() / D;
     // Per component: the diagonal of Q, exp(icf[..d]), and the sum of its logarithms.
     let mut qdiag = [0.0; K * D];
     let mut sum_qs = [0.0; K];
