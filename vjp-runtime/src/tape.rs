@@ -48,9 +48,9 @@ pub struct Tape<T> {
 /// out of line, so that the tape's fields never have their address taken.
 #[cold]
 #[inline(never)]
-fn grow<T>(mut slots: Vec<Option<T>>, needed: usize) -> Vec<Option<T>> {
+fn grow<S>(mut slots: Vec<S>, needed: usize, empty: impl FnMut() -> S) -> Vec<S> {
     let size = needed.max(2 * slots.len()).max(4);
-    slots.resize_with(size, || None);
+    slots.resize_with(size, empty);
     slots
 }
 
@@ -83,7 +83,7 @@ impl<T> Tape<T> {
     pub fn reserve(&mut self, additional: usize) {
         let needed = self.len.saturating_add(additional);
         if needed > self.slots.len() {
-            self.slots = grow(core::mem::take(&mut self.slots), needed);
+            self.slots = grow(core::mem::take(&mut self.slots), needed, || None);
         }
     }
 
@@ -91,7 +91,7 @@ impl<T> Tape<T> {
     #[inline]
     pub fn push(&mut self, value: T) {
         if self.len >= self.slots.len() {
-            self.slots = grow(core::mem::take(&mut self.slots), self.len + 1);
+            self.slots = grow(core::mem::take(&mut self.slots), self.len + 1, || None);
         }
         self.push_reserved(value);
     }
@@ -196,14 +196,15 @@ pub const SMALL_TAPE: usize = 32;
 /// assert_eq!(tape.pop(), 39.0);
 /// assert_eq!(tape.len(), 39);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SmallTape<T> {
     /// The first values, by position; those at `len` and above are placeholders.
     inline: [T; SMALL_TAPE],
     /// The number of values on the tape.
     len: usize,
-    /// The values beyond the first [`SMALL_TAPE`], in order.
-    spill: Tape<T>,
+    /// The room beyond the first [`SMALL_TAPE`] values: the value at position `p` is at
+    /// `spill[p - SMALL_TAPE]`; the slots at and above `len` hold stale values or defaults.
+    spill: Vec<T>,
 }
 
 impl<T: Copy + Default> SmallTape<T> {
@@ -213,7 +214,7 @@ impl<T: Copy + Default> SmallTape<T> {
         SmallTape {
             inline: [T::default(); SMALL_TAPE],
             len: 0,
-            spill: Tape::new(),
+            spill: Vec::new(),
         }
     }
 
@@ -222,19 +223,20 @@ impl<T: Copy + Default> SmallTape<T> {
     #[inline]
     pub fn reserve(&mut self, additional: usize) {
         let end = self.len.saturating_add(additional);
-        if end > SMALL_TAPE {
-            self.spill.reserve(end - self.len.max(SMALL_TAPE));
+        if end > SMALL_TAPE + self.spill.len() {
+            self.spill = grow(
+                core::mem::take(&mut self.spill),
+                end - SMALL_TAPE,
+                T::default,
+            );
         }
     }
 
     /// Saves `value` on top of the tape.
     #[inline]
     pub fn push(&mut self, value: T) {
-        match self.inline.get_mut(self.len) {
-            Some(slot) => *slot = value,
-            None => self.spill.push(value),
-        }
-        self.len += 1;
+        self.reserve(1);
+        self.push_reserved(value);
     }
 
     /// Saves `value` on top of the tape, in room made before by [`SmallTape::reserve`] (as
@@ -246,10 +248,14 @@ impl<T: Copy + Default> SmallTape<T> {
     #[inline]
     #[track_caller]
     pub fn push_reserved(&mut self, value: T) {
-        match self.inline.get_mut(self.len) {
-            Some(slot) => *slot = value,
-            None => self.spill.push_reserved(value),
-        }
+        let slot = match self.inline.get_mut(self.len) {
+            Some(slot) => slot,
+            None => match self.spill.get_mut(self.len - SMALL_TAPE) {
+                Some(slot) => slot,
+                None => panic!("{OVERFLOW}"),
+            },
+        };
+        *slot = value;
         self.len += 1;
     }
 
@@ -266,7 +272,7 @@ impl<T: Copy + Default> SmallTape<T> {
         self.len = last;
         match self.inline.get(last) {
             Some(value) => *value,
-            None => self.spill.pop(),
+            None => self.spill[last - SMALL_TAPE],
         }
     }
 
@@ -278,6 +284,17 @@ impl<T: Copy + Default> SmallTape<T> {
     /// Whether the tape holds no values.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+}
+
+impl<T: Copy + core::fmt::Debug> core::fmt::Debug for SmallTape<T> {
+    /// The saved values, from the first pushed to the top of the stack.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let spilled = self.len.saturating_sub(SMALL_TAPE);
+        let values = self.inline.iter().take(self.len);
+        f.debug_list()
+            .entries(values.chain(&self.spill[..spilled]))
+            .finish()
     }
 }
 
@@ -336,6 +353,17 @@ mod tests {
             assert_eq!(tape.pop(), 1000);
             assert!(tape.is_empty());
         }
+    }
+
+    #[test]
+    fn small_tape_debug_shows_the_saved_values() {
+        let mut tape: SmallTape<usize> = SmallTape::new();
+        for i in 0..SMALL_TAPE + 2 {
+            tape.push(i);
+        }
+        tape.pop();
+        let expected: Vec<usize> = (0..SMALL_TAPE + 1).collect();
+        assert_eq!(format!("{tape:?}"), format!("{expected:?}"));
     }
 
     #[test]
