@@ -21,7 +21,9 @@ const OVERFLOW: &str = "vjp tape overflow: the forward sweep pushed more values 
 /// iteration. A loop whose trip count is known when it starts makes room for all of its
 /// values once ([`Tape::reserve`]) and then saves each with [`Tape::push_reserved`], which
 /// cannot reallocate: the compiler then keeps the tape's length and buffer in registers
-/// across the loop.
+/// across the loop. Each slot is an `Option<T>`, so that popping can move a value out without
+/// unsafe code; this costs a tag per value, which is why a loop that saves one float per
+/// iteration uses a [`SmallTape`] instead (plain values, for `Copy + Default` types).
 ///
 /// ```
 /// use vjp_runtime::Tape;
