@@ -998,6 +998,10 @@ fn tapes_made_before_the_fused_loop() {
         &w,
         &xs
     );
+    // No points: no room is made for the component loop's (huge) range.
+    let mut g = vec![0.0; w.len()];
+    assert_eq!(centred_vjp(&w, &mut g, &[], usize::MAX / 64, 1.0).0, 0.0);
+    assert!(g.iter().all(|&gi| gi == 0.0));
     let w: Vec<f64> = points(6).iter().map(|v| v * 0.6).collect();
     check_fn!(
         two_carried,

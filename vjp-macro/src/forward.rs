@@ -88,7 +88,7 @@ pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
 /// at iteration start are kept in a local instead of on a tape.
 ///
 /// Before it, the tapes that an iteration fills and empties again are made with room for one
-/// iteration's values (see [`presized_tapes`]).
+/// iteration's values (see [`presized_tapes`]), or none when the loop has no iterations.
 pub fn fused_loop(
     body: &Body,
     plan: &Plan,
@@ -97,15 +97,7 @@ pub fn fused_loop(
     root: &syn::Path,
 ) -> TokenStream {
     let emitter = Emitter::new(body, plan);
-    let mut out = TokenStream::new();
-    for (tape, iter) in presized_tapes(body, plan) {
-        out.extend(quote! {
-            let mut #tape = #root::Tape::with_capacity(
-                ::core::iter::Iterator::size_hint(&::core::iter::IntoIterator::into_iter(#iter)).0,
-            );
-        });
-    }
-    out.extend(emitter.slot_declarations(l));
+    let mut out = emitter.slot_declarations(l);
     let code = emitter.block(&l.body, Mode::Fused);
     // What the reverse reads at iteration start, rewound slots included (the fused loop does
     // not step them back: it keeps them).
@@ -137,7 +129,30 @@ pub fn fused_loop(
         )
     };
     if let LoopKind::For { pattern, iter, .. } = &l.kind {
-        out.extend(quote!(for #pattern in #iter { #save #code #restore #reverse }));
+        let presized = presized_tapes(body, plan);
+        if presized.is_empty() {
+            out.extend(quote!(for #pattern in #iter { #save #code #restore #reverse }));
+        } else {
+            // Room for one iteration, unless the loop has none.
+            let (iterator, empty) = (
+                Ident::new("iterator", Span::mixed_site()),
+                Ident::new("empty", Span::mixed_site()),
+            );
+            out.extend(quote! {
+                let #iterator = ::core::iter::IntoIterator::into_iter(#iter);
+                let #empty = ::core::iter::Iterator::size_hint(&#iterator).1 == ::core::option::Option::Some(0);
+            });
+            for (tape, range) in presized {
+                out.extend(quote! {
+                    let mut #tape = #root::Tape::with_capacity(if #empty {
+                        0
+                    } else {
+                        ::core::iter::Iterator::size_hint(&::core::iter::IntoIterator::into_iter(#range)).0
+                    });
+                });
+            }
+            out.extend(quote!(for #pattern in #iterator { #save #code #restore #reverse }));
+        }
     }
     out
 }
