@@ -1003,20 +1003,14 @@ fn tapes_made_before_the_fused_loop() {
     assert_eq!(centred_vjp(&w, &mut g, &[], usize::MAX / 64, 1.0).0, 0.0);
     assert!(g.iter().all(|&gi| gi == 0.0));
     let w: Vec<f64> = points(6).iter().map(|v| v * 0.6).collect();
-    check_fn!(
-        two_carried,
-        two_carried_vjp,
-        two_carried_jvp,
-        &w,
-        &xs[..3],
-        5
-    );
-    check_fn!(
-        two_carried,
-        two_carried_vjp,
-        two_carried_jvp,
-        &w,
-        &xs[..3],
-        0
-    );
+    for k in [5, 0] {
+        check_fn!(
+            two_carried,
+            two_carried_vjp,
+            two_carried_jvp,
+            &w,
+            &xs[..3],
+            k
+        );
+    }
 }
