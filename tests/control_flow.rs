@@ -3063,16 +3063,8 @@ fn mixed_tuple_loop_state() {
     }
 }
 
-/* NOT SUPPORTED (by design, per the module docs of plan.rs; reported as a limitation): a call
-   to a plain function of inactive values inside a loop whose result the reverse sweep needs.
-   error: the reverse sweep would evaluate this expression again, and vjp cannot tell that it
-          gives the same value
-          = help: compute it before the loop or the `if`, or make it a call to a
-            `#[differentiable]` function
-       --> tests/control_flow.rs:          let w = weight(i);
-                                                   ^^^^^^
-   Put this back when supported:
-
+/// A call to a plain function of inactive values inside a loop whose result the reverse sweep
+/// needs: saved by the forward sweep (vjp cannot tell that a call gives the same value twice).
 fn weight(i: usize) -> f64 {
     1.0 / (1.0 + i as f64)
 }
@@ -3091,10 +3083,19 @@ fn weighted(x: f64, n: usize) -> f64 {
 #[test]
 fn inactive_call_in_loop() {
     check!(weighted, weighted_vjp, weighted_grad, weighted_jvp; (x | d_x); 6; at (0.9,), smooth, SMOOTH);
-    let expected: f64 = (0..6).map(|i| (0.9 * weight(i)).cos() * weight(i) * weight(i)).sum();
-    assert_close(expected, weighted_grad(0.9, 6).0, Tol { rel: 1e-14, abs: 0.0 }, "");
+    let expected: f64 = (0..6)
+        .map(|i| (0.9 * weight(i)).cos() * weight(i) * weight(i))
+        .sum();
+    assert_close(
+        expected,
+        weighted_grad(0.9, 6).0,
+        Tol {
+            rel: 1e-14,
+            abs: 0.0,
+        },
+        "",
+    );
 }
-*/
 
 /// The running maximum written with `max` instead of `if`: the same derivative away from ties.
 #[differentiable]

@@ -169,7 +169,11 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
         if let Stmt::Loop(l) = stmt {
             for v in &plan.saved[l.id] {
                 let save = save_tape(body, *v);
-                out.extend(quote!(let mut #save = #root::tape::SmallTape::new();));
+                if body.vars[*v].ty == Ty::Float {
+                    out.extend(quote!(let mut #save = #root::tape::SmallTape::new();));
+                } else {
+                    out.extend(quote!(let mut #save = #root::Tape::new();));
+                }
             }
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
             if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused {
@@ -336,11 +340,18 @@ impl Emitter<'_> {
             out.extend(self.stmt(stmt, mode));
             for v in stmt.defs().into_iter().filter(|v| saved.contains(v)) {
                 let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
+                // A float is copied; a value of another type (the result of a plain function)
+                // is cloned, since the forward sweep goes on using it.
+                let value = if self.body.vars[v].ty == Ty::Float {
+                    quote!(#name)
+                } else {
+                    quote!(::core::clone::Clone::clone(&#name))
+                };
                 // Once per iteration of a range, which made room for its trip count.
                 if reserved {
-                    out.extend(quote!(#save.push_reserved(#name);));
+                    out.extend(quote!(#save.push_reserved(#value);));
                 } else {
-                    out.extend(quote!(#save.push(#name);));
+                    out.extend(quote!(#save.push(#value);));
                 }
             }
         }

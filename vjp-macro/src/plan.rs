@@ -12,7 +12,9 @@
 //! Only what is read is saved: nothing for a slot that no rule reads (an accumulator
 //! `s += c * x` saves nothing), nothing for loop-invariant values (still in scope), nothing for
 //! values that never reach an adjoint. Statements re-run must be pure: an opaque expression
-//! that vjp cannot show to be pure is an error rather than a silently different value.
+//! that vjp cannot show to be pure (a call of a plain function) is saved instead when it sits
+//! at the top level of a loop body ([`Plan::saved`]), and is an error elsewhere (in a branch
+//! the reverse re-runs) rather than a silently different value.
 
 use crate::activity::Activity;
 use crate::ctxt::Ctxt;
@@ -51,10 +53,12 @@ pub struct Plan {
     pub nested: Vec<bool>,
     /// The loop whose forward and reverse sweeps run in one pass, if any (see [`crate::fuse`]).
     pub fused: Option<crate::fuse::Fusion>,
-    /// Per loop inside the fused loop's body: values of costly primitives (`exp`, `tanh`, ...)
-    /// computed at the top level of its body that its reverse reads. The forward sweep pushes
-    /// them on a tape of their own, which the reverse pops instead of computing them again; the
-    /// tapes are emptied once per iteration of the fused loop, so they stay small.
+    /// Per loop: values computed at the top level of its body that its reverse reads and that
+    /// are not computed again: in a loop inside the fused loop's body, values of costly
+    /// primitives (`exp`, `tanh`, ...), whose tapes are emptied once per iteration of the fused
+    /// loop, so they stay small; in any loop but the fused one, opaque expressions that vjp
+    /// cannot show to be pure (a call of a plain function), which must not run again. The
+    /// forward sweep pushes each on a tape of its own, which the reverse pops.
     pub saved: Vec<Vec<VarId>>,
     /// Per loop: its reverse runs the iterations in their forward order (see
     /// [`Planner::forward_order`]).
@@ -260,7 +264,10 @@ impl Planner<'_> {
             }
             let wanted = stmt.defs().iter().any(|d| n.contains(d));
             if let (true, Some(l), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
-                if costly(rhs) {
+                // A costly value inside the fused loop (its tape is emptied every iteration),
+                // or an expression that may not give the same value again, in any loop.
+                let impure = matches!(rhs, Rhs::Opaque { expr, .. } if !is_pure_tokens(expr));
+                if (costly(rhs) && self.inside_fused(l)) || impure {
                     self.plan.saved[l].push(*var);
                     n.remove(var);
                     continue;
@@ -318,7 +325,9 @@ impl Planner<'_> {
                 n
             }
             Stmt::Loop(l) if self.plan.loop_work[l.id] => {
-                let save_in = self.inside_fused(l.id).then_some(l.id);
+                // The fused loop's reverse does not run its body again: nothing to save there.
+                let fused = self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
+                let save_in = (!fused).then_some(l.id);
                 let mut n = self.needs(&l.body, save_in);
                 let body_needs = n.clone();
                 let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
@@ -478,7 +487,7 @@ impl Planner<'_> {
                     self.cx.error_help(
                         *span,
                         "the reverse sweep would evaluate this expression again, and vjp cannot tell that it gives the same value",
-                        "compute it before the loop or the `if` (a function call may have side effects; a value in a `#[no_grad]` slice does not)",
+                        "compute it before the loop or the `if`, or at the top level of a `for` or `loop` body, where its value is saved (a function call may have side effects; a value in a `#[no_grad]` slice does not)",
                     );
                 }
             }

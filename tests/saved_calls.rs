@@ -1,0 +1,134 @@
+//! Calls of plain (non-differentiated) functions at the top level of a loop body whose results
+//! the reverse sweep reads, in loops that are not fused: vjp cannot tell that such a call gives
+//! the same value twice, so the forward sweep saves each result on a tape of its own and the
+//! reverse pops it (`Plan::saved`). Each function here is checked against central finite
+//! differences (and a closed form where there is one), and the calls are counted: the gradient
+//! calls each function exactly as often as the primal does.
+
+// Index loops are what these tests exercise.
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::{assert_close, check64};
+use std::cell::Cell;
+use vjp::differentiable;
+
+thread_local! {
+    /// How many times the plain functions below were called on this thread.
+    static CALLS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    CALLS.with(|c| c.set(c.get() + 1));
+}
+
+/// The calls made by `run`.
+fn calls(run: impl FnOnce()) -> usize {
+    let before = CALLS.with(Cell::get);
+    run();
+    CALLS.with(Cell::get) - before
+}
+
+/// A weight of the counter; counted.
+fn weight(i: usize) -> f64 {
+    count();
+    1.0 / (1.0 + i as f64)
+}
+
+/// An index into a slice of length `n`; counted.
+fn pick(i: usize, n: usize) -> usize {
+    count();
+    (i * 7 + 3) % n
+}
+
+/// A loop whose state goes through `sin`: not fused, its reverse runs backwards and reads `w`.
+#[differentiable]
+fn damped(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    for i in 0..n {
+        let w = weight(i);
+        s = (s * w).sin() + w * s;
+    }
+    s
+}
+
+/// A product over elements chosen by a plain function: the reverse reads the index `j`.
+#[differentiable]
+fn gathered(x: &[f64]) -> f64 {
+    let mut p = 1.0;
+    for i in 0..x.len() {
+        let j = pick(i, x.len());
+        p *= x[j] + 0.5;
+    }
+    p
+}
+
+/// The call in an inner loop of a loop that is not fused, and in a `loop` with a `break` (no
+/// trip count known when it starts).
+#[differentiable]
+fn nested_weights(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    for i in 0..n {
+        let mut t = s;
+        for j in 0..3 {
+            let w = weight(i + j);
+            t = t * w + (t * 0.3).cos();
+        }
+        s = t.sin();
+    }
+    let mut k = 0;
+    loop {
+        let w = weight(k + 1);
+        s = s * s * w + s;
+        k += 1;
+        if k == 2 {
+            break;
+        }
+    }
+    s
+}
+
+#[test]
+fn plain_calls_in_loops_are_saved_not_called_again() {
+    for n in [0, 1, 6] {
+        check64(
+            |(x,): (f64,)| damped(x, n),
+            |(x,), v| damped_vjp(x, n, v),
+            (0.7,),
+        );
+        assert_eq!(calls(|| _ = damped_vjp(0.7, n, 1.0)), n);
+        check64(
+            |(x,): (f64,)| nested_weights(x, n),
+            |(x,), v| nested_weights_vjp(x, n, v),
+            (0.4,),
+        );
+        assert_eq!(calls(|| _ = nested_weights_vjp(0.4, n, 1.0)), 3 * n + 2);
+    }
+}
+
+#[test]
+fn an_index_from_a_plain_function_is_saved() {
+    let x = [0.3, -0.2, 0.9, 1.4, 0.1];
+    let mut g = [0.0; 5];
+    let mut y = 0.0;
+    let n = calls(|| y = gathered_vjp(&x, &mut g, 1.0).0);
+    assert_eq!(n, x.len());
+    let p = gathered(&x);
+    assert_eq!(y, p);
+    // p = Π_i (x[j_i] + 0.5), so ∂p/∂x_k = Σ_{i: j_i = k} p / (x_k + 0.5).
+    let mut expected = [0.0; 5];
+    for i in 0..x.len() {
+        let j = (i * 7 + 3) % x.len();
+        expected[j] += p / (x[j] + 0.5);
+    }
+    assert_close(g, expected, 1e-13, 0.0);
+    // And against finite differences.
+    for k in 0..x.len() {
+        let (mut up, mut down) = (x, x);
+        up[k] += 1e-6;
+        down[k] -= 1e-6;
+        let fd = (gathered(&up) - gathered(&down)) / 2e-6;
+        assert!((g[k] - fd).abs() < 1e-6, "component {k}: {} vs {fd}", g[k]);
+    }
+}
