@@ -89,6 +89,39 @@ fn nested_weights(x: f64, n: usize) -> f64 {
     s
 }
 
+/// The call in a `while` body (which sits in the branch after the loop test) and in a branch
+/// of a `for` body, nested in another branch: saved where it is computed, popped by the reverse
+/// of the branch when that branch ran.
+#[differentiable]
+fn branchy(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    let mut k = 0;
+    while k < n {
+        let w = weight(k);
+        s = (s * w).sin() + s;
+        k += 1;
+    }
+    for i in 0..n {
+        if i % 2 == 0 {
+            let w = weight(i + 1);
+            s = s * w + (s * 0.2).cos();
+            if i % 4 == 0 {
+                let u = weight(2 * i + 3);
+                s = (s * u).tanh();
+            }
+        } else {
+            s *= 0.9;
+        }
+    }
+    s
+}
+
+/// The calls `branchy(_, n)` makes: n in the `while`, one per even `i`, one more per multiple
+/// of 4.
+fn branchy_calls(n: usize) -> usize {
+    n + n.div_ceil(2) + n.div_ceil(4)
+}
+
 #[test]
 fn plain_calls_in_loops_are_saved_not_called_again() {
     for n in [0, 1, 6] {
@@ -104,6 +137,15 @@ fn plain_calls_in_loops_are_saved_not_called_again() {
             (0.4,),
         );
         assert_eq!(calls(|| _ = nested_weights_vjp(0.4, n, 1.0)), 3 * n + 2);
+    }
+    for n in [0, 1, 2, 5, 9] {
+        check64(
+            |(x,): (f64,)| branchy(x, n),
+            |(x,), v| branchy_vjp(x, n, v),
+            (0.6,),
+        );
+        assert_eq!(calls(|| _ = branchy_vjp(0.6, n, 1.0)), branchy_calls(n));
+        assert_eq!(calls(|| _ = branchy(0.6, n)), branchy_calls(n));
     }
 }
 

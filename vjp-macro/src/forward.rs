@@ -316,8 +316,15 @@ impl Emitter<'_> {
         out
     }
 
+    /// `block` in `mode`; in `Forward` mode, a value saved for the reverse (see
+    /// [`Plan::saved`]) that a branch of a loop body computes is pushed there.
     fn block(&self, block: &Block, mode: Mode) -> TokenStream {
-        self.saving_block(block, mode, &[], false)
+        if mode == Mode::Forward {
+            let saved: Vec<VarId> = self.plan.saved.iter().flatten().copied().collect();
+            self.saving_block(block, mode, &saved, false)
+        } else {
+            self.saving_block(block, mode, &[], false)
+        }
     }
 
     /// `block` in `mode`, each value in `saved` pushed on its tape right after it is computed

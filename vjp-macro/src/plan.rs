@@ -232,15 +232,16 @@ impl Planner<'_> {
     /// The variables the reverse of `block` (its recompute slice included) reads from outside
     /// the block; fills in the slices of this block and the blocks in it, and the loops' tapes.
     ///
-    /// `save_in`: the loop whose body `block` is, when costly values computed there may be
-    /// saved rather than recomputed (see [`Plan::saved`]).
-    fn needs(&mut self, block: &Block, save_in: Option<usize>) -> Set {
+    /// `save_in`: the loop whose body `block` is or is in (through branches), when values
+    /// computed there may be saved rather than recomputed (see [`Plan::saved`]), and whether
+    /// `block` is that body itself (costly values are saved only there).
+    fn needs(&mut self, block: &Block, save_in: Option<(usize, bool)>) -> Set {
         let mut n: Set = self.plan.predeclare[block.id]
             .iter()
             .map(|v| self.plan.witness[*v])
             .collect();
         for stmt in &block.stmts {
-            let reads = self.reverse_reads(stmt);
+            let reads = self.reverse_reads(stmt, save_in.map(|(l, _)| (l, false)));
             n.extend(reads);
         }
         let mut include = vec![false; block.stmts.len()];
@@ -263,11 +264,11 @@ impl Planner<'_> {
                 }
             }
             let wanted = stmt.defs().iter().any(|d| n.contains(d));
-            if let (true, Some(l), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
+            if let (true, Some((l, body)), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
                 // A costly value inside the fused loop (its tape is emptied every iteration),
                 // or an expression that may not give the same value again, in any loop.
                 let impure = matches!(rhs, Rhs::Opaque { expr, .. } if !is_pure_tokens(expr));
-                if (costly(rhs) && self.inside_fused(l)) || impure {
+                if (body && costly(rhs) && self.inside_fused(l)) || impure {
                     self.plan.saved[l].push(*var);
                     n.remove(var);
                     continue;
@@ -291,7 +292,7 @@ impl Planner<'_> {
     }
 
     /// The primal values the reverse of `stmt` reads (nested blocks included).
-    fn reverse_reads(&mut self, stmt: &Stmt) -> Set {
+    fn reverse_reads(&mut self, stmt: &Stmt, save_in: Option<(usize, bool)>) -> Set {
         match stmt {
             Stmt::Let { var, rhs, .. } if self.activity.active(*var) => {
                 let activity = self.activity;
@@ -320,14 +321,16 @@ impl Planner<'_> {
                         }
                     }
                 }
-                n.extend(self.needs(then, None));
-                n.extend(self.needs(els, None));
+                // A branch of a loop body: what may not give the same value again is saved
+                // there too, and popped by the branch's reverse.
+                n.extend(self.needs(then, save_in));
+                n.extend(self.needs(els, save_in));
                 n
             }
             Stmt::Loop(l) if self.plan.loop_work[l.id] => {
                 // The fused loop's reverse does not run its body again: nothing to save there.
                 let fused = self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
-                let save_in = (!fused).then_some(l.id);
+                let save_in = (!fused).then_some((l.id, true));
                 let mut n = self.needs(&l.body, save_in);
                 let body_needs = n.clone();
                 let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
@@ -487,7 +490,7 @@ impl Planner<'_> {
                     self.cx.error_help(
                         *span,
                         "the reverse sweep would evaluate this expression again, and vjp cannot tell that it gives the same value",
-                        "compute it before the loop or the `if`, or at the top level of a `for` or `loop` body, where its value is saved (a function call may have side effects; a value in a `#[no_grad]` slice does not)",
+                        "compute it before the `if` or the loop (a function call may have side effects; a value in a `#[no_grad]` slice does not)",
                     );
                 }
             }

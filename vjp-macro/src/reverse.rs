@@ -273,9 +273,26 @@ impl Reverse<'_> {
                 });
             }
         }
+        let pops = self.pop_saved(block);
         let again = recompute(self.body, self.plan, block);
         let code = self.block(block, prologue);
-        quote!(#again #code)
+        quote!(#pops #again #code)
+    }
+
+    /// `let v = save_v.pop();` for each value saved by the forward sweep (see
+    /// [`crate::plan::Plan::saved`]) that `block` computes at its top level: the start of the
+    /// reverse of a loop's iteration, or of a branch that ran.
+    fn pop_saved(&self, block: &Block) -> TokenStream {
+        let mut pops = TokenStream::new();
+        for stmt in &block.stmts {
+            for v in stmt.defs() {
+                if self.plan.saved.iter().any(|s| s.contains(&v)) {
+                    let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
+                    pops.extend(quote!(let #name = #save.pop();));
+                }
+            }
+        }
+        pops
     }
 
     /// The iterations backwards: pop what the iteration started with, recompute, reverse; or,
@@ -342,12 +359,8 @@ impl Reverse<'_> {
                 }
             });
         }
-        // Costly values saved by the forward sweep, popped instead of computed again.
-        let mut saved = TokenStream::new();
-        for v in &self.plan.saved[l.id] {
-            let (save, name) = (save_tape(self.body, *v), &self.body.vars[*v].name);
-            saved.extend(quote!(let #name = #save.pop();));
-        }
+        // Values saved by the forward sweep, popped instead of computed again.
+        let saved = self.pop_saved(&l.body);
         let again = recompute(self.body, self.plan, &l.body);
         let code = self.block(&l.body, Vec::new());
         let header = match &l.kind {

@@ -1,6 +1,6 @@
-//! The reverse sweep re-runs a branch of a loop body to get the values its adjoints read; a
-//! call of a plain function there might give another value the second time. (At the top level
-//! of a `for` or `loop` body the call's value is saved instead.)
+//! The reverse of an `if` outside any loop re-runs the branch that ran to get the values its
+//! adjoints read; a call of a plain function there might give another value the second time.
+//! (Inside a `for`, `while` or `loop` body the call's value is saved on a tape instead.)
 use vjp::differentiable;
 
 fn weight(i: usize) -> f64 {
@@ -8,13 +8,11 @@ fn weight(i: usize) -> f64 {
 }
 
 #[differentiable]
-fn f(x: f64, n: usize) -> f64 {
+fn f(x: f64, i: usize) -> f64 {
     let mut s = x;
-    for i in 0..n {
-        if i % 2 == 0 {
-            let w = weight(i);
-            s = (s * w).sin();
-        }
+    if i > 0 {
+        let w = weight(i);
+        s = (s * w).sin();
     }
     s
 }
