@@ -3,11 +3,11 @@
 //! `NAME_grad`. Use them through the `vjp` crate, which re-exports them with the runtime the
 //! generated code calls.
 //!
-//! The expansion is a pipeline, one module per stage: [`parse`] (attribute and signature) →
-//! [`lower`] (the body into the A-normal-form IR of [`ir`]) → [`activity`] → [`plan`] (what each
-//! loop saves, and which loop [`fuse`] runs in one pass) → [`forward`] and
-//! [`reverse`] (the two sweeps) → [`emit`]. Errors are collected in a [`ctxt::Ctxt`] with the
-//! spans of the user's tokens.
+//! The expansion is a pipeline, one private module per stage: `parse` (attribute and
+//! signature) → `lower` (the body into the A-normal-form IR of `ir`) → `activity` → `plan`
+//! (what each loop saves, and which loop `fuse` runs in one pass) → `forward` and `reverse`
+//! (the two sweeps) → `emit`. Errors are collected in a `ctxt::Ctxt` with the spans of the
+//! user's tokens. `cargo doc -p vjp-macro --document-private-items` documents each stage.
 
 mod activity;
 mod ctxt;
