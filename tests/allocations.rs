@@ -1,0 +1,158 @@
+//! How often the generated adjoints allocate, counted by a global allocator: none for
+//! straight-line code, for a fused loop and for a short loop saving one float per iteration;
+//! one allocation per tape for a long loop and for the tapes made before a fused loop, however
+//! many iterations run.
+
+#![allow(clippy::needless_range_loop)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use vjp::differentiable;
+
+/// The system allocator, counting the allocations and reallocations of each thread.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: the allocator may run while the thread is being torn down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for `realloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The allocations `run` makes on this thread.
+fn allocations(run: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    run();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[differentiable]
+fn straight(x: f64, y: f64) -> f64 {
+    let a = x * y + x.sin();
+    let b = (a * a + y).exp();
+    b / (1.0 + a * a) - y.tanh()
+}
+
+/// Fused: forward and reverse in one pass, no tape.
+#[differentiable]
+fn rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() / 2 {
+        let a = x[2 * i];
+        let b = x[2 * i + 1];
+        s += 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
+    }
+    s
+}
+
+/// One float per iteration: the first 32 in place, the rest in room made once.
+#[differentiable]
+fn logistic(r: f64, x0: f64, n: usize) -> f64 {
+    let mut x = x0;
+    for _ in 0..n {
+        x = r * x * (1.0 - x);
+    }
+    x
+}
+
+/// Two floats per iteration: a `Tape`, with room made once for the range.
+#[differentiable]
+fn pair(a: f64, b: f64, n: usize) -> f64 {
+    let mut p = a;
+    let mut q = b;
+    for i in 0..n {
+        let t = p;
+        p = (p * q + i as f64 * 0.01).sin();
+        q = t * q + 0.5;
+    }
+    p * q
+}
+
+/// The GMM shape: a fused loop over points, a component loop in it whose inner loops leave
+/// values behind for the reverse; its two tapes are made once, before the fused loop.
+#[differentiable]
+fn mixture(w: &[f64], #[no_grad] xs: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for p in 0..xs.len() {
+        let mut m = [0.0; 3];
+        for c in 0..3 {
+            let mut z = [0.0; 2];
+            for j in 0..2 {
+                z[j] = xs[p] - w[c * 2 + j];
+            }
+            let mut q = [0.0; 2];
+            for j in 0..2 {
+                q[j] = w[6 + c] * z[j] + z[1 - j];
+            }
+            let mut sq = 0.0;
+            for j in 0..2 {
+                sq += q[j] * q[j];
+            }
+            m[c] = (-sq).exp();
+        }
+        total += (m[0] + m[1] + m[2]).ln();
+    }
+    total
+}
+
+#[test]
+fn allocations_per_call() {
+    assert_eq!(allocations(|| _ = straight_vjp(0.3, 0.7, 1.0)), 0);
+
+    let x: Vec<f64> = (0..100).map(|i| 0.01 * i as f64).collect();
+    let mut g = vec![0.0; x.len()];
+    assert_eq!(allocations(|| _ = rosenbrock_vjp(&x, &mut g, 1.0)), 0);
+
+    assert_eq!(allocations(|| _ = logistic_vjp(3.7, 0.2, 32, 1.0)), 0);
+    for n in [33, 1000, 100_000] {
+        assert_eq!(allocations(|| _ = logistic_vjp(3.7, 0.2, n, 1.0)), 1, "{n}");
+    }
+
+    for n in [1, 10, 10_000] {
+        assert_eq!(allocations(|| _ = pair_vjp(0.3, 0.4, n, 1.0)), 1, "{n}");
+    }
+
+    let w: Vec<f64> = (0..9).map(|i| 0.1 * i as f64 - 0.3).collect();
+    let mut g = vec![0.0; w.len()];
+    for points in [1, 10, 500] {
+        let xs: Vec<f64> = (0..points).map(|i| (i % 7) as f64 * 0.1).collect();
+        assert_eq!(
+            allocations(|| _ = mixture_vjp(&w, &mut g, &xs, 1.0)),
+            2,
+            "{points} points"
+        );
+    }
+    // No points: the tapes are made empty, without allocating.
+    assert_eq!(allocations(|| _ = mixture_vjp(&w, &mut g, &[], 1.0)), 0);
+}
