@@ -207,7 +207,7 @@ fn check_call_args(
 ) {
     for atom in args {
         let unknown = match atom {
-            Atom::Const(tokens, Ty::Unknown) => Some(tokens.to_string()),
+            Atom::Const(tokens, Ty::Unknown) => Some(user_text(body, tokens)),
             // The result of a call to a function with a `_vjp` is float-carrying (a float, an
             // array or a tuple of them), so it has a cotangent even when inactive.
             Atom::Var(v)
@@ -251,11 +251,43 @@ fn source_of(body: &Body, var: VarId) -> String {
         } = stmt
         {
             if *v == var {
-                found = Some(expr.to_string());
+                found = Some(user_text(body, expr));
             }
         }
     });
-    found.unwrap_or_else(|| body.vars[var].name.to_string())
+    found.unwrap_or_else(|| {
+        let name = &body.vars[var].name;
+        user_text(body, &quote::quote!(#name))
+    })
+}
+
+/// `tokens` as the user wrote them: the numbered versions of their bindings (`k_1`) under the
+/// user's names (`k`).
+fn user_text(body: &Body, tokens: &proc_macro2::TokenStream) -> String {
+    fn rename(
+        tokens: &proc_macro2::TokenStream,
+        versions: &std::collections::HashMap<String, String>,
+    ) -> proc_macro2::TokenStream {
+        use proc_macro2::{Group, Ident, TokenTree};
+        tokens
+            .clone()
+            .into_iter()
+            .map(|tree| match tree {
+                TokenTree::Ident(ident) => match versions.get(&ident.to_string()) {
+                    Some(user) => TokenTree::Ident(Ident::new(user, ident.span())),
+                    None => TokenTree::Ident(ident),
+                },
+                TokenTree::Group(group) => {
+                    let mut renamed =
+                        Group::new(group.delimiter(), rename(&group.stream(), versions));
+                    renamed.set_span(group.span());
+                    TokenTree::Group(renamed)
+                }
+                other => other,
+            })
+            .collect()
+    }
+    rename(tokens, &body.versions).to_string()
 }
 
 /// See the caller: the slots of loops in `block` whose initial value is local to `block`

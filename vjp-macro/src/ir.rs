@@ -362,6 +362,8 @@ pub struct Body {
     pub ret: Atom,
     /// How many blocks there are (ids are `0..blocks`).
     pub blocks: usize,
+    /// The user's name of each numbered version of a binding (`x_1` → `x`), for messages.
+    pub versions: std::collections::HashMap<String, String>,
 }
 
 impl Body {

@@ -16,6 +16,8 @@ pub struct Namer {
     temps: usize,
     /// The next suffix to try for each base name.
     suffixes: std::collections::HashMap<String, usize>,
+    /// For each numbered version of a user's binding (`x_1`), the user's name (`x`).
+    versions: std::collections::HashMap<String, String>,
 }
 
 impl Namer {
@@ -28,7 +30,14 @@ impl Namer {
             taken: HashSet::new(),
             temps: 0,
             suffixes: std::collections::HashMap::new(),
+            versions: std::collections::HashMap::new(),
         }
+    }
+
+    /// For each numbered version of a user's binding handed out by [`Namer::user`] (`x_1`),
+    /// the user's name (`x`), so that messages can name what the user wrote.
+    pub fn versions(&self) -> &std::collections::HashMap<String, String> {
+        &self.versions
     }
 
     fn free(&self, name: &str) -> bool {
@@ -54,7 +63,10 @@ impl Namer {
         if !self.taken.contains(name) {
             return self.take(name.to_string(), span);
         }
-        self.fresh(name, span)
+        let version = self.fresh(name, span);
+        self.versions
+            .insert(version.to_string().replace("r#", ""), name.to_string());
+        version
     }
 
     /// `base` if it is free, else the first free `base_N`.

@@ -77,6 +77,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         block,
         ret,
         blocks: lowerer.blocks,
+        versions: lowerer.namer.versions().clone(),
     };
     refine_types(&mut body);
     body
