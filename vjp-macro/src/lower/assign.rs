@@ -41,7 +41,7 @@ impl Lowerer<'_> {
             constant => {
                 let ty = self.vars[current].ty.clone();
                 let name = self.namer.user(&root_name, root.span());
-                let var = self.new_var(name, ty, left.span());
+                let var = self.new_var(name, ty);
                 self.stmts.push(Stmt::Let {
                     var,
                     ty: None,

@@ -153,7 +153,7 @@ impl Lowerer<'_> {
                 }
                 let ty = self.vars[*original].ty.clone();
                 let name = self.namer.user(name, Span::call_site());
-                let var = self.new_var(name, ty, Span::call_site());
+                let var = self.new_var(name, ty);
                 self.scopes[i][j].1 = var;
                 phis.push(Phi {
                     var,
@@ -178,7 +178,7 @@ impl Lowerer<'_> {
             } else {
                 self.ty_of(&else_value)
             };
-            let var = self.new_var(name, ty, e.span());
+            let var = self.new_var(name, ty);
             phis.push(Phi {
                 var,
                 then_val: (then.term == Term::Fall).then_some(then_value),
@@ -427,7 +427,7 @@ impl Lowerer<'_> {
         match pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let name = self.namer.user(&p.ident.to_string(), p.ident.span());
-                let var = self.new_var(name.clone(), Ty::Other, p.span());
+                let var = self.new_var(name.clone(), Ty::Other);
                 self.scope_insert(p.ident.to_string(), var);
                 Some((quote!(#name), vec![var]))
             }
@@ -576,7 +576,7 @@ impl Lowerer<'_> {
             let original = self.scopes[i][j].1;
             let ty = self.vars[original].ty.clone();
             let name = self.namer.user(&name, Span::call_site());
-            let var = self.new_var(name, ty, Span::call_site());
+            let var = self.new_var(name, ty);
             self.scopes[i][j].1 = var;
             slots.push((var, Atom::Var(original), (i, j)));
         }

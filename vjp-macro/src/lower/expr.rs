@@ -15,7 +15,7 @@ impl Lowerer<'_> {
             Some(t) => classify_local(t, self.floats),
             None => self.infer(&rhs),
         };
-        let var = self.new_var(name, ty, span);
+        let var = self.new_var(name, ty);
         self.stmts.push(Stmt::Let {
             var,
             ty: ann,

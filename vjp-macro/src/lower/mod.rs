@@ -142,7 +142,7 @@ impl Lowerer<'_> {
                 Some(ident) => self.namer.user(&ident.to_string(), ident.span()),
                 None => self.namer.fresh("arg", p.span),
             };
-            let var = self.new_var(name, p.class.clone(), p.span);
+            let var = self.new_var(name, p.class.clone());
             if let Some(ident) = &p.ident {
                 self.scope_insert(ident.to_string(), var);
             }
@@ -162,7 +162,8 @@ impl Lowerer<'_> {
         params
     }
 
-    fn new_var(&mut self, name: Ident, ty: Ty, _span: Span) -> VarId {
+    /// A new variable; `name` carries the span of the user's tokens it stands for.
+    fn new_var(&mut self, name: Ident, ty: Ty) -> VarId {
         self.vars.push(Var { name, ty });
         self.vars.len() - 1
     }
@@ -400,7 +401,7 @@ impl Lowerer<'_> {
         match pat {
             Pat::Ident(p) => {
                 let name = self.namer.user(&p.ident.to_string(), p.ident.span());
-                let var = self.new_var(name, Ty::Unknown, p.span());
+                let var = self.new_var(name, Ty::Unknown);
                 self.scope_insert(p.ident.to_string(), var);
             }
             Pat::Type(t) => self.declare_unknown(&t.pat),
@@ -444,7 +445,7 @@ impl Lowerer<'_> {
             constant => {
                 let name = self.namer.user(&ident.to_string(), ident.span());
                 let ty = self.ty_of(&constant);
-                let var = self.new_var(name, ty, ident.span());
+                let var = self.new_var(name, ty);
                 self.stmts.push(Stmt::Let {
                     var,
                     ty: None,
@@ -495,7 +496,7 @@ impl Lowerer<'_> {
                 Pat::Ident(p) => self.namer.user(&p.ident.to_string(), p.ident.span()),
                 _ => self.namer.temp(),
             };
-            let var = self.new_var(name, ty, sub.span());
+            let var = self.new_var(name, ty);
             self.stmts.push(Stmt::Let {
                 var,
                 ty: None,
