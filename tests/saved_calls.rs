@@ -149,6 +149,115 @@ fn plain_calls_in_loops_are_saved_not_called_again() {
     }
 }
 
+/// A plain call whose argument is the result of another (`k` from `j`): the lowering takes
+/// `pick(j, ..)` for a call that may be differentiated (`j` has no known type), and it is
+/// saved like the first as its result is inactive.
+#[differentiable]
+fn chained(x: &[f64], y: &[f64]) -> f64 {
+    let mut h = x[0];
+    for i in 0..3 {
+        let j = pick(i, x.len());
+        let k = pick(j, y.len());
+        h = (h * y[k]).sin() + x[j];
+    }
+    h
+}
+
+/// A plain call in a branch nested in a branch, its value read only in the inner branch, and
+/// its argument a saved value.
+#[differentiable]
+fn nested_branch(x: &[f64], n: usize) -> f64 {
+    let mut s = x[0];
+    for i in 0..n {
+        let j = pick(i, x.len());
+        let a = x[j] * 1.0;
+        if s >= x[j] {
+            let w = weight(j);
+            if i % 3 == 1 {
+                s += (a * w).atan();
+            }
+            s *= 1.0 + 0.1 * w;
+        } else {
+            s = s * s + a;
+        }
+    }
+    s
+}
+
+/// A plain call in a branch of a fused loop: the fused body is not run again, but the reverse
+/// of the branch re-runs what it reads, so the call's value is saved.
+#[differentiable]
+fn fused_branch(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if i % 2 == 0 {
+            let w = weight(i);
+            s += (w * x[i]).sin();
+        }
+    }
+    s
+}
+
+#[test]
+fn plain_calls_reading_saved_values_and_in_branches() {
+    let x = [0.3, -0.2, 0.9, 1.4, 0.1];
+    let y = [1.5, -0.75, 0.5];
+    let check_counts = |primal: &dyn Fn(), vjp: &dyn Fn()| {
+        let p = calls(primal);
+        assert_eq!(calls(vjp), p);
+    };
+    let (mut gx, mut gy) = ([0.0; 5], [0.0; 3]);
+    check_counts(&|| _ = chained(&x, &y), &|| {
+        _ = chained_vjp(&x, &mut [0.0; 5], &y, &mut [0.0; 3], 1.0)
+    });
+    _ = chained_vjp(&x, &mut gx, &y, &mut gy, 1.0);
+    for k in 0..8 {
+        let bump = |d: f64| {
+            let (mut a, mut b) = (x, y);
+            if k < 5 {
+                a[k] += d;
+            } else {
+                b[k - 5] += d;
+            }
+            chained(&a, &b)
+        };
+        let fd = (bump(1e-6) - bump(-1e-6)) / 2e-6;
+        let g = if k < 5 { gx[k] } else { gy[k - 5] };
+        assert!((g - fd).abs() < 1e-6, "chained, component {k}: {g} vs {fd}");
+    }
+    for n in [0, 1, 4, 9] {
+        check_counts(&|| _ = nested_branch(&x, n), &|| {
+            _ = nested_branch_vjp(&x, &mut [0.0; 5], n, 1.0)
+        });
+        let mut g = [0.0; 5];
+        _ = nested_branch_vjp(&x, &mut g, n, 1.0);
+        for k in 0..5 {
+            let (mut up, mut down) = (x, x);
+            up[k] += 1e-6;
+            down[k] -= 1e-6;
+            let fd = (nested_branch(&up, n) - nested_branch(&down, n)) / 2e-6;
+            assert!(
+                (g[k] - fd).abs() < 1e-5,
+                "nested_branch({n}), {k}: {} vs {fd}",
+                g[k]
+            );
+        }
+    }
+    check_counts(&|| _ = fused_branch(&x), &|| {
+        _ = fused_branch_vjp(&x, &mut [0.0; 5], 1.0)
+    });
+    let mut g = [0.0; 5];
+    _ = fused_branch_vjp(&x, &mut g, 1.0);
+    for i in 0..5 {
+        let expected = if i % 2 == 0 {
+            weight(i) * (weight(i) * x[i]).cos()
+        } else {
+            0.0
+        };
+        assert!((g[i] - expected).abs() < 1e-15, "fused_branch, {i}");
+    }
+}
+
 #[test]
 fn an_index_from_a_plain_function_is_saved() {
     let x = [0.3, -0.2, 0.9, 1.4, 0.1];

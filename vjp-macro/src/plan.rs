@@ -23,6 +23,19 @@ use std::collections::BTreeSet;
 
 type Set = BTreeSet<VarId>;
 
+/// Where a block sits in the loop whose values it may save (see [`Planner::needs`]).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Save {
+    /// The loop's body: costly values (inside the fused loop) and values that may differ
+    /// when computed again are saved.
+    Body,
+    /// A branch in the body: values that may differ when computed again are saved.
+    Branch,
+    /// The fused loop's body, which is not run again: nothing is saved at its top level, only
+    /// in its branches.
+    FusedBody,
+}
+
 /// What the sweeps need to know about each block and loop.
 pub struct Plan {
     /// Per block: active variables defined in it whose adjoints receive contributions from
@@ -233,15 +246,15 @@ impl Planner<'_> {
     /// the block; fills in the slices of this block and the blocks in it, and the loops' tapes.
     ///
     /// `save_in`: the loop whose body `block` is or is in (through branches), when values
-    /// computed there may be saved rather than recomputed (see [`Plan::saved`]), and whether
-    /// `block` is that body itself (costly values are saved only there).
-    fn needs(&mut self, block: &Block, save_in: Option<(usize, bool)>) -> Set {
+    /// computed there may be saved rather than recomputed (see [`Plan::saved`]), and where
+    /// `block` sits in it ([`Save`]).
+    fn needs(&mut self, block: &Block, save_in: Option<(usize, Save)>) -> Set {
         let mut n: Set = self.plan.predeclare[block.id]
             .iter()
             .map(|v| self.plan.witness[*v])
             .collect();
         for stmt in &block.stmts {
-            let reads = self.reverse_reads(stmt, save_in.map(|(l, _)| (l, false)));
+            let reads = self.reverse_reads(stmt, save_in.map(|(l, _)| (l, Save::Branch)));
             n.extend(reads);
         }
         let mut include = vec![false; block.stmts.len()];
@@ -264,11 +277,11 @@ impl Planner<'_> {
                 }
             }
             let wanted = stmt.defs().iter().any(|d| n.contains(d));
-            if let (true, Some((l, body)), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
+            if let (true, Some((l, at)), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
                 // A costly value inside the fused loop (its tape is emptied every iteration),
-                // or an expression that may not give the same value again, in any loop.
-                let impure = matches!(rhs, Rhs::Opaque { expr, .. } if !is_pure_tokens(expr));
-                if (body && costly(rhs) && self.inside_fused(l)) || impure {
+                // or a value that may not be the same when computed again, in any loop.
+                let costly = at == Save::Body && costly(rhs) && self.inside_fused(l);
+                if costly || (at != Save::FusedBody && self.may_differ(*var, rhs)) {
                     self.plan.saved[l].push(*var);
                     n.remove(var);
                     continue;
@@ -292,7 +305,7 @@ impl Planner<'_> {
     }
 
     /// The primal values the reverse of `stmt` reads (nested blocks included).
-    fn reverse_reads(&mut self, stmt: &Stmt, save_in: Option<(usize, bool)>) -> Set {
+    fn reverse_reads(&mut self, stmt: &Stmt, save_in: Option<(usize, Save)>) -> Set {
         match stmt {
             Stmt::Let { var, rhs, .. } if self.activity.active(*var) => {
                 let activity = self.activity;
@@ -330,7 +343,10 @@ impl Planner<'_> {
             Stmt::Loop(l) if self.plan.loop_work[l.id] => {
                 // The fused loop's reverse does not run its body again: nothing to save there.
                 let fused = self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
-                let save_in = (!fused).then_some((l.id, true));
+                // The fused loop's body is not run again, but its branches' reverses re-run
+                // what they read.
+                let at = if fused { Save::FusedBody } else { Save::Body };
+                let save_in = Some((l.id, at));
                 let mut n = self.needs(&l.body, save_in);
                 let body_needs = n.clone();
                 let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
@@ -475,6 +491,20 @@ impl Planner<'_> {
 
     fn if_phis_active(&self, stmt: &Stmt) -> bool {
         matches!(stmt, Stmt::If { phis, .. } if phis.iter().any(|p| self.activity.active(p.var)))
+    }
+
+    /// True when `var = rhs` may give another value when computed again: an opaque expression
+    /// vjp cannot show to be pure, or a call whose result is inactive (no `_vjp` is called
+    /// for it, so it may be a plain function with side effects). Inside a loop such a value is
+    /// saved; elsewhere the reverse runs an opaque expression again only when it is pure
+    /// ([`Self::check_pure`]), and an inactive call again as before (a call of a
+    /// `#[differentiable]` function with inactive arguments, which is deterministic).
+    fn may_differ(&self, var: VarId, rhs: &Rhs) -> bool {
+        match rhs {
+            Rhs::Opaque { expr, .. } => !is_pure_tokens(expr),
+            Rhs::Call { .. } => !self.activity.active(var),
+            _ => false,
+        }
     }
 
     /// A statement re-run by the reverse sweep must compute the same value again.
