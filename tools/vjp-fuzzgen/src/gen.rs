@@ -14,6 +14,9 @@ use crate::rng::Rng;
 
 mod carried;
 mod emphasis;
+mod plain;
+
+pub use plain::{calls_helpers, HELPERS};
 
 /// Which constructs to generate, for the ones the macro has had trouble with. Each switch
 /// names a construct; the defaults leave out the ones that do not compile today (see the
@@ -55,6 +58,9 @@ pub struct Opts {
     /// (`g(x, (k as f64).atan())`, `-(k as f64).sin()`), which the macro cannot type; off,
     /// such arguments are written `(k as f64).atan() * 1.0`.
     pub int_method_arg: bool,
+    /// Calls of plain (not differentiated) helper functions inside loop bodies, also in
+    /// branches, whose results the reverse sweep reads (saved on a tape by the macro).
+    pub plain_calls: bool,
     /// Emphasis: functions built around a top-level `for` loop that only adds into
     /// accumulators, used linearly after it (the shape `vjp-macro/src/fuse.rs` runs in one
     /// pass), and some that just miss it.
@@ -90,7 +96,7 @@ const SWITCHES: &[&str] = &[
 
 /// Construct switches added after the committed corpora were generated: named in a file's
 /// header only when on, so that the corpora regenerate byte for byte.
-const NEWER: &[&str] = &["int-method-arg"];
+const NEWER: &[&str] = &["int-method-arg", "plain-calls"];
 
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
 /// code paths of the macro handle, rather than putting back a construct. Off by default, and
@@ -121,6 +127,7 @@ impl Opts {
             shadow_near_return: true,
             elem_assign_near_return: true,
             int_method_arg: false,
+            plain_calls: false,
             fused_loops: false,
             invariant_reads: false,
             stepped_counters: false,
@@ -144,6 +151,7 @@ impl Opts {
             "shadow-near-return" => &mut self.shadow_near_return,
             "elem-assign-near-return" => &mut self.elem_assign_near_return,
             "int-method-arg" => &mut self.int_method_arg,
+            "plain-calls" => &mut self.plain_calls,
             "fused-loops" => &mut self.fused_loops,
             "invariant-reads" => &mut self.invariant_reads,
             "stepped-counters" => &mut self.stepped_counters,
@@ -372,6 +380,9 @@ struct Ctx {
     /// Results of the emphasis loops among the function's own statements, which the tail adds
     /// in (a loop whose result is not used has no adjoint work, and takes no optimised path).
     pending: Vec<String>,
+    /// The depths (`depth`) of the bodies of the loops being generated, innermost last: a
+    /// statement at the top level of the innermost body may bind a plain call (`plain-calls`).
+    loop_bodies: Vec<usize>,
 }
 
 /// The largest cost (`Func::cost`) a call may add to a function under the emphasis switches,
@@ -1438,6 +1449,7 @@ impl Gen {
             } else {
                 0
             }, // 17 nested loops carrying a counter
+            if self.plain_here(cx) { 8 } else { 0 }, // 18 a plain call in a loop body
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1545,7 +1557,8 @@ impl Gen {
                     cx.pending.extend(r);
                 }
             }
-            _ => self.carried_stmt(cx, out),
+            17 => self.carried_stmt(cx, out),
+            _ => self.plain_stmt(cx, out),
         }
     }
 
@@ -2231,6 +2244,7 @@ impl Gen {
         cx.loops.push(info.clone());
         cx.scopes.push(Vec::new());
         cx.depth += 1;
+        cx.loop_bodies.push(cx.depth);
         let mut body = Vec::new();
         match &shape {
             Shape::While(_) | Shape::Loop => {
@@ -2259,6 +2273,7 @@ impl Gen {
         for e in elements {
             cx.declare(e);
         }
+        let progress_var = progress.clone();
         if let Some(s) = progress {
             let (e, _) = self.receiver(cx, 1);
             body.push(S::Compound(
@@ -2270,6 +2285,9 @@ impl Gen {
                     bin("*", E::Num(0.1), method("sin", e, vec![])),
                 ),
             ));
+        }
+        if self.plain_here(cx) && self.rng.chance(0.5) {
+            self.plain_stmt(cx, &mut body);
         }
         let n = self.rng.range(1, 4);
         // Make the loop overwrite its state: start with an update of a carried variable.
@@ -2304,6 +2322,11 @@ impl Gen {
                 }
             }
         }
+        // Not in a `while` on an active condition: the test after the body reads the state.
+        if self.opts.plain_calls && progress_var.is_none() && self.rng.chance(0.4) {
+            self.plain_if(cx, &mut body);
+        }
+        cx.loop_bodies.pop();
         cx.depth -= 1;
         cx.scopes.pop();
         cx.loops.pop();
@@ -2470,6 +2493,7 @@ impl Gen {
             no_return: false,
             active_factor: false,
             pending: Vec::new(),
+            loop_bodies: Vec::new(),
         };
         let pnames = ["x", "y", "u", "wt", "n", "xs", "ys", "q"];
         for k in 0..n_params {
