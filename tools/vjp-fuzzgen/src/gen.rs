@@ -340,6 +340,9 @@ struct Var {
     index_for: Option<(String, Option<usize>, Option<usize>)>,
     /// An integer of another type than `usize` (`i64`, `u32`, `i32`): not a `usize` argument.
     not_usize: bool,
+    /// The result of a plain helper (`plain-calls`) bound without a type: the macro cannot
+    /// tell whether it is a float when it is passed to a call as it is.
+    untyped_plain: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -464,6 +467,18 @@ impl Ctx {
         e.children()
             .into_iter()
             .any(|c| self.impure_inactive(c, all_methods))
+    }
+
+    /// Whether `e` is an untyped result of a plain helper (`plain-calls`), maybe negated.
+    fn reads_untyped_plain(&self, e: &E) -> bool {
+        let e = match e {
+            E::Neg(a) => a,
+            e => e,
+        };
+        let E::Place(p) = e else { return false };
+        self.visible()
+            .iter()
+            .any(|v| v.untyped_plain && v.name == *p)
     }
 
     fn level(&self) -> usize {
@@ -1207,7 +1222,8 @@ impl Gen {
     fn typed_arg(&self, cx: &Ctx, e: E) -> E {
         let untyped = cx.inactive(&e)
             && ((!self.opts.inactive_float_arg && !matches!(e, E::Num(_)))
-                || (!self.opts.int_method_arg && !Self::known_float(&e)));
+                || (!self.opts.int_method_arg && !Self::known_float(&e))
+                || (self.opts.plain_calls && cx.reads_untyped_plain(&e)));
         if untyped {
             bin("*", e, E::Num(1.0))
         } else {
@@ -1577,6 +1593,7 @@ impl Gen {
             linear: false,
             index_for: None,
             not_usize: false,
+            untyped_plain: false,
         }
     }
 
@@ -2323,7 +2340,12 @@ impl Gen {
             }
         }
         // Not in a `while` on an active condition: the test after the body reads the state.
-        if self.opts.plain_calls && progress_var.is_none() && self.rng.chance(0.4) {
+        // Nor after a `break` / `continue` test (as in `loop`), which makes the rest of the
+        // body a branch: an `if` in it is re-run whole by the reverse (rejected by the macro).
+        let jumps = body.iter().any(|s| {
+            matches!(s, S::If(arms, _) if arms.iter().any(|(_, b)| b.iter().any(|s| matches!(s, S::Break | S::Continue))))
+        });
+        if self.opts.plain_calls && progress_var.is_none() && !jumps && self.rng.chance(0.4) {
             self.plain_if(cx, &mut body);
         }
         cx.loop_bodies.pop();

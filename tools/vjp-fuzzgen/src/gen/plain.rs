@@ -134,6 +134,8 @@ impl Gen {
             out.push(S::Raw(format!("let {j}{ty} = plain_idx({arg}, {n});")));
             let mut v = self.var(cx, j.clone(), Kind::Int, 4.0, false);
             v.index_for = Some((a.name.clone(), len, None));
+            // Untyped, not passed to a `usize` parameter (the macro cannot type it).
+            v.not_usize = ty.is_empty();
             cx.declare(v);
             return Plain {
                 core: E::Place(format!("{}[{j}]", a.name)),
@@ -150,6 +152,7 @@ impl Gen {
         // Untyped, the macro cannot see that it is a float (like a value computed from
         // `#[no_grad]` data only).
         v.nograd = !typed;
+        v.untyped_plain = !typed;
         cx.declare(v);
         Plain {
             core: E::Place(w),
@@ -245,7 +248,9 @@ impl Gen {
             // A local of its own, which later statements may read.
             let (e, b) = self.expr(cx, 1);
             let (e, b) = self.fit((e, b), 4.0);
-            let name = self.name();
+            // Fresh: not shadowing an accumulator whose idle increment goes after it.
+            self.fresh += 1;
+            let name = format!("l{}", self.fresh);
             let c = self.unit(&p);
             out.push(S::Let {
                 pat: name.clone(),
@@ -258,7 +263,8 @@ impl Gen {
             // A scaled copy: inactive for a weight (`w * 0.5`); for an index, an element read
             // at it (`x[j] * 0.5`), marked inactive all the same, which only makes the
             // generator more careful with what reads it (`Ctx::inactive`).
-            let name = self.name();
+            self.fresh += 1;
+            let name = format!("l{}", self.fresh);
             let e = bin("*", p.core.clone(), E::Num(self.num()));
             let b = p.bound * 3.0;
             let mut v = self.var(cx, name.clone(), Kind::F, b, false);
@@ -332,15 +338,14 @@ impl Gen {
         let mut body = Vec::new();
         if with_call {
             let p = self.plain_let(cx, &mut body);
+            // Used first: a statement between could shadow the array it indexes.
+            if !self.plain_use(cx, &mut body, &p, true) {
+                self.assign(cx, &mut body);
+            }
             if self.rng.chance(0.3) {
                 let budget = std::mem::replace(&mut cx.budget, 1);
                 self.stmts(cx, 1, &mut body);
                 cx.budget = budget;
-            }
-            if matches!(body.last(), Some(S::Break | S::Continue | S::Return(_))) {
-                // A jump ends the branch.
-            } else if !self.plain_use(cx, &mut body, &p, true) {
-                self.assign(cx, &mut body);
             }
         } else {
             self.assign(cx, &mut body);
