@@ -211,7 +211,9 @@ fn gather(f: &Func, l: &Layout) -> String {
     s
 }
 
-pub fn test(f: &Func, seed: u64) -> String {
+/// The test of `f`; `count_calls`: also check that `NAME_jvp` (and, `Some(true)`, `NAME_vjp`)
+/// call the plain helpers of `plain-calls` as often as `NAME` does, at a fixed input.
+pub fn test(f: &Func, seed: u64, count_calls: Option<bool>) -> String {
     let mut rng = Rng::new(seed);
     let l = layout(f, &mut rng);
     let (primal, _) = args(f, &l, Call::Primal);
@@ -244,9 +246,27 @@ pub fn test(f: &Func, seed: u64) -> String {
     };
     t += &format!(
         "fz::check(&fz::Case {{\nname: \"{name}\",\nseed: {seed},\nn_in: {},\n\
-         f: &f,\nft: &ft,\nvjp: &vjp,\njvp: &jvp,\ngrad: {grad},\n}});\n}}\n",
+         f: &f,\nft: &ft,\nvjp: &vjp,\njvp: &jvp,\ngrad: {grad},\n}});\n",
         l.n_in
     );
+    if let Some(vjp_too) = count_calls {
+        let n_in = l.n_in;
+        t += &format!(
+            "let x0: Vec<f64> = (0..{n_in}).map(|i| (i * 5 % 9) as f64 / 4.0 - 1.0).collect();\n\
+             let primal = plain::calls(|| f(&x0));\n\
+             let u0 = vec![0.5; {n_in}];\n\
+             let jvp_calls = plain::calls(|| jvp(&x0, &u0));\n\
+             assert_eq!(jvp_calls, primal, \"FUZZGEN-CALLS {name}: {name}_jvp calls the plain helpers {{jvp_calls}} times, {name} {{primal}}\");\n"
+        );
+        if vjp_too {
+            t += &format!(
+                "let v0 = vec![0.5; f(&x0).len()];\n\
+                 let vjp_calls = plain::calls(|| vjp(&x0, &v0));\n\
+                 assert_eq!(vjp_calls, primal, \"FUZZGEN-CALLS {name}: {name}_vjp calls the plain helpers {{vjp_calls}} times, {name} {{primal}}\");\n"
+            );
+        }
+    }
+    t += "}\n";
     t
 }
 

@@ -14,6 +14,9 @@ use crate::rng::Rng;
 
 mod carried;
 mod emphasis;
+mod plain;
+
+pub use plain::{calls_helpers, HELPERS};
 
 /// Which constructs to generate, for the ones the macro has had trouble with. Each switch
 /// names a construct; the defaults leave out the ones that do not compile today (see the
@@ -55,6 +58,9 @@ pub struct Opts {
     /// (`g(x, (k as f64).atan())`, `-(k as f64).sin()`), which the macro cannot type; off,
     /// such arguments are written `(k as f64).atan() * 1.0`.
     pub int_method_arg: bool,
+    /// Calls of plain (not differentiated) helper functions inside loop bodies, also in
+    /// branches, whose results the reverse sweep reads (saved on a tape by the macro).
+    pub plain_calls: bool,
     /// Emphasis: functions built around a top-level `for` loop that only adds into
     /// accumulators, used linearly after it (the shape `vjp-macro/src/fuse.rs` runs in one
     /// pass), and some that just miss it.
@@ -90,7 +96,7 @@ const SWITCHES: &[&str] = &[
 
 /// Construct switches added after the committed corpora were generated: named in a file's
 /// header only when on, so that the corpora regenerate byte for byte.
-const NEWER: &[&str] = &["int-method-arg"];
+const NEWER: &[&str] = &["int-method-arg", "plain-calls"];
 
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
 /// code paths of the macro handle, rather than putting back a construct. Off by default, and
@@ -121,6 +127,7 @@ impl Opts {
             shadow_near_return: true,
             elem_assign_near_return: true,
             int_method_arg: false,
+            plain_calls: false,
             fused_loops: false,
             invariant_reads: false,
             stepped_counters: false,
@@ -144,6 +151,7 @@ impl Opts {
             "shadow-near-return" => &mut self.shadow_near_return,
             "elem-assign-near-return" => &mut self.elem_assign_near_return,
             "int-method-arg" => &mut self.int_method_arg,
+            "plain-calls" => &mut self.plain_calls,
             "fused-loops" => &mut self.fused_loops,
             "invariant-reads" => &mut self.invariant_reads,
             "stepped-counters" => &mut self.stepped_counters,
@@ -332,6 +340,9 @@ struct Var {
     index_for: Option<(String, Option<usize>, Option<usize>)>,
     /// An integer of another type than `usize` (`i64`, `u32`, `i32`): not a `usize` argument.
     not_usize: bool,
+    /// The result of a plain helper (`plain-calls`) bound without a type: the macro cannot
+    /// tell whether it is a float when it is passed to a call as it is.
+    untyped_plain: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -372,6 +383,9 @@ struct Ctx {
     /// Results of the emphasis loops among the function's own statements, which the tail adds
     /// in (a loop whose result is not used has no adjoint work, and takes no optimised path).
     pending: Vec<String>,
+    /// The depths (`depth`) of the bodies of the loops being generated, innermost last: a
+    /// statement at the top level of the innermost body may bind a plain call (`plain-calls`).
+    loop_bodies: Vec<usize>,
 }
 
 /// The largest cost (`Func::cost`) a call may add to a function under the emphasis switches,
@@ -453,6 +467,18 @@ impl Ctx {
         e.children()
             .into_iter()
             .any(|c| self.impure_inactive(c, all_methods))
+    }
+
+    /// Whether `e` is an untyped result of a plain helper (`plain-calls`), maybe negated.
+    fn reads_untyped_plain(&self, e: &E) -> bool {
+        let e = match e {
+            E::Neg(a) => a,
+            e => e,
+        };
+        let E::Place(p) = e else { return false };
+        self.visible()
+            .iter()
+            .any(|v| v.untyped_plain && v.name == *p)
     }
 
     fn level(&self) -> usize {
@@ -1196,7 +1222,8 @@ impl Gen {
     fn typed_arg(&self, cx: &Ctx, e: E) -> E {
         let untyped = cx.inactive(&e)
             && ((!self.opts.inactive_float_arg && !matches!(e, E::Num(_)))
-                || (!self.opts.int_method_arg && !Self::known_float(&e)));
+                || (!self.opts.int_method_arg && !Self::known_float(&e))
+                || (self.opts.plain_calls && cx.reads_untyped_plain(&e)));
         if untyped {
             bin("*", e, E::Num(1.0))
         } else {
@@ -1438,6 +1465,7 @@ impl Gen {
             } else {
                 0
             }, // 17 nested loops carrying a counter
+            if self.plain_here(cx) { 8 } else { 0 }, // 18 a plain call in a loop body
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1545,7 +1573,8 @@ impl Gen {
                     cx.pending.extend(r);
                 }
             }
-            _ => self.carried_stmt(cx, out),
+            17 => self.carried_stmt(cx, out),
+            _ => self.plain_stmt(cx, out),
         }
     }
 
@@ -1564,6 +1593,7 @@ impl Gen {
             linear: false,
             index_for: None,
             not_usize: false,
+            untyped_plain: false,
         }
     }
 
@@ -2231,6 +2261,7 @@ impl Gen {
         cx.loops.push(info.clone());
         cx.scopes.push(Vec::new());
         cx.depth += 1;
+        cx.loop_bodies.push(cx.depth);
         let mut body = Vec::new();
         match &shape {
             Shape::While(_) | Shape::Loop => {
@@ -2259,6 +2290,7 @@ impl Gen {
         for e in elements {
             cx.declare(e);
         }
+        let progress_var = progress.clone();
         if let Some(s) = progress {
             let (e, _) = self.receiver(cx, 1);
             body.push(S::Compound(
@@ -2270,6 +2302,9 @@ impl Gen {
                     bin("*", E::Num(0.1), method("sin", e, vec![])),
                 ),
             ));
+        }
+        if self.plain_here(cx) && self.rng.chance(0.5) {
+            self.plain_stmt(cx, &mut body);
         }
         let n = self.rng.range(1, 4);
         // Make the loop overwrite its state: start with an update of a carried variable.
@@ -2304,6 +2339,16 @@ impl Gen {
                 }
             }
         }
+        // Not in a `while` on an active condition: the test after the body reads the state.
+        // Nor after a `break` / `continue` test (as in `loop`), which makes the rest of the
+        // body a branch: an `if` in it is re-run whole by the reverse (rejected by the macro).
+        let jumps = body.iter().any(|s| {
+            matches!(s, S::If(arms, _) if arms.iter().any(|(_, b)| b.iter().any(|s| matches!(s, S::Break | S::Continue))))
+        });
+        if self.opts.plain_calls && progress_var.is_none() && !jumps && self.rng.chance(0.4) {
+            self.plain_if(cx, &mut body);
+        }
+        cx.loop_bodies.pop();
         cx.depth -= 1;
         cx.scopes.pop();
         cx.loops.pop();
@@ -2470,6 +2515,7 @@ impl Gen {
             no_return: false,
             active_factor: false,
             pending: Vec::new(),
+            loop_bodies: Vec::new(),
         };
         let pnames = ["x", "y", "u", "wt", "n", "xs", "ys", "q"];
         for k in 0..n_params {

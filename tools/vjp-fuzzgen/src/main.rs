@@ -29,27 +29,45 @@ const USAGE: &str = "usage:
                     idioms-over-no-grad, logic-on-active, zero-array-in-loop, match-stmts,
                     inactive-float-arg, unlisted-pure-methods, deref-in-cond,
                     jump-in-block-stmt, shadow-near-return, elem-assign-near-return,
-                    int-method-arg;
+                    int-method-arg, plain-calls;
                   and the emphasis switches, which steer the generator toward the code
                   paths of four optimisations: fused-loops, invariant-reads,
                   stepped-counters, carried-counters
                   (off by default: call-no-grad-float, active-to-no-grad-slice,
-                  int-method-arg and the emphasis switches: see the README for why)";
+                  int-method-arg, plain-calls and the emphasis switches: see the README for why)";
 
 /// The test file for `count` functions from `seed`, named from `f<first>`.
 pub fn generate(seed: u64, count: usize, first: usize, opts: &Opts, command: &str) -> String {
     let mut g = Gen::new(seed, opts.clone());
     let mut text = emit::header(seed, count, command, &opts.describe());
     text += emit::HARNESS;
+    if opts.plain_calls {
+        text += gen::HELPERS;
+    }
+    // The functions that call the plain helpers, directly or through a callee.
+    let mut plain: Vec<String> = Vec::new();
     for k in 0..count {
         let f = g.function(first + k);
         let test_seed = g.rng().next_u64();
+        let definition = emit::function(&f, false);
+        let mut callees = Vec::new();
+        f.body.iter().for_each(|s| s.calls(&mut callees));
+        f.tail.calls(&mut callees);
+        let through_callee = callees.iter().any(|c| plain.contains(c));
+        let direct = gen::calls_helpers(&definition);
+        if direct || through_callee {
+            plain.push(f.name.clone());
+        }
+        // The calls are counted when the function calls the helpers: `NAME_jvp` must call them
+        // as often as `NAME`, and so must `NAME_vjp` unless a callee calls them too (the
+        // reverse sweep runs the callee's `_vjp`, which calls them again).
+        let count_calls = (direct || through_callee).then_some(!through_callee);
         text += &emit::marker(&f);
-        text += &emit::function(&f, false);
+        text += &definition;
         text += "\n";
         text += &emit::function(&f, true);
         text += "\n";
-        text += &emit::test(&f, test_seed);
+        text += &emit::test(&f, test_seed, count_calls);
     }
     text
 }

@@ -1,0 +1,362 @@
+//! The `plain-calls` switch: calls of plain (not differentiated) helper functions inside loop
+//! bodies, whose results the reverse sweep needs. vjp cannot tell that such a call gives the
+//! same value twice, so the forward sweep saves each result on a tape and the reverse pops it
+//! (`Plan::saved` in `vjp-macro/src/plan.rs`, the tape pushes of `forward.rs`, `pop_saved` in
+//! `reverse.rs`).
+//!
+//! Two helpers, emitted once per file ([`HELPERS`]), count their calls: `plain_w(i)`, a weight
+//! in (0.5, 1], and `plain_idx(i, n)`, an index below `n`. They are called
+//!
+//! - at the top level of any loop body (`for` over a range or a slice, `while`, `loop`, inner
+//!   loops, the fused loop of `fused-loops` and the loops of the other emphasis switches):
+//!   `let w = plain_w(i + 1);`, `let j = plain_idx(i, x.len());`, then, usually, used at once
+//!   in active arithmetic (`s = 0.5 * (s * w + e).sin()`, `acc += x[j].tanh() * e`), and
+//!   afterwards read like any other local (`x[j]` by [`Gen::index`], `j % 2 == 0` in
+//!   conditions), or not at all;
+//! - in an `if` / `else` at the end of the body of a loop that is not meant to fuse, also in an
+//!   `if` nested in its branch, each updating state carried by the loop.
+//!
+//! Left out, as the macro rejects them on purpose: a call in an `if` outside any loop, and a
+//! call in a branch whose `if` leaves a value read later (the reverse re-runs such an `if` as a
+//! whole): the `if` with calls is the last statement of its loop body (not of a `while` on an
+//! active condition, which reads the state after it), and a nested one the last of its branch;
+//! no call in a loop inside a branch, nor after an early `return`. Also left out: a call in a branch of a fused loop's body (rejected
+//! today, see the README), which is why only `loop_stmt` loops end with such an `if`.
+
+use super::{bin, method, Ctx, Gen, Kind};
+use crate::ast::{C, E, S};
+
+/// The helpers, written once after the harness when the switch is on.
+pub const HELPERS: &str = "
+/// The plain helpers of the `plain-calls` switch (not differentiated, deterministic): each
+/// call is counted, so that a test can check that `NAME_vjp` and `NAME_jvp` call them exactly
+/// as often as `NAME` does.
+#[allow(dead_code)]
+mod plain {
+    use std::cell::Cell;
+
+    thread_local! {
+        static CALLS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub fn count() {
+        CALLS.with(|c| c.set(c.get() + 1));
+    }
+
+    /// The helper calls made by `run`.
+    pub fn calls<T>(run: impl FnOnce() -> T) -> usize {
+        let before = CALLS.with(Cell::get);
+        let _ = run();
+        CALLS.with(Cell::get) - before
+    }
+}
+
+/// A weight in (0.5, 1].
+#[allow(dead_code)]
+fn plain_w(i: usize) -> f64 {
+    plain::count();
+    0.5 + 1.0 / (2.0 + i as f64)
+}
+
+/// An index below `n` (0 when `n` is 0).
+#[allow(dead_code)]
+fn plain_idx(i: usize, n: usize) -> usize {
+    plain::count();
+    (i * 7 + 3) % n.max(1)
+}
+";
+
+/// Whether a body's text calls a helper.
+pub fn calls_helpers(text: &str) -> bool {
+    text.contains("plain_w(") || text.contains("plain_idx(")
+}
+
+/// A plain value bound in a loop body, and the expression that uses it in active arithmetic
+/// (`w`, or `x[j]`), with that expression's bound.
+struct Plain {
+    core: E,
+    bound: f64,
+}
+
+impl Gen {
+    /// Whether a plain call may be bound here: at the top level of a loop body that only
+    /// loops enclose (every level of `depth` a loop's), not after an early `return`. (A loop in
+    /// a branch that leaves a value read later is re-run whole by the reverse sweep, calls
+    /// included: rejected by the macro, like the rest of a function after a `return`.)
+    pub(super) fn plain_here(&self, cx: &Ctx) -> bool {
+        self.opts.plain_calls
+            && cx.loop_bodies.last() == Some(&cx.depth)
+            && cx.level() > 0
+            && cx.depth == cx.level()
+            && !cx.after_return
+    }
+
+    /// A `usize` argument for a helper: from the loop counters and the integers in scope.
+    fn plain_arg(&mut self, cx: &Ctx) -> String {
+        let ints: Vec<String> = cx
+            .readable(|k| k == Kind::Int)
+            .into_iter()
+            .filter(|v| !v.not_usize)
+            .map(|v| v.name)
+            .collect();
+        let counter = cx
+            .loops
+            .iter()
+            .rev()
+            .find_map(|l| l.counter.as_ref().map(|(c, _)| c.clone()));
+        let i = match (&counter, ints.is_empty()) {
+            (Some(c), _) if self.rng.chance(0.75) => c.clone(),
+            (_, false) => self.rng.pick(&ints).clone(),
+            _ => return self.rng.range(0, 6).to_string(),
+        };
+        match self.rng.below(5) {
+            0 | 1 => i,
+            2 => format!("{i} + {}", self.rng.range(1, 3)),
+            3 => format!("2 * {i} + 1"),
+            _ if ints.len() > 1 => format!("{i} + {}", self.rng.pick(&ints)),
+            _ => format!("{i} * 3"),
+        }
+    }
+
+    /// `let w = plain_w(..);` or `let j = plain_idx(.., len);` (declared in the current scope),
+    /// and the expression that reads it.
+    fn plain_let(&mut self, cx: &mut Ctx, out: &mut Vec<S>) -> Plain {
+        let arrays = self.indexables(cx, false);
+        let arg = self.plain_arg(cx);
+        if !arrays.is_empty() && self.rng.chance(0.45) {
+            let (a, len) = self.rng.pick(&arrays).clone();
+            let j = self.counter_name();
+            let n = match len {
+                Some(n) => n.to_string(),
+                None => format!("{}.len()", a.name),
+            };
+            let ty = if self.rng.chance(0.3) { ": usize" } else { "" };
+            out.push(S::Raw(format!("let {j}{ty} = plain_idx({arg}, {n});")));
+            let mut v = self.var(cx, j.clone(), Kind::Int, 4.0, false);
+            v.index_for = Some((a.name.clone(), len, None));
+            // Untyped, not passed to a `usize` parameter (the macro cannot type it).
+            v.not_usize = ty.is_empty();
+            cx.declare(v);
+            return Plain {
+                core: E::Place(format!("{}[{j}]", a.name)),
+                bound: a.bound,
+            };
+        }
+        // A fresh name: a statement between could otherwise shadow it.
+        self.fresh += 1;
+        let w = format!("pw{}", self.fresh);
+        let typed = self.rng.chance(0.3);
+        let ty = if typed { ": f64" } else { "" };
+        out.push(S::Raw(format!("let {w}{ty} = plain_w({arg});")));
+        let mut v = self.var(cx, w.clone(), Kind::F, 1.0, false);
+        // Untyped, the macro cannot see that it is a float (like a value computed from
+        // `#[no_grad]` data only).
+        v.nograd = !typed;
+        v.untyped_plain = !typed;
+        cx.declare(v);
+        Plain {
+            core: E::Place(w),
+            bound: 1.0,
+        }
+    }
+
+    /// The plain value brought to a magnitude of at most 1.
+    fn unit(&mut self, p: &Plain) -> E {
+        if p.bound <= 1.0 {
+            return p.core.clone();
+        }
+        let f = *self.rng.pick(&["tanh", "sin", "cos"]);
+        method(f, p.core.clone(), vec![])
+    }
+
+    /// An update of state in scope with the plain value: of a mutable scalar (within its
+    /// bound when the loop carries it) or an accumulator of the innermost loop. False when
+    /// there is neither (or, `carried_only`, no scalar declared outside the innermost loop).
+    fn plain_use(&mut self, cx: &mut Ctx, out: &mut Vec<S>, p: &Plain, carried_only: bool) -> bool {
+        let targets: Vec<_> = self
+            .mutable_scalars(cx)
+            .into_iter()
+            .filter(|v| !carried_only || Self::carried(cx, v))
+            .collect();
+        let accs = match cx.loops.last() {
+            Some(l) if !carried_only => Self::accs_of(cx, l.id),
+            _ => Vec::new(),
+        };
+        if targets.is_empty() && accs.is_empty() {
+            return false;
+        }
+        let c = self.unit(p);
+        if targets.is_empty() || (!accs.is_empty() && self.rng.chance(0.3)) {
+            // acc += c * e
+            let s = self.rng.pick(&accs).clone();
+            let (e, b) = self.expr(cx, 1);
+            let (e, b) = self.fit((e, b), 4.0);
+            out.push(S::Compound(s.clone(), "+=", bin("*", c, e)));
+            if let Some(v) = cx.find_mut(&s) {
+                v.growth += b;
+            }
+            return true;
+        }
+        let v = self.rng.pick(&targets).clone();
+        let carried = Self::carried(cx, &v);
+        let t = || E::Place(v.name.clone());
+        let big = !carried || v.bound >= 1.0;
+        let (e, new_bound) = match self.rng.below(4) {
+            0 if !carried || v.bound >= 0.5 => {
+                // t = 0.5 * (t * c + e).sin()
+                let (e, b) = self.expr(cx, 1);
+                let (e, _) = self.fit((e, b), 2.0);
+                let f = *self.rng.pick(&["sin", "cos", "tanh"]);
+                let inner = bin("+", bin("*", t(), c), e);
+                (bin("*", E::Num(0.5), method(f, inner, vec![])), 0.5)
+            }
+            1 if big => {
+                // t = c * (t + e).tanh()
+                let (e, b) = self.expr(cx, 1);
+                let (e, _) = self.fit((e, b), 2.0);
+                (bin("*", c, method("tanh", bin("+", t(), e), vec![])), 1.0)
+            }
+            2 => {
+                // t *= c
+                out.push(S::Compound(v.name.clone(), "*=", c));
+                return true;
+            }
+            _ => {
+                // t += 0.5 * (c * e - t): contractive when |e| <= the bound
+                let (e, b) = self.expr(cx, 1);
+                let (e, _) = self.fit((e, b), v.bound.clamp(0.25, 4.0));
+                let z = bin("-", bin("*", c, e), t());
+                out.push(S::Compound(v.name.clone(), "+=", bin("*", E::Num(0.5), z)));
+                return true;
+            }
+        };
+        out.push(S::Assign(v.name.clone(), e));
+        if !carried {
+            if let Some(var) = cx.find_mut(&v.name) {
+                var.bound = var.bound.max(new_bound);
+            }
+        }
+        true
+    }
+
+    /// A plain call at the top level of a loop body (a statement choice of [`Gen::stmt`]):
+    /// bound, then used in active arithmetic, only in inactive code, or not at all.
+    pub(super) fn plain_stmt(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        let p = self.plain_let(cx, out);
+        let choice = self.rng.weighted(&[7, 2, 1]);
+        if choice == 0 && !self.plain_use(cx, out, &p, false) {
+            // A local of its own, which later statements may read.
+            let (e, b) = self.expr(cx, 1);
+            let (e, b) = self.fit((e, b), 4.0);
+            // Fresh: not shadowing an accumulator whose idle increment goes after it.
+            self.fresh += 1;
+            let name = format!("l{}", self.fresh);
+            let c = self.unit(&p);
+            out.push(S::Let {
+                pat: name.clone(),
+                mutable: false,
+                ty: None,
+                e: bin("*", c, e),
+            });
+            cx.declare(self.var(cx, name, Kind::F, b, false));
+        } else if choice == 1 {
+            // A scaled copy: inactive for a weight (`w * 0.5`); for an index, an element read
+            // at it (`x[j] * 0.5`), marked inactive all the same, which only makes the
+            // generator more careful with what reads it (`Ctx::inactive`).
+            self.fresh += 1;
+            let name = format!("l{}", self.fresh);
+            let e = bin("*", p.core.clone(), E::Num(self.num()));
+            let b = p.bound * 3.0;
+            let mut v = self.var(cx, name.clone(), Kind::F, b, false);
+            v.nograd = true;
+            out.push(S::Let {
+                pat: name,
+                mutable: false,
+                ty: None,
+                e,
+            });
+            cx.declare(v);
+        }
+        // Otherwise not used here (later statements may read it, or not).
+    }
+
+    /// At the end of a loop body: `if c { let w = plain_w(i); s = ..w..; } else { .. }`, with
+    /// calls in one or both branches (and in an `if` nested last in a branch), each branch
+    /// updating state the loop carries. Nothing when the loop carries no scalar.
+    pub(super) fn plain_if(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        if !self.plain_here(cx) {
+            return;
+        }
+        if !self
+            .mutable_scalars(cx)
+            .iter()
+            .any(|v| Self::carried(cx, v))
+        {
+            return;
+        }
+        if matches!(out.last(), Some(S::Break | S::Continue | S::Return(_))) {
+            return;
+        }
+        let s = self.plain_branches(cx, 0);
+        out.push(s);
+    }
+
+    fn plain_cond(&mut self, cx: &Ctx) -> C {
+        let ints: Vec<String> = cx
+            .readable(|k| k == Kind::Int)
+            .into_iter()
+            .filter(|v| !v.not_usize)
+            .map(|v| v.name)
+            .collect();
+        if !ints.is_empty() && self.rng.chance(0.5) {
+            let i = self.rng.pick(&ints).clone();
+            return C::Raw(match self.rng.below(3) {
+                0 => format!("{i} % 2 == 0"),
+                1 => format!("{i} % 3 != 1"),
+                _ => format!("{i} > 0"),
+            });
+        }
+        self.cond(cx, 1)
+    }
+
+    fn plain_branches(&mut self, cx: &mut Ctx, nest: usize) -> S {
+        let c = self.plain_cond(cx);
+        let then = self.plain_branch(cx, nest, true);
+        let els = match self.rng.below(3) {
+            0 => None,
+            1 => Some(self.plain_branch(cx, nest, true)),
+            _ => Some(self.plain_branch(cx, nest, false)),
+        };
+        S::If(vec![(c, then)], els)
+    }
+
+    /// A branch: a plain call and its use (`with_call`), or an ordinary update; maybe random
+    /// statements between, and an `if` with calls last.
+    fn plain_branch(&mut self, cx: &mut Ctx, nest: usize, with_call: bool) -> Vec<S> {
+        cx.scopes.push(Vec::new());
+        cx.depth += 1;
+        let mut body = Vec::new();
+        if with_call {
+            let p = self.plain_let(cx, &mut body);
+            // Used first: a statement between could shadow the array it indexes.
+            if !self.plain_use(cx, &mut body, &p, true) {
+                self.assign(cx, &mut body);
+            }
+            if self.rng.chance(0.3) {
+                let budget = std::mem::replace(&mut cx.budget, 1);
+                self.stmts(cx, 1, &mut body);
+                cx.budget = budget;
+            }
+        } else {
+            self.assign(cx, &mut body);
+        }
+        let jumped = matches!(body.last(), Some(S::Break | S::Continue | S::Return(_)));
+        if nest == 0 && !jumped && self.rng.chance(0.3) {
+            let inner = self.plain_branches(cx, nest + 1);
+            body.push(inner);
+        }
+        cx.depth -= 1;
+        cx.scopes.pop();
+        body
+    }
+}
