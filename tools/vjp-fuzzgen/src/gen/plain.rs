@@ -21,7 +21,8 @@
 //! whole): the `if` with calls is the last statement of its loop body (not of a `while` on an
 //! active condition, which reads the state after it), and a nested one the last of its branch;
 //! no call in a loop inside a branch, nor after an early `return`. Also left out: a call in a branch of a fused loop's body (rejected
-//! today, see the README), which is why only `loop_stmt` loops end with such an `if`.
+//! when this switch was written, accepted since; the fused loops do not end with such an `if`
+//! yet: only `loop_stmt` loops do).
 
 use super::{bin, method, Ctx, Gen, Kind};
 use crate::ast::{C, E, S};
