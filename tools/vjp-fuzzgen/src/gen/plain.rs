@@ -92,14 +92,18 @@ impl Gen {
             && !cx.after_return
     }
 
-    /// A `usize` argument for a helper: from the loop counters and the integers in scope.
-    fn plain_arg(&mut self, cx: &Ctx) -> String {
-        let ints: Vec<String> = cx
-            .readable(|k| k == Kind::Int)
+    /// The integer locals in scope that are `usize`.
+    fn usize_names(cx: &Ctx) -> Vec<String> {
+        cx.readable(|k| k == Kind::Int)
             .into_iter()
             .filter(|v| !v.not_usize)
             .map(|v| v.name)
-            .collect();
+            .collect()
+    }
+
+    /// A `usize` argument for a helper: from the loop counters and the integers in scope.
+    fn plain_arg(&mut self, cx: &Ctx) -> String {
+        let ints = Self::usize_names(cx);
         let counter = cx
             .loops
             .iter()
@@ -303,12 +307,7 @@ impl Gen {
     }
 
     fn plain_cond(&mut self, cx: &Ctx) -> C {
-        let ints: Vec<String> = cx
-            .readable(|k| k == Kind::Int)
-            .into_iter()
-            .filter(|v| !v.not_usize)
-            .map(|v| v.name)
-            .collect();
+        let ints = Self::usize_names(cx);
         if !ints.is_empty() && self.rng.chance(0.5) {
             let i = self.rng.pick(&ints).clone();
             return C::Raw(match self.rng.below(3) {
