@@ -258,6 +258,41 @@ fn plain_calls_reading_saved_values_and_in_branches() {
     }
 }
 
+/// Plain calls in branches of the function's own block (no loop): saved on tapes of the
+/// function, popped by the reverse of the branch that ran; also a call whose argument is the
+/// result of another call (`weight(k)`), which the lowering takes for a call that may be
+/// differentiated.
+#[differentiable]
+fn top_branches(x: f64, i: usize) -> f64 {
+    let k = pick(i, 4);
+    let mut s = x;
+    if i > 0 {
+        let w = weight(i);
+        s = (s * w).sin() + w;
+        if i % 2 == 1 {
+            let u = weight(k);
+            s *= u;
+        }
+    } else {
+        let j = pick(i + 1, 3);
+        s *= j as f64 + 0.5;
+    }
+    s * s
+}
+
+#[test]
+fn plain_calls_in_branches_outside_loops() {
+    for i in [0, 1, 2, 3] {
+        let p = calls(|| _ = top_branches(0.4, i));
+        assert_eq!(calls(|| _ = top_branches_vjp(0.4, i, 1.0)), p, "i = {i}");
+        check64(
+            |(x,): (f64,)| top_branches(x, i),
+            |(x,), v| top_branches_vjp(x, i, v),
+            (0.4,),
+        );
+    }
+}
+
 #[test]
 fn an_index_from_a_plain_function_is_saved() {
     let x = [0.3, -0.2, 0.9, 1.4, 0.1];

@@ -168,19 +168,15 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
             for v in &plan.saved[l.id] {
-                let save = save_tape(body, *v);
-                if body.vars[*v].ty == Ty::Float {
-                    out.extend(quote!(let mut #save = #root::tape::SmallTape::new();));
-                } else {
-                    out.extend(quote!(let mut #save = #root::Tape::new();));
-                }
+                out.extend(save_declaration(body, *v, root));
             }
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
-            if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused {
-                let tape = &l.tape;
-                if presized.contains(tape) {
-                    return;
-                }
+            let tape = &l.tape;
+            if plan.loop_work[l.id]
+                && !plan.taped[l.id].is_empty()
+                && !fused
+                && !presized.contains(tape)
+            {
                 let kind = if small_loop_tape(body, plan, l) {
                     quote!(#root::tape::SmallTape)
                 } else {
@@ -195,7 +191,24 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             }
         }
     });
+    // Values saved in branches of the function's own block (the last entry of `saved`).
+    if let Some(top) = plan.saved.last() {
+        for v in top {
+            out.extend(save_declaration(body, *v, root));
+        }
+    }
     out
+}
+
+/// `let mut save_v = ..;`: the tape of a saved value (see [`Plan::saved`]): a `SmallTape` for
+/// a float, a `Tape` for a value of another type.
+fn save_declaration(body: &Body, v: VarId, root: &syn::Path) -> TokenStream {
+    let save = save_tape(body, v);
+    if body.vars[v].ty == Ty::Float {
+        quote!(let mut #save = #root::tape::SmallTape::new();)
+    } else {
+        quote!(let mut #save = #root::Tape::new();)
+    }
 }
 
 /// The tapes that each iteration of the fused loop fills and empties again, and whose number

@@ -31,9 +31,9 @@ enum Save {
     Body,
     /// A branch in the body: values that may differ when computed again are saved.
     Branch,
-    /// The fused loop's body, which is not run again: nothing is saved at its top level, only
-    /// in its branches.
-    FusedBody,
+    /// A block that is not run again (the fused loop's body, the function's block): nothing
+    /// is saved at its top level, only in its branches.
+    RunOnce,
 }
 
 /// What the sweeps need to know about each block and loop.
@@ -70,8 +70,10 @@ pub struct Plan {
     /// are not computed again: in a loop inside the fused loop's body, values of costly
     /// primitives (`exp`, `tanh`, ...), whose tapes are emptied once per iteration of the fused
     /// loop, so they stay small; in any loop but the fused one, opaque expressions that vjp
-    /// cannot show to be pure (a call of a plain function), which must not run again. The
-    /// forward sweep pushes each on a tape of its own, which the reverse pops.
+    /// cannot show to be pure (a call of a plain function), which must not run again, also in
+    /// branches of the body. One entry more than there are loops: values computed in branches
+    /// of the function's own block. The forward sweep pushes each on a tape of its own, which
+    /// the reverse pops.
     pub saved: Vec<Vec<VarId>>,
     /// Per loop: its reverse runs the iterations in their forward order (see
     /// [`Planner::forward_order`]).
@@ -130,7 +132,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             is_witness: Vec::new(),
             fused: None,
             rewind: vec![Vec::new(); loops],
-            saved: vec![Vec::new(); loops],
+            saved: vec![Vec::new(); loops + 1],
             forward: vec![false; loops],
         },
     };
@@ -138,7 +140,9 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     planner.predeclare(&body.block);
     planner.work(&body.block);
     planner.plan.fused = crate::fuse::fusion(body, activity, &planner.plan);
-    planner.needs(&body.block, None);
+    // The function's block runs once; values computed in its branches are saved like those
+    // in loop bodies, in the last entry of `saved`.
+    planner.needs(&body.block, Some((loops, Save::RunOnce)));
     let mut is_witness = vec![false; body.vars.len()];
     for (v, w) in planner.plan.witness.iter().enumerate() {
         if *w != v {
@@ -281,7 +285,7 @@ impl Planner<'_> {
                 // A costly value inside the fused loop (its tape is emptied every iteration),
                 // or a value that may not be the same when computed again, in any loop.
                 let costly = at == Save::Body && costly(rhs) && self.inside_fused(l);
-                if costly || (at != Save::FusedBody && self.may_differ(*var, rhs)) {
+                if costly || (at != Save::RunOnce && self.may_differ(*var, rhs)) {
                     self.plan.saved[l].push(*var);
                     n.remove(var);
                     continue;
@@ -345,7 +349,7 @@ impl Planner<'_> {
                 let fused = self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
                 // The fused loop's body is not run again, but its branches' reverses re-run
                 // what they read.
-                let at = if fused { Save::FusedBody } else { Save::Body };
+                let at = if fused { Save::RunOnce } else { Save::Body };
                 let save_in = Some((l.id, at));
                 let mut n = self.needs(&l.body, save_in);
                 let body_needs = n.clone();

@@ -1,6 +1,7 @@
-//! The reverse of an `if` outside any loop re-runs the branch that ran to get the values its
-//! adjoints read; a call of a plain function there might give another value the second time.
-//! (Inside a `for`, `while` or `loop` body the call's value is saved on a tape instead.)
+//! The reverse of the outer `if` re-runs the inner `if` as a whole, since a value it leaves
+//! behind (`t`) is read after it; a call of a plain function in it might give another value
+//! the second time. (A plain call whose value stays inside its branch is saved on a tape
+//! instead, as one at the top level of a loop body is.)
 use vjp::differentiable;
 
 fn weight(i: usize) -> f64 {
@@ -11,8 +12,12 @@ fn weight(i: usize) -> f64 {
 fn f(x: f64, i: usize) -> f64 {
     let mut s = x;
     if i > 0 {
-        let w = weight(i);
-        s = (s * w).sin();
+        let mut t = s;
+        if i > 2 {
+            let w = weight(i);
+            t = (t * w).sin();
+        }
+        s = t * t;
     }
     s
 }
