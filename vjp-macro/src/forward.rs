@@ -37,36 +37,11 @@ enum Mode {
 struct Emitter<'a> {
     body: &'a Body,
     plan: &'a Plan,
-    /// The tapes made before the fused loop ([`presized_tapes`]), which no loop makes room on.
-    presized: Vec<Ident>,
-    /// The loops whose exit values the loop around them made room for ([`reserved_exits`]).
-    exits_reserved: Vec<usize>,
-}
-
-impl<'a> Emitter<'a> {
-    fn new(body: &'a Body, plan: &'a Plan) -> Self {
-        let mut exits_reserved = Vec::new();
-        body.block.walk(&mut |s| {
-            if let Stmt::Loop(p) = s {
-                exits_reserved.extend(reserved_exits(plan, p).iter().map(|l| l.id));
-            }
-        });
-        let presized = presized_tapes(body, plan)
-            .into_iter()
-            .map(|(t, _)| t)
-            .collect();
-        Emitter {
-            body,
-            plan,
-            presized,
-            exits_reserved,
-        }
-    }
 }
 
 /// The forward sweep of `body`; with a fused loop, only what runs before that loop.
 pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter::new(body, plan);
+    let emitter = Emitter { body, plan };
     match &plan.fused {
         None => emitter.block(&body.block, Mode::Forward),
         Some(fusion) => emitter.some_stmts(|i| fusion.early[i]),
@@ -76,7 +51,7 @@ pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
 /// With a fused loop: the statements after it that did not run before it, emitted right after
 /// it.
 pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter::new(body, plan);
+    let emitter = Emitter { body, plan };
     match &plan.fused {
         None => TokenStream::new(),
         Some(fusion) => emitter.some_stmts(|i| i > fusion.index && !fusion.early[i]),
@@ -88,7 +63,7 @@ pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
 /// at iteration start are kept in a local instead of on a tape.
 ///
 /// Before it, the tapes that an iteration fills and empties again are made with room for one
-/// iteration's values (see [`presized_tapes`]), or none when the loop has no iterations.
+/// iteration's values (see [`Plan::presized`]), or none when the loop has no iterations.
 pub fn fused_loop(
     body: &Body,
     plan: &Plan,
@@ -96,7 +71,7 @@ pub fn fused_loop(
     reverse: TokenStream,
     root: &syn::Path,
 ) -> TokenStream {
-    let emitter = Emitter::new(body, plan);
+    let emitter = Emitter { body, plan };
     let mut out = emitter.slot_declarations(l);
     let code = emitter.block(&l.body, Mode::Fused);
     // What the reverse reads at iteration start, rewound slots included (the fused loop does
@@ -129,8 +104,7 @@ pub fn fused_loop(
         )
     };
     if let LoopKind::For { pattern, iter, .. } = &l.kind {
-        let presized = presized_tapes(body, plan);
-        if presized.is_empty() {
+        if plan.presized.is_empty() {
             out.extend(quote!(for #pattern in #iter { #save #code #restore #reverse }));
         } else {
             // Room for one iteration, unless the loop has none.
@@ -142,7 +116,7 @@ pub fn fused_loop(
                 let #iterator = ::core::iter::IntoIterator::into_iter(#iter);
                 let #empty = ::core::iter::Iterator::size_hint(&#iterator).1 == ::core::option::Option::Some(0);
             });
-            for (tape, range) in presized {
+            for (tape, range) in &plan.presized {
                 out.extend(quote! {
                     let mut #tape = #root::Tape::with_capacity(if #empty {
                         0
@@ -161,10 +135,7 @@ pub fn fused_loop(
 /// loop fills and empties its tape once per outer iteration, and reuses its capacity.
 pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
     let mut out = TokenStream::new();
-    let presized: Vec<Ident> = presized_tapes(body, plan)
-        .into_iter()
-        .map(|(t, _)| t)
-        .collect();
+    let presized = |tape: &Ident| plan.presized.iter().any(|(t, _)| t == tape);
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
             for v in &plan.saved[l.id] {
@@ -172,20 +143,16 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             }
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
             let tape = &l.tape;
-            if plan.loop_work[l.id]
-                && !plan.taped[l.id].is_empty()
-                && !fused
-                && !presized.contains(tape)
-            {
-                let kind = if small_loop_tape(body, plan, l) {
+            if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused && !presized(tape) {
+                let kind = if crate::plan::small_loop_tape(body, plan, l) {
                     quote!(#root::tape::SmallTape)
                 } else {
                     quote!(#root::Tape)
                 };
                 out.extend(quote!(let mut #tape = #kind::new();));
             }
-            let saves_exits = pushes_exits(plan, l) && !in_fused_body(body, plan, l.id);
-            if plan.loop_work[l.id] && saves_exits && !presized.contains(&l.exits) {
+            let saves_exits = plan.pushes_exits(l) && !in_fused_body(body, plan, l.id);
+            if plan.loop_work[l.id] && saves_exits && !presized(&l.exits) {
                 let exits = &l.exits;
                 out.extend(quote!(let mut #exits = #root::Tape::new();));
             }
@@ -211,88 +178,6 @@ fn save_declaration(body: &Body, v: VarId, root: &syn::Path) -> TokenStream {
     }
 }
 
-/// The tapes that each iteration of the fused loop fills and empties again, and whose number
-/// of values per iteration is known before that loop: those of a range loop `p` directly in
-/// the fused loop's body (its own tape and the exit values of the loops directly in its body),
-/// when `p`'s range is a pure expression of values defined before the fused loop. Each comes
-/// with `p`'s range: the fused loop starts by making each tape with room for that many
-/// values, and `p` then pushes without making room (see [`reserved_exits`]). Made
-/// once, in place, the tape's buffer is one that the loop never reallocates, which lets the
-/// compiler keep its address in a register and know that it aliases nothing else.
-fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(Ident, TokenStream)> {
-    let Some(fusion) = &plan.fused else {
-        return Vec::new();
-    };
-    let Some(fused) = fusion.lookup(body) else {
-        return Vec::new();
-    };
-    // What is defined before the fused loop: the parameters and the earlier statements.
-    let mut before: Vec<VarId> = body.params.iter().map(|p| p.var).collect();
-    for stmt in &body.block.stmts[..fusion.index] {
-        before.extend(stmt.defs());
-    }
-    let mut out = Vec::new();
-    for stmt in &fused.body.stmts {
-        let Stmt::Loop(p) = stmt else { continue };
-        let LoopKind::For { iter, reads, .. } = &p.kind else {
-            continue;
-        };
-        let invariant = reads.iter().all(|r| before.contains(r)) && pure_range(iter);
-        if !plan.reversible[p.id] || !invariant {
-            continue;
-        }
-        if plan.loop_work[p.id] && !plan.taped[p.id].is_empty() && !small_loop_tape(body, plan, p) {
-            out.push((p.tape.clone(), iter.clone()));
-        }
-        for inner in reserved_exits(plan, p) {
-            out.push((inner.exits.clone(), iter.clone()));
-        }
-    }
-    out
-}
-
-/// True when `iter` is a range whose bounds can be evaluated once more without effects:
-/// literals, paths, arithmetic, casts, fields and `.len()`.
-fn pure_range(iter: &TokenStream) -> bool {
-    fn pure(e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
-            syn::Expr::Paren(p) => pure(&p.expr),
-            syn::Expr::Group(g) => pure(&g.expr),
-            syn::Expr::Binary(b) => {
-                use syn::BinOp::*;
-                matches!(b.op, Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_))
-                    && pure(&b.left)
-                    && pure(&b.right)
-            }
-            syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && pure(&u.expr),
-            syn::Expr::Cast(c) => pure(&c.expr),
-            syn::Expr::Field(f) => pure(&f.base),
-            syn::Expr::MethodCall(m) => m.method == "len" && m.args.is_empty() && pure(&m.receiver),
-            _ => false,
-        }
-    }
-    fn range(e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::Range(r) => {
-                r.start.as_deref().is_some_and(pure) && r.end.as_deref().is_some_and(pure)
-            }
-            syn::Expr::Paren(p) => range(&p.expr),
-            syn::Expr::MethodCall(m) => {
-                m.method == "rev" && m.args.is_empty() && range(&m.receiver)
-            }
-            _ => false,
-        }
-    }
-    syn::parse2::<syn::Expr>(iter.clone()).is_ok_and(|e| range(&e))
-}
-
-/// True when loop `l` saves one float per iteration, on a `SmallTape`: the first ones in
-/// place, no allocation for a short loop.
-fn small_loop_tape(body: &Body, plan: &Plan, l: &Loop) -> bool {
-    matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == Ty::Float)
-}
-
 /// The tape on which the forward sweep saves the value of `var` for the reverse (see
 /// [`Plan::saved`]).
 pub fn save_tape(body: &Body, var: VarId) -> Ident {
@@ -314,7 +199,7 @@ fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
 
 /// The statements of `block` that its reverse reads, run again.
 pub fn recompute(body: &Body, plan: &Plan, block: &Block) -> TokenStream {
-    Emitter::new(body, plan).block(block, Mode::Recompute)
+    Emitter { body, plan }.block(block, Mode::Recompute)
 }
 
 impl Emitter<'_> {
@@ -329,27 +214,14 @@ impl Emitter<'_> {
         out
     }
 
-    /// `block` in `mode`; in `Forward` mode, a value saved for the reverse (see
-    /// [`Plan::saved`]) that a branch of a loop body computes is pushed there.
     fn block(&self, block: &Block, mode: Mode) -> TokenStream {
-        if mode == Mode::Forward {
-            let saved: Vec<VarId> = self.plan.saved.iter().flatten().copied().collect();
-            self.saving_block(block, mode, &saved, false)
-        } else {
-            self.saving_block(block, mode, &[], false)
-        }
+        self.saving_block(block, mode, false)
     }
 
-    /// `block` in `mode`, each value in `saved` pushed on its tape right after it is computed
-    /// (an active loop's body in `Forward` mode, see [`Plan::saved`]); with `reserved`, in
-    /// room the loop made for its trip count.
-    fn saving_block(
-        &self,
-        block: &Block,
-        mode: Mode,
-        saved: &[VarId],
-        reserved: bool,
-    ) -> TokenStream {
+    /// `block` in `mode`; in `Forward` mode, each value saved for the reverse (see
+    /// [`Plan::saved`]) is pushed on its tape right after it is computed, with `reserved` in
+    /// room the loop whose body `block` is made for its trip count.
+    fn saving_block(&self, block: &Block, mode: Mode, reserved: bool) -> TokenStream {
         let mut out = TokenStream::new();
         for (i, stmt) in block.stmts.iter().enumerate() {
             if mode == Mode::Recompute
@@ -358,7 +230,8 @@ impl Emitter<'_> {
                 continue;
             }
             out.extend(self.stmt(stmt, mode));
-            for v in stmt.defs().into_iter().filter(|v| saved.contains(v)) {
+            let defs = stmt.defs().into_iter();
+            for v in defs.filter(|v| mode == Mode::Forward && self.plan.is_saved(*v)) {
                 let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
                 // A float is copied; a value of another type (the result of a plain function)
                 // is cloned, since the forward sweep goes on using it.
@@ -550,8 +423,7 @@ impl Emitter<'_> {
         let augmented = active;
         let body = &self.body;
         let mut out = self.slot_declarations(l);
-        let saved: &[VarId] = if active { &self.plan.saved[l.id] } else { &[] };
-        let code = self.saving_block(&l.body, mode, saved, self.plan.reversible[l.id]);
+        let code = self.saving_block(&l.body, mode, self.plan.reversible[l.id]);
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
         // A reversible range needs neither a tape nor a trip count when nothing is saved.
@@ -597,10 +469,10 @@ impl Emitter<'_> {
                     tapes.extend(self.plan.saved[l.id].iter().map(|v| save_tape(body, *v)));
                 }
                 if mode == Mode::Forward {
-                    let inner = reserved_exits(self.plan, l);
+                    let inner = self.plan.reserved_exits(l);
                     tapes.extend(inner.into_iter().map(|inner| inner.exits.clone()));
                 }
-                tapes.retain(|t| !self.presized.contains(t));
+                tapes.retain(|t| !self.plan.presized.iter().any(|(p, _)| p == t));
                 if !tapes.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {
@@ -619,7 +491,7 @@ impl Emitter<'_> {
             if !names.is_empty() {
                 let exits = &l.exits;
                 let values = tuple_or_single(&names);
-                if self.exits_reserved.contains(&l.id) {
+                if self.plan.exits_reserved[l.id] {
                     out.extend(quote!(#exits.push_reserved(#values);));
                 } else {
                     out.extend(quote!(#exits.push(#values);));
@@ -628,34 +500,6 @@ impl Emitter<'_> {
         }
         out
     }
-}
-
-/// The loops directly in the body of loop `p` (not inside a branch) whose exit values each
-/// iteration of `p` pushes, when `p` is a range without `break` other than the fused loop:
-/// `p` makes room for them once, from its trip count, before its first iteration, and each is
-/// then pushed once per iteration without a check for room.
-fn reserved_exits<'l>(plan: &Plan, p: &'l Loop) -> Vec<&'l Loop> {
-    let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == p.id);
-    if !matches!(p.kind, LoopKind::For { .. }) || !plan.reversible[p.id] || fused {
-        return Vec::new();
-    }
-    p.body
-        .stmts
-        .iter()
-        .filter_map(|s| match s {
-            Stmt::Loop(inner) if plan.loop_work[inner.id] && pushes_exits(plan, inner) => {
-                Some(inner)
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// True when loop `l`, run by a block that its reverse re-runs, pushes what it leaves behind:
-/// its trip count (unless it is a range the reverse runs backwards) and the slots read after
-/// it (see [`Emitter::exit_names`]).
-fn pushes_exits(plan: &Plan, l: &Loop) -> bool {
-    plan.nested[l.id] && (!plan.reversible[l.id] || !plan.exits[l.id].is_empty())
 }
 
 /// `value` where a copy of `atom` is kept while the original lives on: itself for a float, an

@@ -78,6 +78,18 @@ pub struct Plan {
     /// Per loop: its reverse runs the iterations in their forward order (see
     /// [`Planner::forward_order`]).
     pub forward: Vec<bool>,
+    /// The tapes that each iteration of the fused loop fills and empties again, and whose
+    /// number of values per iteration is known before that loop: those of a range loop `p`
+    /// directly in the fused loop's body (its own tape and the exit values of the loops
+    /// directly in its body), when `p`'s range is pure and reads only values defined before
+    /// the fused loop. Each comes with `p`'s range: the fused loop starts by making each tape
+    /// with room for that many values, and `p` then pushes without making room. Made once, in
+    /// place, the buffer is one the loop never reallocates, which lets the compiler keep its
+    /// address in a register and know that it aliases nothing else.
+    pub presized: Vec<(syn::Ident, proc_macro2::TokenStream)>,
+    /// Per loop: the loop around it made room for its exit values (see
+    /// [`Plan::reserved_exits`]), which it pushes without a check for room.
+    pub exits_reserved: Vec<bool>,
     /// Per loop: integer slots that step by a constant (`l += 1`) and that the reverse reads
     /// at iteration start. They are not saved: the reverse starts from their value after the
     /// loop and steps back.
@@ -134,6 +146,8 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             rewind: vec![Vec::new(); loops],
             saved: vec![Vec::new(); loops + 1],
             forward: vec![false; loops],
+            presized: Vec::new(),
+            exits_reserved: vec![false; loops],
         },
     };
     planner.defs(&body.block);
@@ -150,7 +164,92 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
         }
     }
     planner.plan.is_witness = is_witness;
-    planner.plan
+    let mut plan = planner.plan;
+    let mut exits_reserved = vec![false; loops];
+    body.block.walk(&mut |s| {
+        if let Stmt::Loop(p) = s {
+            for inner in plan.reserved_exits(p) {
+                exits_reserved[inner.id] = true;
+            }
+        }
+    });
+    plan.exits_reserved = exits_reserved;
+    plan.presized = presized_tapes(body, &plan);
+    plan
+}
+
+impl Plan {
+    /// True when `var` is saved by the forward sweep for the reverse (see [`Plan::saved`]).
+    pub fn is_saved(&self, var: VarId) -> bool {
+        self.saved.iter().any(|s| s.contains(&var))
+    }
+
+    /// True when loop `l`, run by a block that its reverse re-runs, pushes what it leaves
+    /// behind: its trip count (unless it is a range the reverse runs backwards) and the slots
+    /// read after it.
+    pub fn pushes_exits(&self, l: &Loop) -> bool {
+        self.nested[l.id] && (!self.reversible[l.id] || !self.exits[l.id].is_empty())
+    }
+
+    /// The loops directly in the body of loop `p` (not inside a branch) whose exit values each
+    /// iteration of `p` pushes, when `p` is a range without `break` other than the fused
+    /// loop: `p` makes room for them once, from its trip count, before its first iteration,
+    /// and each is then pushed once per iteration without a check for room.
+    pub fn reserved_exits<'l>(&self, p: &'l Loop) -> Vec<&'l Loop> {
+        let fused = self.fused.as_ref().is_some_and(|f| f.loop_id == p.id);
+        if !matches!(p.kind, LoopKind::For { .. }) || !self.reversible[p.id] || fused {
+            return Vec::new();
+        }
+        p.body
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Loop(inner) if self.loop_work[inner.id] && self.pushes_exits(inner) => {
+                    Some(inner)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// See [`Plan::presized`].
+fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::TokenStream)> {
+    let Some(fusion) = &plan.fused else {
+        return Vec::new();
+    };
+    let Some(fused) = fusion.lookup(body) else {
+        return Vec::new();
+    };
+    // What is defined before the fused loop: the parameters and the earlier statements.
+    let mut before: Vec<VarId> = body.params.iter().map(|p| p.var).collect();
+    for stmt in &body.block.stmts[..fusion.index] {
+        before.extend(stmt.defs());
+    }
+    let mut out = Vec::new();
+    for stmt in &fused.body.stmts {
+        let Stmt::Loop(p) = stmt else { continue };
+        let LoopKind::For { iter, reads, .. } = &p.kind else {
+            continue;
+        };
+        let pure = range_bounds(iter).is_some_and(|bounds| bounds.iter().all(is_pure));
+        if !plan.reversible[p.id] || !pure || !reads.iter().all(|r| before.contains(r)) {
+            continue;
+        }
+        if plan.loop_work[p.id] && !plan.taped[p.id].is_empty() && !small_loop_tape(body, plan, p) {
+            out.push((p.tape.clone(), iter.clone()));
+        }
+        for inner in plan.reserved_exits(p) {
+            out.push((inner.exits.clone(), iter.clone()));
+        }
+    }
+    out
+}
+
+/// True when loop `l` saves one float per iteration, on a `SmallTape`: the first ones in
+/// place, no allocation for a short loop.
+pub fn small_loop_tape(body: &Body, plan: &Plan, l: &Loop) -> bool {
+    matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == crate::ir::Ty::Float)
 }
 
 fn count_loops(block: &Block) -> usize {
@@ -610,17 +709,25 @@ fn collect_flows<'a>(
 
 /// `a..b`, `a..=b` or `(a..b).rev()`: an iterator that can run backwards.
 fn is_range(iter: &proc_macro2::TokenStream) -> bool {
-    fn range(e: &syn::Expr) -> bool {
+    range_bounds(iter).is_some()
+}
+
+/// The bounds `[a, b]` of `a..b`, `a..=b` or `(a..b).rev()`.
+fn range_bounds(iter: &proc_macro2::TokenStream) -> Option<[syn::Expr; 2]> {
+    fn bounds(e: &syn::Expr) -> Option<[syn::Expr; 2]> {
         match e {
-            syn::Expr::Range(r) => r.start.is_some() && r.end.is_some(),
-            syn::Expr::Paren(p) => range(&p.expr),
-            syn::Expr::MethodCall(m) => {
-                m.method == "rev" && m.args.is_empty() && range(&m.receiver)
+            syn::Expr::Range(r) => Some([*r.start.clone()?, *r.end.clone()?]),
+            syn::Expr::Paren(p) => bounds(&p.expr),
+            syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                bounds(&m.receiver)
             }
-            _ => false,
+            _ => None,
         }
     }
-    syn::parse2::<syn::Expr>(iter.clone()).is_ok_and(|e| range(&e))
+    syn::parse2::<syn::Expr>(iter.clone())
+        .ok()
+        .as_ref()
+        .and_then(bounds)
 }
 
 /// Primitives that cost much more than saving and reloading their value (transcendental

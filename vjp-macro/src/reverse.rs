@@ -286,7 +286,7 @@ impl Reverse<'_> {
         let mut pops = TokenStream::new();
         for stmt in &block.stmts {
             for v in stmt.defs() {
-                if self.plan.saved.iter().any(|s| s.contains(&v)) {
+                if self.plan.is_saved(v) {
                     let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
                     pops.extend(quote!(let #name = #save.pop();));
                 }
