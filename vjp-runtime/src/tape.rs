@@ -92,9 +92,7 @@ impl<T> Tape<T> {
     /// Saves `value` on top of the tape, making room for it when there is none.
     #[inline]
     pub fn push(&mut self, value: T) {
-        if self.len >= self.slots.len() {
-            self.slots = grow(core::mem::take(&mut self.slots), self.len + 1, || None);
-        }
+        self.reserve(1);
         self.push_reserved(value);
     }
 
