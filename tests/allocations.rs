@@ -1,10 +1,15 @@
 //! How often the generated adjoints allocate, counted by a global allocator: none for
 //! straight-line code, for a fused loop and for a short loop saving one float per iteration;
-//! one allocation per tape for a long loop and for the tapes made before a fused loop, however
-//! many iterations run.
+//! one allocation per tape for a long loop, for the tapes made before a fused loop and for the
+//! tapes of range loops nested in other range loops, whose room the outermost makes when it
+//! starts, however many iterations run. With that room made early, the nested loops' gradients
+//! are checked too, and so is that a range is only evaluated when its loop would run.
 
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+
+use common::check64;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use vjp::differentiable;
@@ -125,6 +130,91 @@ fn mixture(w: &[f64], #[no_grad] xs: &[f64]) -> f64 {
     total
 }
 
+/// Three range loops, none fused. The innermost saves a float per iteration and reads the
+/// parameter `n` in its range (the outer loop's room is computed in a local of the generated
+/// code, which must not hide it); the outermost makes room for its own tapes and for the
+/// innermost's `n * m * n` floats when it starts.
+#[differentiable]
+fn nested(a: f64, b: f64, n: usize, m: usize) -> f64 {
+    let mut s = a;
+    for i in 0..n {
+        let mut y = s;
+        for j in 0..m {
+            for k in 0..n {
+                y = (y * b + k as f64 * 0.01).sin();
+            }
+            y *= 0.5 + j as f64 * 0.1;
+        }
+        s = (s * y).cos() + 0.1 * i as f64;
+    }
+    s
+}
+
+/// The innermost range divides by `d`: computed early by the outermost loop, it would panic
+/// for `d = 0` also when the loops around it do not run, which the function itself does not.
+#[differentiable]
+fn guarded(a: f64, n: usize, m: usize, d: usize) -> f64 {
+    let mut s = a;
+    for i in 0..n {
+        let mut y = s;
+        for _ in 0..m {
+            for k in 0..8 / d {
+                y = (y + k as f64 * 0.1).sin();
+            }
+            y *= 0.9;
+        }
+        s = (s * y).cos() + 0.1 * i as f64;
+    }
+    s
+}
+
+/// Inner ranges that the outer loop cannot know when it starts: one grows with a slot of the
+/// outer loop, one with its counter. Each makes room when it starts.
+#[differentiable]
+fn growing(a: f64, n: usize) -> f64 {
+    let mut s = a;
+    let mut len = 1;
+    for i in 0..n {
+        let mut y = s;
+        for _ in 0..len {
+            y = (y * 1.1).sin();
+        }
+        for k in 0..i {
+            y = (y + k as f64 * 0.2).cos();
+        }
+        len += 2;
+        s = (s * y).sin() + 0.3;
+    }
+    s
+}
+
+#[test]
+fn nested_ranges_get_their_room_once() {
+    for (n, m) in [(0, 0), (0, 3), (3, 0), (1, 1), (3, 2), (5, 4)] {
+        check64(
+            |(a, b): (f64, f64)| nested(a, b, n, m),
+            |(a, b), v| nested_vjp(a, b, n, m, v),
+            (0.4, 0.8),
+        );
+    }
+    // With no iteration of a loop around the innermost, its range (8 / 0) is not computed.
+    for (n, m, d) in [(0, 3, 0), (3, 0, 0), (3, 2, 2)] {
+        check64(
+            |(a,): (f64,)| guarded(a, n, m, d),
+            |(a,), v| guarded_vjp(a, n, m, d, v),
+            (0.3,),
+        );
+    }
+    assert_eq!(guarded_vjp(0.3, 0, 3, 0, 1.0), (0.3, (1.0,)));
+    for n in [0, 1, 4, 9] {
+        check64(
+            |(a,): (f64,)| growing(a, n),
+            |(a,), v| growing_vjp(a, n, v),
+            (0.6,),
+        );
+    }
+}
+
 #[test]
 fn allocations_per_call() {
     assert_eq!(allocations(|| _ = straight_vjp(0.3, 0.7, 1.0)), 0);
@@ -158,4 +248,14 @@ fn allocations_per_call() {
     }
     // No points: the tapes are made empty, without allocating.
     assert_eq!(allocations(|| _ = mixture_vjp(&w, &mut g, &[], 1.0)), 0);
+
+    // Three tapes once they spill (more than 32 floats): the outer loop's own, the values the
+    // middle loop leaves behind, and the innermost loop's n * m * n floats, each allocated once.
+    for n in [40, 100, 300] {
+        assert_eq!(
+            allocations(|| _ = nested_vjp(0.4, 0.8, n, 3, 1.0)),
+            3,
+            "{n}"
+        );
+    }
 }

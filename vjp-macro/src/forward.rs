@@ -417,6 +417,43 @@ impl Emitter<'_> {
         out
     }
 
+    /// The room loop `l` makes in tapes before its first iteration, from its trip count (the
+    /// length of `iterator`): for its own tapes ([`Plan::entry_tapes`]), unless a loop around it
+    /// made it, and for the tapes of the loops nested in it whose room it makes
+    /// ([`Plan::room`]): its trip count times theirs, each computed only when the loops
+    /// around it run at least once (a range may panic when its loop does not run).
+    fn room(&self, l: &Loop) -> TokenStream {
+        let iterator = Ident::new("iterator", Span::mixed_site());
+        let trips = quote!(::core::iter::Iterator::size_hint(&#iterator).0);
+        let mut out = TokenStream::new();
+        if !self.plan.room_outside[l.id] {
+            for tape in self.plan.entry_tapes(self.body, l) {
+                out.extend(quote!(#tape.reserve(#trips);));
+            }
+        }
+        for room in &self.plan.room[l.id] {
+            let n = Ident::new("n", Span::mixed_site());
+            let mut count = TokenStream::new();
+            for range in room.ranges.iter().rev() {
+                let inner = quote!(::core::iter::Iterator::size_hint(&::core::iter::IntoIterator::into_iter(#range)).0);
+                count = if count.is_empty() {
+                    inner
+                } else {
+                    quote!({ let #n = #inner; if #n == 0 { 0 } else { #n.saturating_mul(#count) } })
+                };
+            }
+            let tapes = &room.tapes;
+            out.extend(quote! {
+                let #n = #trips;
+                if #n > 0 {
+                    let #n = #n.saturating_mul(#count);
+                    #(#tapes.reserve(#n);)*
+                }
+            });
+        }
+        out
+    }
+
     /// A loop, its body in `mode`; when `active`, augmented to save what its reverse reads,
     /// and, when `push_exits` and it sits in a re-run block, to save what it leaves behind.
     fn loop_stmt(&self, l: &Loop, active: bool, mode: Mode, push_exits: bool) -> TokenStream {
@@ -460,24 +497,16 @@ impl Emitter<'_> {
         match &l.kind {
             LoopKind::For { pattern, iter, .. } => {
                 let counter = pattern;
-                // Every tape the iterations fill, sized once from the iterator's length.
-                let mut tapes: Vec<Ident> = Vec::new();
-                if augmented && !taped.is_empty() {
-                    tapes.push(tape.clone());
-                }
-                if active {
-                    tapes.extend(self.plan.saved[l.id].iter().map(|v| save_tape(body, *v)));
-                }
-                if mode == Mode::Forward {
-                    let inner = self.plan.reserved_exits(l);
-                    tapes.extend(inner.into_iter().map(|inner| inner.exits.clone()));
-                }
-                tapes.retain(|t| !self.plan.presized.iter().any(|(p, _)| p == t));
-                if !tapes.is_empty() {
+                let room = if mode == Mode::Forward {
+                    self.room(l)
+                } else {
+                    TokenStream::new()
+                };
+                if !room.is_empty() {
                     let iterator = Ident::new("iterator", Span::mixed_site());
                     out.extend(quote! {
                         let #iterator = ::core::iter::IntoIterator::into_iter(#iter);
-                        #(#tapes.reserve(::core::iter::Iterator::size_hint(&#iterator).0);)*
+                        #room
                         for #counter in #iterator { #record #code }
                     });
                 } else {

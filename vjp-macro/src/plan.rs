@@ -90,10 +90,29 @@ pub struct Plan {
     /// Per loop: the loop around it made room for its exit values (see
     /// [`Plan::reserved_exits`]), which it pushes without a check for room.
     pub exits_reserved: Vec<bool>,
+    /// Per loop `a`: the tapes of range loops nested in it whose room `a` makes before its
+    /// first iteration, for all of `a`'s iterations at once, instead of each making room for
+    /// its own trip count whenever it starts (see [`Room`]). A tape then grows once per call
+    /// rather than by doubling over the outer iterations.
+    pub room: Vec<Vec<Room>>,
+    /// Per loop: an enclosing loop makes room for its tapes (see [`Plan::room`]).
+    pub room_outside: Vec<bool>,
     /// Per loop: integer slots that step by a constant (`l += 1`) and that the reverse reads
     /// at iteration start. They are not saved: the reverse starts from their value after the
     /// loop and steps back.
     pub rewind: Vec<Vec<Rewind>>,
+}
+
+/// The tapes of a range loop `c` whose room an enclosing range loop `a` makes (see
+/// [`Plan::room`]). `c` sits at the top level of the body of a chain of range loops without
+/// `break` starting at `a`, and the ranges of the loops below `a` down to `c` are pure and
+/// read nothing that `a` defines, so their trip counts are known when `a` starts: `c` pushes
+/// at most `trips(a)` times the product of theirs.
+pub struct Room {
+    /// The ranges of the loops below `a`, from `a`'s child down to `c`.
+    pub ranges: Vec<proc_macro2::TokenStream>,
+    /// `c`'s tapes (see [`Plan::entry_tapes`]).
+    pub tapes: Vec<syn::Ident>,
 }
 
 /// An integer slot `s` that the reverse steps back instead of saving.
@@ -148,6 +167,8 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             forward: vec![false; loops],
             presized: Vec::new(),
             exits_reserved: vec![false; loops],
+            room: Vec::new(),
+            room_outside: vec![false; loops],
         },
     };
     planner.defs(&body.block);
@@ -175,6 +196,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     });
     plan.exits_reserved = exits_reserved;
     plan.presized = presized_tapes(body, &plan);
+    (plan.room, plan.room_outside) = hoisted_room(body, &plan);
     plan
 }
 
@@ -211,6 +233,107 @@ impl Plan {
             })
             .collect()
     }
+}
+
+impl Plan {
+    /// The tapes that loop `l`, run by the forward sweep, makes room in for its trip count
+    /// when it starts: its own tape, the tapes of the values saved in its body, and the exit
+    /// values of the loops directly in its body ([`Plan::reserved_exits`]); not those made
+    /// before the fused loop ([`Plan::presized`]).
+    pub fn entry_tapes(&self, body: &Body, l: &Loop) -> Vec<syn::Ident> {
+        let mut tapes = Vec::new();
+        if self.loop_work[l.id] {
+            if !self.taped[l.id].is_empty() {
+                tapes.push(l.tape.clone());
+            }
+            tapes.extend(
+                self.saved[l.id]
+                    .iter()
+                    .map(|v| crate::forward::save_tape(body, *v)),
+            );
+        }
+        tapes.extend(
+            self.reserved_exits(l)
+                .into_iter()
+                .map(|inner| inner.exits.clone()),
+        );
+        tapes.retain(|t| !self.presized.iter().any(|(p, _)| p == t));
+        tapes
+    }
+}
+
+/// See [`Plan::room`]: for each range loop with tapes, the outermost loop that can make room
+/// for them.
+fn hoisted_room(body: &Body, plan: &Plan) -> (Vec<Vec<Room>>, Vec<bool>) {
+    let loops = plan.loop_work.len();
+    let (mut room, mut outside) = (
+        (0..loops).map(|_| Vec::new()).collect::<Vec<_>>(),
+        vec![false; loops],
+    );
+    // The loops, and the loop whose body has each at its top level.
+    let mut all: Vec<&Loop> = Vec::new();
+    let mut parent: Vec<Option<&Loop>> = vec![None; loops];
+    body.block.walk(&mut |s| {
+        if let Stmt::Loop(p) = s {
+            all.push(p);
+            for inner in &p.body.stmts {
+                if let Stmt::Loop(c) = inner {
+                    parent[c.id] = Some(p);
+                }
+            }
+        }
+    });
+    let fused = plan.fused.as_ref().map(|f| f.loop_id);
+    // A range without `break`, run once per entry by the forward sweep.
+    let range = |l: &Loop| {
+        plan.reversible[l.id] && matches!(l.kind, LoopKind::For { .. }) && fused != Some(l.id)
+    };
+    for c in all {
+        let tapes = plan.entry_tapes(body, c);
+        if tapes.is_empty() || !range(c) {
+            continue;
+        }
+        // Climb while the ranges from `top` down to `c` can be known when `top`'s parent
+        // starts.
+        let (mut top, mut ranges, mut reads) = (c, Vec::new(), Vec::new());
+        while let Some(p) = parent[top.id].filter(|p| range(p)) {
+            let LoopKind::For { iter, reads: r, .. } = &top.kind else {
+                break;
+            };
+            let pure = range_bounds(iter).is_some_and(|bounds| bounds.iter().all(is_pure));
+            let inside = defined_in(p);
+            if !pure || r.iter().chain(&reads).any(|v| inside.contains(v)) {
+                break;
+            }
+            ranges.insert(0, iter.clone());
+            reads.extend(r.iter().copied());
+            top = p;
+        }
+        if top.id != c.id {
+            room[top.id].push(Room { ranges, tapes });
+            outside[c.id] = true;
+        }
+    }
+    (room, outside)
+}
+
+/// The variables that loop `l` defines: its slots, its counters, and every variable defined
+/// in its body.
+fn defined_in(l: &Loop) -> Set {
+    let mut out: Set = l.slots.iter().map(|s| s.var).collect();
+    let counters = |l: &Loop, out: &mut Set| {
+        if let LoopKind::For { counters, .. } = &l.kind {
+            out.extend(counters.iter().copied());
+        }
+    };
+    counters(l, &mut out);
+    l.body.walk(&mut |s| {
+        out.extend(s.defs());
+        if let Stmt::Loop(inner) = s {
+            counters(inner, &mut out);
+        }
+    });
+    out
 }
 
 /// See [`Plan::presized`].
