@@ -274,3 +274,35 @@ fn inactive_call_result_as_an_argument() {
     let (_, jx) = inactive_call_result_jvp(w, x, 1.0);
     assert!((jx - gx).abs() < 1e-15);
 }
+
+/// B10 (seed 56000, f488): a loop variable over references (`for t in w.iter()`, read as `*t`)
+/// that a `while` in the body shadows with a `let mut t` it assigns. The assignment made `t` a
+/// slot of the `while` (slots are found by name), and the slot was no longer known to be a
+/// reference: `*t` after the `while` was rejected ("dereferencing cannot be differentiated").
+#[differentiable]
+fn shadowed_in_while(x: f64, #[no_grad] w: &[f64; 3]) -> f64 {
+    let mut q = 0.0;
+    for t in w.iter() {
+        let mut i = 0;
+        while i < 2 {
+            i += 1;
+            #[allow(unused_assignments)]
+            let mut t = x;
+            t *= 2.0;
+            q += t.sin();
+        }
+        q += x * *t;
+    }
+    q
+}
+
+#[test]
+fn reference_loop_variable_shadowed_in_a_while() {
+    let (x, w) = (0.3, [0.5, 1.0, 2.0]);
+    // q = 6 sin(2x) + x (w0 + w1 + w2).
+    let (y, (gx,)) = shadowed_in_while_vjp(x, &w, 1.0);
+    assert!((y - (6.0 * (2.0 * x).sin() + 3.5 * x)).abs() < 1e-14);
+    assert!((gx - (12.0 * (2.0 * x).cos() + 3.5)).abs() < 1e-14);
+    let (_, jx) = shadowed_in_while_jvp(x, 1.0, &w);
+    assert!((jx - gx).abs() < 1e-14);
+}

@@ -577,6 +577,12 @@ impl Lowerer<'_> {
             let ty = self.vars[original].ty.clone();
             let name = self.namer.user(&name, Span::call_site());
             let var = self.new_var(name, ty);
+            // A loop variable over references stays one (the name may only be assigned by a
+            // shadowing `let` in the body: `for t in xs.iter() { while .. { let mut t = ..;
+            // t *= 2.0; } .. *t .. }`).
+            if self.by_ref.contains(&original) {
+                self.by_ref.push(var);
+            }
             self.scopes[i][j].1 = var;
             slots.push((var, Atom::Var(original), (i, j)));
         }
