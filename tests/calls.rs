@@ -819,3 +819,40 @@ fn calls_in_f32() {
         assert_eq!(square_sin32(x, y), x * x * y.sin());
     }
 }
+
+/// A plain value with a method that reads it (`&self`) and one that changes it.
+struct Scale(f64);
+
+impl Scale {
+    fn factor(&self) -> f64 {
+        self.0
+    }
+}
+
+/// Methods on `mut` locals that leave them unchanged pass: those vjp knows (`len`,
+/// `contains`, float methods), and any other called as a function of a shared reference
+/// (`Scale::factor(&sc)`). A method that may change its receiver is a compile error
+/// (`tests/ui/unsupported/method_changes_local.rs`).
+#[differentiable]
+fn scaled_ends(x: &[f64], #[no_grad] mut sc: Scale) -> f64 {
+    let mut idx: Vec<usize> = vec![0, 0];
+    idx[1] = x.len() - 1;
+    let k: f64 = Scale::factor(&sc);
+    sc = Scale(2.0 * k);
+    let mut s = 0.0;
+    for i in 0..idx.len() {
+        let w: f64 = Scale::factor(&sc);
+        s += w * x[idx[i]].sin();
+    }
+    s * (idx.len() + usize::from(idx.contains(&0))) as f64
+}
+
+#[test]
+fn methods_that_leave_a_mut_local_unchanged() {
+    let x = [0.3, 0.9, 1.4];
+    let mut g = [0.0; 3];
+    let (y, ()) = scaled_ends_vjp(&x, &mut g, Scale(1.5), 1.0);
+    // s = 3 · 3 (sin x0 + sin x2): the weight 2 · 1.5, the count 2 + 1.
+    assert_close(y, 9.0 * (x[0].sin() + x[2].sin()), 1e-15, 0.0);
+    assert_close(g, [9.0 * x[0].cos(), 0.0, 9.0 * x[2].cos()], 1e-15, 0.0);
+}

@@ -460,10 +460,7 @@ impl Lowerer<'_> {
         help: impl Into<String>,
     ) -> Atom {
         let at = match e {
-            Expr::MethodCall(m) => {
-                let (method, turbofish, args) = (&m.method, &m.turbofish, &m.args);
-                quote!(#method #turbofish (#args))
-            }
+            Expr::MethodCall(m) => super::in_place::call_tokens(m),
             Expr::Binary(b) => b.op.to_token_stream(),
             Expr::Cast(c) => c.ty.to_token_stream(),
             other => other.to_token_stream(),

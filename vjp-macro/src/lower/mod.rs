@@ -30,6 +30,7 @@ use syn::{BinOp, Expr, Ident, Pat, Type, UnOp};
 mod assign;
 mod control;
 mod expr;
+mod in_place;
 mod scan;
 
 use assign::*;
@@ -64,6 +65,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         loop_ids: 0,
         marks: Vec::new(),
     };
+    in_place::check(&model.item, cx);
     let params = lowerer.declare_params(model);
     let (ret, term) = lowerer.lower_stmts(&model.item.block.stmts, Mode::Returning);
     let block = Block {

@@ -132,3 +132,121 @@ fn phis_have_a_value_in_every_branch_that_falls_through() {
         assert!(!render(item.clone()).contains("compile_error"), "{item}");
     }
 }
+
+/// A method call on a `mut` local is an error unless its method is known to leave the receiver
+/// unchanged or it is called as a function of a shared reference (`lower::in_place`); scopes
+/// decide which binding a name is.
+#[test]
+fn method_calls_that_may_change_a_mut_local() {
+    let reported = |item: TokenStream| {
+        render(item)
+            .matches("in place, which vjp cannot follow")
+            .count()
+    };
+    // Changed in place.
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut v = Vec::new();
+                v.push(1);
+                x
+            }
+        )),
+        1
+    );
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64, #[no_grad] mut r: Rng) -> f64 {
+                x * r.next()
+            }
+        )),
+        1
+    );
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut s = S::new();
+                s.buf[0].clear();
+                x
+            }
+        )),
+        1
+    );
+    // Known to leave the receiver unchanged, or called as a function of a shared reference.
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut s = x;
+                s = s.sin();
+                s.max(1.0)
+            }
+        )),
+        0
+    );
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut v = vec![1];
+                v[0] = 2;
+                x * (v.len() + v.iter().count()) as f64
+            }
+        )),
+        0
+    );
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64, #[no_grad] mut p: P) -> f64 {
+                p = P::new();
+                x * P::norm(&p) * (&p).norm()
+            }
+        )),
+        0
+    );
+    // Not `mut`, or no longer: shadowed by a binding that is not.
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64, #[no_grad] r: Rng) -> f64 {
+                x * r.next()
+            }
+        )),
+        0
+    );
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut v = w();
+                let v = v;
+                v.push(1);
+                x
+            }
+        )),
+        0
+    );
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut v = w();
+                for v in 0..3 {
+                    v.foo();
+                }
+                x
+            }
+        )),
+        0
+    );
+    // Back in scope after a block that shadowed it.
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut v = w();
+                {
+                    let v = 1;
+                    v.foo();
+                }
+                v.push(1);
+                x
+            }
+        )),
+        1
+    );
+}
