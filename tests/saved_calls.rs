@@ -3,7 +3,8 @@
 //! the same value twice, so the forward sweep saves each result on a tape of its own and the
 //! reverse pops it (`Plan::saved`). Each function here is checked against central finite
 //! differences (and a closed form where there is one), and the calls are counted: the gradient
-//! calls each function exactly as often as the primal does.
+//! calls each function exactly as often as the primal does. Also a loop range whose bound is
+//! such a call, which the reverse must not evaluate again.
 
 // Index loops are what these tests exercise.
 #![allow(clippy::needless_range_loop)]
@@ -317,4 +318,46 @@ fn an_index_from_a_plain_function_is_saved() {
         let fd = (gathered(&up) - gathered(&down)) / 2e-6;
         assert!((g[k] - fd).abs() < 1e-6, "component {k}: {} vs {fd}", g[k]);
     }
+}
+
+/// A trip count that differs from call to call (2, 3 or 4, from the calls made so far); counted.
+fn trip_count() -> usize {
+    count();
+    CALLS.with(|c| 2 + c.get() % 3)
+}
+
+/// Ranges whose bound comes from a plain call, at the top and nested: the reverse must not
+/// evaluate them again, which would call `trip_count` once more and run another number of
+/// iterations backwards; the forward sweep counts the trips instead.
+#[differentiable]
+fn counted_trips(x: f64) -> f64 {
+    let mut s = x;
+    for _ in 0..trip_count() {
+        s = (s * 1.5).sin();
+    }
+    for i in 0..3 {
+        for _ in i..trip_count() + i {
+            s = (s * 0.7).cos() + s;
+        }
+    }
+    s
+}
+
+#[test]
+fn a_range_from_a_plain_function_is_evaluated_once() {
+    // Each evaluation starts from the same count, so that it runs the same iterations.
+    let fresh = |run: &dyn Fn() -> f64| {
+        CALLS.with(|c| c.set(0));
+        run()
+    };
+    let x = 0.4;
+    CALLS.with(|c| c.set(0));
+    let (y, (g,)) = counted_trips_vjp(x, 1.0);
+    assert_eq!(CALLS.with(Cell::get), 4);
+    assert_eq!(y, fresh(&|| counted_trips(x)));
+    let fd = (fresh(&|| counted_trips(x + 1e-6)) - fresh(&|| counted_trips(x - 1e-6))) / 2e-6;
+    assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{g} vs {fd}");
+    CALLS.with(|c| c.set(0));
+    let (_, t) = counted_trips_jvp(x, 1.0);
+    assert!((t - g).abs() < 1e-12 * (1.0 + g.abs()), "{t} vs {g}");
 }

@@ -49,8 +49,8 @@ pub struct Plan {
     pub work: Vec<bool>,
     /// Per loop: its reverse does some work (so its forward must fill a tape).
     pub loop_work: Vec<bool>,
-    /// Per loop: a `for` over a range with no `break`, whose reverse runs the same range
-    /// backwards instead of saving the counter and the trip count.
+    /// Per loop: a `for` over a range of pure bounds (see `is_pure`) with no `break`, whose
+    /// reverse runs the same range backwards instead of saving the counter and the trip count.
     pub reversible: Vec<bool>,
     /// Per loop inside a block that is re-run: the slots read after it, pushed when it ends,
     /// since the re-run does not run the loop again (its iterations are already on its tape).
@@ -300,9 +300,10 @@ fn hoisted_room(body: &Body, plan: &Plan) -> (Vec<Vec<Room>>, Vec<bool>) {
             let LoopKind::For { iter, reads: r, .. } = &top.kind else {
                 break;
             };
-            let pure = range_bounds(iter).is_some_and(|bounds| bounds.iter().all(is_pure));
+            // `top`'s range is pure (`top` is reversible): it must also read nothing `p`
+            // defines, as must the ranges below it.
             let inside = defined_in(p);
-            if !pure || r.iter().chain(&reads).any(|v| inside.contains(v)) {
+            if r.iter().chain(&reads).any(|v| inside.contains(v)) {
                 break;
             }
             ranges.insert(0, iter.clone());
@@ -355,8 +356,8 @@ fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::Tok
         let LoopKind::For { iter, reads, .. } = &p.kind else {
             continue;
         };
-        let pure = range_bounds(iter).is_some_and(|bounds| bounds.iter().all(is_pure));
-        if !plan.reversible[p.id] || !pure || !reads.iter().all(|r| before.contains(r)) {
+        // A reversible loop's range is pure.
+        if !plan.reversible[p.id] || !reads.iter().all(|r| before.contains(r)) {
             continue;
         }
         if plan.loop_work[p.id] && !plan.taped[p.id].is_empty() && !small_loop_tape(body, plan, p) {
@@ -576,7 +577,9 @@ impl Planner<'_> {
                 let mut n = self.needs(&l.body, save_in);
                 let body_needs = n.clone();
                 let mut at_start: Vec<VarId> = l.slots.iter().map(|s| s.var).collect();
-                let reversible = matches!(&l.kind, LoopKind::For { iter, .. } if is_range(iter))
+                // The reverse evaluates the range again: only a pure one gives the same
+                // iterations (`0..next_len()` may not), else the trip count is counted.
+                let reversible = matches!(&l.kind, LoopKind::For { iter, .. } if is_pure_range(iter))
                     && !breaks(&l.body);
                 self.plan.reversible[l.id] = reversible;
                 if let LoopKind::For {
@@ -831,8 +834,8 @@ fn collect_flows<'a>(
 }
 
 /// `a..b`, `a..=b` or `(a..b).rev()`: an iterator that can run backwards.
-fn is_range(iter: &proc_macro2::TokenStream) -> bool {
-    range_bounds(iter).is_some()
+fn is_pure_range(iter: &proc_macro2::TokenStream) -> bool {
+    range_bounds(iter).is_some_and(|bounds| bounds.iter().all(is_pure))
 }
 
 /// The bounds `[a, b]` of `a..b`, `a..=b` or `(a..b).rev()`.
