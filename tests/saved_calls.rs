@@ -361,3 +361,130 @@ fn a_range_from_a_plain_function_is_evaluated_once() {
     let (_, t) = counted_trips_jvp(x, 1.0);
     assert!((t - g).abs() < 1e-12 * (1.0 + g.abs()), "{t} vs {g}");
 }
+
+/// An `if` whose result the code after it reads, nested in another: the reverse of the outer
+/// `if` would run the inner one again as a whole; its result is saved instead. `weight(j)`,
+/// with `j` of no known type, is lowered as a call that might be differentiated: it is not run
+/// again either.
+#[differentiable]
+fn nested_if(x: f64, i: usize) -> f64 {
+    let mut s = x;
+    if i > 0 {
+        let mut t = s;
+        let j = pick(i, 5);
+        if i > 2 {
+            let w = weight(j);
+            t = (t * w).sin();
+        }
+        s = t * t;
+    }
+    s
+}
+
+/// A loop that computes no derivative, whose result a condition reads (`k > 2`): the reverse
+/// would run it again; its result is saved instead, once with a plain call in its body and
+/// once with a range whose bound is one.
+#[differentiable]
+fn inactive_loops(x: &[f64]) -> f64 {
+    let mut s = 0.5;
+    for i in 0..4 {
+        let mut k = i;
+        for j in 0..2 {
+            k += pick(i + j, 3);
+        }
+        let mut m = i;
+        for _ in 0..trip_count() {
+            m += 1;
+        }
+        if k > 2 {
+            s = (s * x[m % x.len()]).sin() + s;
+        } else {
+            s *= x[k % x.len()];
+        }
+    }
+    s
+}
+
+/// Plain calls in `if`s that leave a loop: a `break` in the branch with the call, a `continue`
+/// after it in a `while` body.
+#[differentiable]
+fn leaving(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    for i in 0..n {
+        let mut t = s;
+        if i > 2 {
+            let w = weight(i);
+            t = (t * w).sin();
+            if t > 0.9 {
+                break;
+            }
+            t *= w;
+        }
+        s = t * t;
+    }
+    let mut k = 0;
+    while k < n {
+        let mut t = s;
+        if k % 2 == 0 {
+            let w = weight(k);
+            if w < 0.3 {
+                k += 1;
+                continue;
+            }
+            t = (t * w).sin();
+        }
+        s = 0.5 * t * t + s;
+        k += 1;
+    }
+    s
+}
+
+#[test]
+fn plain_calls_in_code_the_reverse_would_run_again() {
+    for i in [0, 1, 3, 5] {
+        check64(
+            |(x,): (f64,)| nested_if(x, i),
+            |(x,), v| nested_if_vjp(x, i, v),
+            (0.7,),
+        );
+        assert_eq!(
+            calls(|| _ = nested_if_vjp(0.7, i, 1.0)),
+            usize::from(i > 0) + usize::from(i > 2)
+        );
+    }
+    for n in [0, 3, 6] {
+        for x in [0.2, 0.7] {
+            check64(
+                |(x,): (f64,)| leaving(x, n),
+                |(x,), v| leaving_vjp(x, n, v),
+                (x,),
+            );
+            let primal = calls(|| _ = leaving(x, n));
+            assert_eq!(calls(|| _ = leaving_vjp(x, n, 1.0)), primal);
+            assert_eq!(calls(|| _ = leaving_jvp(x, 1.0, n)), primal);
+        }
+    }
+    // `trip_count` gives another bound at each call: every evaluation starts from the same
+    // count.
+    let fresh = |run: &dyn Fn() -> f64| {
+        CALLS.with(|c| c.set(0));
+        run()
+    };
+    let x = [0.9, -0.4, 1.3, 0.6, 1.1];
+    let mut g = [0.0; 5];
+    CALLS.with(|c| c.set(0));
+    let y = inactive_loops_vjp(&x, &mut g, 1.0).0;
+    assert_eq!(CALLS.with(Cell::get), 12);
+    assert_eq!(y, fresh(&|| inactive_loops(&x)));
+    for k in 0..x.len() {
+        let (mut up, mut down) = (x, x);
+        up[k] += 1e-6;
+        down[k] -= 1e-6;
+        let fd = (fresh(&|| inactive_loops(&up)) - fresh(&|| inactive_loops(&down))) / 2e-6;
+        assert!(
+            (g[k] - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+            "{k}: {} vs {fd}",
+            g[k]
+        );
+    }
+}

@@ -12,9 +12,11 @@
 //! Only what is read is saved: nothing for a slot that no rule reads (an accumulator
 //! `s += c * x` saves nothing), nothing for loop-invariant values (still in scope), nothing for
 //! values that never reach an adjoint. Statements re-run must be pure: an opaque expression
-//! that vjp cannot show to be pure (a call of a plain function) is saved instead when it sits
-//! at the top level of a loop body ([`Plan::saved`]), and is an error elsewhere (in a branch
-//! the reverse re-runs) rather than a silently different value.
+//! that vjp cannot show to be pure (a call of a plain function) is saved instead
+//! ([`Plan::saved`]), and so are the results of an `if` or of an inactive loop that contains
+//! one (or a loop range that calls one), rather than run again. What is left, an `if` with a
+//! `break` or `continue` inside that the reverse would run again, is an error rather than a
+//! silently different value.
 
 use crate::activity::Activity;
 use crate::ctxt::Ctxt;
@@ -71,9 +73,11 @@ pub struct Plan {
     /// primitives (`exp`, `tanh`, ...), whose tapes are emptied once per iteration of the fused
     /// loop, so they stay small; in any loop but the fused one, opaque expressions that vjp
     /// cannot show to be pure (a call of a plain function), which must not run again, also in
-    /// branches of the body. One entry more than there are loops: values computed in branches
-    /// of the function's own block. The forward sweep pushes each on a tape of its own, which
-    /// the reverse pops.
+    /// branches of the body, and the results of an `if` or of an inactive loop that contains
+    /// one (see `saves_whole`). One entry more than there are loops: values computed in
+    /// branches of the function's own block. The forward sweep pushes each on a tape of its
+    /// own right after the statement that computes it, and the reverse of the iteration or
+    /// branch whose top level holds that statement pops it.
     pub saved: Vec<Vec<VarId>>,
     /// Per loop: its reverse runs the iterations in their forward order (see
     /// [`Planner::forward_order`]).
@@ -515,14 +519,29 @@ impl Planner<'_> {
                 }
             }
             if wanted && !matches!(stmt, Stmt::Effect { .. } | Stmt::WriteBack { .. }) {
+                // The function's own block runs once, and so does the body of a fused loop;
+                // only other nested blocks are re-run.
+                let rerun = block.id != 0 && Some(block.id) != self.fused_body();
+                if let (true, Some((l, _))) = (
+                    rerun && saves_whole(stmt) && !is_pure_stmt(stmt, self.activity),
+                    save_in,
+                ) {
+                    // An `if` or an inactive loop that may not give the same values again
+                    // (it calls a plain function, or its range does): what the reverse reads
+                    // of its results is saved, and it is not run again.
+                    for d in stmt.defs() {
+                        if n.remove(&d) {
+                            self.plan.saved[l].push(d);
+                        }
+                    }
+                    continue;
+                }
                 include[i] = true;
                 for d in stmt.defs() {
                     n.remove(&d);
                 }
                 n.extend(primal_reads(stmt));
-                // The function's own block runs once, and so does the body of a fused loop;
-                // only other nested blocks are re-run.
-                if block.id != 0 && Some(block.id) != self.fused_body() {
+                if rerun {
                     self.check_pure(stmt);
                 }
             }
@@ -756,6 +775,49 @@ impl Planner<'_> {
         };
         stmt.walk(&mut check);
     }
+}
+
+/// True when `stmt` is an `if` or a loop whose results the forward sweep can save right after
+/// it, in place of running it again: a loop always ends where it started (a jump out of it is
+/// a flag read after it), an `if` when no path through it leaves with `break` or `continue`.
+fn saves_whole(stmt: &Stmt) -> bool {
+    fn falls(block: &Block) -> bool {
+        block.term == crate::ir::Term::Fall
+            && block.stmts.iter().all(|s| match s {
+                Stmt::If { then, els, .. } => falls(then) && falls(els),
+                _ => true,
+            })
+    }
+    match stmt {
+        Stmt::If { then, els, .. } => falls(then) && falls(els),
+        Stmt::Loop(_) => true,
+        _ => false,
+    }
+}
+
+/// True when running `stmt` again gives the same values: every opaque expression in it (at any
+/// depth) is pure, and so is every loop's range, and it calls no function whose result is
+/// inactive (a plain function, taken for one that may be differentiated: see
+/// [`Planner::may_differ`]).
+fn is_pure_stmt(stmt: &Stmt, activity: &Activity) -> bool {
+    let mut pure = true;
+    stmt.walk(&mut |s| match s {
+        Stmt::Let {
+            rhs: Rhs::Opaque { expr, .. },
+            ..
+        } => pure &= is_pure_tokens(expr),
+        Stmt::Let {
+            var,
+            rhs: Rhs::Call { .. },
+            ..
+        } => pure &= activity.active(*var),
+        Stmt::Loop(Loop {
+            kind: LoopKind::For { iter, .. },
+            ..
+        }) => pure &= is_pure_tokens(iter),
+        _ => {}
+    });
+    pure
 }
 
 /// See [`Plan::witness`]: follows a slot to its initial value, and a copy or an update to the
