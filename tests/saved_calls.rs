@@ -433,7 +433,7 @@ fn leaving(x: f64, n: usize) -> f64 {
             }
             t = (t * w).sin();
         }
-        s = 0.5 * t * t + s;
+        s += 0.5 * t * t;
         k += 1;
     }
     s
