@@ -697,37 +697,63 @@ impl Lowerer<'_> {
     }
 }
 
-/// True when `e` contains a `break`, `continue` or `return` outside nested loops and
-/// closures: the statements after it then run on some paths only, so they are moved into the
-/// branches (and every path through a loop body ends at a `break` or `continue`).
-pub(super) fn may_diverge<T: Visitable>(e: &T) -> bool {
-    struct Finder {
-        found: bool,
-        in_loop: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            match e {
-                // A `return` inside a loop leaves the loop, and the function, too.
-                Expr::Return(_) => self.found = true,
-                Expr::Break(_) | Expr::Continue(_) if !self.in_loop => self.found = true,
-                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
-                    let outer = std::mem::replace(&mut self.in_loop, true);
-                    syn::visit::visit_expr(self, e);
-                    self.in_loop = outer;
-                }
-                Expr::Closure(_) | Expr::Async(_) => {}
-                _ => syn::visit::visit_expr(self, e),
+/// The jumps in a piece of syntax (not inside closures, `async` blocks or items, which have
+/// their own).
+#[derive(Default)]
+struct Jumps {
+    /// A `return`, at any depth.
+    returns: bool,
+    /// A `break` or `continue` outside nested loops.
+    jumps_out: bool,
+    /// The labels of the `break 'a` and `continue 'a` inside nested loops.
+    nested_labels: Vec<String>,
+    /// How many loops the visit is inside.
+    depth: usize,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Jumps {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        let label = match e {
+            Expr::Return(_) => {
+                self.returns = true;
+                None
             }
+            Expr::Break(b) => Some(b.label.as_ref()),
+            Expr::Continue(c) => Some(c.label.as_ref()),
+            _ => None,
+        };
+        match label {
+            Some(_) if self.depth == 0 => self.jumps_out = true,
+            Some(Some(l)) => self.nested_labels.push(l.ident.to_string()),
+            _ => {}
         }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        match e {
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.depth += 1;
+                syn::visit::visit_expr(self, e);
+                self.depth -= 1;
+            }
+            Expr::Closure(_) | Expr::Async(_) => {}
+            _ => syn::visit::visit_expr(self, e),
+        }
     }
-    let mut finder = Finder {
-        found: false,
-        in_loop: false,
-    };
-    e.visit(&mut finder);
-    finder.found
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn jumps<T: Visitable>(e: &T) -> Jumps {
+    let mut jumps = Jumps::default();
+    e.visit(&mut jumps);
+    jumps
+}
+
+/// True when `e` contains a `break`, `continue` or `return` outside nested loops and
+/// closures (a `return` inside a loop leaves the function too): the statements after it then
+/// run on some paths only, so they are moved into the branches (and every path through a loop
+/// body ends at a `break` or `continue`).
+pub(super) fn may_diverge<T: Visitable>(e: &T) -> bool {
+    let jumps = jumps(e);
+    jumps.returns || jumps.jumps_out
 }
 
 /// Syntax that [`may_diverge`] can look into.
@@ -747,22 +773,15 @@ impl Visitable for syn::ExprIf {
     }
 }
 
+impl Visitable for Expr {
+    fn visit<'ast, V: syn::visit::Visit<'ast>>(&'ast self, v: &mut V) {
+        v.visit_expr(self);
+    }
+}
+
 /// True when `e` contains a `return` (not inside a closure).
 pub(super) fn contains_return(e: &Expr) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            match e {
-                Expr::Return(_) => self.0 = true,
-                Expr::Closure(_) | Expr::Async(_) => {}
-                _ => syn::visit::visit_expr(self, e),
-            }
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut finder = Finder(false);
-    syn::visit::Visit::visit_expr(&mut finder, e);
-    finder.0
+    jumps(e).returns
 }
 
 /// Rewrites `return e` inside loops as `{ value = e; flag = true; break; }`, and follows each
@@ -835,39 +854,7 @@ impl syn::visit_mut::VisitMut for ReturnLifter<'_> {
 
 /// True when `stmt` contains, inside a nested loop, a `break 'name` or `continue 'name`.
 pub(super) fn nested_jump_to(stmt: &syn::Stmt, name: &str) -> bool {
-    struct Finder<'a> {
-        name: &'a str,
-        depth: usize,
-        found: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            let target = match e {
-                Expr::Break(b) => b.label.as_ref(),
-                Expr::Continue(c) => c.label.as_ref(),
-                _ => None,
-            };
-            if self.depth > 0 && target.is_some_and(|l| l.ident == self.name) {
-                self.found = true;
-            }
-            match e {
-                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
-                    self.depth += 1;
-                    syn::visit::visit_expr(self, e);
-                    self.depth -= 1;
-                }
-                Expr::Closure(_) => {}
-                _ => syn::visit::visit_expr(self, e),
-            }
-        }
-    }
-    let mut finder = Finder {
-        name,
-        depth: 0,
-        found: false,
-    };
-    syn::visit::Visit::visit_stmt(&mut finder, stmt);
-    finder.found
+    jumps(stmt).nested_labels.iter().any(|l| l == name)
 }
 
 /// Rewrites `break 'label` / `continue 'label` in loops nested in the labelled one (see
