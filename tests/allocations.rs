@@ -2,7 +2,8 @@
 //! straight-line code, for a fused loop and for a short loop saving one float per iteration;
 //! one allocation per tape for a long loop, for the tapes made before a fused loop and for the
 //! tapes of range loops nested in other range loops, whose room the outermost makes when it
-//! starts, however many iterations run. With that room made early, the nested loops' gradients
+//! starts, however many iterations run; one tape for the values that the loops in a range
+//! loop's body leave behind (`Plan::frames`). With that room made early, the nested loops' gradients
 //! are checked too, and so is that a range is only evaluated when its loop would run.
 
 #![allow(clippy::needless_range_loop)]
@@ -104,7 +105,7 @@ fn pair(a: f64, b: f64, n: usize) -> f64 {
 }
 
 /// The GMM shape: a fused loop over points, a component loop in it whose inner loops leave
-/// values behind for the reverse; its two tapes are made once, before the fused loop.
+/// values behind for the reverse, on one tape made once, before the fused loop.
 #[differentiable]
 fn mixture(w: &[f64], #[no_grad] xs: &[f64]) -> f64 {
     let mut total = 0.0;
@@ -188,6 +189,83 @@ fn growing(a: f64, n: usize) -> f64 {
     s
 }
 
+/// Loops in a range loop's body that leave values behind: a float (`y`), an array (`q`), an
+/// integer and a `while`'s trip count (`k`), and a value of unknown type (`v`, from a plain
+/// function). The first three share one tape (one tuple per iteration, `Plan::frames`; the
+/// GMM-shaped `mixture` counts its allocations); in `unknown_exit` the fourth keeps the tapes
+/// apart.
+#[differentiable]
+fn frame(a: &[f64], n: usize) -> f64 {
+    let mut s = 0.5;
+    for i in 0..n {
+        let mut y = s;
+        for j in 0..3 {
+            y = (y * a[j]).sin();
+        }
+        let mut q = [0.0; 2];
+        for j in 0..2 {
+            q[j] = y * a[j + 1] + q[1 - j];
+        }
+        let mut k = 0;
+        while k < 1 + i % 3 {
+            k += 1;
+            y = (y + a[k % a.len()]).cos();
+        }
+        s = (s * q[0] + q[1] * y).tanh() + 0.1 * k as f64;
+    }
+    s
+}
+
+fn weights(n: usize) -> Vec<f64> {
+    (0..n).map(|i| 1.0 / (1.0 + i as f64)).collect()
+}
+
+#[differentiable]
+fn unknown_exit(a: &[f64], n: usize) -> f64 {
+    let mut s = 0.5;
+    for i in 0..n {
+        let mut y = s;
+        for j in 0..3 {
+            y = (y * a[j]).sin();
+        }
+        let mut v = weights(3);
+        for j in 0..2 {
+            v[j] = y * a[j + 1] + v[2];
+        }
+        s = (s * v[0] + v[1] * y).tanh() + 0.1 * i as f64;
+    }
+    s
+}
+
+#[test]
+fn loops_leaving_values_share_a_tape() {
+    let a = [0.7, -0.4, 1.2, 0.9];
+    for n in [0, 1, 5] {
+        for (f, f_vjp) in [
+            (
+                frame as fn(&[f64], usize) -> f64,
+                frame_vjp as fn(&[f64], &mut [f64], usize, f64) -> (f64, ()),
+            ),
+            (unknown_exit, unknown_exit_vjp),
+        ] {
+            let mut g = [0.0; 4];
+            let y = f_vjp(&a, &mut g, n, 1.0).0;
+            assert_eq!(y, f(&a, n));
+            for k in 0..a.len() {
+                let (mut up, mut down) = (a, a);
+                up[k] += 1e-6;
+                down[k] -= 1e-6;
+                let fd = (f(&up, n) - f(&down, n)) / 2e-6;
+                assert!(
+                    (g[k] - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "n {n}, {k}: {} vs {fd}",
+                    g[k]
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn nested_ranges_get_their_room_once() {
     for (n, m) in [(0, 0), (0, 3), (3, 0), (1, 1), (3, 2), (5, 4)] {
@@ -242,11 +320,11 @@ fn allocations_per_call() {
         let xs: Vec<f64> = (0..points).map(|i| (i % 7) as f64 * 0.1).collect();
         assert_eq!(
             allocations(|| _ = mixture_vjp(&w, &mut g, &xs, 1.0)),
-            2,
+            1,
             "{points} points"
         );
     }
-    // No points: the tapes are made empty, without allocating.
+    // No points: the tape is made empty, without allocating.
     assert_eq!(allocations(|| _ = mixture_vjp(&w, &mut g, &[], 1.0)), 0);
 
     // Three tapes once they spill (more than 32 floats): the outer loop's own, the values the

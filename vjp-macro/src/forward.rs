@@ -152,7 +152,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
                 out.extend(quote!(let mut #tape = #kind::new();));
             }
             let saves_exits = plan.pushes_exits(l) && !in_fused_body(body, plan, l.id);
-            if plan.loop_work[l.id] && saves_exits && !presized(&l.exits) {
+            if plan.loop_work[l.id] && saves_exits && !presized(&l.exits) && !plan.merged_away(l) {
                 let exits = &l.exits;
                 out.extend(quote!(let mut #exits = #root::Tape::new();));
             }
@@ -373,13 +373,47 @@ impl Emitter<'_> {
 
     /// What an active loop left behind, saved by the forward sweep: `let (trips, s) = exits.pop();`.
     fn pop_exits(&self, l: &Loop) -> TokenStream {
-        let names = self.exit_names(l, false);
-        if names.is_empty() {
-            return TokenStream::new();
-        }
-        let exits = &l.exits;
-        let pattern = tuple_or_single(&names);
-        quote!(let #pattern = #exits.pop();)
+        let (tape, pattern) = match self.plan.frames[l.id].as_slice() {
+            // The first loop of a frame pops the values of all (see [`Plan::frames`]).
+            [first, ..] if *first == l.id => {
+                let last = self
+                    .frame_loops(l.id)
+                    .last()
+                    .map_or(&l.exits, |last| &last.exits);
+                (last, self.frame_values(l.id, false))
+            }
+            [_, ..] => return TokenStream::new(),
+            [] => {
+                let names = self.exit_names(l, false);
+                if names.is_empty() {
+                    return TokenStream::new();
+                }
+                (&l.exits, tuple_or_single(&names))
+            }
+        };
+        quote!(let #pattern = #tape.pop();)
+    }
+
+    /// The exit values of the loops of the frame of loop `id`, one tuple (see
+    /// [`Plan::frames`]); with `copies`, as values to push.
+    fn frame_values(&self, id: usize, copies: bool) -> TokenStream {
+        let values: Vec<TokenStream> = self
+            .frame_loops(id)
+            .into_iter()
+            .map(|m| tuple_or_single(&self.exit_names(m, copies)))
+            .collect();
+        tuple_or_single(&values)
+    }
+
+    /// The loops of the frame of loop `id`, in order (see [`Plan::frames`]).
+    fn frame_loops(&self, id: usize) -> Vec<&Loop> {
+        let frame = &self.plan.frames[id];
+        let mut loops = Vec::new();
+        self.body.block.walk(&mut |s| match s {
+            Stmt::Loop(l) if frame.contains(&l.id) => loops.push(l),
+            _ => {}
+        });
+        loops
     }
 
     /// The trip count (unless the reverse runs a range backwards) and the slots read after
@@ -515,7 +549,12 @@ impl Emitter<'_> {
             }
             LoopKind::Loop => out.extend(quote!(loop { #record #code })),
         }
-        if active && push_exits {
+        let frame = &self.plan.frames[l.id];
+        if active && push_exits && frame.last() == Some(&l.id) {
+            // The last loop of a frame pushes the values of all (see [`Plan::frames`]).
+            let (exits, values) = (&l.exits, self.frame_values(l.id, true));
+            out.extend(quote!(#exits.push_reserved(#values);));
+        } else if active && push_exits && frame.is_empty() {
             let names = self.exit_names(l, true);
             if !names.is_empty() {
                 let exits = &l.exits;

@@ -101,6 +101,14 @@ pub struct Plan {
     pub room: Vec<Vec<Room>>,
     /// Per loop: an enclosing loop makes room for its tapes (see [`Plan::room`]).
     pub room_outside: Vec<bool>,
+    /// Per loop `c` whose exit values the loop around it pushes without a check for room
+    /// ([`Plan::reserved_exits`]), when that loop has two or more such loops in its body: their
+    /// ids, in order. Their exit values go on one tape, that of the last of them, as one tuple
+    /// per iteration pushed when the last one ends (one tape, and one allocation, instead of
+    /// one per loop), and popped where the first one would pop its own. Empty otherwise, and
+    /// when an exit value's type is unknown (it would be cloned later than it was computed,
+    /// and may have been moved by then).
+    pub frames: Vec<Vec<usize>>,
     /// Per loop: integer slots that step by a constant (`l += 1`) and that the reverse reads
     /// at iteration start. They are not saved: the reverse starts from their value after the
     /// loop and steps back.
@@ -173,6 +181,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             exits_reserved: vec![false; loops],
             room: Vec::new(),
             room_outside: vec![false; loops],
+            frames: vec![Vec::new(); loops],
         },
     };
     planner.defs(&body.block);
@@ -199,12 +208,18 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
         }
     });
     plan.exits_reserved = exits_reserved;
+    plan.frames = frames(body, &plan);
     plan.presized = presized_tapes(body, &plan);
     (plan.room, plan.room_outside) = hoisted_room(body, &plan);
     plan
 }
 
 impl Plan {
+    /// True when loop `l`'s exit values go on the tape of another loop (see [`Plan::frames`]).
+    pub fn merged_away(&self, l: &Loop) -> bool {
+        self.frames[l.id].last().is_some_and(|last| *last != l.id)
+    }
+
     /// True when `var` is saved by the forward sweep for the reverse (see [`Plan::saved`]).
     pub fn is_saved(&self, var: VarId) -> bool {
         self.saved.iter().any(|s| s.contains(&var))
@@ -256,10 +271,11 @@ impl Plan {
                     .map(|v| crate::forward::save_tape(body, *v)),
             );
         }
+        let inner = self.reserved_exits(l).into_iter();
         tapes.extend(
-            self.reserved_exits(l)
-                .into_iter()
-                .map(|inner| inner.exits.clone()),
+            inner
+                .filter(|i| !self.merged_away(i))
+                .map(|i| i.exits.clone()),
         );
         tapes.retain(|t| !self.presized.iter().any(|(p, _)| p == t));
         tapes
@@ -341,6 +357,33 @@ fn defined_in(l: &Loop) -> Set {
     out
 }
 
+/// See [`Plan::frames`].
+fn frames(body: &Body, plan: &Plan) -> Vec<Vec<usize>> {
+    fn known(ty: &crate::ir::Ty) -> bool {
+        use crate::ir::Ty;
+        match ty {
+            Ty::Unknown => false,
+            Ty::Array(elem) | Ty::Slice(elem) => known(elem),
+            Ty::Tuple(elems) => elems.iter().all(known),
+            Ty::Float | Ty::Other => true,
+        }
+    }
+    let mut frames = vec![Vec::new(); plan.frames.len()];
+    body.block.walk(&mut |s| {
+        if let Stmt::Loop(p) = s {
+            let members = plan.reserved_exits(p);
+            let typed = |m: &&Loop| plan.exits[m.id].iter().all(|v| known(&body.vars[*v].ty));
+            if members.len() >= 2 && members.iter().all(typed) {
+                let ids: Vec<usize> = members.iter().map(|m| m.id).collect();
+                for m in &members {
+                    frames[m.id] = ids.clone();
+                }
+            }
+        }
+    });
+    frames
+}
+
 /// See [`Plan::presized`].
 fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::TokenStream)> {
     let Some(fusion) = &plan.fused else {
@@ -368,7 +411,9 @@ fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::Tok
             out.push((p.tape.clone(), iter.clone()));
         }
         for inner in plan.reserved_exits(p) {
-            out.push((inner.exits.clone(), iter.clone()));
+            if !plan.merged_away(inner) {
+                out.push((inner.exits.clone(), iter.clone()));
+            }
         }
     }
     out
