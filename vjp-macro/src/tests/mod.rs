@@ -202,6 +202,16 @@ fn method_calls_that_may_change_a_mut_local() {
         )),
         0
     );
+    assert_eq!(
+        reported(quote::quote!(
+            fn f(x: f64) -> f64 {
+                let mut best = None;
+                best = Some(1);
+                x * best.unwrap() as f64
+            }
+        )),
+        0
+    );
     // Not `mut`, or no longer: shadowed by a binding that is not.
     assert_eq!(
         reported(quote::quote!(
