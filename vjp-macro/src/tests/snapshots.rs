@@ -405,3 +405,57 @@ fn vec_straight() {
         },
     );
 }
+
+/// Range loops nested in a range loop: the outer loop makes room for the innermost loop's tape
+/// when it starts (`Plan::room`), and the values its two inner loops leave go on one tape, one
+/// tuple per iteration (`Plan::frames`).
+#[test]
+fn nested_tapes() {
+    check(
+        "nested_tapes",
+        quote! {
+            fn nested_tapes(a: &[f64], n: usize) -> f64 {
+                let mut s = 0.5;
+                for i in 0..n {
+                    let mut y = s;
+                    for j in 0..3 {
+                        y = (y * a[j]).sin();
+                    }
+                    let mut q = [0.0; 2];
+                    for j in 0..2 {
+                        q[j] = y * a[j + 1] + q[1 - j];
+                    }
+                    s = (s * q[0] + q[1] * y).tanh() + 0.1 * i as f64;
+                }
+                s
+            }
+        },
+    );
+}
+
+/// A call of a plain function in an `if` whose result the code after it reads, and in a loop
+/// that computes no derivative: the forward sweep saves their results (`Plan::saved`), which
+/// the reverse pops instead of running them again; a range bounded by a plain call is counted.
+#[test]
+fn saved_results() {
+    check(
+        "saved_results",
+        quote! {
+            fn saved_results(x: &[f64]) -> f64 {
+                let mut s = 0.5;
+                for i in 0..x.len() {
+                    let mut t = s;
+                    if i > 1 {
+                        t = (t * weight(i)).sin();
+                    }
+                    let mut k = i;
+                    for _ in 0..next_len() {
+                        k += 1;
+                    }
+                    s = t * x[k % x.len()];
+                }
+                s
+            }
+        },
+    );
+}
