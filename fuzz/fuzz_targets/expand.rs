@@ -23,6 +23,8 @@ mod emit;
 mod expand;
 #[path = "../../vjp-macro/src/forward.rs"]
 mod forward;
+#[path = "../../vjp-macro/src/fuse.rs"]
+mod fuse;
 #[path = "../../vjp-macro/src/ir.rs"]
 mod ir;
 #[path = "../../vjp-macro/src/lower/mod.rs"]
