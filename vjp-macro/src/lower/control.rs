@@ -784,6 +784,15 @@ pub(super) fn contains_return(e: &Expr) -> bool {
     jumps(e).returns
 }
 
+/// The value of `return e`, or `()` for a bare `return` (then a type error for rustc to report
+/// unless the function returns `()`, rather than a panic here).
+fn returned_value(r: &syn::ExprReturn) -> TokenStream {
+    match &r.expr {
+        Some(e) => quote::ToTokens::to_token_stream(e),
+        None => quote::quote_spanned!(r.span()=> ()),
+    }
+}
+
 /// Rewrites `return e` inside loops as `{ value = e; flag = true; break; }`, and follows each
 /// nested loop that returns with `if flag { break; }`.
 pub(super) struct ReturnLifter<'a> {
@@ -798,7 +807,7 @@ impl syn::visit_mut::VisitMut for ReturnLifter<'_> {
         match e {
             Expr::Return(r) => {
                 let (value, flag) = (self.value, self.flag);
-                let returned = r.expr.clone();
+                let returned = returned_value(r);
                 *e = syn::parse_quote_spanned!(r.span()=> { #value = #returned; #flag = true; break; });
             }
             Expr::Closure(_) | Expr::Async(_) => {}
@@ -826,7 +835,7 @@ impl syn::visit_mut::VisitMut for ReturnLifter<'_> {
             // ends the branch it is in.
             if let syn::Stmt::Expr(Expr::Return(r), _) = &stmt {
                 let (value, flag) = (self.value, self.flag);
-                let returned = r.expr.clone();
+                let returned = returned_value(r);
                 stmts.push(syn::parse_quote_spanned!(r.span()=> #value = #returned;));
                 stmts.push(syn::parse_quote_spanned!(r.span()=> #flag = true;));
                 stmts.push(syn::parse_quote_spanned!(r.span()=> break;));
@@ -838,6 +847,11 @@ impl syn::visit_mut::VisitMut for ReturnLifter<'_> {
                 syn::Stmt::Local(l) => {
                     if let Some(init) = &mut l.init {
                         self.visit_expr_mut(&mut init.expr);
+                        // `let .. else { return x }`: lifted too, or the loop that holds it
+                        // would be found to return again and again.
+                        if let Some((_, diverge)) = &mut init.diverge {
+                            self.visit_expr_mut(diverge);
+                        }
                     }
                 }
                 _ => {}

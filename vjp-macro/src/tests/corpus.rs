@@ -400,6 +400,8 @@ const STMT_TEMPLATES: &[&str] = &[
     "fn f(x: f64, y: f64, n: i32) -> f64 { HOLE x }",
     "fn f(mut x: f64, y: f64, mut n: i32) -> f64 { HOLE x * y + n as f64 }",
     "fn f<T: vjp::Real>(x: T, y: T, n: i32) -> (T, T) { { HOLE } (x, y) }",
+    // Inside a loop (a bare `return` there made the macro panic: found by cargo-fuzz).
+    "fn f(x: f64, y: f64, n: i32) -> f64 { let mut s = x; for i in 0..3 { HOLE s = s * y; } s }",
 ];
 
 /// Whole items: signatures, generics, qualifiers, attributes, colliding names, odd bodies and
