@@ -166,14 +166,12 @@ impl Gen {
         cx.loops.push(info.clone());
         cx.scopes.push(Vec::new());
         cx.depth += 1;
-        cx.loop_bodies.push(cx.depth);
         if let Some((c, max)) = &info.counter {
             cx.declare(self.var(cx, c.clone(), Kind::Int, *max as f64, false));
         }
     }
 
     pub(super) fn close_loop(cx: &mut Ctx) {
-        cx.loop_bodies.pop();
         cx.depth -= 1;
         cx.scopes.pop();
         cx.loops.pop();
@@ -966,7 +964,7 @@ impl Gen {
         if let (Some((_, update, ..)), true) = (&stepper, step_at_top) {
             body.push(S::Raw(update.clone()));
         }
-        if self.plain_here(cx) && self.rng.chance(0.5) {
+        if self.opts.plain_calls && self.rng.chance(0.5) {
             // At the top level of the fused body, whose reverse does not run it again.
             self.plain_stmt(cx, &mut body);
         }

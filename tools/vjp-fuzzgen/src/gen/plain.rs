@@ -1,28 +1,21 @@
-//! The `plain-calls` switch: calls of plain (not differentiated) helper functions inside loop
-//! bodies, whose results the reverse sweep needs. vjp cannot tell that such a call gives the
-//! same value twice, so the forward sweep saves each result on a tape and the reverse pops it
-//! (`Plan::saved` in `vjp-macro/src/plan.rs`, the tape pushes of `forward.rs`, `pop_saved` in
-//! `reverse.rs`).
+//! The `plain-calls` switch: calls of plain (not differentiated) helper functions whose results
+//! the reverse sweep needs. vjp cannot tell that such a call gives the same value twice, so the
+//! forward sweep saves each result on a tape and the reverse pops it (`Plan::saved` in
+//! `vjp-macro/src/plan.rs`, the tape pushes of `forward.rs`, `pop_saved` in `reverse.rs`); an
+//! `if` or a loop computing no derivative that the reverse would run again whole is saved whole
+//! (its results), and a loop whose range calls one counts its trips instead of evaluating the
+//! range again.
 //!
 //! Two helpers, emitted once per file ([`HELPERS`]), count their calls: `plain_w(i)`, a weight
 //! in (0.5, 1], and `plain_idx(i, n)`, an index below `n`. They are called
 //!
-//! - at the top level of any loop body (`for` over a range or a slice, `while`, `loop`, inner
-//!   loops, the fused loop of `fused-loops` and the loops of the other emphasis switches):
-//!   `let w = plain_w(i + 1);`, `let j = plain_idx(i, x.len());`, then, usually, used at once
-//!   in active arithmetic (`s = 0.5 * (s * w + e).sin()`, `acc += x[j].tanh() * e`), and
-//!   afterwards read like any other local (`x[j]` by [`Gen::index`], `j % 2 == 0` in
-//!   conditions), or not at all;
-//! - in an `if` / `else` at the end of the body of a loop that is not meant to fuse, also in an
-//!   `if` nested in its branch, each updating state carried by the loop.
-//!
-//! Left out, as the macro rejects them on purpose: a call in an `if` outside any loop, and a
-//! call in a branch whose `if` leaves a value read later (the reverse re-runs such an `if` as a
-//! whole): the `if` with calls is the last statement of its loop body (not of a `while` on an
-//! active condition, which reads the state after it), and a nested one the last of its branch;
-//! no call in a loop inside a branch, nor after an early `return`. Also left out: a call in a branch of a fused loop's body (rejected
-//! when this switch was written, accepted since; the fused loops do not end with such an `if`
-//! yet: only `loop_stmt` loops do).
+//! - as statements anywhere (loop bodies of every kind, branches, the function's own
+//!   statements, also after an early `return`): `let w = plain_w(i + 1);`,
+//!   `let j = plain_idx(i, x.len());`, then, usually, used at once in active arithmetic
+//!   (`s = 0.5 * (s * w + e).sin()`, `acc += x[j].tanh() * e`), and afterwards read like any
+//!   other local (`x[j]` by [`Gen::index`], `j % 2 == 0` in conditions), or not at all;
+//! - in an `if` / `else` at the end of a loop body, also in an `if` nested last in a branch,
+//!   each updating state carried by the loop ([`Gen::plain_if`]).
 
 use super::{bin, method, Ctx, Gen, Kind};
 use crate::ast::{C, E, S};
@@ -79,19 +72,16 @@ struct Plain {
     bound: f64,
 }
 
-impl Gen {
-    /// Whether a plain call may be bound here: at the top level of a loop body that only
-    /// loops enclose (every level of `depth` a loop's), not after an early `return`. (A loop in
-    /// a branch that leaves a value read later is re-run whole by the reverse sweep, calls
-    /// included: rejected by the macro, like the rest of a function after a `return`.)
-    pub(super) fn plain_here(&self, cx: &Ctx) -> bool {
-        self.opts.plain_calls
-            && cx.loop_bodies.last() == Some(&cx.depth)
-            && cx.level() > 0
-            && cx.depth == cx.level()
-            && !cx.after_return
-    }
+/// What an update with a plain value may write.
+#[derive(Clone, Copy)]
+enum Target {
+    /// A mutable scalar in scope, or an accumulator of the innermost loop.
+    Any,
+    /// A scalar the innermost loop carries (declared outside it).
+    Carried,
+}
 
+impl Gen {
     /// The integer locals in scope that are `usize`.
     fn usize_names(cx: &Ctx) -> Vec<String> {
         cx.readable(|k| k == Kind::Int)
@@ -175,16 +165,19 @@ impl Gen {
     }
 
     /// An update of state in scope with the plain value: of a mutable scalar (within its
-    /// bound when the loop carries it) or an accumulator of the innermost loop. False when
-    /// there is neither (or, `carried_only`, no scalar declared outside the innermost loop).
-    fn plain_use(&mut self, cx: &mut Ctx, out: &mut Vec<S>, p: &Plain, carried_only: bool) -> bool {
+    /// bound when the loop carries it) or an accumulator of the innermost loop, as `target`
+    /// allows. False when there is none.
+    fn plain_use(&mut self, cx: &mut Ctx, out: &mut Vec<S>, p: &Plain, target: Target) -> bool {
         let targets: Vec<_> = self
             .mutable_scalars(cx)
             .into_iter()
-            .filter(|v| !carried_only || Self::carried(cx, v))
+            .filter(|v| match target {
+                Target::Any => true,
+                Target::Carried => Self::carried(cx, v),
+            })
             .collect();
-        let accs = match cx.loops.last() {
-            Some(l) if !carried_only => Self::accs_of(cx, l.id),
+        let accs = match (cx.loops.last(), target) {
+            (Some(l), Target::Any) => Self::accs_of(cx, l.id),
             _ => Vec::new(),
         };
         if targets.is_empty() && accs.is_empty() {
@@ -244,26 +237,34 @@ impl Gen {
         true
     }
 
-    /// A plain call at the top level of a loop body (a statement choice of [`Gen::stmt`]):
-    /// bound, then used in active arithmetic, only in inactive code, or not at all.
+    /// The plain value read in active arithmetic: an update of state (`target`), or else a
+    /// local of its own, which later statements may read.
+    fn plain_read(&mut self, cx: &mut Ctx, out: &mut Vec<S>, p: &Plain, target: Target) {
+        if self.plain_use(cx, out, p, target) {
+            return;
+        }
+        let (e, b) = self.expr(cx, 1);
+        let (e, b) = self.fit((e, b), 4.0);
+        // Fresh: not shadowing an accumulator whose idle increment goes after it.
+        self.fresh += 1;
+        let name = format!("l{}", self.fresh);
+        let c = self.unit(p);
+        out.push(S::Let {
+            pat: name.clone(),
+            mutable: false,
+            ty: None,
+            e: bin("*", c, e),
+        });
+        cx.declare(self.var(cx, name, Kind::F, b, false));
+    }
+
+    /// A plain call (a statement choice of [`Gen::stmt`]): bound, then used in active
+    /// arithmetic, only in inactive code, or not at all.
     pub(super) fn plain_stmt(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
         let p = self.plain_let(cx, out);
         let choice = self.rng.weighted(&[7, 2, 1]);
-        if choice == 0 && !self.plain_use(cx, out, &p, false) {
-            // A local of its own, which later statements may read.
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 4.0);
-            // Fresh: not shadowing an accumulator whose idle increment goes after it.
-            self.fresh += 1;
-            let name = format!("l{}", self.fresh);
-            let c = self.unit(&p);
-            out.push(S::Let {
-                pat: name.clone(),
-                mutable: false,
-                ty: None,
-                e: bin("*", c, e),
-            });
-            cx.declare(self.var(cx, name, Kind::F, b, false));
+        if choice == 0 {
+            self.plain_read(cx, out, &p, Target::Any);
         } else if choice == 1 {
             // A scaled copy: inactive for a weight (`w * 0.5`); for an index, an element read
             // at it (`x[j] * 0.5`), marked inactive all the same, which only makes the
@@ -286,12 +287,9 @@ impl Gen {
     }
 
     /// At the end of a loop body: `if c { let w = plain_w(i); s = ..w..; } else { .. }`, with
-    /// calls in one or both branches (and in an `if` nested last in a branch), each branch
-    /// updating state the loop carries. Nothing when the loop carries no scalar.
+    /// calls in one or both branches (and in an `if` nested in a branch), each branch updating
+    /// state the loop carries. Nothing when the loop carries no scalar.
     pub(super) fn plain_if(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
-        if !self.plain_here(cx) {
-            return;
-        }
         if !self
             .mutable_scalars(cx)
             .iter()
@@ -302,8 +300,23 @@ impl Gen {
         if matches!(out.last(), Some(S::Break | S::Continue | S::Return(_))) {
             return;
         }
-        let s = self.plain_branches(cx, 0);
+        let s = self.plain_branches(cx, 0, Target::Carried);
         out.push(s);
+    }
+
+    /// `body` generated by `fill` in a block of its own (a scope, one level deeper).
+    fn scoped(
+        &mut self,
+        cx: &mut Ctx,
+        fill: impl FnOnce(&mut Gen, &mut Ctx, &mut Vec<S>),
+    ) -> Vec<S> {
+        cx.scopes.push(Vec::new());
+        cx.depth += 1;
+        let mut body = Vec::new();
+        fill(self, cx, &mut body);
+        cx.depth -= 1;
+        cx.scopes.pop();
+        body
     }
 
     fn plain_cond(&mut self, cx: &Ctx) -> C {
@@ -319,44 +332,46 @@ impl Gen {
         self.cond(cx, 1)
     }
 
-    fn plain_branches(&mut self, cx: &mut Ctx, nest: usize) -> S {
+    fn plain_branches(&mut self, cx: &mut Ctx, nest: usize, target: Target) -> S {
         let c = self.plain_cond(cx);
-        let then = self.plain_branch(cx, nest, true);
+        let then = self.plain_branch(cx, nest, true, target);
         let els = match self.rng.below(3) {
             0 => None,
-            1 => Some(self.plain_branch(cx, nest, true)),
-            _ => Some(self.plain_branch(cx, nest, false)),
+            1 => Some(self.plain_branch(cx, nest, true, target)),
+            _ => Some(self.plain_branch(cx, nest, false, target)),
         };
         S::If(vec![(c, then)], els)
     }
 
-    /// A branch: a plain call and its use (`with_call`), or an ordinary update; maybe random
-    /// statements between, and an `if` with calls last.
-    fn plain_branch(&mut self, cx: &mut Ctx, nest: usize, with_call: bool) -> Vec<S> {
-        cx.scopes.push(Vec::new());
-        cx.depth += 1;
-        let mut body = Vec::new();
-        if with_call {
-            let p = self.plain_let(cx, &mut body);
-            // Used first: a statement between could shadow the array it indexes.
-            if !self.plain_use(cx, &mut body, &p, true) {
-                self.assign(cx, &mut body);
+    /// A branch: a plain call and its use (`with_call`) on `target`, or an ordinary update;
+    /// maybe random statements between, and an `if` with calls last.
+    fn plain_branch(
+        &mut self,
+        cx: &mut Ctx,
+        nest: usize,
+        with_call: bool,
+        target: Target,
+    ) -> Vec<S> {
+        self.scoped(cx, |g, cx, body| {
+            if with_call {
+                let p = g.plain_let(cx, body);
+                // Used first: a statement between could shadow the array it indexes.
+                if !g.plain_use(cx, body, &p, target) {
+                    g.assign(cx, body);
+                }
+                if g.rng.chance(0.3) {
+                    let budget = std::mem::replace(&mut cx.budget, 1);
+                    g.stmts(cx, 1, body);
+                    cx.budget = budget;
+                }
+            } else {
+                g.assign(cx, body);
             }
-            if self.rng.chance(0.3) {
-                let budget = std::mem::replace(&mut cx.budget, 1);
-                self.stmts(cx, 1, &mut body);
-                cx.budget = budget;
+            let jumped = matches!(body.last(), Some(S::Break | S::Continue | S::Return(_)));
+            if nest == 0 && !jumped && g.rng.chance(0.3) {
+                let inner = g.plain_branches(cx, nest + 1, target);
+                body.push(inner);
             }
-        } else {
-            self.assign(cx, &mut body);
-        }
-        let jumped = matches!(body.last(), Some(S::Break | S::Continue | S::Return(_)));
-        if nest == 0 && !jumped && self.rng.chance(0.3) {
-            let inner = self.plain_branches(cx, nest + 1);
-            body.push(inner);
-        }
-        cx.depth -= 1;
-        cx.scopes.pop();
-        body
+        })
     }
 }
