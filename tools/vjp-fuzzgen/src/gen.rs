@@ -1463,6 +1463,7 @@ impl Gen {
                 0
             }, // 17 nested loops carrying a counter
             if self.opts.plain_calls { 8 } else { 0 }, // 18 a plain call
+            if self.opts.plain_calls && !deep { 4 } else { 0 }, // 19 an `if` with calls, read after
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1571,7 +1572,8 @@ impl Gen {
                 }
             }
             17 => self.carried_stmt(cx, out),
-            _ => self.plain_stmt(cx, out),
+            18 => self.plain_stmt(cx, out),
+            _ => self.plain_rerun_if(cx, out),
         }
     }
 
