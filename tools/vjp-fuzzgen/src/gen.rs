@@ -1464,6 +1464,7 @@ impl Gen {
             }, // 17 nested loops carrying a counter
             if self.opts.plain_calls { 8 } else { 0 }, // 18 a plain call
             if self.opts.plain_calls && !deep { 4 } else { 0 }, // 19 an `if` with calls, read after
+            if self.opts.plain_calls && !deep { 4 } else { 0 }, // 20 an inactive loop with calls
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1573,7 +1574,8 @@ impl Gen {
             }
             17 => self.carried_stmt(cx, out),
             18 => self.plain_stmt(cx, out),
-            _ => self.plain_rerun_if(cx, out),
+            19 => self.plain_rerun_if(cx, out),
+            _ => self.plain_inactive_loop(cx, out),
         }
     }
 

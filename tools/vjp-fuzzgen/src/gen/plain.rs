@@ -18,12 +18,16 @@
 //!   each updating state carried by the loop ([`Gen::plain_if`]);
 //! - in an `if` that leaves a value read after it, which the reverse would run again whole
 //!   (`let mut t = s; if c { let w = plain_w(i); t = ..w..; } s = ..t..;`), in loop bodies and
-//!   branches, nested in another `if` ([`Gen::plain_rerun_if`]).
+//!   branches, nested in another `if` ([`Gen::plain_rerun_if`]);
+//! - in a loop that computes no derivative and whose result is read after it (an index
+//!   `k += plain_idx(i + j, 3)`, then `if k > 2` or `x[k % x.len()]`; a weight
+//!   `w *= plain_w(i + j)`), also bounded by a call (`for _ in 0..plain_idx(i, 4) { k += 1; }`)
+//!   ([`Gen::plain_inactive_loop`]).
 //!
 //! Left out: a `break` / `continue` or `return` inside an `if` with calls that leaves a value
 //! read after it (the reverse would run such an `if` again whole: still an error of the macro).
 
-use super::{bin, method, Ctx, Gen, Kind};
+use super::{bin, method, Ctx, Gen, Kind, LoopInfo};
 use crate::ast::{C, E, S};
 
 /// The helpers, written once after the harness when the switch is on.
@@ -123,6 +127,12 @@ impl Gen {
         }
     }
 
+    /// The range bound of a loop: `plain_idx(arg, k)` (below `k`).
+    pub(super) fn plain_bound(&mut self, cx: &Ctx, k: usize) -> String {
+        let arg = self.plain_arg(cx);
+        format!("plain_idx({arg}, {k})")
+    }
+
     /// `let w = plain_w(..);` or `let j = plain_idx(.., len);` (declared in the current scope),
     /// and the expression that reads it.
     fn plain_let(&mut self, cx: &mut Ctx, out: &mut Vec<S>) -> Plain {
@@ -153,16 +163,22 @@ impl Gen {
         let typed = self.rng.chance(0.3);
         let ty = if typed { ": f64" } else { "" };
         out.push(S::Raw(format!("let {w}{ty} = plain_w({arg});")));
-        let mut v = self.var(cx, w.clone(), Kind::F, 1.0, false);
+        self.declare_weight(cx, &w, typed);
+        Plain {
+            core: E::Place(w),
+            bound: 1.0,
+        }
+    }
+
+    /// Declares `w`, a weight computed from the helpers only (inactive), bound by a `let` with
+    /// a type or without.
+    fn declare_weight(&self, cx: &mut Ctx, w: &str, typed: bool) {
+        let mut v = self.var(cx, w.to_string(), Kind::F, 1.0, false);
         // Untyped, the macro cannot see that it is a float (like a value computed from
         // `#[no_grad]` data only).
         v.nograd = !typed;
         v.untyped_plain = !typed;
         cx.declare(v);
-        Plain {
-            core: E::Place(w),
-            bound: 1.0,
-        }
     }
 
     /// The plain value brought to a magnitude of at most 1.
@@ -392,6 +408,148 @@ impl Gen {
             bound,
         };
         self.plain_read(cx, out, &p, Target::Not(&t));
+    }
+
+    /// A loop that computes no derivative and leaves a value read after it, with plain calls in
+    /// its body or its range: an index (`let mut k: usize = i; for j in 0..2 { k +=
+    /// plain_idx(i + j, 3); }`) or a weight (`let mut w = 1.0; .. w *= plain_w(i + j);`), over
+    /// a range, `0..plain_idx(i, 4)` (then `k += 1;`, `w *= 0.75;`), in a `while` or a `loop`;
+    /// then the index read in a condition (`if k > 2 { .. } else { .. }`) or as an index
+    /// (`x[k % x.len()]`), the weight in active arithmetic, or either left to later statements.
+    pub(super) fn plain_inactive_loop(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        let weight = self.rng.chance(0.35);
+        let typed = self.rng.chance(0.5);
+        let largest = cx
+            .readable(|k| k == Kind::Int)
+            .iter()
+            .map(|v| v.bound)
+            .fold(5.0, f64::max);
+        let trips = self.rng.range(1, 3);
+        let n = self.rng.range(2, 5);
+        let name = if weight {
+            self.fresh += 1;
+            format!("pw{}", self.fresh)
+        } else {
+            self.counter_name()
+        };
+        if weight {
+            let ty = if typed { ": f64" } else { "" };
+            out.push(S::Raw(format!("let mut {name}{ty} = 1.0;")));
+        } else {
+            let start = self.plain_arg(cx);
+            // A literal start and `+= 1` would make an untyped `k` an `i32`.
+            let ty = if typed || start.parse::<usize>().is_ok() {
+                ": usize"
+            } else {
+                ""
+            };
+            out.push(S::Raw(format!("let mut {name}{ty} = {start};")));
+        }
+        let step = |g: &mut Gen, cx: &Ctx| {
+            let arg = g.plain_arg(cx);
+            S::Raw(if weight {
+                format!("{name} *= plain_w({arg});")
+            } else {
+                format!("{name} += plain_idx({arg}, {n});")
+            })
+        };
+        self.loop_ids += 1;
+        let id = self.loop_ids;
+        let c = self.counter_name();
+        let stmt = match self.rng.weighted(&[4, 3, 2, 1]) {
+            0 => {
+                let info = LoopInfo {
+                    id,
+                    counter: Some((c.clone(), trips - 1)),
+                    over: None,
+                    trips,
+                };
+                self.open_loop(cx, &info);
+                let body = vec![step(self, cx)];
+                Self::close_loop(cx);
+                S::For(format!("{c} in 0..{trips}"), body)
+            }
+            1 => {
+                let bound = self.plain_bound(cx, n);
+                let body = S::Raw(if weight {
+                    format!("{name} *= 0.75;")
+                } else {
+                    format!("{name} += 1;")
+                });
+                S::For(format!("_ in 0..{bound}"), vec![body])
+            }
+            shape => {
+                // `while c < trips { ..; c += 1; }` or `loop { c += 1; if c > trips { break; } .. }`
+                let info = LoopInfo {
+                    id,
+                    counter: Some((c.clone(), trips)),
+                    over: None,
+                    trips,
+                };
+                out.push(S::Raw(format!("let mut {c} = 0;")));
+                self.open_loop(cx, &info);
+                let call = step(self, cx);
+                Self::close_loop(cx);
+                let bump = S::Raw(format!("{c} += 1;"));
+                if shape == 2 {
+                    S::While(C::Raw(format!("{c} < {trips}")), vec![call, bump])
+                } else {
+                    let exit = S::If(
+                        vec![(C::Raw(format!("{c} > {trips}")), vec![S::Break])],
+                        None,
+                    );
+                    S::Loop(vec![bump, exit, call])
+                }
+            }
+        };
+        out.push(stmt);
+        if weight {
+            self.declare_weight(cx, &name, typed);
+            if self.rng.chance(0.8) {
+                let p = Plain {
+                    core: E::Place(name),
+                    bound: 1.0,
+                };
+                self.plain_read(cx, out, &p, Target::Any);
+            }
+            return;
+        }
+        let bound = 2.0 * largest + 1.0 + (trips * n) as f64;
+        let mut v = self.var(cx, name.clone(), Kind::Int, bound, false);
+        v.not_usize = !typed;
+        cx.declare(v);
+        let arrays = self.indexables(cx, false);
+        match self
+            .rng
+            .weighted(&[3, if arrays.is_empty() { 0 } else { 3 }, 1])
+        {
+            0 => {
+                let c = C::Raw(match self.rng.below(3) {
+                    0 => format!("{name} > {}", self.rng.range(1, 3)),
+                    1 => format!("{name} % 2 == 0"),
+                    _ => format!("{name} % 3 != 1"),
+                });
+                let then = self.scoped(cx, |g, cx, body| g.assign(cx, body));
+                let els = self
+                    .rng
+                    .chance(0.6)
+                    .then(|| self.scoped(cx, |g, cx, body| g.assign(cx, body)));
+                out.push(S::If(vec![(c, then)], els));
+            }
+            1 => {
+                let (a, len) = self.rng.pick(&arrays).clone();
+                let len = match len {
+                    Some(n) => n.to_string(),
+                    None => format!("{}.len()", a.name),
+                };
+                let p = Plain {
+                    core: E::Place(format!("{}[{name} % {len}]", a.name)),
+                    bound: a.bound,
+                };
+                self.plain_read(cx, out, &p, Target::Any);
+            }
+            _ => {}
+        }
     }
 
     fn plain_cond(&mut self, cx: &Ctx) -> C {
