@@ -2108,7 +2108,10 @@ impl Gen {
             While(C),
             Loop,
         }
-        let kind = self.rng.weighted(&[10, 4, 3, 3, 6, 2, 5, 5, 3, 3, 3]);
+        let plain_range = if self.opts.plain_calls { 5 } else { 0 };
+        let kind = self
+            .rng
+            .weighted(&[10, 4, 3, 3, 6, 2, 5, 5, 3, 3, 3, plain_range]);
         let shape = match kind {
             0 => {
                 let k = self.rng.range(1, 5);
@@ -2220,6 +2223,28 @@ impl Gen {
                 info.counter = Some((counter.clone(), k + 1));
                 info.trips = k;
                 Shape::Loop
+            }
+            11 => {
+                // A range bounded by a plain call (`plain-calls`), which the reverse must not
+                // evaluate again: `0..plain_idx(i, 4)`, `1..plain_idx(k, 5) + 1`, reversed.
+                let k = self.rng.range(2, 5);
+                let bound = self.plain_bound(cx, k);
+                info.trips = k - 1;
+                match self.rng.below(4) {
+                    0 => {
+                        info.counter = Some((counter.clone(), k - 2));
+                        Shape::For(format!("{counter} in 0..{bound}"))
+                    }
+                    1 => Shape::For(format!("_ in 0..{bound}")),
+                    2 => {
+                        info.counter = Some((counter.clone(), k - 1));
+                        Shape::For(format!("{counter} in 1..{bound} + 1"))
+                    }
+                    _ => {
+                        info.counter = Some((counter.clone(), k - 2));
+                        Shape::For(format!("{counter} in (0..{bound}).rev()"))
+                    }
+                }
             }
             _ => {
                 // while on an active condition, with a counter as a guard.

@@ -821,6 +821,7 @@ impl Gen {
             slice_w,
             1,
             1,
+            if self.opts.plain_calls { 2 } else { 0 },
         ]) {
             0 => {
                 let k = self.rng.range(1, 5);
@@ -884,6 +885,14 @@ impl Gen {
                 let k = self.rng.range(1, 4);
                 info.trips = k;
                 format!("_ in 0..{k}")
+            }
+            8 => {
+                // A range bounded by a plain call (`plain-calls`): the fused loop counts its
+                // trips.
+                let k = self.rng.range(2, 5);
+                info.counter = Some((counter.clone(), k - 2));
+                info.trips = k - 1;
+                format!("{counter} in 0..{}", self.plain_bound(cx, k))
             }
             _ => {
                 let k = self.rng.range(2, 6);

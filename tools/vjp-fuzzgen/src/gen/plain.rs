@@ -22,7 +22,9 @@
 //! - in a loop that computes no derivative and whose result is read after it (an index
 //!   `k += plain_idx(i + j, 3)`, then `if k > 2` or `x[k % x.len()]`; a weight
 //!   `w *= plain_w(i + j)`), also bounded by a call (`for _ in 0..plain_idx(i, 4) { k += 1; }`)
-//!   ([`Gen::plain_inactive_loop`]).
+//!   ([`Gen::plain_inactive_loop`]);
+//! - in the range of a loop that computes derivatives (`for j in 1..plain_idx(k, 5) + 1`, in
+//!   `loop_stmt` and as the fused loop's range).
 //!
 //! Left out: a `break` / `continue` or `return` inside an `if` with calls that leaves a value
 //! read after it (the reverse would run such an `if` again whole: still an error of the macro).
