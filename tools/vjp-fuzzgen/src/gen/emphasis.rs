@@ -1187,6 +1187,9 @@ impl Gen {
         if Self::accs_of(cx, id).contains(&s) {
             self.add_to(cx, &mut then, &s);
         }
+        if self.opts.plain_calls && self.rng.chance(0.6) {
+            self.plain_acc(cx, &mut then);
+        }
         cx.scopes.pop();
         let els = if self.rng.chance(0.7) {
             cx.scopes.push(Vec::new());
@@ -1195,6 +1198,9 @@ impl Gen {
             self.add_to(cx, &mut els, &t);
             if self.rng.chance(0.3) {
                 self.stmts(cx, 1, &mut els);
+            }
+            if self.opts.plain_calls && self.rng.chance(0.3) {
+                self.plain_acc(cx, &mut els);
             }
             cx.scopes.pop();
             Some(els)

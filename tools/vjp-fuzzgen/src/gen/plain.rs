@@ -24,7 +24,8 @@
 //!   `w *= plain_w(i + j)`), also bounded by a call (`for _ in 0..plain_idx(i, 4) { k += 1; }`)
 //!   ([`Gen::plain_inactive_loop`]);
 //! - in the range of a loop that computes derivatives (`for j in 1..plain_idx(k, 5) + 1`, in
-//!   `loop_stmt` and as the fused loop's range).
+//!   `loop_stmt` and as the fused loop's range);
+//! - in branches of the fused loop's body, adding into its accumulators (`acc_branch`).
 //!
 //! Left out: a `break` / `continue` or `return` inside an `if` with calls that leaves a value
 //! read after it (the reverse would run such an `if` again whole: still an error of the macro).
@@ -95,6 +96,8 @@ enum Target<'a> {
     Only(&'a str),
     /// Any but this local.
     Not(&'a str),
+    /// An accumulator of the innermost loop.
+    Accs,
 }
 
 impl Gen {
@@ -204,10 +207,11 @@ impl Gen {
                 Target::Carried => Self::carried(cx, v),
                 Target::Only(t) => v.name == t,
                 Target::Not(t) => v.name != t,
+                Target::Accs => false,
             })
             .collect();
         let accs = match (cx.loops.last(), target) {
-            (Some(l), Target::Any | Target::Not(_)) => Self::accs_of(cx, l.id),
+            (Some(l), Target::Any | Target::Not(_) | Target::Accs) => Self::accs_of(cx, l.id),
             _ => Vec::new(),
         };
         if targets.is_empty() && accs.is_empty() {
@@ -314,6 +318,13 @@ impl Gen {
             cx.declare(v);
         }
         // Otherwise not used here (later statements may read it, or not).
+    }
+
+    /// In a branch of the fused loop's body: a plain call added into its accumulators
+    /// (`let w = plain_w(i); s += w * e;`).
+    pub(super) fn plain_acc(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        let p = self.plain_let(cx, out);
+        self.plain_use(cx, out, &p, Target::Accs);
     }
 
     /// At the end of a loop body: `if c { let w = plain_w(i); s = ..w..; } else { .. }`, with
