@@ -431,7 +431,11 @@ impl Gen {
     /// (`x[k % x.len()]`), the weight in active arithmetic, or either left to later statements.
     pub(super) fn plain_inactive_loop(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
         let weight = self.rng.chance(0.35);
-        let typed = self.rng.chance(0.5);
+        // 0: over `0..trips`, 1: over `0..plain_idx(..)`, 2: `while`, 3: `loop`.
+        let form = self.rng.weighted(&[4, 3, 2, 1]);
+        // An untyped weight only multiplied by literals (`w *= 0.75`) would be a float of no
+        // type, whose methods Rust rejects (E0689).
+        let typed = self.rng.chance(0.5) || (weight && form == 1);
         let largest = cx
             .readable(|k| k == Kind::Int)
             .iter()
@@ -469,7 +473,7 @@ impl Gen {
         self.loop_ids += 1;
         let id = self.loop_ids;
         let c = self.counter_name();
-        let stmt = match self.rng.weighted(&[4, 3, 2, 1]) {
+        let stmt = match form {
             0 => {
                 let info = LoopInfo {
                     id,
