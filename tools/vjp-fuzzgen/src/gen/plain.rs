@@ -152,7 +152,10 @@ impl Gen {
             };
             let ty = if self.rng.chance(0.3) { ": usize" } else { "" };
             out.push(S::Raw(format!("let {j}{ty} = plain_idx({arg}, {n});")));
-            let mut v = self.var(cx, j.clone(), Kind::Int, 4.0, false);
+            // Below the length: a slice has 2 to 5 elements, an array maybe more (a `usize`
+            // parameter of a callee may be at most 4).
+            let largest = len.map_or(4, |n| n - 1);
+            let mut v = self.var(cx, j.clone(), Kind::Int, largest as f64, false);
             v.index_for = Some((a.name.clone(), len, None));
             // Untyped, not passed to a `usize` parameter (the macro cannot type it).
             v.not_usize = ty.is_empty();
