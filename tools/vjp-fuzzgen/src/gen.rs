@@ -1464,7 +1464,11 @@ impl Gen {
             }, // 17 nested loops carrying a counter
             if self.opts.plain_calls { 8 } else { 0 }, // 18 a plain call
             if self.opts.plain_calls && !deep { 4 } else { 0 }, // 19 an `if` with calls, read after
-            if self.opts.plain_calls && !deep { 4 } else { 0 }, // 20 an inactive loop with calls
+            match (self.opts.plain_calls && !deep, cx.reevaluated()) {
+                (true, true) => 5,
+                (true, false) => 1,
+                _ => 0,
+            }, // 20 an inactive loop with calls (which the reverse re-runs in loops and branches)
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
