@@ -383,9 +383,6 @@ struct Ctx {
     /// Results of the emphasis loops among the function's own statements, which the tail adds
     /// in (a loop whose result is not used has no adjoint work, and takes no optimised path).
     pending: Vec<String>,
-    /// The depths (`depth`) of the bodies of the loops being generated, innermost last: a
-    /// statement at the top level of the innermost body may bind a plain call (`plain-calls`).
-    loop_bodies: Vec<usize>,
 }
 
 /// The largest cost (`Func::cost`) a call may add to a function under the emphasis switches,
@@ -1465,7 +1462,13 @@ impl Gen {
             } else {
                 0
             }, // 17 nested loops carrying a counter
-            if self.plain_here(cx) { 8 } else { 0 }, // 18 a plain call in a loop body
+            if self.opts.plain_calls { 8 } else { 0 }, // 18 a plain call
+            if self.opts.plain_calls && !deep { 4 } else { 0 }, // 19 an `if` with calls, read after
+            match (self.opts.plain_calls && !deep, cx.reevaluated()) {
+                (true, true) => 5,
+                (true, false) => 1,
+                _ => 0,
+            }, // 20 an inactive loop with calls (which the reverse re-runs in loops and branches)
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1574,7 +1577,9 @@ impl Gen {
                 }
             }
             17 => self.carried_stmt(cx, out),
-            _ => self.plain_stmt(cx, out),
+            18 => self.plain_stmt(cx, out),
+            19 => self.plain_rerun_if(cx, out),
+            _ => self.plain_inactive_loop(cx, out),
         }
     }
 
@@ -2107,7 +2112,10 @@ impl Gen {
             While(C),
             Loop,
         }
-        let kind = self.rng.weighted(&[10, 4, 3, 3, 6, 2, 5, 5, 3, 3, 3]);
+        let plain_range = if self.opts.plain_calls { 5 } else { 0 };
+        let kind = self
+            .rng
+            .weighted(&[10, 4, 3, 3, 6, 2, 5, 5, 3, 3, 3, plain_range]);
         let shape = match kind {
             0 => {
                 let k = self.rng.range(1, 5);
@@ -2220,6 +2228,28 @@ impl Gen {
                 info.trips = k;
                 Shape::Loop
             }
+            11 => {
+                // A range bounded by a plain call (`plain-calls`), which the reverse must not
+                // evaluate again: `0..plain_idx(i, 4)`, `1..plain_idx(k, 5) + 1`, reversed.
+                let k = self.rng.range(2, 5);
+                let bound = self.plain_bound(cx, k);
+                info.trips = k - 1;
+                match self.rng.below(4) {
+                    0 => {
+                        info.counter = Some((counter.clone(), k - 2));
+                        Shape::For(format!("{counter} in 0..{bound}"))
+                    }
+                    1 => Shape::For(format!("_ in 0..{bound}")),
+                    2 => {
+                        info.counter = Some((counter.clone(), k - 1));
+                        Shape::For(format!("{counter} in 1..{bound} + 1"))
+                    }
+                    _ => {
+                        info.counter = Some((counter.clone(), k - 2));
+                        Shape::For(format!("{counter} in (0..{bound}).rev()"))
+                    }
+                }
+            }
             _ => {
                 // while on an active condition, with a counter as a guard.
                 let k = self.rng.range(2, 6);
@@ -2261,7 +2291,6 @@ impl Gen {
         cx.loops.push(info.clone());
         cx.scopes.push(Vec::new());
         cx.depth += 1;
-        cx.loop_bodies.push(cx.depth);
         let mut body = Vec::new();
         match &shape {
             Shape::While(_) | Shape::Loop => {
@@ -2290,7 +2319,6 @@ impl Gen {
         for e in elements {
             cx.declare(e);
         }
-        let progress_var = progress.clone();
         if let Some(s) = progress {
             let (e, _) = self.receiver(cx, 1);
             body.push(S::Compound(
@@ -2303,7 +2331,7 @@ impl Gen {
                 ),
             ));
         }
-        if self.plain_here(cx) && self.rng.chance(0.5) {
+        if self.opts.plain_calls && self.rng.chance(0.5) {
             self.plain_stmt(cx, &mut body);
         }
         let n = self.rng.range(1, 4);
@@ -2339,16 +2367,9 @@ impl Gen {
                 }
             }
         }
-        // Not in a `while` on an active condition: the test after the body reads the state.
-        // Nor after a `break` / `continue` test (as in `loop`), which makes the rest of the
-        // body a branch: an `if` in it is re-run whole by the reverse (rejected by the macro).
-        let jumps = body.iter().any(|s| {
-            matches!(s, S::If(arms, _) if arms.iter().any(|(_, b)| b.iter().any(|s| matches!(s, S::Break | S::Continue))))
-        });
-        if self.opts.plain_calls && progress_var.is_none() && !jumps && self.rng.chance(0.4) {
+        if self.opts.plain_calls && self.rng.chance(0.4) {
             self.plain_if(cx, &mut body);
         }
-        cx.loop_bodies.pop();
         cx.depth -= 1;
         cx.scopes.pop();
         cx.loops.pop();
@@ -2515,7 +2536,6 @@ impl Gen {
             no_return: false,
             active_factor: false,
             pending: Vec::new(),
-            loop_bodies: Vec::new(),
         };
         let pnames = ["x", "y", "u", "wt", "n", "xs", "ys", "q"];
         for k in 0..n_params {

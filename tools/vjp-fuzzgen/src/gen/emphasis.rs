@@ -166,14 +166,12 @@ impl Gen {
         cx.loops.push(info.clone());
         cx.scopes.push(Vec::new());
         cx.depth += 1;
-        cx.loop_bodies.push(cx.depth);
         if let Some((c, max)) = &info.counter {
             cx.declare(self.var(cx, c.clone(), Kind::Int, *max as f64, false));
         }
     }
 
     pub(super) fn close_loop(cx: &mut Ctx) {
-        cx.loop_bodies.pop();
         cx.depth -= 1;
         cx.scopes.pop();
         cx.loops.pop();
@@ -823,6 +821,7 @@ impl Gen {
             slice_w,
             1,
             1,
+            if self.opts.plain_calls { 2 } else { 0 },
         ]) {
             0 => {
                 let k = self.rng.range(1, 5);
@@ -886,6 +885,14 @@ impl Gen {
                 let k = self.rng.range(1, 4);
                 info.trips = k;
                 format!("_ in 0..{k}")
+            }
+            8 => {
+                // A range bounded by a plain call (`plain-calls`): the fused loop counts its
+                // trips.
+                let k = self.rng.range(2, 5);
+                info.counter = Some((counter.clone(), k - 2));
+                info.trips = k - 1;
+                format!("{counter} in 0..{}", self.plain_bound(cx, k))
             }
             _ => {
                 let k = self.rng.range(2, 6);
@@ -966,7 +973,7 @@ impl Gen {
         if let (Some((_, update, ..)), true) = (&stepper, step_at_top) {
             body.push(S::Raw(update.clone()));
         }
-        if self.plain_here(cx) && self.rng.chance(0.5) {
+        if self.opts.plain_calls && self.rng.chance(0.5) {
             // At the top level of the fused body, whose reverse does not run it again.
             self.plain_stmt(cx, &mut body);
         }
@@ -1180,6 +1187,9 @@ impl Gen {
         if Self::accs_of(cx, id).contains(&s) {
             self.add_to(cx, &mut then, &s);
         }
+        if self.opts.plain_calls && self.rng.chance(0.6) {
+            self.plain_acc(cx, &mut then);
+        }
         cx.scopes.pop();
         let els = if self.rng.chance(0.7) {
             cx.scopes.push(Vec::new());
@@ -1188,6 +1198,9 @@ impl Gen {
             self.add_to(cx, &mut els, &t);
             if self.rng.chance(0.3) {
                 self.stmts(cx, 1, &mut els);
+            }
+            if self.opts.plain_calls && self.rng.chance(0.3) {
+                self.plain_acc(cx, &mut els);
             }
             cx.scopes.pop();
             Some(els)

@@ -1,30 +1,36 @@
-//! The `plain-calls` switch: calls of plain (not differentiated) helper functions inside loop
-//! bodies, whose results the reverse sweep needs. vjp cannot tell that such a call gives the
-//! same value twice, so the forward sweep saves each result on a tape and the reverse pops it
-//! (`Plan::saved` in `vjp-macro/src/plan.rs`, the tape pushes of `forward.rs`, `pop_saved` in
-//! `reverse.rs`).
+//! The `plain-calls` switch: calls of plain (not differentiated) helper functions whose results
+//! the reverse sweep needs. vjp cannot tell that such a call gives the same value twice, so the
+//! forward sweep saves each result on a tape and the reverse pops it (`Plan::saved` in
+//! `vjp-macro/src/plan.rs`, the tape pushes of `forward.rs`, `pop_saved` in `reverse.rs`); an
+//! `if` or a loop computing no derivative that the reverse would run again whole is saved whole
+//! (its results), and a loop whose range calls one counts its trips instead of evaluating the
+//! range again.
 //!
 //! Two helpers, emitted once per file ([`HELPERS`]), count their calls: `plain_w(i)`, a weight
 //! in (0.5, 1], and `plain_idx(i, n)`, an index below `n`. They are called
 //!
-//! - at the top level of any loop body (`for` over a range or a slice, `while`, `loop`, inner
-//!   loops, the fused loop of `fused-loops` and the loops of the other emphasis switches):
-//!   `let w = plain_w(i + 1);`, `let j = plain_idx(i, x.len());`, then, usually, used at once
-//!   in active arithmetic (`s = 0.5 * (s * w + e).sin()`, `acc += x[j].tanh() * e`), and
-//!   afterwards read like any other local (`x[j]` by [`Gen::index`], `j % 2 == 0` in
-//!   conditions), or not at all;
-//! - in an `if` / `else` at the end of the body of a loop that is not meant to fuse, also in an
-//!   `if` nested in its branch, each updating state carried by the loop.
+//! - as statements anywhere (loop bodies of every kind, branches, the function's own
+//!   statements, also after an early `return`): `let w = plain_w(i + 1);`,
+//!   `let j = plain_idx(i, x.len());`, then, usually, used at once in active arithmetic
+//!   (`s = 0.5 * (s * w + e).sin()`, `acc += x[j].tanh() * e`), and afterwards read like any
+//!   other local (`x[j]` by [`Gen::index`], `j % 2 == 0` in conditions), or not at all;
+//! - in an `if` / `else` at the end of a loop body, also in an `if` nested last in a branch,
+//!   each updating state carried by the loop ([`Gen::plain_if`]);
+//! - in an `if` that leaves a value read after it, which the reverse would run again whole
+//!   (`let mut t = s; if c { let w = plain_w(i); t = ..w..; } s = ..t..;`), in loop bodies and
+//!   branches, nested in another `if` ([`Gen::plain_rerun_if`]);
+//! - in a loop that computes no derivative and whose result is read after it (an index
+//!   `k += plain_idx(i + j, 3)`, then `if k > 2` or `x[k % x.len()]`; a weight
+//!   `w *= plain_w(i + j)`), also bounded by a call (`for _ in 0..plain_idx(i, 4) { k += 1; }`)
+//!   ([`Gen::plain_inactive_loop`]);
+//! - in the range of a loop that computes derivatives (`for j in 1..plain_idx(k, 5) + 1`, in
+//!   `loop_stmt` and as the fused loop's range);
+//! - in branches of the fused loop's body, adding into its accumulators (`acc_branch`).
 //!
-//! Left out, as the macro rejects them on purpose: a call in an `if` outside any loop, and a
-//! call in a branch whose `if` leaves a value read later (the reverse re-runs such an `if` as a
-//! whole): the `if` with calls is the last statement of its loop body (not of a `while` on an
-//! active condition, which reads the state after it), and a nested one the last of its branch;
-//! no call in a loop inside a branch, nor after an early `return`. Also left out: a call in a branch of a fused loop's body (rejected
-//! when this switch was written, accepted since; the fused loops do not end with such an `if`
-//! yet: only `loop_stmt` loops do).
+//! Left out: a `break` / `continue` or `return` inside an `if` with calls that leaves a value
+//! read after it (the reverse would run such an `if` again whole: still an error of the macro).
 
-use super::{bin, method, Ctx, Gen, Kind};
+use super::{bin, method, Ctx, Gen, Kind, LoopInfo};
 use crate::ast::{C, E, S};
 
 /// The helpers, written once after the harness when the switch is on.
@@ -79,19 +85,22 @@ struct Plain {
     bound: f64,
 }
 
-impl Gen {
-    /// Whether a plain call may be bound here: at the top level of a loop body that only
-    /// loops enclose (every level of `depth` a loop's), not after an early `return`. (A loop in
-    /// a branch that leaves a value read later is re-run whole by the reverse sweep, calls
-    /// included: rejected by the macro, like the rest of a function after a `return`.)
-    pub(super) fn plain_here(&self, cx: &Ctx) -> bool {
-        self.opts.plain_calls
-            && cx.loop_bodies.last() == Some(&cx.depth)
-            && cx.level() > 0
-            && cx.depth == cx.level()
-            && !cx.after_return
-    }
+/// What an update with a plain value may write.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// A mutable scalar in scope, or an accumulator of the innermost loop.
+    Any,
+    /// A scalar the innermost loop carries (declared outside it).
+    Carried,
+    /// This local.
+    Only(&'a str),
+    /// Any but this local.
+    Not(&'a str),
+    /// An accumulator of the innermost loop.
+    Accs,
+}
 
+impl Gen {
     /// The integer locals in scope that are `usize`.
     fn usize_names(cx: &Ctx) -> Vec<String> {
         cx.readable(|k| k == Kind::Int)
@@ -123,6 +132,12 @@ impl Gen {
         }
     }
 
+    /// The range bound of a loop: `plain_idx(arg, k)` (below `k`).
+    pub(super) fn plain_bound(&mut self, cx: &Ctx, k: usize) -> String {
+        let arg = self.plain_arg(cx);
+        format!("plain_idx({arg}, {k})")
+    }
+
     /// `let w = plain_w(..);` or `let j = plain_idx(.., len);` (declared in the current scope),
     /// and the expression that reads it.
     fn plain_let(&mut self, cx: &mut Ctx, out: &mut Vec<S>) -> Plain {
@@ -137,7 +152,10 @@ impl Gen {
             };
             let ty = if self.rng.chance(0.3) { ": usize" } else { "" };
             out.push(S::Raw(format!("let {j}{ty} = plain_idx({arg}, {n});")));
-            let mut v = self.var(cx, j.clone(), Kind::Int, 4.0, false);
+            // Below the length: a slice has 2 to 5 elements, an array maybe more (a `usize`
+            // parameter of a callee may be at most 4).
+            let largest = len.map_or(4, |n| n - 1);
+            let mut v = self.var(cx, j.clone(), Kind::Int, largest as f64, false);
             v.index_for = Some((a.name.clone(), len, None));
             // Untyped, not passed to a `usize` parameter (the macro cannot type it).
             v.not_usize = ty.is_empty();
@@ -153,16 +171,22 @@ impl Gen {
         let typed = self.rng.chance(0.3);
         let ty = if typed { ": f64" } else { "" };
         out.push(S::Raw(format!("let {w}{ty} = plain_w({arg});")));
-        let mut v = self.var(cx, w.clone(), Kind::F, 1.0, false);
+        self.declare_weight(cx, &w, typed);
+        Plain {
+            core: E::Place(w),
+            bound: 1.0,
+        }
+    }
+
+    /// Declares `w`, a weight computed from the helpers only (inactive), bound by a `let` with
+    /// a type or without.
+    fn declare_weight(&self, cx: &mut Ctx, w: &str, typed: bool) {
+        let mut v = self.var(cx, w.to_string(), Kind::F, 1.0, false);
         // Untyped, the macro cannot see that it is a float (like a value computed from
         // `#[no_grad]` data only).
         v.nograd = !typed;
         v.untyped_plain = !typed;
         cx.declare(v);
-        Plain {
-            core: E::Place(w),
-            bound: 1.0,
-        }
     }
 
     /// The plain value brought to a magnitude of at most 1.
@@ -175,16 +199,22 @@ impl Gen {
     }
 
     /// An update of state in scope with the plain value: of a mutable scalar (within its
-    /// bound when the loop carries it) or an accumulator of the innermost loop. False when
-    /// there is neither (or, `carried_only`, no scalar declared outside the innermost loop).
-    fn plain_use(&mut self, cx: &mut Ctx, out: &mut Vec<S>, p: &Plain, carried_only: bool) -> bool {
+    /// bound when the loop carries it) or an accumulator of the innermost loop, as `target`
+    /// allows. False when there is none.
+    fn plain_use(&mut self, cx: &mut Ctx, out: &mut Vec<S>, p: &Plain, target: Target) -> bool {
         let targets: Vec<_> = self
             .mutable_scalars(cx)
             .into_iter()
-            .filter(|v| !carried_only || Self::carried(cx, v))
+            .filter(|v| match target {
+                Target::Any => true,
+                Target::Carried => Self::carried(cx, v),
+                Target::Only(t) => v.name == t,
+                Target::Not(t) => v.name != t,
+                Target::Accs => false,
+            })
             .collect();
-        let accs = match cx.loops.last() {
-            Some(l) if !carried_only => Self::accs_of(cx, l.id),
+        let accs = match (cx.loops.last(), target) {
+            (Some(l), Target::Any | Target::Not(_) | Target::Accs) => Self::accs_of(cx, l.id),
             _ => Vec::new(),
         };
         if targets.is_empty() && accs.is_empty() {
@@ -244,26 +274,34 @@ impl Gen {
         true
     }
 
-    /// A plain call at the top level of a loop body (a statement choice of [`Gen::stmt`]):
-    /// bound, then used in active arithmetic, only in inactive code, or not at all.
+    /// The plain value read in active arithmetic: an update of state (`target`), or else a
+    /// local of its own, which later statements may read.
+    fn plain_read(&mut self, cx: &mut Ctx, out: &mut Vec<S>, p: &Plain, target: Target) {
+        if self.plain_use(cx, out, p, target) {
+            return;
+        }
+        let (e, b) = self.expr(cx, 1);
+        let (e, b) = self.fit((e, b), 4.0);
+        // Fresh: not shadowing an accumulator whose idle increment goes after it.
+        self.fresh += 1;
+        let name = format!("l{}", self.fresh);
+        let c = self.unit(p);
+        out.push(S::Let {
+            pat: name.clone(),
+            mutable: false,
+            ty: None,
+            e: bin("*", c, e),
+        });
+        cx.declare(self.var(cx, name, Kind::F, b, false));
+    }
+
+    /// A plain call (a statement choice of [`Gen::stmt`]): bound, then used in active
+    /// arithmetic, only in inactive code, or not at all.
     pub(super) fn plain_stmt(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
         let p = self.plain_let(cx, out);
         let choice = self.rng.weighted(&[7, 2, 1]);
-        if choice == 0 && !self.plain_use(cx, out, &p, false) {
-            // A local of its own, which later statements may read.
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 4.0);
-            // Fresh: not shadowing an accumulator whose idle increment goes after it.
-            self.fresh += 1;
-            let name = format!("l{}", self.fresh);
-            let c = self.unit(&p);
-            out.push(S::Let {
-                pat: name.clone(),
-                mutable: false,
-                ty: None,
-                e: bin("*", c, e),
-            });
-            cx.declare(self.var(cx, name, Kind::F, b, false));
+        if choice == 0 {
+            self.plain_read(cx, out, &p, Target::Any);
         } else if choice == 1 {
             // A scaled copy: inactive for a weight (`w * 0.5`); for an index, an element read
             // at it (`x[j] * 0.5`), marked inactive all the same, which only makes the
@@ -285,13 +323,17 @@ impl Gen {
         // Otherwise not used here (later statements may read it, or not).
     }
 
+    /// In a branch of the fused loop's body: a plain call added into its accumulators
+    /// (`let w = plain_w(i); s += w * e;`).
+    pub(super) fn plain_acc(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        let p = self.plain_let(cx, out);
+        self.plain_use(cx, out, &p, Target::Accs);
+    }
+
     /// At the end of a loop body: `if c { let w = plain_w(i); s = ..w..; } else { .. }`, with
-    /// calls in one or both branches (and in an `if` nested last in a branch), each branch
-    /// updating state the loop carries. Nothing when the loop carries no scalar.
+    /// calls in one or both branches (and in an `if` nested in a branch), each branch updating
+    /// state the loop carries. Nothing when the loop carries no scalar.
     pub(super) fn plain_if(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
-        if !self.plain_here(cx) {
-            return;
-        }
         if !self
             .mutable_scalars(cx)
             .iter()
@@ -302,8 +344,232 @@ impl Gen {
         if matches!(out.last(), Some(S::Break | S::Continue | S::Return(_))) {
             return;
         }
-        let s = self.plain_branches(cx, 0);
+        let s = self.plain_branches(cx, 0, Target::Carried);
         out.push(s);
+    }
+
+    /// An `if` with plain calls whose result is read after it, which the reverse sweep would
+    /// run again as a whole (were its results not saved): `let mut t = s; if c { let w =
+    /// plain_w(i); t = (t * w).sin(); } s = ..t..;`, in a loop body or a branch; nested in
+    /// another `if` outside loops, and sometimes inside them.
+    pub(super) fn plain_rerun_if(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        if cx.level() > 0 && self.rng.chance(0.7) {
+            return self.rerun_core(cx, out);
+        }
+        let c = self.cond(cx, 1);
+        let in_top_if = cx.in_top_if;
+        cx.in_top_if |= cx.top;
+        let then = self.scoped(cx, |g, cx, body| {
+            if g.rng.chance(0.4) {
+                g.stmts(cx, 1, body);
+            }
+            if !matches!(body.last(), Some(S::Break | S::Continue | S::Return(_))) {
+                g.rerun_core(cx, body);
+            }
+        });
+        let els = self
+            .rng
+            .chance(0.4)
+            .then(|| self.scoped(cx, |g, cx, body| g.assign(cx, body)));
+        cx.in_top_if = in_top_if;
+        out.push(S::If(vec![(c, then)], els));
+    }
+
+    /// `body` generated by `fill` in a block of its own (a scope, one level deeper).
+    fn scoped(
+        &mut self,
+        cx: &mut Ctx,
+        fill: impl FnOnce(&mut Gen, &mut Ctx, &mut Vec<S>),
+    ) -> Vec<S> {
+        cx.scopes.push(Vec::new());
+        cx.depth += 1;
+        let mut body = Vec::new();
+        fill(self, cx, &mut body);
+        cx.depth -= 1;
+        cx.scopes.pop();
+        body
+    }
+
+    /// `let mut t = ..; if c { ..plain call, t = .. } [else { .. }]` and a statement reading
+    /// `t`. No `break`, `continue` nor `return` inside the `if` (the macro rejects them in an
+    /// `if` it would run again).
+    fn rerun_core(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        let scalars = self.mutable_scalars(cx);
+        let (e, b) = if !scalars.is_empty() && self.rng.chance(0.7) {
+            let v = self.rng.pick(&scalars);
+            (E::Place(v.name.clone()), v.bound)
+        } else {
+            let (e, b) = self.expr(cx, 1);
+            self.fit((e, b), 2.0)
+        };
+        self.fresh += 1;
+        let t = format!("l{}", self.fresh);
+        let v = self.var(cx, t.clone(), Kind::F, b, true);
+        Self::declare_from(cx, v, &None, &e);
+        out.push(S::Let {
+            pat: t.clone(),
+            mutable: true,
+            ty: None,
+            e,
+        });
+        let no_jump = std::mem::replace(&mut cx.no_jump, cx.loops.last().map(|l| l.id));
+        let no_return = std::mem::replace(&mut cx.no_return, true);
+        let s = self.plain_branches(cx, 0, Target::Only(&t));
+        cx.no_jump = no_jump;
+        cx.no_return = no_return;
+        out.push(s);
+        let bound = cx.find_mut(&t).map_or(b, |v| v.bound);
+        let p = Plain {
+            core: E::Place(t.clone()),
+            bound,
+        };
+        self.plain_read(cx, out, &p, Target::Not(&t));
+    }
+
+    /// A loop that computes no derivative and leaves a value read after it, with plain calls in
+    /// its body or its range: an index (`let mut k: usize = i; for j in 0..2 { k +=
+    /// plain_idx(i + j, 3); }`) or a weight (`let mut w = 1.0; .. w *= plain_w(i + j);`), over
+    /// a range, `0..plain_idx(i, 4)` (then `k += 1;`, `w *= 0.75;`), in a `while` or a `loop`;
+    /// then the index read in a condition (`if k > 2 { .. } else { .. }`) or as an index
+    /// (`x[k % x.len()]`), the weight in active arithmetic, or either left to later statements.
+    pub(super) fn plain_inactive_loop(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
+        let weight = self.rng.chance(0.35);
+        // 0: over `0..trips`, 1: over `0..plain_idx(..)`, 2: `while`, 3: `loop`.
+        let form = self.rng.weighted(&[4, 3, 2, 1]);
+        // An untyped weight only multiplied by literals (`w *= 0.75`) would be a float of no
+        // type, whose methods Rust rejects (E0689).
+        let typed = self.rng.chance(0.5) || (weight && form == 1);
+        let largest = cx
+            .readable(|k| k == Kind::Int)
+            .iter()
+            .map(|v| v.bound)
+            .fold(5.0, f64::max);
+        let trips = self.rng.range(1, 3);
+        let n = self.rng.range(2, 5);
+        let name = if weight {
+            self.fresh += 1;
+            format!("pw{}", self.fresh)
+        } else {
+            self.counter_name()
+        };
+        if weight {
+            let ty = if typed { ": f64" } else { "" };
+            out.push(S::Raw(format!("let mut {name}{ty} = 1.0;")));
+        } else {
+            let start = self.plain_arg(cx);
+            // A literal start and `+= 1` would make an untyped `k` an `i32`.
+            let ty = if typed || start.parse::<usize>().is_ok() {
+                ": usize"
+            } else {
+                ""
+            };
+            out.push(S::Raw(format!("let mut {name}{ty} = {start};")));
+        }
+        let step = |g: &mut Gen, cx: &Ctx| {
+            let arg = g.plain_arg(cx);
+            S::Raw(if weight {
+                format!("{name} *= plain_w({arg});")
+            } else {
+                format!("{name} += plain_idx({arg}, {n});")
+            })
+        };
+        self.loop_ids += 1;
+        let id = self.loop_ids;
+        let c = self.counter_name();
+        let stmt = match form {
+            0 => {
+                let info = LoopInfo {
+                    id,
+                    counter: Some((c.clone(), trips - 1)),
+                    over: None,
+                    trips,
+                };
+                self.open_loop(cx, &info);
+                let body = vec![step(self, cx)];
+                Self::close_loop(cx);
+                S::For(format!("{c} in 0..{trips}"), body)
+            }
+            1 => {
+                let bound = self.plain_bound(cx, n);
+                let body = S::Raw(if weight {
+                    format!("{name} *= 0.75;")
+                } else {
+                    format!("{name} += 1;")
+                });
+                S::For(format!("_ in 0..{bound}"), vec![body])
+            }
+            shape => {
+                // `while c < trips { ..; c += 1; }` or `loop { c += 1; if c > trips { break; } .. }`
+                let info = LoopInfo {
+                    id,
+                    counter: Some((c.clone(), trips)),
+                    over: None,
+                    trips,
+                };
+                out.push(S::Raw(format!("let mut {c} = 0;")));
+                self.open_loop(cx, &info);
+                let call = step(self, cx);
+                Self::close_loop(cx);
+                let bump = S::Raw(format!("{c} += 1;"));
+                if shape == 2 {
+                    S::While(C::Raw(format!("{c} < {trips}")), vec![call, bump])
+                } else {
+                    let exit = S::If(
+                        vec![(C::Raw(format!("{c} > {trips}")), vec![S::Break])],
+                        None,
+                    );
+                    S::Loop(vec![bump, exit, call])
+                }
+            }
+        };
+        out.push(stmt);
+        if weight {
+            self.declare_weight(cx, &name, typed);
+            if self.rng.chance(0.8) {
+                let p = Plain {
+                    core: E::Place(name),
+                    bound: 1.0,
+                };
+                self.plain_read(cx, out, &p, Target::Any);
+            }
+            return;
+        }
+        let bound = 2.0 * largest + 1.0 + (trips * n) as f64;
+        let mut v = self.var(cx, name.clone(), Kind::Int, bound, false);
+        v.not_usize = !typed;
+        cx.declare(v);
+        let arrays = self.indexables(cx, false);
+        match self
+            .rng
+            .weighted(&[3, if arrays.is_empty() { 0 } else { 3 }, 1])
+        {
+            0 => {
+                let c = C::Raw(match self.rng.below(3) {
+                    0 => format!("{name} > {}", self.rng.range(1, 3)),
+                    1 => format!("{name} % 2 == 0"),
+                    _ => format!("{name} % 3 != 1"),
+                });
+                let then = self.scoped(cx, |g, cx, body| g.assign(cx, body));
+                let els = self
+                    .rng
+                    .chance(0.6)
+                    .then(|| self.scoped(cx, |g, cx, body| g.assign(cx, body)));
+                out.push(S::If(vec![(c, then)], els));
+            }
+            1 => {
+                let (a, len) = self.rng.pick(&arrays).clone();
+                let len = match len {
+                    Some(n) => n.to_string(),
+                    None => format!("{}.len()", a.name),
+                };
+                let p = Plain {
+                    core: E::Place(format!("{}[{name} % {len}]", a.name)),
+                    bound: a.bound,
+                };
+                self.plain_read(cx, out, &p, Target::Any);
+            }
+            _ => {}
+        }
     }
 
     fn plain_cond(&mut self, cx: &Ctx) -> C {
@@ -319,44 +585,51 @@ impl Gen {
         self.cond(cx, 1)
     }
 
-    fn plain_branches(&mut self, cx: &mut Ctx, nest: usize) -> S {
+    fn plain_branches(&mut self, cx: &mut Ctx, nest: usize, target: Target) -> S {
         let c = self.plain_cond(cx);
-        let then = self.plain_branch(cx, nest, true);
+        let then = self.plain_branch(cx, nest, true, target);
         let els = match self.rng.below(3) {
             0 => None,
-            1 => Some(self.plain_branch(cx, nest, true)),
-            _ => Some(self.plain_branch(cx, nest, false)),
+            1 => Some(self.plain_branch(cx, nest, true, target)),
+            _ => Some(self.plain_branch(cx, nest, false, target)),
         };
         S::If(vec![(c, then)], els)
     }
 
-    /// A branch: a plain call and its use (`with_call`), or an ordinary update; maybe random
-    /// statements between, and an `if` with calls last.
-    fn plain_branch(&mut self, cx: &mut Ctx, nest: usize, with_call: bool) -> Vec<S> {
-        cx.scopes.push(Vec::new());
-        cx.depth += 1;
-        let mut body = Vec::new();
-        if with_call {
-            let p = self.plain_let(cx, &mut body);
-            // Used first: a statement between could shadow the array it indexes.
-            if !self.plain_use(cx, &mut body, &p, true) {
-                self.assign(cx, &mut body);
+    /// A branch: a plain call and its use (`with_call`) on `target`, or an ordinary update;
+    /// maybe random statements between, and last an `if` with calls, or one whose result the
+    /// branch reads after it.
+    fn plain_branch(
+        &mut self,
+        cx: &mut Ctx,
+        nest: usize,
+        with_call: bool,
+        target: Target,
+    ) -> Vec<S> {
+        self.scoped(cx, |g, cx, body| {
+            if with_call {
+                let p = g.plain_let(cx, body);
+                // Used first: a statement between could shadow the array it indexes.
+                if !g.plain_use(cx, body, &p, target) {
+                    g.assign(cx, body);
+                }
+                if g.rng.chance(0.3) {
+                    let budget = std::mem::replace(&mut cx.budget, 1);
+                    g.stmts(cx, 1, body);
+                    cx.budget = budget;
+                }
+            } else {
+                g.assign(cx, body);
             }
-            if self.rng.chance(0.3) {
-                let budget = std::mem::replace(&mut cx.budget, 1);
-                self.stmts(cx, 1, &mut body);
-                cx.budget = budget;
+            let jumped = matches!(body.last(), Some(S::Break | S::Continue | S::Return(_)));
+            if nest == 0 && !jumped && g.rng.chance(0.3) {
+                if g.rng.chance(0.5) {
+                    g.rerun_core(cx, body);
+                } else {
+                    let inner = g.plain_branches(cx, nest + 1, target);
+                    body.push(inner);
+                }
             }
-        } else {
-            self.assign(cx, &mut body);
-        }
-        let jumped = matches!(body.last(), Some(S::Break | S::Continue | S::Return(_)));
-        if nest == 0 && !jumped && self.rng.chance(0.3) {
-            let inner = self.plain_branches(cx, nest + 1);
-            body.push(inner);
-        }
-        cx.depth -= 1;
-        cx.scopes.pop();
-        body
+        })
     }
 }
