@@ -821,6 +821,52 @@ fn match_arm_binding() {
     assert_eq!(match_binding_grad(2.5, 9), (4.5,));
 }
 
+/// `if let` and `match` arms that bind parts of a value that carries no floats (`Some(&j)`, a
+/// guard on a binding, a tuple of options, `a @ 0..=2`, a `mut` binding), in a loop and out.
+#[differentiable]
+fn match_parts(x: f64, y: f64, #[no_grad] idx: [usize; 3], #[no_grad] opt: Option<usize>) -> f64 {
+    let w = [x, y, x * y];
+    let mut s = 0.0;
+    for i in 0..3 {
+        let t = if let Some(&j) = idx.get(i) {
+            w[j % 3] * w[i]
+        } else {
+            w[i].sin()
+        };
+        s += t;
+        match idx.get(i + 1) {
+            Some(&k) if k > 0 => s = (s * w[(k - 1) % 3]).sin(),
+            Some(&k) => s += w[k % 3],
+            None => {}
+        }
+    }
+    if let Some(mut k) = opt {
+        k += 1;
+        s *= w[k % 3];
+    }
+    match (opt, idx.first()) {
+        (Some(a), Some(&b)) if b > 0 => s + w[a % 3] * w[b % 3],
+        (Some(a @ 0..=2), _) => s * w[a],
+        _ => s,
+    }
+}
+
+#[test]
+fn match_arms_binding_parts() {
+    for idx in [[2, 0, 1], [0, 1, 1], [1, 2, 0]] {
+        for opt in [Some(1), Some(2), Some(7), None] {
+            check!(match_parts, match_parts_vjp, match_parts_grad, match_parts_jvp; (x, y | d_x, d_y); idx, opt; at (0.7, 1.3), smooth, SMOOTH);
+        }
+    }
+    // idx = [0, 1, 1], opt = None: s = Σ_i w[idx_i] w[i] with the arms in between; at the end
+    // `_ => s`. With opt = Some(2) and idx[0] = 0 the middle arm multiplies by w[2] = x y.
+    let (x, y) = (0.7, 1.3);
+    let (with, _) = match_parts_vjp(x, y, [0, 1, 1], Some(2), 1.0);
+    let (without, _) = match_parts_vjp(x, y, [0, 1, 1], None, 1.0);
+    let s_times_w0 = without * x; // opt = Some(2): `s *= w[3 % 3]`, then `s * w[2]`.
+    assert!((with - s_times_w0 * x * y).abs() < 1e-12 * with.abs().max(1.0));
+}
+
 /// `match` with range patterns, a guard on an active value, the tail of the function.
 #[differentiable]
 fn match_guard(x: f64, k: u8) -> f64 {

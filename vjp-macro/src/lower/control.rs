@@ -98,12 +98,8 @@ impl Lowerer<'_> {
         dest: Dest,
     ) -> (Atom, Term) {
         if let Expr::Let(l) = &*e.cond {
-            self.cx.error_help(
-                l.span(),
-                "`if let` is not supported",
-                "test with `matches!` or a comparison",
-            );
-            return (Self::unit(), Term::Fall);
+            // In expression position (a statement `if let` is a `match` before it gets here).
+            return (self.lower_match(&if_let_as_match(e, l), dest), Term::Fall);
         }
         let cond = self.lower_expr(&e.cond, Dest::Temp);
         let before = self.scopes.clone();
@@ -623,21 +619,18 @@ impl Lowerer<'_> {
             return None;
         }
         for arm in &m.arms {
-            if let Pat::Ident(p) = &arm.pat {
-                if p.subpat.is_none() && p.by_ref.is_none() {
-                    continue;
-                }
-            }
-            if let Some(binding) = binds_names(&arm.pat) {
+            if let Some(binding) = by_ref_binding(&arm.pat) {
                 self.cx.error_spanned_help(
                     binding,
-                    "a `match` pattern that binds a name is not supported",
-                    "match on constants and ranges, and compute the value inside the arm",
+                    "`ref` bindings in a `match` pattern are not supported",
+                    "bind by value (`Some(k) => ..`): the matched value is copied",
                 );
                 return None;
             }
         }
         let scrutinee = self.namer.fresh("scrutinee", m.expr.span());
+        // It carries no derivative (checked above).
+        self.scrutinees.push(scrutinee.to_string());
         let expr = &m.expr;
         let mut chain: Option<Expr> = None;
         for arm in m.arms.iter().rev() {
@@ -657,6 +650,29 @@ impl Lowerer<'_> {
                         (*if_token, Box::new(g))
                     });
                     (syn::parse_quote!(_), body, guard)
+                }
+                // `Some(k) => ..`: the test is `matches!(scrutinee, Some(_))`, and the arm (and
+                // its guard) starts by taking `k` out of a copy of the scrutinee.
+                pat if binds_names(pat).is_some() => {
+                    let (test, names) = binding_free(pat);
+                    let values: Vec<&Ident> = names.iter().map(|(name, _)| name).collect();
+                    let targets = names.iter().map(|(name, mutable)| match mutable {
+                        true => quote!(mut #name),
+                        false => quote!(#name),
+                    });
+                    let take: syn::Stmt = syn::parse_quote_spanned!(pat.span()=>
+                        let (#(#targets,)*) = match ::core::clone::Clone::clone(&#scrutinee) {
+                            #pat => (#(#values,)*),
+                            _ => ::core::unreachable!(),
+                        };
+                    );
+                    let body = &arm.body;
+                    let body: Expr = syn::parse_quote_spanned!(arm.span()=> { #take #body });
+                    let guard = arm.guard.as_ref().map(|(if_token, g)| {
+                        let g: Expr = syn::parse_quote_spanned!(g.span()=> { #take #g });
+                        (*if_token, Box::new(g))
+                    });
+                    (test, body, guard)
                 }
                 _ => (arm.pat.clone(), (*arm.body).clone(), arm.guard.clone()),
             };
@@ -993,6 +1009,64 @@ pub(super) fn binds_names(pat: &Pat) -> Option<&Ident> {
     let mut finder = Finder(None);
     syn::visit::Visit::visit_pat(&mut finder, pat);
     finder.0
+}
+
+/// `if let P = e { a } else { b }` (`l` is its condition) as `match e { P => { a }, _ => b }`
+/// (`{}` without `else`).
+pub(super) fn if_let_as_match(e: &syn::ExprIf, l: &syn::ExprLet) -> syn::ExprMatch {
+    let (pat, scrutinee) = (&*l.pat, &*l.expr);
+    let then = &e.then_branch;
+    let els: Expr = match &e.else_branch {
+        Some((_, els)) => (**els).clone(),
+        None => syn::parse_quote!({}),
+    };
+    syn::parse_quote_spanned!(e.span()=> match #scrutinee { #pat => #then, _ => #els })
+}
+
+/// The first `ref` or `ref mut` binding in `pat`.
+fn by_ref_binding(pat: &Pat) -> Option<&Ident> {
+    struct Finder<'a>(Option<&'a Ident>);
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'ast> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if p.by_ref.is_some() && self.0.is_none() {
+                self.0 = Some(&p.ident);
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut finder = Finder(None);
+    syn::visit::Visit::visit_pat(&mut finder, pat);
+    finder.0
+}
+
+/// `pat` with its bindings replaced by `_` (or by their sub-pattern, for `k @ 1..=3`), and the
+/// names it binds, each with whether it is `mut`. A binding is a lowercase name (see
+/// [`binds_names`]); an uppercase one is a constant or a unit variant.
+fn binding_free(pat: &Pat) -> (Pat, Vec<(Ident, bool)>) {
+    struct Replace(Vec<(Ident, bool)>);
+    impl syn::visit_mut::VisitMut for Replace {
+        fn visit_pat_mut(&mut self, pat: &mut Pat) {
+            if let Pat::Ident(p) = pat {
+                if binds_names(&Pat::Ident(syn::PatIdent {
+                    subpat: None,
+                    ..p.clone()
+                }))
+                .is_some()
+                {
+                    self.0.push((p.ident.clone(), p.mutability.is_some()));
+                    *pat = match p.subpat.take() {
+                        Some((_, sub)) => *sub,
+                        None => syn::parse_quote!(_),
+                    };
+                }
+            }
+            syn::visit_mut::visit_pat_mut(self, pat);
+        }
+    }
+    let mut test = pat.clone();
+    let mut replace = Replace(Vec::new());
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut replace, &mut test);
+    (test, replace.0)
 }
 
 /// A range (`a..b`, `(a..b).rev()`, `(a..=b).step_by(k)`): floats have no ranges to iterate,

@@ -55,6 +55,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         ret_ty: &model.ret,
         by_ref: Vec::new(),
         pending_by_ref: Vec::new(),
+        scrutinees: Vec::new(),
         floats: &model.float_params,
         namer,
         vars: Vec::new(),
@@ -96,6 +97,10 @@ struct Lowerer<'a> {
     by_ref: Vec<VarId>,
     /// Names of such variables, until their `let` is lowered.
     pending_by_ref: Vec<String>,
+    /// Names of the scrutinees bound by `match` lowering (see `match_stmts`): values that carry
+    /// no derivative, typed as such when their `let` is lowered, so that the arms that take
+    /// their parts out of them are kept whole.
+    scrutinees: Vec<String>,
     floats: &'a [Ident],
     namer: &'a mut Namer,
     vars: Vec<Var>,
@@ -257,6 +262,16 @@ impl Lowerer<'_> {
                 syn::Stmt::Local(local) => self.lower_local(local),
                 syn::Stmt::Item(item) => self.effect(item.to_token_stream(), None),
                 syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac),
+                // `if let P = e { .. } else { .. }` is `match e { P => { .. }, _ => { .. } }`.
+                syn::Stmt::Expr(Expr::If(e @ syn::ExprIf { cond, .. }), semi)
+                    if matches!(**cond, Expr::Let(_)) =>
+                {
+                    let Expr::Let(l) = &**cond else { continue };
+                    let m = if_let_as_match(e, l);
+                    let mut spliced = vec![syn::Stmt::Expr(Expr::Match(m), *semi)];
+                    spliced.extend(rest.iter().cloned());
+                    return self.lower_stmts(&spliced, mode);
+                }
                 syn::Stmt::Expr(Expr::If(e), semi)
                     if may_diverge(e) || (last && semi.is_none()) =>
                 {
@@ -424,6 +439,10 @@ impl Lowerer<'_> {
                     if let Atom::Var(v) = atom {
                         self.by_ref.push(v);
                     }
+                }
+                if let (true, Atom::Var(v)) = (self.scrutinees.iter().any(|n| p.ident == n), &atom)
+                {
+                    self.vars[*v].ty = Ty::Other;
                 }
                 self.bind_name(&p.ident, atom);
             }
