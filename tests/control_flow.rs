@@ -867,6 +867,39 @@ fn match_arms_binding_parts() {
     assert!((with - s_times_w0 * x * y).abs() < 1e-12 * with.abs().max(1.0));
 }
 
+/// `while let` over a chain of indices (`cur: Option<usize>`, typed so that vjp knows it
+/// carries no floats), with a `continue`.
+#[differentiable]
+fn walk_chain(x: f64, y: f64, #[no_grad] next: [Option<usize>; 4]) -> f64 {
+    let w = [x, y, x * y, x - y];
+    let mut s = 0.5;
+    let mut cur: Option<usize> = Some(0);
+    while let Some(i) = cur {
+        cur = next[i];
+        if i == 2 {
+            continue;
+        }
+        s = (s * w[i]).sin() + w[i];
+    }
+    s
+}
+
+#[test]
+fn while_let_over_a_chain() {
+    for next in [
+        [Some(2), Some(3), Some(1), None],
+        [Some(3), None, None, Some(1)],
+        [None; 4],
+    ] {
+        check!(walk_chain, walk_chain_vjp, walk_chain_grad, walk_chain_jvp; (x, y | d_x, d_y); next; at (0.7, 1.3), smooth, SMOOTH);
+    }
+    // next = [None; 4]: one step, s = sin(0.5 x) + x.
+    let (x, y) = (0.7, 1.3);
+    let (_, (gx, gy)) = walk_chain_vjp(x, y, [None; 4], 1.0);
+    assert!((gx - (0.5 * (0.5 * x).cos() + 1.0)).abs() < 1e-15);
+    assert_eq!(gy, 0.0);
+}
+
 /// `match` with range patterns, a guard on an active value, the tail of the function.
 #[differentiable]
 fn match_guard(x: f64, k: u8) -> f64 {

@@ -355,7 +355,25 @@ pub fn classify_local(ty: &Type, floats: &[Ident]) -> Ty {
                 .last()
                 .map(|s| s.ident.to_string())
                 .unwrap_or_default();
-            if INACTIVE.contains(&last.as_str()) {
+            // Standard containers of such values (`Option<usize>`, `Vec<(usize, bool)>`).
+            const CONTAINERS: &[&str] = &[
+                "Option", "Vec", "Box", "Result", "VecDeque", "BTreeSet", "BTreeMap", "HashSet",
+                "HashMap", "Range",
+            ];
+            let of_inactive = |seg: &syn::PathSegment| {
+                match &seg.arguments {
+                syn::PathArguments::AngleBracketed(args) => args.args.iter().all(|a| {
+                    matches!(a, syn::GenericArgument::Type(t) if classify_local(t, floats) == Ty::Other)
+                }),
+                _ => false,
+            }
+            };
+            let container = p
+                .path
+                .segments
+                .last()
+                .is_some_and(|seg| CONTAINERS.contains(&last.as_str()) && of_inactive(seg));
+            if INACTIVE.contains(&last.as_str()) || container {
                 Ty::Other
             } else {
                 Ty::Unknown

@@ -242,18 +242,19 @@ impl Lowerer<'_> {
                 self.lower_labeled_loop(l.label.as_ref(), LoopSyntax::Loop, &l.body.stmts, l.span())
             }
             Expr::While(w) => {
-                if let Expr::Let(l) = &*w.cond {
-                    self.cx.error_help(
-                        l.span(),
-                        "`while let` is not supported",
-                        "use `loop` with an `if` that breaks",
-                    );
-                    return;
-                }
                 let cond = &w.cond;
-                let mut stmts: Vec<syn::Stmt> =
-                    vec![syn::parse_quote_spanned!(cond.span()=> if !(#cond) { break; })];
-                stmts.extend(w.body.stmts.iter().cloned());
+                let stmts: Vec<syn::Stmt> = if let Expr::Let(l) = &**cond {
+                    // `while let P = e { .. }`: `loop { if let P = e { .. } else { break; } }`.
+                    let (pat, expr, body) = (&l.pat, &l.expr, &w.body.stmts);
+                    vec![syn::parse_quote_spanned!(cond.span()=>
+                        if let #pat = #expr { #(#body)* } else { break; }
+                    )]
+                } else {
+                    let mut stmts: Vec<syn::Stmt> =
+                        vec![syn::parse_quote_spanned!(cond.span()=> if !(#cond) { break; })];
+                    stmts.extend(w.body.stmts.iter().cloned());
+                    stmts
+                };
                 self.lower_labeled_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
             }
             Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr) {
