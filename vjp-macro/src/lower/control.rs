@@ -611,12 +611,21 @@ impl Lowerer<'_> {
     /// `let scrutinee = expr; if matches!(scrutinee, P1) && (guard) { .. } else if .. { .. } else { .. }`.
     /// `None` after reporting an error.
     pub(super) fn match_stmts(&mut self, m: &syn::ExprMatch, semi: bool) -> Option<Vec<syn::Stmt>> {
-        if self.reads_float_values(&m.expr) && self.guess_ty(&m.expr) != Ty::Other {
-            self.cx.error_spanned_help(
-                &m.expr,
-                "`match` on a float value is not supported",
-                "compare with `if` / `else if`",
-            );
+        let ty = self.guess_ty(&m.expr);
+        if self.reads_float_values(&m.expr) && ty != Ty::Other {
+            if ty == Ty::Float {
+                self.cx.error_spanned_help(
+                    &m.expr,
+                    "`match` on a float value is not supported",
+                    "compare with `if` / `else if`",
+                );
+            } else {
+                self.cx.error_spanned_help(
+                    &m.expr,
+                    "vjp cannot tell that this value carries no floats, which `match`, `if let` and `while let` need",
+                    "give the local it comes from a type (`let cur: Option<usize> = ..`), or match on a parameter marked `#[no_grad]`",
+                );
+            }
             return None;
         }
         for arm in &m.arms {
