@@ -867,6 +867,49 @@ fn match_arms_binding_parts() {
     assert!((with - s_times_w0 * x * y).abs() < 1e-12 * with.abs().max(1.0));
 }
 
+/// The parts a pattern binds are integers, not values of unknown type: passed to a callee's
+/// `usize` parameter, matched again, used to index; an or-pattern with a guard binds its name
+/// once (found by the generator's `binding-patterns` switch).
+#[differentiable]
+fn times_n(x: f64, n: usize) -> f64 {
+    x * n as f64
+}
+
+#[differentiable]
+fn parts_as_integers(x: f64, #[no_grad] a: Option<usize>, #[no_grad] b: [usize; 2]) -> f64 {
+    let mut s = match a {
+        Some(k) => times_n(x, k),
+        None => x,
+    };
+    if let Some(k) = a {
+        match k {
+            1 | 3 => s *= x,
+            _ => s += x,
+        }
+    }
+    if let Some(&j) = b.first() {
+        if let Some(&k) = b.get(j) {
+            s *= 1.0 + k as f64 * x;
+        }
+    }
+    match (a, b.get(1)) {
+        (Some(k), _) | (None, Some(&k)) if k > 1 => s * k as f64,
+        _ => s,
+    }
+}
+
+#[test]
+fn pattern_parts_are_integers() {
+    for a in [Some(1), Some(3), Some(4), None] {
+        for b in [[0, 2], [1, 0], [1, 5]] {
+            check!(parts_as_integers, parts_as_integers_vjp, parts_as_integers_grad, parts_as_integers_jvp; (x | d_x); a, b; at (0.6,), smooth, SMOOTH);
+        }
+    }
+    // a = None, b = [1, 5]: s = x (1 + 5 x) 5, ds/dx = 5 (1 + 10 x).
+    let (_, (g,)) = parts_as_integers_vjp(0.6, None, [1, 5], 1.0);
+    assert!((g - 5.0 * (1.0 + 10.0 * 0.6)).abs() < 1e-12);
+}
+
 /// `while let` over a chain of indices (`cur: Option<usize>`, typed so that vjp knows it
 /// carries no floats), with a `continue`.
 #[differentiable]

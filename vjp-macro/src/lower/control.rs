@@ -665,17 +665,26 @@ impl Lowerer<'_> {
                 // its guard) starts by taking `k` out of a copy of the scrutinee.
                 pat if binds_names(pat).is_some() => {
                     let (test, names) = binding_free(pat);
-                    let values: Vec<&Ident> = names.iter().map(|(name, _)| name).collect();
-                    let targets = names.iter().map(|(name, mutable)| match mutable {
-                        true => quote!(mut #name),
-                        false => quote!(#name),
-                    });
-                    let take: syn::Stmt = syn::parse_quote_spanned!(pat.span()=>
-                        let (#(#targets,)*) = match ::core::clone::Clone::clone(&#scrutinee) {
-                            #pat => (#(#values,)*),
-                            _ => ::core::unreachable!(),
+                    // Each part through a fresh name, typed as carrying no derivative (like the
+                    // scrutinee), then under the user's name.
+                    let mut take = Vec::new();
+                    for (name, mutable) in names {
+                        let part = self.namer.fresh(&format!("part_{name}"), name.span());
+                        self.scrutinees.push(part.to_string());
+                        let target = if mutable {
+                            quote!(mut #name)
+                        } else {
+                            quote!(#name)
                         };
-                    );
+                        take.push(quote::quote_spanned!(pat.span()=>
+                            let #part = match ::core::clone::Clone::clone(&#scrutinee) {
+                                #pat => #name,
+                                _ => ::core::unreachable!(),
+                            };
+                            let #target = #part;
+                        ));
+                    }
+                    let take = quote!(#(#take)*);
                     let body = &arm.body;
                     let body: Expr = syn::parse_quote_spanned!(arm.span()=> { #take #body });
                     let guard = arm.guard.as_ref().map(|(if_token, g)| {
@@ -1076,7 +1085,14 @@ fn binding_free(pat: &Pat) -> (Pat, Vec<(Ident, bool)>) {
     let mut test = pat.clone();
     let mut replace = Replace(Vec::new());
     syn::visit_mut::VisitMut::visit_pat_mut(&mut replace, &mut test);
-    (test, replace.0)
+    // The alternatives of an or-pattern bind the same names.
+    let mut names: Vec<(Ident, bool)> = Vec::new();
+    for (name, mutable) in replace.0 {
+        if !names.iter().any(|(n, _)| *n == name) {
+            names.push((name, mutable));
+        }
+    }
+    (test, names)
 }
 
 /// A range (`a..b`, `(a..b).rev()`, `(a..=b).step_by(k)`): floats have no ranges to iterate,

@@ -97,9 +97,10 @@ struct Lowerer<'a> {
     by_ref: Vec<VarId>,
     /// Names of such variables, until their `let` is lowered.
     pending_by_ref: Vec<String>,
-    /// Names of the scrutinees bound by `match` lowering (see `match_stmts`): values that carry
-    /// no derivative, typed as such when their `let` is lowered, so that the arms that take
-    /// their parts out of them are kept whole.
+    /// Fresh names that `match` lowering binds (see `match_stmts`) to values that carry no
+    /// derivative: the scrutinee and the parts its arms take out of it. Their variables are
+    /// typed as such when their `let` is lowered, so that what reads them is kept whole and a
+    /// part is known to be an integer, not a float.
     scrutinees: Vec<String>,
     floats: &'a [Ident],
     namer: &'a mut Namer,
