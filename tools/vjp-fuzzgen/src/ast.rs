@@ -29,6 +29,27 @@ pub enum E {
     Array(Vec<E>),
     If(Box<C>, Box<E>, Box<E>),
     Block(Vec<S>, Box<E>),
+    /// `match SCRUTINEE { PAT if GUARD => e, .. }` on a value that carries no floats.
+    Match(String, Vec<Arm<E>>),
+}
+
+/// A `match` arm: the pattern verbatim (`Some(&j)`, `(Some(k), _) | (None, Some(&k))`), an
+/// optional guard, and the arm's expression or statements.
+#[derive(Clone, Debug)]
+pub struct Arm<T> {
+    pub pat: String,
+    pub guard: Option<C>,
+    pub body: T,
+}
+
+impl<T> Arm<T> {
+    /// The pattern and its guard, as written before `=>`.
+    fn head(&self, t: bool) -> String {
+        match &self.guard {
+            Some(g) => format!("{} if {}", self.pat, g.render(t)),
+            None => self.pat.clone(),
+        }
+    }
 }
 
 /// A condition.
@@ -41,6 +62,8 @@ pub enum C {
     Raw(String),
     /// `a && b` / `a || b`.
     Logic(&'static str, Box<C>, Box<C>),
+    /// `let PAT = SCRUTINEE` (of `if let`), both verbatim: the scrutinee carries no floats.
+    Let(String, String),
 }
 
 /// A statement.
@@ -65,8 +88,8 @@ pub enum S {
     Break,
     Continue,
     Return(E),
-    /// `match SCRUTINEE { PAT => { .. } .. }` on an integer.
-    Match(String, Vec<(String, Vec<S>)>),
+    /// `match SCRUTINEE { PAT if GUARD => { .. } .. }` on a value that carries no floats.
+    Match(String, Vec<Arm<Vec<S>>>),
     /// `assert!(e.is_finite());`
     Assert(E),
     /// Verbatim inactive code: `let mut k = 0;`, `k += 1;`, `assert!(..);`.
@@ -210,6 +233,18 @@ impl E {
                     format!("({s})")
                 }
             }
+            E::Match(scrutinee, arms) => {
+                let arms: Vec<String> = arms
+                    .iter()
+                    .map(|a| format!("{} => {}", a.head(t), a.body.r(t, Ctx::Top)))
+                    .collect();
+                let s = format!("match {scrutinee} {{ {} }}", arms.join(", "));
+                if ctx == Ctx::Top {
+                    s
+                } else {
+                    format!("({s})")
+                }
+            }
         }
     }
 
@@ -250,6 +285,15 @@ impl E {
                 out.push("<block>".into());
                 tail.roots(out);
             }
+            E::Match(_, arms) => {
+                out.push("<raw>".into());
+                for a in arms {
+                    if let Some(g) = &a.guard {
+                        g.roots(out);
+                    }
+                    a.body.roots(out);
+                }
+            }
         }
     }
 
@@ -275,7 +319,7 @@ impl E {
                     && args.iter().all(|a| a.pure(all_methods))
             }
             E::Tuple(args) | E::Array(args) => args.iter().all(|a| a.pure(all_methods)),
-            E::Call(..) | E::If(..) | E::Block(..) => false,
+            E::Call(..) | E::If(..) | E::Block(..) | E::Match(..) => false,
         }
     }
 
@@ -289,6 +333,11 @@ impl E {
         }
         if let E::Block(stmts, _) = self {
             stmts.iter().for_each(|s| s.calls(out));
+        }
+        if let E::Match(_, arms) = self {
+            arms.iter()
+                .flat_map(|a| &a.guard)
+                .for_each(|g| g.calls(out));
         }
         for c in self.children() {
             c.calls(out);
@@ -311,6 +360,7 @@ impl E {
             }
             E::If(_, a, b) => vec![a, b],
             E::Block(_, t) => vec![t],
+            E::Match(_, arms) => arms.iter().map(|a| &a.body).collect(),
         }
     }
 
@@ -318,7 +368,7 @@ impl E {
     pub fn reads_place(&self) -> bool {
         match self {
             E::Num(_) => false,
-            E::Place(_) | E::Int(_) | E::Call(..) | E::Block(..) | E::If(..) => true,
+            E::Place(_) | E::Int(_) | E::Call(..) | E::Block(..) | E::If(..) | E::Match(..) => true,
             E::Neg(a) => a.reads_place(),
             E::Bin(_, a, b) => a.reads_place() || b.reads_place(),
             E::Method(_, r, args) | E::Traced(_, r, args) => {
@@ -339,7 +389,7 @@ impl C {
                 b.roots(out);
             }
             C::Not(c) => c.roots(out),
-            C::Raw(_) => out.push("<raw>".into()),
+            C::Raw(_) | C::Let(..) => out.push("<raw>".into()),
             C::Logic(_, a, b) => {
                 a.roots(out);
                 b.roots(out);
@@ -354,7 +404,7 @@ impl C {
                 b.calls(out);
             }
             C::Not(c) => c.calls(out),
-            C::Raw(_) => {}
+            C::Raw(_) | C::Let(..) => {}
             C::Logic(_, a, b) => {
                 a.calls(out);
                 b.calls(out);
@@ -370,7 +420,7 @@ impl C {
         match self {
             C::Cmp(_, a, b) => e_derefs(a) || e_derefs(b),
             C::Not(c) => c.derefs(),
-            C::Raw(_) => false,
+            C::Raw(_) | C::Let(..) => false,
             C::Logic(_, a, b) => a.derefs() || b.derefs(),
         }
     }
@@ -380,7 +430,7 @@ impl C {
         match self {
             C::Cmp(_, a, b) => a.pure(all_methods) && b.pure(all_methods),
             C::Not(c) => c.pure(all_methods),
-            C::Raw(_) => true,
+            C::Raw(_) | C::Let(..) => true,
             C::Logic(_, a, b) => a.pure(all_methods) && b.pure(all_methods),
         }
     }
@@ -402,6 +452,7 @@ impl C {
             }
             C::Not(c) => format!("!({})", c.render(t)),
             C::Raw(s) => s.clone(),
+            C::Let(pat, scrutinee) => format!("let {pat} = {scrutinee}"),
             C::Logic(op, a, b) => format!("({}) {op} ({})", a.render(t), b.render(t)),
         }
     }
@@ -473,7 +524,7 @@ impl S {
             }
             S::Loop(body) => block(body, mult * 6.0),
             S::Block(body) => block(body, mult),
-            S::Match(_, arms) => arms.iter().map(|(_, b)| block(b, mult)).sum(),
+            S::Match(_, arms) => arms.iter().map(|a| block(&a.body, mult)).sum(),
             S::Break | S::Continue | S::Raw(_) => 0.0,
         }
     }
@@ -503,8 +554,11 @@ impl S {
                 body.iter().for_each(|s| s.calls(out))
             }
             S::Match(_, arms) => {
-                for (_, body) in arms {
-                    body.iter().for_each(|s| s.calls(out));
+                for a in arms {
+                    if let Some(g) = &a.guard {
+                        g.calls(out);
+                    }
+                    a.body.iter().for_each(|s| s.calls(out));
                 }
             }
             S::Break | S::Continue | S::Raw(_) => {}
@@ -583,9 +637,9 @@ impl S {
             S::Return(e) => out.push_str(&format!("{ind}return {};\n", e.render(t))),
             S::Match(scrutinee, arms) => {
                 out.push_str(&format!("{ind}match {scrutinee} {{\n"));
-                for (pat, body) in arms {
-                    out.push_str(&format!("{ind}    {pat} => {{\n"));
-                    for s in body {
+                for a in arms {
+                    out.push_str(&format!("{ind}    {} => {{\n", a.head(t)));
+                    for s in &a.body {
                         s.render_into(t, level + 2, out);
                     }
                     out.push_str(&format!("{ind}    }}\n"));

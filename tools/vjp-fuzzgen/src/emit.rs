@@ -2,7 +2,7 @@
 //! definition, its traced twin `NAME_t`, and a `#[test]` that calls `NAME`, `NAME_vjp`,
 //! `NAME_grad` and `NAME_jvp` on flattened inputs.
 
-use crate::gen::{Func, PKind, Ret};
+use crate::gen::{value_text, Func, PKind, Ret};
 use crate::rng::Rng;
 
 pub const HARNESS: &str = include_str!("../templates/harness.rs");
@@ -25,6 +25,9 @@ fn param_ty(kind: PKind) -> String {
         PKind::VecRef => "&Vec<f64>".into(),
         PKind::RefArr(n) => format!("&[f64; {n}]"),
         PKind::Int => "usize".into(),
+        PKind::NoGradIdx => "&[usize]".into(),
+        PKind::NoGradIdxArr(n) => format!("[usize; {n}]"),
+        PKind::NoGradOpt => "Option<usize>".into(),
     }
 }
 
@@ -49,7 +52,15 @@ pub fn marker(f: &Func) -> String {
 pub fn function(f: &Func, traced: bool) -> String {
     let mut params = Vec::new();
     for p in &f.params {
-        let attr = if !traced && matches!(p.kind, PKind::NoGradF(_) | PKind::NoGradSlice) {
+        let no_grad = matches!(
+            p.kind,
+            PKind::NoGradF(_)
+                | PKind::NoGradSlice
+                | PKind::NoGradIdx
+                | PKind::NoGradIdxArr(_)
+                | PKind::NoGradOpt
+        );
+        let attr = if !traced && no_grad {
             "#[no_grad] "
         } else {
             ""
@@ -81,12 +92,15 @@ struct Layout {
     n_in: usize,
     ints: Vec<usize>,
     data: Vec<Vec<f64>>,
+    /// The values of the `binding-patterns` parameters, as written: `&[2, 0]`, `Some(3)`.
+    values: Vec<String>,
 }
 
 fn layout(f: &Func, rng: &mut Rng) -> Layout {
     let mut offsets = Vec::new();
     let mut ints = Vec::new();
     let mut data = Vec::new();
+    let mut values = Vec::new();
     let mut at = 0;
     for p in &f.params {
         let len = match p.kind {
@@ -108,6 +122,10 @@ fn layout(f: &Func, rng: &mut Rng) -> Layout {
                 ints.push(rng.range(0, 4));
                 0
             }
+            PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+                values.push(value_text(rng, p.kind));
+                0
+            }
         };
         offsets.push((at, len));
         at += len;
@@ -117,6 +135,7 @@ fn layout(f: &Func, rng: &mut Rng) -> Layout {
         n_in: at,
         ints,
         data,
+        values,
     }
 }
 
@@ -130,7 +149,7 @@ enum Call {
 fn args(f: &Func, l: &Layout, call: Call) -> (String, Vec<String>) {
     let mut args = Vec::new();
     let mut shadows = Vec::new();
-    let (mut ints, mut data) = (l.ints.iter(), l.data.iter());
+    let (mut ints, mut data, mut values) = (l.ints.iter(), l.data.iter(), l.values.iter());
     for (k, p) in f.params.iter().enumerate() {
         let (o, len) = l.offsets[k];
         let end = o + len;
@@ -186,6 +205,9 @@ fn args(f: &Func, l: &Layout, call: Call) -> (String, Vec<String>) {
                 args.push(format!("&[{}]", d.join(", ")));
             }
             PKind::Int => args.push(ints.next().unwrap().to_string()),
+            PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+                args.push(values.next().unwrap().clone())
+            }
         }
     }
     (args.join(", "), shadows)

@@ -9,13 +9,15 @@
 //! comparisons are traced in the checking twin, which re-draws inputs that come close to a
 //! kink.
 
-use crate::ast::{C, E, S};
+use crate::ast::{Arm, C, E, S};
 use crate::rng::Rng;
 
+mod bindings;
 mod carried;
 mod emphasis;
 mod plain;
 
+pub use bindings::value_text;
 pub use plain::{calls_helpers, HELPERS};
 
 /// Which constructs to generate, for the ones the macro has had trouble with. Each switch
@@ -75,6 +77,11 @@ pub struct Opts {
     /// loops and carried by the loops around it (the packed-triangle walk `l` of the GMM
     /// objective), and the shapes that must not share one rewind counter.
     pub carried_counters: bool,
+    /// `if let` and `match` arms binding parts of values that carry no floats
+    /// (`Some(&j) = idx.get(i)`, `Some(k) if k > 2`, tuples of options), from `#[no_grad]`
+    /// integer slices, arrays and `Option<usize>` parameters and integer locals, as statements
+    /// and expressions.
+    pub binding_patterns: bool,
 }
 
 /// The switches, by name.
@@ -96,7 +103,7 @@ const SWITCHES: &[&str] = &[
 
 /// Construct switches added after the committed corpora were generated: named in a file's
 /// header only when on, so that the corpora regenerate byte for byte.
-const NEWER: &[&str] = &["int-method-arg", "plain-calls"];
+const NEWER: &[&str] = &["int-method-arg", "plain-calls", "binding-patterns"];
 
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
 /// code paths of the macro handle, rather than putting back a construct. Off by default, and
@@ -132,6 +139,7 @@ impl Opts {
             invariant_reads: false,
             stepped_counters: false,
             carried_counters: false,
+            binding_patterns: false,
         }
     }
 
@@ -156,6 +164,7 @@ impl Opts {
             "invariant-reads" => &mut self.invariant_reads,
             "stepped-counters" => &mut self.stepped_counters,
             "carried-counters" => &mut self.carried_counters,
+            "binding-patterns" => &mut self.binding_patterns,
             _ => return None,
         })
     }
@@ -258,6 +267,12 @@ pub enum PKind {
     NoGradSlice,
     /// `n: usize` (a trip count), at most 4.
     Int,
+    /// `#[no_grad] idx: &[usize]` (`binding-patterns`), elements at most [`bindings::IDX_MAX`].
+    NoGradIdx,
+    /// `#[no_grad] idx: [usize; N]` (`binding-patterns`).
+    NoGradIdxArr(usize),
+    /// `#[no_grad] opt: Option<usize>` (`binding-patterns`).
+    NoGradOpt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -309,6 +324,10 @@ enum Kind {
     Slice(Option<usize>),
     Int,
     Bool,
+    /// A `#[no_grad]` integer slice or array (`binding-patterns`); `N` if fixed.
+    Idx(Option<usize>),
+    /// A `#[no_grad] Option<usize>` (`binding-patterns`).
+    Opt,
 }
 
 #[derive(Clone, Debug)]
@@ -343,6 +362,10 @@ struct Var {
     /// The result of a plain helper (`plain-calls`) bound without a type: the macro cannot
     /// tell whether it is a float when it is passed to a call as it is.
     untyped_plain: bool,
+    /// An integer bound by a pattern (`binding-patterns`): the macro does not type it, so it
+    /// is not matched on again (`match k { .. }`, `idx.get(k)`: "`match` on a float value")
+    /// nor passed to a callee ("cannot tell whether the argument `k` of `g` is a float").
+    from_pattern: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -1093,6 +1116,11 @@ impl Gen {
                             || (self.opts.active_to_no_grad_slice
                                 && matches!(v.param, Some(PKind::Slice)))
                     }),
+                    // The macro cannot type a literal (`&[1, 2]`, `Some(1)`, `None`): only a
+                    // parameter of the caller's of the same kind is passed on.
+                    PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+                        vis.iter().any(|v| v.param == Some(p.kind))
+                    }
                     _ => true,
                 };
                 if !ok {
@@ -1196,10 +1224,15 @@ impl Gen {
                         pick_param(&mut self.rng, &|v: &Var| v.param == Some(PKind::Slice))?
                     }
                 }
+                PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+                    pick_param(&mut self.rng, &|v: &Var| v.param == Some(p.kind))?
+                }
                 PKind::Int => {
                     let ints: Vec<&Var> = vis
                         .iter()
-                        .filter(|v| v.kind == Kind::Int && v.bound <= 4.0 && !v.not_usize)
+                        .filter(|v| {
+                            v.kind == Kind::Int && v.bound <= 4.0 && !v.not_usize && !v.from_pattern
+                        })
                         .collect();
                     if !ints.is_empty() && self.rng.chance(0.5) {
                         E::Place(self.rng.pick(&ints).name.clone())
@@ -1241,7 +1274,7 @@ impl Gen {
             E::Neg(a) => Self::known_float(a),
             E::Bin(_, a, b) => Self::known_float(a) || Self::known_float(b),
             E::Method(_, r, _) | E::Traced(_, r, _) => reads_float_place(r),
-            E::Tuple(_) | E::Array(_) | E::If(..) | E::Block(..) => false,
+            E::Tuple(_) | E::Array(_) | E::If(..) | E::Block(..) | E::Match(..) => false,
         }
     }
 
@@ -1431,14 +1464,7 @@ impl Gen {
             5,  // 7 call
             2,  // 8 bool local
             if deep { 0 } else { 2 }, // 9 block
-            if in_loop
-                && (!cx.in_block || self.opts.jump_in_block_stmt)
-                && cx.no_jump != cx.loops.last().map(|l| l.id)
-            {
-                5
-            } else {
-                0
-            }, // 10 break / continue
+            if self.may_jump(cx) { 5 } else { 0 }, // 10 break / continue
             if cx.top && !in_loop && !cx.no_return {
                 3
             } else {
@@ -1469,6 +1495,11 @@ impl Gen {
                 (true, false) => 1,
                 _ => 0,
             }, // 20 an inactive loop with calls (which the reverse re-runs in loops and branches)
+            if self.opts.binding_patterns && !deep {
+                6
+            } else {
+                0
+            }, // 21 `if let` / `match` binding parts of a value that carries no floats
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1579,8 +1610,16 @@ impl Gen {
             17 => self.carried_stmt(cx, out),
             18 => self.plain_stmt(cx, out),
             19 => self.plain_rerun_if(cx, out),
-            _ => self.plain_inactive_loop(cx, out),
+            20 => self.plain_inactive_loop(cx, out),
+            _ => self.binding_stmt(cx, out),
         }
+    }
+
+    /// Whether a `break` / `continue` may be written here.
+    fn may_jump(&self, cx: &Ctx) -> bool {
+        !cx.loops.is_empty()
+            && (!cx.in_block || self.opts.jump_in_block_stmt)
+            && cx.no_jump != cx.loops.last().map(|l| l.id)
     }
 
     fn var(&self, cx: &Ctx, name: String, kind: Kind, bound: f64, mutable: bool) -> Var {
@@ -1599,6 +1638,7 @@ impl Gen {
             index_for: None,
             not_usize: false,
             untyped_plain: false,
+            from_pattern: false,
         }
     }
 
@@ -1623,8 +1663,10 @@ impl Gen {
         } else {
             self.name()
         };
-        let (e, b) = match self.rng.weighted(&[10, 2, 1]) {
+        let bind = if self.opts.binding_patterns { 3 } else { 0 };
+        let (e, b) = match self.rng.weighted(&[10, 2, 1, bind]) {
             0 => self.expr(cx, 3),
+            3 => self.binding_expr(cx),
             1 => {
                 let c = self.cond(cx, 1);
                 // The arms are branches.
@@ -2460,7 +2502,11 @@ impl Gen {
     }
 
     fn match_stmt(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
-        let ints: Vec<Var> = cx.readable(|k| k == Kind::Int);
+        let ints: Vec<Var> = cx
+            .readable(|k| k == Kind::Int)
+            .into_iter()
+            .filter(|v| !v.from_pattern)
+            .collect();
         if ints.is_empty() {
             return self.let_scalar(cx, out);
         }
@@ -2470,7 +2516,11 @@ impl Gen {
         cx.in_top_if |= cx.top;
         for pat in ["0", "1", "_"] {
             let body = self.block(cx, 1);
-            arms.push((pat.to_string(), body));
+            arms.push(Arm {
+                pat: pat.to_string(),
+                guard: None,
+                body,
+            });
         }
         cx.in_top_if = in_top_if;
         out.push(S::Match(format!("{i} % 3"), arms));
@@ -2561,6 +2611,9 @@ impl Gen {
                 PKind::Slice | PKind::VecRef | PKind::NoGradSlice => (Kind::Slice(None), 2.0),
                 PKind::RefArr(n) => (Kind::Slice(Some(n)), 2.0),
                 PKind::Int => (Kind::Int, 4.0),
+                PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+                    unreachable!("added by `binding_params`")
+                }
             };
             let mut v = self.var(&cx, pname.clone(), vkind, bound, mutable);
             v.param = Some(kind);
@@ -2571,6 +2624,9 @@ impl Gen {
                 kind,
                 mutable,
             });
+        }
+        if self.opts.binding_patterns {
+            self.binding_params(&mut cx, &mut params);
         }
         if !params.iter().any(|p| {
             matches!(
