@@ -362,10 +362,6 @@ struct Var {
     /// The result of a plain helper (`plain-calls`) bound without a type: the macro cannot
     /// tell whether it is a float when it is passed to a call as it is.
     untyped_plain: bool,
-    /// An integer bound by a pattern (`binding-patterns`): the macro does not type it, so it
-    /// is not matched on again (`match k { .. }`, `idx.get(k)`: "`match` on a float value")
-    /// nor passed to a callee ("cannot tell whether the argument `k` of `g` is a float").
-    from_pattern: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -1230,9 +1226,7 @@ impl Gen {
                 PKind::Int => {
                     let ints: Vec<&Var> = vis
                         .iter()
-                        .filter(|v| {
-                            v.kind == Kind::Int && v.bound <= 4.0 && !v.not_usize && !v.from_pattern
-                        })
+                        .filter(|v| v.kind == Kind::Int && v.bound <= 4.0 && !v.not_usize)
                         .collect();
                     if !ints.is_empty() && self.rng.chance(0.5) {
                         E::Place(self.rng.pick(&ints).name.clone())
@@ -1638,7 +1632,6 @@ impl Gen {
             index_for: None,
             not_usize: false,
             untyped_plain: false,
-            from_pattern: false,
         }
     }
 
@@ -2502,11 +2495,7 @@ impl Gen {
     }
 
     fn match_stmt(&mut self, cx: &mut Ctx, out: &mut Vec<S>) {
-        let ints: Vec<Var> = cx
-            .readable(|k| k == Kind::Int)
-            .into_iter()
-            .filter(|v| !v.from_pattern)
-            .collect();
+        let ints: Vec<Var> = cx.readable(|k| k == Kind::Int);
         if ints.is_empty() {
             return self.let_scalar(cx, out);
         }

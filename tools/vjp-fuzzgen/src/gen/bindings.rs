@@ -105,7 +105,7 @@ impl Gen {
         let ints: Vec<Var> = cx
             .readable(|k| k == Kind::Int)
             .into_iter()
-            .filter(|v| !v.not_usize && !v.from_pattern)
+            .filter(|v| !v.not_usize)
             .collect();
         let mut parts: Vec<(String, Side)> = Vec::new();
         for v in cx.readable(|k| matches!(k, Kind::Idx(_) | Kind::Opt)) {
@@ -301,8 +301,7 @@ impl Gen {
         let mut arms = Vec::new();
         for ((pat, binds), guarded) in heads {
             self.open_arm(cx, &binds);
-            // No guard on an or-pattern: the macro binds its name twice (E0416).
-            let guard = if guarded && !pat.contains(") | (") {
+            let guard = if guarded {
                 self.guard(cx, &binds)
             } else {
                 None
@@ -320,8 +319,7 @@ impl Gen {
         cx.depth += 1;
         for (j, max, mutable) in binds {
             let bound = (max + usize::from(*mutable)) as f64;
-            let mut v = self.var(cx, j.clone(), Kind::Int, bound, *mutable);
-            v.from_pattern = true;
+            let v = self.var(cx, j.clone(), Kind::Int, bound, *mutable);
             cx.declare(v);
         }
     }
