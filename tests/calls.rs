@@ -856,3 +856,23 @@ fn methods_that_leave_a_mut_local_unchanged() {
     assert_close(y, 9.0 * (x[0].sin() + x[2].sin()), 1e-15, 0.0);
     assert_close(g, [9.0 * x[0].cos(), 0.0, 9.0 * x[2].cos()], 1e-15, 0.0);
 }
+
+/// An element of an array of float literals passed to a differentiable call: the array is
+/// known to hold floats, so the element gets its (unused) cotangent like any constant.
+#[differentiable]
+fn literal_element(x: f64) -> f64 {
+    let t = [0.5, 2.0];
+    helper_product(t[0], x) + helper_product(x, t[1])
+}
+
+#[differentiable]
+fn helper_product(a: f64, b: f64) -> f64 {
+    a * b
+}
+
+#[test]
+fn element_of_a_literal_array_as_an_argument() {
+    let (y, (g,)) = literal_element_vjp(0.3, 1.0);
+    assert_eq!(y, 0.5 * 0.3 + 0.3 * 2.0);
+    assert_eq!(g, 2.5);
+}

@@ -242,18 +242,32 @@ fn defined_by_call(body: &Body, var: VarId) -> bool {
 /// How the user wrote the value of `var`: the expression of an inactive temporary, or the name
 /// of a variable (messages should not name the macro's temporaries).
 fn source_of(body: &Body, var: VarId) -> String {
+    let atom_text = |a: &Atom| match a {
+        Atom::Var(v) => {
+            let name = &body.vars[*v].name;
+            user_text(body, &quote::quote!(#name))
+        }
+        Atom::Const(tokens, _) => user_text(body, tokens),
+    };
     let mut found = None;
-    body.block.walk(&mut |stmt| {
-        if let Stmt::Let {
+    body.block.walk(&mut |stmt| match stmt {
+        Stmt::Let {
             var: v,
             rhs: Rhs::Opaque { expr, .. },
             ..
-        } = stmt
-        {
-            if *v == var {
-                found = Some(user_text(body, expr));
-            }
+        } if *v == var => found = Some(user_text(body, expr)),
+        // An element or a field, as the user wrote it (`t[0]`, not the macro's `t0`).
+        Stmt::Let {
+            var: v,
+            rhs: Rhs::Project(base, proj),
+            ..
+        } if *v == var => {
+            found = Some(match proj {
+                crate::ir::Proj::Index(i) => format!("{}[{}]", atom_text(base), atom_text(i)),
+                crate::ir::Proj::Field(f) => format!("{}.{f}", atom_text(base)),
+            })
         }
+        _ => {}
     });
     found.unwrap_or_else(|| {
         let name = &body.vars[var].name;

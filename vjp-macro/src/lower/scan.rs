@@ -201,6 +201,19 @@ impl Lowerer<'_> {
                 Ty::Unknown => Ty::Unknown,
                 elem => Ty::Array(Box::new(elem)),
             },
+            // `[0.5, 2.0]`: an array of the type its elements agree on.
+            Expr::Array(a) => {
+                let elems: Vec<Ty> = a.elems.iter().map(|e| self.guess_ty(e)).collect();
+                match elems.first() {
+                    Some(first) if *first != Ty::Unknown && elems.iter().all(|t| t == first) => {
+                        match first {
+                            Ty::Other => Ty::Other,
+                            elem => Ty::Array(Box::new(elem.clone())),
+                        }
+                    }
+                    _ => Ty::Unknown,
+                }
+            }
             // Arithmetic needs operands of one type: an integer operand makes an integer.
             Expr::Binary(b) => match (self.guess_ty(&b.left), self.guess_ty(&b.right)) {
                 (Ty::Float, _) | (_, Ty::Float) => Ty::Float,
