@@ -898,6 +898,32 @@ fn parts_as_integers(x: f64, #[no_grad] a: Option<usize>, #[no_grad] b: [usize; 
     }
 }
 
+/// A binding named like an active local outside the `match` (it shadows it in the arm; the
+/// macro's extraction must not take it for a read of the outer float).
+#[differentiable]
+fn binding_shadows_float(x: f64, #[no_grad] o: Option<usize>) -> f64 {
+    let k = x * 2.0;
+    let y = match o {
+        Some(k) => x * k as f64,
+        None => k,
+    };
+    if let Some(k) = o {
+        y + k as f64
+    } else {
+        y * k
+    }
+}
+
+#[test]
+fn pattern_binding_shadows_an_active_local() {
+    for o in [Some(3), None] {
+        check!(binding_shadows_float, binding_shadows_float_vjp, binding_shadows_float_grad, binding_shadows_float_jvp; (x | d_x); o; at (0.6,), smooth, SMOOTH);
+    }
+    assert_eq!(binding_shadows_float_grad(0.6, Some(3)), (3.0,));
+    // None: y = 2x, result 4x².
+    assert!((binding_shadows_float_grad(0.6, None).0 - 8.0 * 0.6).abs() < 1e-12);
+}
+
 #[test]
 fn pattern_parts_are_integers() {
     for a in [Some(1), Some(3), Some(4), None] {

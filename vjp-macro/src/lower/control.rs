@@ -667,18 +667,31 @@ impl Lowerer<'_> {
                     let (test, names) = binding_free(pat);
                     // Each part through a fresh name, typed as carrying no derivative (like the
                     // scrutinee), then under the user's name.
+                    // Inside the extraction the bindings get fresh names too, which no local
+                    // in scope has: the expression then reads only the scrutinee and is kept
+                    // whole (a user's name could be an outer float, making it look active).
+                    let fresh: Vec<(Ident, Ident)> = names
+                        .iter()
+                        .map(|(name, _)| {
+                            (
+                                name.clone(),
+                                self.namer.fresh(&format!("bound_{name}"), name.span()),
+                            )
+                        })
+                        .collect();
+                    let renamed = renamed_bindings(pat, &fresh);
                     let mut take = Vec::new();
-                    for (name, mutable) in names {
+                    for ((name, mutable), (_, inner)) in names.iter().zip(&fresh) {
                         let part = self.namer.fresh(&format!("part_{name}"), name.span());
                         self.scrutinees.push(part.to_string());
-                        let target = if mutable {
+                        let target = if *mutable {
                             quote!(mut #name)
                         } else {
                             quote!(#name)
                         };
                         take.push(quote::quote_spanned!(pat.span()=>
                             let #part = match ::core::clone::Clone::clone(&#scrutinee) {
-                                #pat => #name,
+                                #renamed => #inner,
                                 _ => ::core::unreachable!(),
                             };
                             let #target = #part;
@@ -1056,6 +1069,23 @@ fn by_ref_binding(pat: &Pat) -> Option<&Ident> {
     let mut finder = Finder(None);
     syn::visit::Visit::visit_pat(&mut finder, pat);
     finder.0
+}
+
+/// `pat` with each binding named in `fresh` renamed (and no longer `mut`).
+fn renamed_bindings(pat: &Pat, fresh: &[(Ident, Ident)]) -> Pat {
+    struct Rename<'a>(&'a [(Ident, Ident)]);
+    impl syn::visit_mut::VisitMut for Rename<'_> {
+        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+            if let Some((_, to)) = self.0.iter().find(|(from, _)| *from == p.ident) {
+                p.ident = to.clone();
+                p.mutability = None;
+            }
+            syn::visit_mut::visit_pat_ident_mut(self, p);
+        }
+    }
+    let mut renamed = pat.clone();
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut Rename(fresh), &mut renamed);
+    renamed
 }
 
 /// `pat` with its bindings replaced by `_` (or by their sub-pattern, for `k @ 1..=3`), and the
