@@ -1116,37 +1116,6 @@ pub fn is_pure_tokens(expr: &proc_macro2::TokenStream) -> bool {
 /// operators, casts, fields, indexing, and calls of a few known pure functions.
 fn is_pure(e: &syn::Expr) -> bool {
     use syn::Expr;
-    const PURE_METHODS: &[&str] = &[
-        "len",
-        "is_empty",
-        "abs",
-        "min",
-        "max",
-        "pow",
-        "powi",
-        "powf",
-        "sqrt",
-        "signum",
-        "wrapping_add",
-        "wrapping_sub",
-        "wrapping_mul",
-        "saturating_sub",
-        "saturating_add",
-        "rem_euclid",
-        "div_euclid",
-        "is_nan",
-        "is_finite",
-        "to_f64",
-        "clone",
-        "floor",
-        "ceil",
-        "round",
-        "trunc",
-        "exp",
-        "ln",
-        "sin",
-        "cos",
-    ];
     const PURE_FUNCTIONS: &[&str] = &["from_f64", "from_i32", "zero", "one", "from", "min", "max"];
     match e {
         Expr::Lit(_) | Expr::Path(_) => true,
@@ -1173,7 +1142,7 @@ fn is_pure(e: &syn::Expr) -> bool {
         // a derivative (`len`, `is_nan`, ...).
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
-            (PURE_METHODS.contains(&name.as_str())
+            (crate::prims::PURE_METHODS.contains(&name.as_str())
                 || crate::prims::lookup(&name).is_some()
                 || crate::prims::INACTIVE_METHODS.contains(&name.as_str()))
                 && is_pure(&m.receiver)

@@ -70,6 +70,40 @@ pub const INACTIVE_METHODS: &[&str] = &[
     "partial_cmp",
 ];
 
+/// Methods that give the same value for the same receiver and arguments and leave the receiver
+/// unchanged (so an expression calling only these may be evaluated again: see `plan::is_pure`).
+pub const PURE_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "abs",
+    "min",
+    "max",
+    "pow",
+    "powi",
+    "powf",
+    "sqrt",
+    "signum",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_mul",
+    "saturating_sub",
+    "saturating_add",
+    "rem_euclid",
+    "div_euclid",
+    "is_nan",
+    "is_finite",
+    "to_f64",
+    "clone",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "exp",
+    "ln",
+    "sin",
+    "cos",
+];
+
 /// The primitive called `name`, if there is one.
 pub fn lookup(name: &str) -> Option<Prim> {
     PRIMS.iter().find(|p| p.name == name).cloned()

@@ -17,22 +17,15 @@ use syn::visit::Visit;
 use syn::{Expr, Pat};
 
 /// Methods of the standard library's numbers, slices, arrays and `Vec`s that take their receiver
-/// by value or by shared reference, besides the primitives ([`prims`]).
+/// by value or by shared reference, besides the primitives and the pure methods ([`prims`]).
 const UNCHANGED: &[&str] = &[
     // Numbers.
-    "pow",
     "checked_add",
     "checked_sub",
     "checked_mul",
     "checked_div",
-    "saturating_add",
-    "saturating_sub",
     "saturating_mul",
-    "wrapping_add",
-    "wrapping_sub",
     "wrapping_mul",
-    "rem_euclid",
-    "div_euclid",
     "abs_diff",
     "count_ones",
     "leading_zeros",
@@ -92,7 +85,6 @@ const UNCHANGED: &[&str] = &[
     "trim",
     "parse",
     // Any value.
-    "clone",
     "as_ref",
     "borrow",
 ];
@@ -101,6 +93,7 @@ const UNCHANGED: &[&str] = &[
 fn leaves_receiver(method: &str) -> bool {
     prims::lookup(method).is_some()
         || prims::INACTIVE_METHODS.contains(&method)
+        || prims::PURE_METHODS.contains(&method)
         || UNCHANGED.contains(&method)
 }
 
