@@ -640,7 +640,7 @@ impl Lowerer<'_> {
         }
         let scrutinee = self.namer.fresh("scrutinee", m.expr.span());
         // It carries no derivative (checked above).
-        self.scrutinees.push(scrutinee.to_string());
+        self.no_floats.push(scrutinee.to_string());
         let expr = &m.expr;
         let mut chain: Option<Expr> = None;
         for arm in m.arms.iter().rev() {
@@ -683,7 +683,7 @@ impl Lowerer<'_> {
                     let mut take = Vec::new();
                     for ((name, mutable), (_, inner)) in names.iter().zip(&fresh) {
                         let part = self.namer.fresh(&format!("part_{name}"), name.span());
-                        self.scrutinees.push(part.to_string());
+                        self.no_floats.push(part.to_string());
                         let target = if *mutable {
                             quote!(mut #name)
                         } else {

@@ -55,7 +55,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         ret_ty: &model.ret,
         by_ref: Vec::new(),
         pending_by_ref: Vec::new(),
-        scrutinees: Vec::new(),
+        no_floats: Vec::new(),
         floats: &model.float_params,
         namer,
         vars: Vec::new(),
@@ -101,7 +101,7 @@ struct Lowerer<'a> {
     /// derivative: the scrutinee and the parts its arms take out of it. Their variables are
     /// typed as such when their `let` is lowered, so that what reads them is kept whole and a
     /// part is known to be an integer, not a float.
-    scrutinees: Vec<String>,
+    no_floats: Vec<String>,
     floats: &'a [Ident],
     namer: &'a mut Namer,
     vars: Vec<Var>,
@@ -441,8 +441,7 @@ impl Lowerer<'_> {
                         self.by_ref.push(v);
                     }
                 }
-                if let (true, Atom::Var(v)) = (self.scrutinees.iter().any(|n| p.ident == n), &atom)
-                {
+                if let (true, Atom::Var(v)) = (self.no_floats.iter().any(|n| p.ident == n), &atom) {
                     self.vars[*v].ty = Ty::Other;
                 }
                 self.bind_name(&p.ident, atom);
