@@ -252,9 +252,7 @@ impl Plan {
             })
             .collect()
     }
-}
 
-impl Plan {
     /// The tapes that loop `l`, run by the forward sweep, makes room in for its trip count
     /// when it starts: its own tape, the tapes of the values saved in its body, and the exit
     /// values of the loops directly in its body ([`Plan::reserved_exits`]); not those made
