@@ -457,8 +457,7 @@ impl Emitter<'_> {
     /// ([`Plan::room`]): its trip count times theirs, each computed only when the loops
     /// around it run at least once (a range may panic when its loop does not run).
     fn room(&self, l: &Loop) -> TokenStream {
-        let iterator = Ident::new("iterator", Span::mixed_site());
-        let trips = quote!(::core::iter::Iterator::size_hint(&#iterator).0);
+        let trips = Ident::new("room_trips", Span::mixed_site());
         let mut out = TokenStream::new();
         if !self.plan.room_outside[l.id] {
             for tape in self.plan.entry_tapes(self.body, l) {
@@ -478,14 +477,18 @@ impl Emitter<'_> {
             }
             let tapes = &room.tapes;
             out.extend(quote! {
-                let #n = #trips;
-                if #n > 0 {
-                    let #n = #n.saturating_mul(#count);
+                if #trips > 0 {
+                    let #n = #trips.saturating_mul(#count);
                     #(#tapes.reserve(#n);)*
                 }
             });
         }
-        out
+        // The trip count, taken once from the iterator's length.
+        if out.is_empty() {
+            return out;
+        }
+        let iterator = Ident::new("iterator", Span::mixed_site());
+        quote!(let #trips = ::core::iter::Iterator::size_hint(&#iterator).0; #out)
     }
 
     /// A loop, its body in `mode`; when `active`, augmented to save what its reverse reads,

@@ -90,7 +90,8 @@ fn fused_vjp(
         let e = 0.0;
         let mut e_1 = e;
         let iterator = ::core::iter::IntoIterator::into_iter(0..n);
-        save_t6.reserve(::core::iter::Iterator::size_hint(&iterator).0);
+        let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
+        save_t6.reserve(room_trips);
         for r_1 in iterator {
             let t5 = y_1[r_1];
             let t6 = t5.tanh();

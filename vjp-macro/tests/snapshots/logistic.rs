@@ -27,7 +27,8 @@ fn logistic_vjp(r: f64, x0: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
     let x = x0;
     let mut x_1 = x;
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
-    tape.reserve(::core::iter::Iterator::size_hint(&iterator).0);
+    let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
+    tape.reserve(room_trips);
     for _ in iterator {
         tape.push_reserved(x_1);
         let t0 = r * x_1;

@@ -42,11 +42,11 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
     let s = 0.5;
     let mut s_1 = s;
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
-    tape_2.reserve(::core::iter::Iterator::size_hint(&iterator).0);
-    exits_1.reserve(::core::iter::Iterator::size_hint(&iterator).0);
-    let n = ::core::iter::Iterator::size_hint(&iterator).0;
-    if n > 0 {
-        let n = n
+    let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
+    tape_2.reserve(room_trips);
+    exits_1.reserve(room_trips);
+    if room_trips > 0 {
+        let n = room_trips
             .saturating_mul(
                 ::core::iter::Iterator::size_hint(
                         &::core::iter::IntoIterator::into_iter(0..3),

@@ -43,10 +43,11 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     let s = 0.5;
     let mut s_1 = s;
     let iterator = ::core::iter::IntoIterator::into_iter(0..x.len());
-    tape_1.reserve(::core::iter::Iterator::size_hint(&iterator).0);
-    save_t1.reserve(::core::iter::Iterator::size_hint(&iterator).0);
-    save_k_1.reserve(::core::iter::Iterator::size_hint(&iterator).0);
-    save_t_2.reserve(::core::iter::Iterator::size_hint(&iterator).0);
+    let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
+    tape_1.reserve(room_trips);
+    save_t1.reserve(room_trips);
+    save_k_1.reserve(room_trips);
+    save_t_2.reserve(room_trips);
     for i in iterator {
         tape_1.push_reserved(s_1);
         let t = s_1;
