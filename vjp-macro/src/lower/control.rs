@@ -461,8 +461,8 @@ impl Lowerer<'_> {
             return None;
         }
         let unsupported = |this: &mut Self| {
-            this.cx.error_help(
-                iter.span(),
+            this.cx.error_spanned_help(
+                iter,
                 "this iteration over floats is not supported",
                 "write an index loop: `for i in 0..xs.len() { let x = xs[i]; ... }`",
             );
@@ -470,17 +470,10 @@ impl Lowerer<'_> {
         };
         let k = self.namer.fresh("i", iter.span());
         // Strip `.copied()` / `.cloned()`, then find what is iterated.
-        let mut chain = iter.clone();
-        while let Expr::MethodCall(m) = &chain {
-            if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() {
-                chain = (*m.receiver).clone();
-            } else {
-                break;
-            }
-        }
+        let chain = without_copies(iter);
         let row = |e: &Expr| -> Option<Expr> {
-            match e {
-                Expr::Path(_) => Some(e.clone()),
+            match without_copies(e) {
+                e @ Expr::Path(_) => Some(e.clone()),
                 Expr::Reference(r) if r.mutability.is_none() => Some((*r.expr).clone()),
                 Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
                     Some((*m.receiver).clone())
@@ -539,7 +532,7 @@ impl Lowerer<'_> {
                 )));
             }
         }
-        let (Some(xs), Some(x)) = (row(&chain), element(pat)) else {
+        let (Some(xs), Some(x)) = (row(chain), element(pat)) else {
             return unsupported(self);
         };
         self.mark_by_ref(pat);
@@ -1138,18 +1131,15 @@ pub(super) fn is_integer_range(e: &Expr) -> bool {
     }
 }
 
-/// `xs` in `xs.iter()`, `xs.iter().copied()`, `xs.iter().cloned()`.
-pub(super) fn iterated_row(e: &Expr) -> Option<Expr> {
+/// `e` without the `.copied()` and `.cloned()` at its end.
+fn without_copies(e: &Expr) -> &Expr {
     match e {
         Expr::MethodCall(m)
             if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() =>
         {
-            iterated_row(&m.receiver)
+            without_copies(&m.receiver)
         }
-        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
-            Some((*m.receiver).clone())
-        }
-        _ => None,
+        _ => e,
     }
 }
 

@@ -208,11 +208,10 @@ impl Lowerer<'_> {
     pub(super) fn lower_method(&mut self, mc: &syn::ExprMethodCall, dest: Dest) -> Atom {
         let name = mc.method.to_string();
         let e = Expr::MethodCall(mc.clone());
-        if name == "sum" && mc.args.is_empty() {
-            if let Some(xs) = iterated_row(&mc.receiver) {
-                return self.lower_sum(mc, &xs, dest);
-            }
-        }
+        let dest = match self.lower_reduction(mc, dest) {
+            Ok(atom) => return atom,
+            Err(dest) => dest,
+        };
         if mc.turbofish.is_none() {
             if name == "clone" && mc.args.is_empty() {
                 let a = self.lower_expr(&mc.receiver, Dest::Temp);
@@ -232,39 +231,6 @@ impl Lowerer<'_> {
             }
         }
         self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one)")
-    }
-
-    /// `xs.iter().sum::<F>()` (or `let s: F = xs.iter().sum();`) as an accumulation loop.
-    pub(super) fn lower_sum(&mut self, mc: &syn::ExprMethodCall, xs: &Expr, dest: Dest) -> Atom {
-        let turbofish = mc.turbofish.as_ref().and_then(|t| {
-            t.args.iter().find_map(|a| match a {
-                syn::GenericArgument::Type(ty) => Some(ty.clone()),
-                _ => None,
-            })
-        });
-        let annotation = match &dest {
-            Dest::Named(_, Some(ty)) => Some((**ty).clone()),
-            _ => None,
-        };
-        let Some(ty) = turbofish.or(annotation) else {
-            return self.unsupported(
-                &Expr::MethodCall(mc.clone()),
-                dest,
-                "vjp needs the type of this sum",
-                "write `xs.iter().sum::<f64>()` or `let s: f64 = xs.iter().sum();`",
-            );
-        };
-        let acc = self.namer.fresh("sum", mc.span());
-        let k = self.namer.fresh("i", mc.span());
-        let root = self.root;
-        let block: Expr = syn::parse_quote_spanned!(mc.span()=> {
-            let mut #acc: #ty = <#ty as #root::Real>::zero();
-            for #k in 0..#xs.len() {
-                #acc += #xs[#k];
-            }
-            #acc
-        });
-        self.lower_expr(&block, dest)
     }
 
     /// A primitive applied to `args` (receiver first); `path` is the `f64::sin` form if the

@@ -31,6 +31,7 @@ mod assign;
 mod control;
 mod expr;
 mod in_place;
+mod reduce;
 mod scan;
 
 use assign::*;

@@ -1,0 +1,326 @@
+//! Iterator reductions over floats, written as the accumulation loops they stand for:
+//!
+//! ```text
+//! // Before                                       // After (then lowered as user code)
+//! a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>() {
+//!                                                     let mut sum: f64 = <f64 as Real>::zero();
+//!                                                     for (p, q) in a.iter().zip(b) {
+//!                                                         sum += p * q;
+//!                                                     }
+//!                                                     sum
+//!                                                 }
+//! ```
+//!
+//! The chain is a source the `for` lowering knows (`xs.iter()`, `.copied()`, `.enumerate()`,
+//! `.zip(ys)`, or any iterator that carries no floats, such as `0..n`), then any number of
+//! `.map(f)`, then `.sum()`, `.product()` or `.fold(init, f)`. Each `f` is a closure of the
+//! right arity or a function path, inlined: its parameters become the loop pattern (the first
+//! stage) or a `let` of the previous stage's value. A closure's body runs in the loop body, so
+//! two things that would change its meaning are errors: a `return` or `?` (they leave the
+//! closure, not the function), and a read of a name that an earlier stage's parameter would
+//! now shadow.
+
+use super::*;
+
+/// One stage of a chain: what binds the item, and the expression computed from it.
+struct Stage {
+    /// The closure's parameter pattern, or a fresh name for a function path.
+    pat: Pat,
+    /// The closure's body, or the path applied to the fresh name.
+    body: Expr,
+}
+
+/// How the reduction ends.
+enum Terminal {
+    /// `.sum()` or `.product()`: the accumulator's type and whether it multiplies.
+    Fold0 { ty: Box<Type>, product: bool },
+    /// `.fold(init, f)`.
+    Fold(Box<Fold>),
+}
+
+/// `.fold(init, f)`: the initial value, and `f`'s accumulator pattern, item pattern and body.
+struct Fold {
+    init: Expr,
+    acc: Pat,
+    item: Pat,
+    body: Expr,
+}
+
+impl Lowerer<'_> {
+    /// Lowers `mc` when it is `.sum()`, `.product()` or `.fold(..)` at the end of an iterator
+    /// chain that reads floats; gives `dest` back otherwise.
+    pub(super) fn lower_reduction(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        dest: Dest,
+    ) -> Result<Atom, Dest> {
+        let whole = Expr::MethodCall(mc.clone());
+        let terminal = match mc.method.to_string().as_str() {
+            "sum" | "product" => mc.args.is_empty(),
+            "fold" => mc.args.len() == 2,
+            _ => false,
+        };
+        if !terminal || !self.reads_float_values(&whole) {
+            return Err(dest);
+        }
+        match self.reduction_loop(mc, &dest) {
+            Ok(block) => Ok(self.lower_expr(&block, dest)),
+            Err((at, message, help)) => {
+                let unsupported = Unsupported {
+                    message,
+                    help,
+                    at,
+                    reads: self.values_read(&whole),
+                };
+                Ok(self.opaque(&whole, dest, Some(unsupported), Ty::Unknown))
+            }
+        }
+    }
+
+    /// The block expression that computes `mc` by a loop, or what to report and where.
+    fn reduction_loop(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        dest: &Dest,
+    ) -> Result<Expr, (TokenStream, String, String)> {
+        let span = mc.span();
+        // The `map` stages, outermost first, and the source they apply to.
+        let mut maps = Vec::new();
+        let mut source = &*mc.receiver;
+        while let Expr::MethodCall(m) = source {
+            if m.method != "map" || m.args.len() != 1 {
+                break;
+            }
+            maps.push(&m.args[0]);
+            source = &m.receiver;
+        }
+        // `(0..n).map(..)`: the loop takes the range without its parentheses.
+        while let Expr::Paren(p) = source {
+            source = &p.expr;
+        }
+        let mut stages = Vec::new();
+        for f in maps.into_iter().rev() {
+            let (mut pats, body) = self.inlined(f, 1)?;
+            stages.push(Stage {
+                pat: pats.remove(0),
+                body,
+            });
+        }
+        let terminal = if mc.method == "fold" {
+            let (mut pats, body) = self.inlined(&mc.args[1], 2)?;
+            let item = pats.remove(1);
+            Terminal::Fold(Box::new(Fold {
+                init: mc.args[0].clone(),
+                acc: pats.remove(0),
+                item,
+                body,
+            }))
+        } else {
+            let turbofish = mc.turbofish.as_ref().and_then(|t| {
+                t.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                    _ => None,
+                })
+            });
+            let annotation = match dest {
+                Dest::Named(_, Some(ty)) => Some((**ty).clone()),
+                _ => None,
+            };
+            let Some(ty) = turbofish.or(annotation) else {
+                let method = &mc.method;
+                return Err((
+                    super::in_place::call_tokens(mc),
+                    format!("vjp needs the type of this {method}"),
+                    format!("write `.{method}::<f64>()` or `let s: f64 = ...{method}();`"),
+                ));
+            };
+            Terminal::Fold0 {
+                ty: Box::new(ty),
+                product: mc.method == "product",
+            }
+        };
+        // A closure reads its captures, never an earlier closure's parameters: refuse a body
+        // that names one of those, as the inlined loop would read the parameter instead.
+        let mut later: Vec<(Vec<&Pat>, &Expr)> =
+            stages.iter().map(|s| (vec![&s.pat], &s.body)).collect();
+        if let Terminal::Fold(fold) = &terminal {
+            later.push((vec![&fold.acc, &fold.item], &fold.body));
+        }
+        let mut bound: Vec<String> = Vec::new();
+        for (pats, body) in later {
+            let mut own = Vec::new();
+            for pat in pats {
+                collect_pattern_names(pat, &mut own);
+            }
+            check_capture(&bound, &own, body)?;
+            bound.extend(own);
+        }
+
+        let acc = self.namer.fresh(&mc.method.to_string(), span);
+        let root = self.root.clone();
+        // The loop binds the first stage's pattern (or the fold's item, or a fresh name).
+        let mut inner: Vec<syn::Stmt> = Vec::new();
+        let mut value: Option<Expr> = None;
+        let first: Pat = match stages.first() {
+            Some(stage) => loop_pat(&stage.pat),
+            None => match &terminal {
+                Terminal::Fold(fold) => loop_pat(&fold.item),
+                Terminal::Fold0 { .. } => {
+                    let item = self.namer.fresh("item", span);
+                    value = Some(syn::parse_quote!(#item));
+                    syn::parse_quote!(#item)
+                }
+            },
+        };
+        for (k, stage) in stages.iter().enumerate() {
+            if k > 0 {
+                let pat = &stage.pat;
+                let previous = value.take();
+                inner.push(syn::parse_quote_spanned!(span=> let #pat = #previous;));
+            }
+            value = Some(stage.body.clone());
+        }
+        let (start, step): (syn::Stmt, Vec<syn::Stmt>) = match &terminal {
+            Terminal::Fold0 { ty, product } => {
+                let start = if *product {
+                    quote!(<#ty as #root::Real>::one())
+                } else {
+                    quote!(<#ty as #root::Real>::zero())
+                };
+                let op = if *product { quote!(*=) } else { quote!(+=) };
+                (
+                    syn::parse_quote_spanned!(span=> let mut #acc: #ty = #start;),
+                    vec![syn::parse_quote_spanned!(span=> #acc #op #value;)],
+                )
+            }
+            Terminal::Fold(fold) => {
+                let Fold {
+                    init,
+                    acc: acc_pat,
+                    item,
+                    body,
+                } = &**fold;
+                let mut step: Vec<syn::Stmt> = Vec::new();
+                if let Some(value) = &value {
+                    if !stages.is_empty() {
+                        step.push(syn::parse_quote_spanned!(span=> let #item = #value;));
+                    }
+                }
+                step.push(syn::parse_quote_spanned!(span=> let #acc_pat = #acc;));
+                step.push(syn::parse_quote_spanned!(span=> #acc = #body;));
+                (
+                    syn::parse_quote_spanned!(span=> let mut #acc = #init;),
+                    step,
+                )
+            }
+        };
+        inner.extend(step);
+        Ok(syn::parse_quote_spanned!(span=> {
+            #start
+            for #first in #source {
+                #(#inner)*
+            }
+            #acc
+        }))
+    }
+
+    /// The parameter patterns and body of `f` given to a chain, as code to inline: a closure
+    /// with `arity` parameters, or a function path applied to fresh names.
+    fn inlined(
+        &mut self,
+        f: &Expr,
+        arity: usize,
+    ) -> Result<(Vec<Pat>, Expr), (TokenStream, String, String)> {
+        match f {
+            Expr::Closure(c) if c.inputs.len() == arity && c.asyncness.is_none() => {
+                if let Some(at) = leaves_closure(&c.body) {
+                    return Err((
+                        at,
+                        "vjp inlines this closure into a loop, where this would leave the function instead of the closure".into(),
+                        "compute the value without `return` or `?`, or write the loop out".into(),
+                    ));
+                }
+                let pats = c.inputs.iter().cloned().collect();
+                Ok((pats, (*c.body).clone()))
+            }
+            Expr::Path(path) => {
+                let names: Vec<Ident> = (0..arity)
+                    .map(|_| self.namer.fresh("item", f.span()))
+                    .collect();
+                let pats = names.iter().map(|n| syn::parse_quote!(#n)).collect();
+                Ok((pats, syn::parse_quote_spanned!(f.span()=> #path(#(#names),*))))
+            }
+            other => Err((
+                other.to_token_stream(),
+                "vjp can only inline a closure or a function path here".into(),
+                format!(
+                    "pass a closure with {arity} parameter(s), or a function by its path (`f64::max`)"
+                ),
+            )),
+        }
+    }
+}
+
+/// `pat` without its type annotation (`|x: &f64|` binds `x` in the loop).
+fn loop_pat(pat: &Pat) -> Pat {
+    match pat {
+        Pat::Type(t) => (*t.pat).clone(),
+        other => other.clone(),
+    }
+}
+
+/// An error when `body` names one of `bound` (an earlier stage's parameters) that `own` (its
+/// own parameters) does not bind again.
+fn check_capture(
+    bound: &[String],
+    own: &[String],
+    body: &Expr,
+) -> Result<(), (TokenStream, String, String)> {
+    let mut found = None;
+    find_ident(body.to_token_stream(), &mut |ident: &Ident| {
+        let name = unraw(&ident.to_string()).to_string();
+        if found.is_none() && bound.contains(&name) && !own.contains(&name) {
+            found = Some(ident.clone());
+        }
+    });
+    match found {
+        Some(ident) => Err((
+            ident.to_token_stream(),
+            format!("inlined into one loop, this closure would read `{ident}` from an earlier closure's parameter, not the `{ident}` it captures"),
+            "rename the earlier closure's parameter".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn find_ident(tokens: TokenStream, f: &mut impl FnMut(&Ident)) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => f(&ident),
+            TokenTree::Group(g) => find_ident(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
+/// The first `return` or `?` in `body` that would leave the closure (not one inside a nested
+/// closure or `async` block).
+fn leaves_closure(body: &Expr) -> Option<TokenStream> {
+    struct Find(Option<TokenStream>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            match e {
+                Expr::Return(r) => self.0 = Some(r.return_token.to_token_stream()),
+                Expr::Try(t) => self.0 = Some(t.question_token.to_token_stream()),
+                Expr::Closure(_) | Expr::Async(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_expr(&mut find, body);
+    find.0
+}
