@@ -1112,6 +1112,14 @@ pub fn is_pure_tokens(expr: &proc_macro2::TokenStream) -> bool {
 
 /// Expressions that always give the same value for the same inputs: literals, paths,
 /// operators, casts, fields, indexing, and calls of a few known pure functions.
+/// `ROOT::__private::window_index` and its relatives: the runtime's pure index helpers, which
+/// generated code calls in the loops over windows (`lower/windows.rs`).
+fn runtime_helper(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(names.as_slice(), [.., private, helper] if private == "__private"
+        && ["window_index", "window_count", "chunk_count"].contains(&helper.as_str()))
+}
+
 fn is_pure(e: &syn::Expr) -> bool {
     use syn::Expr;
     const PURE_FUNCTIONS: &[&str] = &["from_f64", "from_i32", "zero", "one", "from", "min", "max"];
@@ -1151,7 +1159,7 @@ fn is_pure(e: &syn::Expr) -> bool {
             let known = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
                 let name = s.ident.to_string();
                 PURE_FUNCTIONS.contains(&name.as_str()) || (p.path.segments.len() >= 2 && crate::prims::lookup(&name).is_some())
-            }));
+            }) || runtime_helper(&p.path));
             known && c.args.iter().all(is_pure)
         }
         Expr::Macro(m) => {

@@ -128,3 +128,45 @@ integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 pub fn rewind_start<T: Integer>(value: T) -> T {
     value
 }
+
+/// The position in a slice of element `j` of its window (or exact chunk) that starts at
+/// `start` and holds `len` elements: `start + j`, after the check that indexing the window
+/// itself makes. `for w in xs.windows(m)` over floats is differentiated as an index loop that
+/// reads `xs[window_index(i, j, m)]` for `w[j]`.
+///
+/// # Panics
+/// When `j >= len`, with the message of an out-of-bounds index into the window.
+#[inline(always)]
+#[track_caller]
+pub fn window_index(start: usize, j: usize, len: usize) -> usize {
+    if j >= len {
+        panic!("index out of bounds: the len is {len} but the index is {j}");
+    }
+    start + j
+}
+
+/// The number of windows `xs.windows(size)` yields for `xs.len() == len`.
+///
+/// # Panics
+/// When `size` is 0, as `windows` does.
+#[inline]
+#[track_caller]
+pub fn window_count(len: usize, size: usize) -> usize {
+    assert!(size != 0, "window size must be non-zero");
+    if len >= size {
+        len - size + 1
+    } else {
+        0
+    }
+}
+
+/// The number of chunks `xs.chunks_exact(size)` yields for `xs.len() == len`.
+///
+/// # Panics
+/// When `size` is 0, as `chunks_exact` does.
+#[inline]
+#[track_caller]
+pub fn chunk_count(len: usize, size: usize) -> usize {
+    assert!(size != 0, "chunk size must be non-zero");
+    len / size
+}

@@ -33,6 +33,7 @@ mod expr;
 mod in_place;
 mod reduce;
 mod scan;
+mod windows;
 
 use assign::*;
 use control::*;

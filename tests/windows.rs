@@ -1,0 +1,213 @@
+//! `for w in xs.windows(m)` and `for c in xs.chunks_exact(m)` over float slices, in loops and
+//! in reductions: gradients against closed forms and finite differences, the dot-product test
+//! through forward mode, and the panics of the primal (an index past the window, a size of 0).
+#![deny(warnings)]
+
+use vjp::differentiable;
+
+/// Central finite differences of a scalar function of one slice.
+fn fd_grad(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+    let mut xp = x.to_vec();
+    (0..x.len())
+        .map(|i| {
+            let h = 1e-6 * x[i].abs().max(1.0);
+            let xi = xp[i];
+            xp[i] = xi + h;
+            let fp = f(&xp);
+            xp[i] = xi - h;
+            let fm = f(&xp);
+            xp[i] = xi;
+            (fp - fm) / (2.0 * h)
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_close(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * w.abs().max(1.0),
+            "component {i}: got {g}, want {w} (all: {got:?} against {want:?})"
+        );
+    }
+}
+
+fn point(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 0.3 + 0.21 * i as f64 - 0.04 * (i * i) as f64)
+        .collect()
+}
+
+/// The sum of squared first differences.
+#[differentiable]
+fn roughness(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(2) {
+        s += (w[1] - w[0]).powi(2);
+    }
+    s
+}
+
+#[test]
+fn first_differences_closed_form() {
+    let x = point(6);
+    let mut g = vec![0.0; 6];
+    roughness_grad(&x, &mut g);
+    // d/dx_i = 2 (x_i - x_{i-1}) - 2 (x_{i+1} - x_i), each term where it exists.
+    let want: Vec<f64> = (0..6)
+        .map(|i| {
+            let left = if i > 0 { 2.0 * (x[i] - x[i - 1]) } else { 0.0 };
+            let right = if i + 1 < 6 {
+                2.0 * (x[i + 1] - x[i])
+            } else {
+                0.0
+            };
+            left - right
+        })
+        .collect();
+    assert_close(&g, &want, 1e-14);
+    // Fewer elements than a window: no windows, no gradient.
+    let mut g = [0.0];
+    roughness_grad(&[2.0], &mut g);
+    assert_eq!(g, [0.0]);
+}
+
+/// The trapezoid rule as a reduction, and a second difference that reads `w.len()`.
+#[differentiable]
+fn trapezoid(y: &[f64], h: f64) -> f64 {
+    y.windows(2).map(|w| 0.5 * (w[0] + w[1])).sum::<f64>() * h
+}
+
+#[differentiable]
+fn bending(x: &[f64], k: f64) -> f64 {
+    let mut e = 0.0;
+    for w in x.windows(3) {
+        let mid = w.len() / 2;
+        let c = w[mid - 1] - 2.0 * w[mid] + w[mid + 1];
+        e += k * c * c + (w[0] * k).sin();
+    }
+    e
+}
+
+#[test]
+fn reductions_and_longer_windows_match_finite_differences() {
+    let y = point(5);
+    let mut g = vec![0.0; 5];
+    let (dh,) = trapezoid_grad(&y, &mut g, 0.1);
+    assert_close(&g, &[0.05, 0.1, 0.1, 0.1, 0.05], 1e-15);
+    assert_close(&[dh], &[trapezoid(&y, 1.0)], 1e-15);
+
+    let x = point(7);
+    let mut g = vec![0.0; 7];
+    let (dk,) = bending_grad(&x, &mut g, 0.8);
+    assert_close(&g, &fd_grad(|x| bending(x, 0.8), &x), 1e-6);
+    let fd_k = (bending(&x, 0.8 + 1e-6) - bending(&x, 0.8 - 1e-6)) / 2e-6;
+    assert_close(&[dk], &[fd_k], 1e-6);
+}
+
+/// Windows of a size given at run time, and exact chunks: the norms of 3-vectors stored one
+/// after another (a trailing partial chunk is left out, as `chunks_exact` does).
+#[differentiable]
+fn spread(x: &[f64], m: usize) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(m) {
+        s += (w[m - 1] - w[0]).powi(2) * w[0];
+    }
+    s
+}
+
+#[differentiable]
+fn lengths(p: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in p.chunks_exact(3) {
+        s += (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    }
+    s
+}
+
+#[test]
+fn run_time_sizes_and_exact_chunks() {
+    let x = point(6);
+    for m in [1, 2, 4, 6, 9] {
+        let mut g = vec![0.0; 6];
+        spread_grad(&x, &mut g, m);
+        assert_close(&g, &fd_grad(|x| spread(x, m), &x), 1e-6);
+    }
+    let p = point(8);
+    let mut g = vec![0.0; 8];
+    lengths_grad(&p, &mut g);
+    let mut want = vec![0.0; 8];
+    for c in 0..2 {
+        let v = &p[3 * c..3 * c + 3];
+        let n = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        for j in 0..3 {
+            want[3 * c + j] = v[j] / n;
+        }
+    }
+    assert_close(&g, &want, 1e-14);
+}
+
+#[test]
+fn forward_and_reverse_agree() {
+    let x = point(7);
+    let u = [0.3, -0.1, 0.7, 0.2, -0.5, 0.9, 0.4];
+    let (y, ju) = bending_jvp(&x, &u, 0.8, 0.0);
+    assert_eq!(y, bending(&x, 0.8));
+    let mut g = vec![0.0; 7];
+    bending_vjp(&x, &mut g, 0.8, 1.5);
+    let jtv_u: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+    assert!((jtv_u - 1.5 * ju).abs() <= 1e-13 * jtv_u.abs().max(1.0));
+}
+
+/// A recurrence over windows: not an accumulation, so the reverse sweep runs the windows
+/// backwards with the values saved on a tape.
+#[differentiable]
+fn recurrence(x: &[f64], m: usize, y0: f64) -> f64 {
+    let mut y = y0;
+    for w in x.windows(m) {
+        y = (y * w[0] + w[m - 1]).sin() + 0.5 * y;
+    }
+    for c in x.chunks_exact(2) {
+        y = y * c[1] - (c[0] * y).tanh();
+    }
+    y
+}
+
+#[test]
+fn recurrences_run_their_windows_backwards() {
+    let x = point(7);
+    for m in [1, 3] {
+        let mut g = vec![0.0; 7];
+        let (dy0,) = recurrence_grad(&x, &mut g, m, 0.4);
+        assert_close(&g, &fd_grad(|x| recurrence(x, m, 0.4), &x), 1e-6);
+        let fd = (recurrence(&x, m, 0.4 + 1e-6) - recurrence(&x, m, 0.4 - 1e-6)) / 2e-6;
+        assert_close(&[dy0], &[fd], 1e-6);
+    }
+}
+
+/// Reads past its window when `j` is 2: the primal panics there, and so must the gradient.
+#[differentiable]
+fn past_the_window(x: &[f64], j: usize) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(2) {
+        s += w[j] * w[0];
+    }
+    s
+}
+
+#[test]
+#[should_panic(expected = "index out of bounds: the len is 2 but the index is 2")]
+fn an_index_past_the_window_panics() {
+    let x = point(4);
+    let mut g = vec![0.0; 4];
+    past_the_window_grad(&x, &mut g, 2);
+}
+
+#[test]
+#[should_panic(expected = "window size must be non-zero")]
+fn a_window_size_of_zero_panics() {
+    let x = point(4);
+    let mut g = vec![0.0; 4];
+    spread_grad(&x, &mut g, 0);
+}

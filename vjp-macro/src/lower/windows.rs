@@ -1,0 +1,280 @@
+//! `for w in xs.windows(m)` and `for c in xs.chunks_exact(m)` over a float slice, as index
+//! loops: the window is never built, and each `w[j]` in the body reads `xs` directly.
+//!
+//! ```text
+//! // Before                               // After (then lowered as user code)
+//! for w in x.windows(2) {                 for i in 0..x.len().saturating_sub(1) {
+//!     s += (w[1] - w[0]).powi(2);             s += (x[window_index(i, 1, 2)]
+//! }                                                 - x[window_index(i, 0, 2)]).powi(2);
+//!                                         }
+//! ```
+//!
+//! `window_index(start, j, len)` is `start + j` after the check that indexing the window
+//! would have made (`j < len`), so a body that indexes past its window panics as the primal
+//! does. In the body the window may only be indexed (`w[j]`) or measured (`w.len()`); any
+//! other use of it, or a binding of the same name, is an error. The size `m` is an integer
+//! literal or a local that the loop does not assign.
+
+use super::*;
+use syn::visit_mut::VisitMut;
+
+impl Lowerer<'_> {
+    /// Lowers `f` when it iterates over the windows or exact chunks of a float slice (or
+    /// reports why it cannot); `None` for any other loop.
+    pub(super) fn window_idiom(&mut self, f: &syn::ExprForLoop) -> Option<()> {
+        let rewritten = self.window_loop(f)?;
+        if let Ok((counter, range, body)) = rewritten {
+            self.lower_labeled_loop(
+                f.label.as_ref(),
+                LoopSyntax::For(&counter, &range),
+                &body,
+                f.span(),
+            );
+        }
+        Some(())
+    }
+
+    /// The counter, range and rewritten body of `f` when it iterates over the windows or
+    /// exact chunks of a float slice; `Err` after reporting why it cannot be rewritten.
+    #[allow(clippy::type_complexity)]
+    fn window_loop(
+        &mut self,
+        f: &syn::ExprForLoop,
+    ) -> Option<Result<(Pat, Expr, Vec<syn::Stmt>), ()>> {
+        let Expr::MethodCall(m) = &*f.expr else {
+            return None;
+        };
+        let windows = m.method == "windows";
+        if !(windows || m.method == "chunks_exact")
+            || m.args.len() != 1
+            || !self.reads_float_values(&f.expr)
+        {
+            return None;
+        }
+        let what = if windows { "window" } else { "chunk" };
+        let xs = match &*m.receiver {
+            Expr::Path(p) if p.path.get_ident().is_some() => (*m.receiver).clone(),
+            Expr::Reference(r) if r.mutability.is_none() && matches!(&*r.expr, Expr::Path(_)) => {
+                (*r.expr).clone()
+            }
+            other => {
+                self.cx.error_spanned_help(
+                    other,
+                    format!("vjp takes the {what}s of a slice or array named by a local"),
+                    "bind the slice to a local first",
+                );
+                return Some(Err(()));
+            }
+        };
+        let Pat::Ident(name) = &*f.pat else {
+            self.cx.error_spanned_help(
+                &f.pat,
+                format!("bind each {what} to a name"),
+                format!("write `for w in xs.{}(..)` and index `w[j]`", m.method),
+            );
+            return Some(Err(()));
+        };
+        if name.by_ref.is_some() || name.subpat.is_some() {
+            self.cx.error_spanned_help(
+                &f.pat,
+                format!("bind each {what} to a name"),
+                "write a plain name",
+            );
+            return Some(Err(()));
+        }
+        let size = &m.args[0];
+        let root = self.root;
+        let k = self.namer.fresh("i", f.expr.span());
+        let len = quote!(#xs.len());
+        // A literal size is checked here; a local one by the generated code, as `windows` does.
+        let count: Expr = match size {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            }) => match n.base10_parse::<usize>() {
+                Ok(0) | Err(_) => {
+                    self.cx.error_spanned_help(
+                        size,
+                        format!("{what} size must be non-zero"),
+                        "a size of at least 1",
+                    );
+                    return Some(Err(()));
+                }
+                Ok(n) if windows => {
+                    let less = n - 1;
+                    syn::parse_quote_spanned!(size.span()=> #len.saturating_sub(#less))
+                }
+                Ok(_) => syn::parse_quote_spanned!(size.span()=> #len / #size),
+            },
+            Expr::Path(p) if p.path.get_ident().is_some() => {
+                let assigned = {
+                    let mut names = Vec::new();
+                    for stmt in &f.body.stmts {
+                        assigned_roots(stmt, &mut names);
+                    }
+                    names
+                };
+                if assigned.contains(&p.path.segments[0].ident.to_string()) {
+                    self.cx.error_spanned_help(
+                        size,
+                        format!("the {what} size changes in the loop"),
+                        "take the size from a local the loop does not assign",
+                    );
+                    return Some(Err(()));
+                }
+                let counter = if windows {
+                    quote!(window_count)
+                } else {
+                    quote!(chunk_count)
+                };
+                syn::parse_quote_spanned!(size.span()=> #root::__private::#counter(#len, #size))
+            }
+            other => {
+                self.cx.error_spanned_help(
+                    other,
+                    format!("vjp needs the {what} size as an integer literal or a local"),
+                    "bind the size to a local first",
+                );
+                return Some(Err(()));
+            }
+        };
+        let start: Expr = if windows {
+            syn::parse_quote!(#k)
+        } else {
+            syn::parse_quote!(#k * #size)
+        };
+        let mut rewrite = Window {
+            name: name.ident.to_string(),
+            xs,
+            start,
+            size: size.clone(),
+            root,
+            what,
+            error: None,
+        };
+        let mut stmts = f.body.stmts.clone();
+        for stmt in &mut stmts {
+            rewrite.visit_stmt_mut(stmt);
+        }
+        if let Some((at, message, help)) = rewrite.error {
+            self.cx.error_spanned_help(at, message, help);
+            return Some(Err(()));
+        }
+        let range: Expr = syn::parse_quote_spanned!(f.expr.span()=> 0..#count);
+        Some(Ok((syn::parse_quote!(#k), range, stmts)))
+    }
+}
+
+/// Rewrites the reads of a window in a loop body into reads of the slice.
+struct Window<'a> {
+    /// The loop variable's name.
+    name: String,
+    /// The slice.
+    xs: Expr,
+    /// Where the current window starts in the slice.
+    start: Expr,
+    /// The window's length.
+    size: Expr,
+    root: &'a syn::Path,
+    /// "window" or "chunk".
+    what: &'static str,
+    /// The first use of the window that is not a read of an element or of its length: where,
+    /// the message and the help.
+    error: Option<(TokenStream, String, String)>,
+}
+
+impl Window<'_> {
+    fn is_window(&self, e: &Expr) -> bool {
+        matches!(e, Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| unraw(&i.to_string()) == self.name))
+    }
+
+    /// Records a use of the window that is not a read of an element or of its length.
+    fn misuse(&mut self, at: TokenStream, message: String) {
+        let help = format!(
+            "read its elements as `{}[j]` and its length as `{}.len()`",
+            self.name, self.name
+        );
+        self.fail(at, message, help);
+    }
+
+    fn fail(&mut self, at: TokenStream, message: String, help: String) {
+        if self.error.is_none() {
+            self.error = Some((at, message, help));
+        }
+    }
+}
+
+impl VisitMut for Window<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Index(ix) if self.is_window(&ix.expr) && matches!(&*ix.index, Expr::Range(_)) => {
+                let message = format!(
+                    "vjp reads one element of the {} `{}` at a time",
+                    self.what, self.name
+                );
+                self.misuse(e.to_token_stream(), message);
+            }
+            Expr::Index(ix) if self.is_window(&ix.expr) => {
+                self.visit_expr_mut(&mut ix.index);
+                let (xs, start, size, root, j) =
+                    (&self.xs, &self.start, &self.size, self.root, &ix.index);
+                *e = syn::parse_quote_spanned!(ix.span()=>
+                    #xs[#root::__private::window_index(#start, #j, #size)]
+                );
+            }
+            Expr::MethodCall(m)
+                if self.is_window(&m.receiver) && m.method == "len" && m.args.is_empty() =>
+            {
+                let size = &self.size;
+                *e = syn::parse_quote_spanned!(m.span()=> (#size));
+            }
+            Expr::Path(_) if self.is_window(e) => {
+                let message = format!(
+                    "vjp reads the {} `{}` through its elements only",
+                    self.what, self.name
+                );
+                self.misuse(e.to_token_stream(), message);
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        let mut names = false;
+        find_name(m.tokens.clone(), &self.name, &mut names);
+        if names {
+            let message = format!(
+                "vjp cannot follow the {} `{}` into a macro",
+                self.what, self.name
+            );
+            let help = "bind the elements the macro needs to locals first (`let a = w[0];`)";
+            self.fail(m.to_token_stream(), message, help.into());
+        }
+    }
+
+    fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+        if unraw(&p.ident.to_string()) == self.name {
+            let message = format!(
+                "this binds `{}` again inside the loop over its {}s",
+                self.name, self.what
+            );
+            self.fail(
+                p.to_token_stream(),
+                message,
+                "give this binding another name".into(),
+            );
+        }
+        syn::visit_mut::visit_pat_ident_mut(self, p);
+    }
+}
+
+/// Whether `tokens` name `name` anywhere.
+fn find_name(tokens: TokenStream, name: &str, found: &mut bool) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(i) if unraw(&i.to_string()) == name => *found = true,
+            TokenTree::Group(g) => find_name(g.stream(), name, found),
+            _ => {}
+        }
+    }
+}
