@@ -1,10 +1,10 @@
 //! Parsing: the attribute's arguments and the function's signature, checked against what the
 //! contract supports, into a [`Model`] that keeps the user's syntax for later stages.
 //!
-//! After this stage: the item is a free function with a body; every parameter is a plain
-//! identifier (or `_`) with a type the macro has classified as active or inactive; the return
-//! type is a float, an array of floats or a tuple of floats; `#[no_grad]` attributes are
-//! recorded and stripped from the item.
+//! After this stage: the item is a free function or a method taking `&self` or `self`, with a
+//! body; every other parameter is a plain identifier (or `_`) with a type the macro has
+//! classified as active or inactive; the return type is a float, an array of floats or a tuple
+//! of floats; `#[no_grad]` attributes are recorded and stripped from the item.
 
 use crate::ctxt::Ctxt;
 use crate::ir::Ty;
@@ -56,6 +56,9 @@ pub struct Model {
     pub ret_class: Ty,
     /// The type parameters bounded by `Real`.
     pub float_params: Vec<Ident>,
+    /// The `self` parameter of a method (`&self` or `self`): inactive, passed through as the
+    /// first parameter of every generated function.
+    pub receiver: Option<syn::Receiver>,
 }
 
 /// Parses the attribute's arguments.
@@ -99,6 +102,13 @@ pub fn parse_item(item: TokenStream, cx: &Ctxt) -> Option<Model> {
     };
     check_qualifiers(&item, cx);
     let float_params = float_type_params(&item);
+    let receiver = match item.sig.inputs.first() {
+        Some(FnArg::Receiver(receiver)) => {
+            check_receiver(receiver, cx);
+            Some(receiver.clone())
+        }
+        _ => None,
+    };
     let params = item
         .sig
         .inputs
@@ -109,6 +119,7 @@ pub fn parse_item(item: TokenStream, cx: &Ctxt) -> Option<Model> {
         &item.sig.output,
         item.sig.paren_token.span.close(),
         &float_params,
+        receiver.is_some(),
         cx,
     )
     .unwrap_or_else(|| (syn::parse_quote!(()), Ty::Other));
@@ -118,7 +129,22 @@ pub fn parse_item(item: TokenStream, cx: &Ctxt) -> Option<Model> {
         ret,
         ret_class,
         float_params,
+        receiver,
     })
+}
+
+/// A method's `self` must leave `self` unchanged: the reverse sweep reads `self` again and
+/// must see what the forward sweep saw.
+fn check_receiver(receiver: &syn::Receiver, cx: &Ctxt) {
+    let mutable = receiver.mutability.is_some()
+        || matches!(&*receiver.ty, Type::Reference(r) if r.mutability.is_some());
+    if mutable {
+        cx.error_spanned_help(
+            receiver,
+            "a method with `&mut self` or `mut self` cannot be differentiated",
+            "take `&self` (the sweeps read `self` again and must see it unchanged), or pass what changes as parameters",
+        );
+    }
 }
 
 fn check_qualifiers(item: &ItemFn, cx: &Ctxt) {
@@ -180,14 +206,8 @@ fn float_type_params(item: &ItemFn) -> Vec<Ident> {
 
 fn parse_param(arg: &mut FnArg, floats: &[Ident], cx: &Ctxt) -> Option<ParamModel> {
     let pat_type = match arg {
-        FnArg::Receiver(receiver) => {
-            cx.error_help(
-                receiver.span(),
-                "methods (`self` parameters) cannot be differentiated yet",
-                "write a free function that takes the fields it needs as parameters",
-            );
-            return None;
-        }
+        // Checked and kept by `parse_item`.
+        FnArg::Receiver(_) => return None,
         FnArg::Typed(pat_type) => pat_type,
     };
     let before = pat_type.attrs.len();
@@ -393,6 +413,7 @@ fn parse_return(
     output: &ReturnType,
     sig_span: Span,
     floats: &[Ident],
+    method: bool,
     cx: &Ctxt,
 ) -> Option<(Type, Ty)> {
     let help = "return `f64`, `[f64; N]` or a tuple of `f64` (or of `f32`, or of a type parameter bounded by `vjp::Real`)";
@@ -409,6 +430,14 @@ fn parse_return(
     };
     let class = classify(&ty, floats);
     if !only_floats(&class) {
+        // `T` of `impl<T: Real> Poly<T>`: the attribute sees the method, not its `impl`.
+        let bare_name =
+            matches!(&ty, Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some());
+        let help = if method && bare_name {
+            "a type parameter of the `impl` block is not visible to #[differentiable]: declare it on the method (`fn eval<T: vjp::Real>(&self, ..)`), or return `f64`, `f32` or an array or tuple of them"
+        } else {
+            help
+        };
         cx.error_help(
             ty.span(),
             "unsupported return type for #[differentiable]",

@@ -212,6 +212,17 @@ impl Lowerer<'_> {
             Ok(atom) => return atom,
             Err(dest) => dest,
         };
+        // `self.g(x)` in a method: the call `Self::g(self, x)`, differentiated by `Self::g_vjp`.
+        if matches!(&*mc.receiver, Expr::Path(p) if p.path.is_ident("self"))
+            && prims::lookup(&name).is_none()
+        {
+            let (method, turbofish, args, receiver) =
+                (&mc.method, &mc.turbofish, &mc.args, &mc.receiver);
+            let call: syn::ExprCall = syn::parse_quote_spanned!(mc.span()=>
+                Self::#method #turbofish(#receiver, #args)
+            );
+            return self.lower_call(&call, dest);
+        }
         if mc.turbofish.is_none() {
             if name == "clone" && mc.args.is_empty() {
                 let a = self.lower_expr(&mc.receiver, Dest::Temp);

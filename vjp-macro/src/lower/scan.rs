@@ -187,6 +187,9 @@ impl Lowerer<'_> {
     /// What the macro can tell of an inactive expression's type from its syntax.
     pub(super) fn guess_ty(&self, e: &Expr) -> Ty {
         match e {
+            // A method's `self`: a user type (or a reference to one), which carries no
+            // derivative (an `impl` on a float type cannot hold the generated functions).
+            Expr::Path(p) if p.path.is_ident("self") => Ty::Other,
             Expr::Lit(l) => match &l.lit {
                 syn::Lit::Float(_) => Ty::Float,
                 syn::Lit::Int(i) if i.suffix() == "f32" || i.suffix() == "f64" => Ty::Float,

@@ -4,7 +4,8 @@ struct Scale(f64);
 
 impl Scale {
     #[differentiable]
-    fn f(&self, x: f64) -> f64 {
+    fn f(&mut self, x: f64) -> f64 {
+        self.0 += 1.0;
         x * x
     }
 }
