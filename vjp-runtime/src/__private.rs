@@ -170,3 +170,47 @@ pub fn chunk_count(len: usize, size: usize) -> usize {
     assert!(size != 0, "chunk size must be non-zero");
     len / size
 }
+
+/// The length of `xs[start..end]` for `xs.len() == len`: `end - start`, after the checks that
+/// slicing makes. A loop over `xs[a..b].iter()` over floats is differentiated as an index loop
+/// over `0..slice_len(xs.len(), a, b)` that reads `xs[a + k]`.
+///
+/// # Panics
+/// When `start > end` or `end > len`, with the messages of slicing.
+#[inline]
+#[track_caller]
+pub fn slice_len(len: usize, start: usize, end: usize) -> usize {
+    if start > end {
+        panic!("slice index starts at {start} but ends at {end}");
+    }
+    if end > len {
+        panic!("range end index {end} out of range for slice of length {len}");
+    }
+    end - start
+}
+
+/// The end of a half-open range for the inclusive end `end` of `xs[a..=end]`.
+///
+/// # Panics
+/// When `end` is `usize::MAX`, as slicing does.
+#[inline]
+#[track_caller]
+pub fn inclusive_end(end: usize) -> usize {
+    match end.checked_add(1) {
+        Some(end) => end,
+        None => panic!("attempted to index slice up to maximum usize"),
+    }
+}
+
+/// The length of `xs[start..]` for `xs.len() == len`, after the check that slicing makes.
+///
+/// # Panics
+/// When `start > len`, with the message of slicing.
+#[inline]
+#[track_caller]
+pub fn slice_len_from(len: usize, start: usize) -> usize {
+    if start > len {
+        panic!("range start index {start} out of range for slice of length {len}");
+    }
+    len - start
+}

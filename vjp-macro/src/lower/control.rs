@@ -258,7 +258,7 @@ impl Lowerer<'_> {
                 self.lower_labeled_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
             }
             Expr::ForLoop(f) if self.window_idiom(f).is_some() => {}
-            Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr) {
+            Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr, &f.body.stmts) {
                 Some(Ok((counter, range, prelude))) => {
                     let stmts: Vec<syn::Stmt> = prelude
                         .into_iter()
@@ -451,12 +451,14 @@ impl Lowerer<'_> {
 
     /// `for x in xs.iter()` and its relatives over a float slice or array, as an index loop:
     /// the counter pattern, the range, and the `let`s that bind the elements. `None` when the
-    /// loop does not iterate over floats; `Err` after reporting an unsupported idiom.
+    /// loop does not iterate over floats; `Err` after reporting an unsupported idiom. `body`
+    /// is the loop's body, which may not assign what a sliced row's bounds read.
     #[allow(clippy::type_complexity)]
     pub(super) fn iteration_idiom(
         &mut self,
         pat: &Pat,
         iter: &Expr,
+        body: &[syn::Stmt],
     ) -> Option<Result<(Pat, Expr, Vec<syn::Stmt>), ()>> {
         if !self.reads_float_values(iter) || is_integer_range(iter) {
             return None;
@@ -469,20 +471,20 @@ impl Lowerer<'_> {
             );
             Some(Err(()))
         };
+        let mut assigned = Vec::new();
+        for stmt in body {
+            assigned_roots(stmt, &mut assigned);
+        }
+        let root = self.root;
+        let row = |e: &Expr| Row::of(e, root, &assigned);
         let k = self.namer.fresh("i", iter.span());
-        // Strip `.copied()` / `.cloned()`, then find what is iterated.
-        let chain = without_copies(iter);
-        let row = |e: &Expr| -> Option<Expr> {
-            match without_copies(e) {
-                e @ Expr::Path(_) => Some(e.clone()),
-                Expr::Reference(r) if r.mutability.is_none() => Some((*r.expr).clone()),
-                Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
-                    Some((*m.receiver).clone())
-                }
-                Expr::Paren(p) => Some((*p.expr).clone()),
-                _ => None,
-            }
-        };
+        // Strip `.copied()` / `.cloned()` and an outer `.rev()`, then find what is iterated.
+        let mut chain = without_copies(iter);
+        let reversed =
+            matches!(chain, Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty());
+        if let (true, Expr::MethodCall(m)) = (reversed, chain) {
+            chain = without_copies(&m.receiver);
+        }
         let element = |p: &Pat| -> Option<Pat> {
             match p {
                 Pat::Reference(r) => Some((*r.pat).clone()),
@@ -491,7 +493,14 @@ impl Lowerer<'_> {
             }
         };
         let counter: Pat = syn::parse_quote!(#k);
-        if let Expr::MethodCall(m) = &chain {
+        let range = |count: Expr| -> Expr {
+            if reversed {
+                syn::parse_quote!((0..#count).rev())
+            } else {
+                syn::parse_quote!(0..#count)
+            }
+        };
+        if let Expr::MethodCall(m) = chain {
             if m.method == "enumerate" && m.args.is_empty() {
                 let (Some(xs), Pat::Tuple(t)) = (row(&m.receiver), pat) else {
                     return unsupported(self);
@@ -499,19 +508,17 @@ impl Lowerer<'_> {
                 let (Some(i), Some(x)) = (t.elems.first(), t.elems.get(1).and_then(element)) else {
                     return unsupported(self);
                 };
+                let at = xs.at(&k);
                 let prelude = vec![
                     syn::parse_quote!(let #i = #k;),
-                    syn::parse_quote!(let #x = #xs[#k];),
+                    syn::parse_quote!(let #x = #at;),
                 ];
                 self.mark_by_ref(&t.elems[1]);
-                return Some(Ok((counter, syn::parse_quote!(0..#xs.len()), prelude)));
+                return Some(Ok((counter, range(xs.count), prelude)));
             }
             if m.method == "zip" && m.args.len() == 1 {
-                let other = m
-                    .args
-                    .first()
-                    .and_then(|a| row(a).or_else(|| Some(a.clone())));
-                let (Some(xs), Some(ys), Pat::Tuple(t)) = (row(&m.receiver), other, pat) else {
+                let (Some(xs), Some(ys), Pat::Tuple(t)) = (row(&m.receiver), row(&m.args[0]), pat)
+                else {
                     return unsupported(self);
                 };
                 let (Some(a), Some(b)) = (
@@ -520,15 +527,17 @@ impl Lowerer<'_> {
                 ) else {
                     return unsupported(self);
                 };
+                let (at_x, at_y) = (xs.at(&k), ys.at(&k));
                 let prelude = vec![
-                    syn::parse_quote!(let #a = #xs[#k];),
-                    syn::parse_quote!(let #b = #ys[#k];),
+                    syn::parse_quote!(let #a = #at_x;),
+                    syn::parse_quote!(let #b = #at_y;),
                 ];
                 self.mark_by_ref(&t.elems[0]);
                 self.mark_by_ref(&t.elems[1]);
+                let (cx, cy) = (&xs.count, &ys.count);
                 return Some(Ok((
                     counter,
-                    syn::parse_quote!(0..#xs.len().min(#ys.len())),
+                    range(syn::parse_quote!(#cx.min(#cy))),
                     prelude,
                 )));
             }
@@ -537,8 +546,9 @@ impl Lowerer<'_> {
             return unsupported(self);
         };
         self.mark_by_ref(pat);
-        let prelude = vec![syn::parse_quote!(let #x = #xs[#k];)];
-        Some(Ok((counter, syn::parse_quote!(0..#xs.len()), prelude)))
+        let at = xs.at(&k);
+        let prelude = vec![syn::parse_quote!(let #x = #at;)];
+        Some(Ok((counter, range(xs.count), prelude)))
     }
 
     /// Remembers that the name bound by `pat` (a plain `x`, not `&x`) was a reference in the
@@ -1127,6 +1137,101 @@ pub(super) fn is_integer_range(e: &Expr) -> bool {
         Expr::Paren(p) => is_integer_range(&p.expr),
         Expr::MethodCall(m) if m.method == "rev" || m.method == "step_by" => {
             is_integer_range(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
+/// What a loop over floats iterates, as an index loop sees it: `base[start + k]` for `k` in
+/// `0..count`.
+struct Row {
+    base: Expr,
+    /// Where the row starts in `base` (`None`: at 0).
+    start: Option<Expr>,
+    /// The number of elements: `base.len()`, or for `base[a..b]` the length of the slice,
+    /// computed by a runtime helper that panics as the slicing does.
+    count: Expr,
+}
+
+impl Row {
+    /// The row of `xs`, `&xs`, `xs.iter()`, `xs[a..b]` (with `.copied()`/`.cloned()`), where
+    /// `xs` is a local or a field and the bounds are simple expressions of locals the loop
+    /// body does not assign (`assigned`).
+    fn of(e: &Expr, root: &syn::Path, assigned: &[String]) -> Option<Row> {
+        match without_copies(e) {
+            base @ (Expr::Path(_) | Expr::Field(_)) => Some(Row {
+                base: base.clone(),
+                start: None,
+                count: syn::parse_quote!(#base.len()),
+            }),
+            Expr::Reference(r) if r.mutability.is_none() => Row::of(&r.expr, root, assigned),
+            Expr::Paren(p) => Row::of(&p.expr, root, assigned),
+            Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                Row::of(&m.receiver, root, assigned)
+            }
+            Expr::Index(ix) => {
+                let Expr::Range(r) = &*ix.index else {
+                    return None;
+                };
+                let base = match &*ix.expr {
+                    base @ (Expr::Path(_) | Expr::Field(_)) => base.clone(),
+                    _ => None?,
+                };
+                let simple = |b: &Option<Box<Expr>>| {
+                    b.as_deref().is_none_or(|b| is_simple_bound(b, assigned))
+                };
+                if !simple(&r.start) || !simple(&r.end) {
+                    return None;
+                }
+                let start = r.start.as_deref().cloned();
+                let from: Expr = start.clone().unwrap_or_else(|| syn::parse_quote!(0));
+                let count: Expr = match (&r.end, &r.limits) {
+                    (None, _) => {
+                        syn::parse_quote!(#root::__private::slice_len_from(#base.len(), #from))
+                    }
+                    (Some(end), syn::RangeLimits::HalfOpen(_)) => {
+                        syn::parse_quote!(#root::__private::slice_len(#base.len(), #from, #end))
+                    }
+                    (Some(end), syn::RangeLimits::Closed(_)) => syn::parse_quote!(
+                        #root::__private::slice_len(#base.len(), #from, #root::__private::inclusive_end(#end))
+                    ),
+                };
+                Some(Row { base, start, count })
+            }
+            _ => None,
+        }
+    }
+
+    /// The element at counter `k`.
+    fn at(&self, k: &Ident) -> Expr {
+        let base = &self.base;
+        match &self.start {
+            Some(start) => syn::parse_quote!(#base[#start + #k]),
+            None => syn::parse_quote!(#base[#k]),
+        }
+    }
+}
+
+/// A slice bound the index loop may evaluate again in every iteration: integer literals,
+/// locals that `assigned` does not hold, `xs.len()`, and `+`, `-`, `*` of those.
+fn is_simple_bound(e: &Expr, assigned: &[String]) -> bool {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(_),
+            ..
+        }) => true,
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| !assigned.contains(&unraw(&i.to_string()).to_string())),
+        Expr::Paren(p) => is_simple_bound(&p.expr, assigned),
+        Expr::MethodCall(m) => {
+            m.method == "len" && m.args.is_empty() && matches!(&*m.receiver, Expr::Path(_))
+        }
+        Expr::Binary(b) => {
+            matches!(b.op, BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_))
+                && is_simple_bound(&b.left, assigned)
+                && is_simple_bound(&b.right, assigned)
         }
         _ => false,
     }

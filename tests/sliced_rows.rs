@@ -1,0 +1,103 @@
+//! Loops and reductions over part of a float slice (`x[1..].iter()`, `x[a..=b]`) and backwards
+//! (`x.iter().rev()`, `.enumerate().rev()`, `.zip(..).rev()`): index loops that read the slice
+//! at an offset, or run their counter backwards. Gradients against closed forms and finite
+//! differences; out-of-range bounds panic as slicing does.
+#![deny(warnings)]
+
+use vjp::differentiable;
+
+fn fd_grad(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+    let mut xp = x.to_vec();
+    (0..x.len())
+        .map(|i| {
+            let h = 1e-6 * x[i].abs().max(1.0);
+            let xi = xp[i];
+            xp[i] = xi + h;
+            let fp = f(&xp);
+            xp[i] = xi - h;
+            let fm = f(&xp);
+            xp[i] = xi;
+            (fp - fm) / (2.0 * h)
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_close(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * w.abs().max(1.0),
+            "component {i}: got {g}, want {w} (all: {got:?} against {want:?})"
+        );
+    }
+}
+
+fn point(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 0.4 + 0.13 * i as f64 - 0.03 * (i * i) as f64)
+        .collect()
+}
+
+/// Horner's rule: the coefficients from the highest power down.
+#[differentiable]
+fn horner(c: &[f64], x: f64) -> f64 {
+    c.iter().rev().fold(0.0, |acc, &a| acc * x + a)
+}
+
+#[test]
+fn horner_backwards_fold() {
+    let c = [1.0, -2.0, 0.5, 3.0];
+    let x = 0.7;
+    let mut g = [0.0; 4];
+    let (dx,) = horner_grad(&c, &mut g, x);
+    assert!((horner(&c, x) - (1.0 - 2.0 * x + 0.5 * x * x + 3.0 * x * x * x)).abs() < 1e-15);
+    assert_close(&g, &[1.0, x, x * x, x * x * x], 1e-15);
+    assert_close(&[dx], &[-2.0 + x + 9.0 * x * x], 1e-14);
+}
+
+/// First differences through a shifted row, a middle part with inclusive bounds, and a
+/// backward recurrence that is not an accumulation.
+#[differentiable]
+fn shifted(x: &[f64], a: usize, b: usize) -> f64 {
+    let d: f64 = x[1..]
+        .iter()
+        .zip(x.iter())
+        .map(|(p, q)| (p - q).powi(2))
+        .sum();
+    let mid = x[a..=b].iter().map(|v| v.sin()).sum::<f64>();
+    let mut y = 0.3;
+    for (i, &v) in x[..b].iter().enumerate().rev() {
+        y = (y * v + i as f64 * 0.1).tanh();
+    }
+    for v in x.iter().rev() {
+        y = y * 0.5 + v * y;
+    }
+    d + mid * y
+}
+
+#[test]
+fn offsets_and_reversed_loops_match_finite_differences() {
+    let x = point(7);
+    for (a, b) in [(1, 4), (0, 6), (3, 3)] {
+        let mut g = vec![0.0; 7];
+        shifted_grad(&x, &mut g, a, b);
+        assert_close(&g, &fd_grad(|x| shifted(x, a, b), &x), 1e-6);
+    }
+}
+
+#[test]
+#[should_panic(expected = "range end index 9 out of range for slice of length 7")]
+fn a_bound_past_the_end_panics_as_slicing() {
+    let x = point(7);
+    let mut g = vec![0.0; 7];
+    shifted_grad(&x, &mut g, 1, 8);
+}
+
+#[test]
+#[should_panic(expected = "slice index starts at 5 but ends at 3")]
+fn bounds_in_the_wrong_order_panic_as_slicing() {
+    let x = point(7);
+    let mut g = vec![0.0; 7];
+    shifted_grad(&x, &mut g, 5, 2);
+}
