@@ -101,3 +101,44 @@ fn bounds_in_the_wrong_order_panic_as_slicing() {
     let mut g = vec![0.0; 7];
     shifted_grad(&x, &mut g, 5, 2);
 }
+
+/// `skip`, `take` and `step_by` in every order, also backwards and zipped: the even and odd
+/// elements of an interleaved slice, a moving difference, and a strided tail.
+#[differentiable]
+fn strided(x: &[f64], s: usize) -> f64 {
+    let evens: f64 = x.iter().step_by(2).map(|v| v * v).sum();
+    let odds = x
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .fold(1.0, |p, &v| p * (1.0 + 0.1 * v));
+    let diffs: f64 = x
+        .iter()
+        .skip(1)
+        .zip(x.iter())
+        .map(|(a, b)| (a - b).sin())
+        .sum();
+    let mut y = 0.2;
+    for &v in x.iter().step_by(s).skip(1).take(2).rev() {
+        y = (y + v) * v;
+    }
+    evens * odds + diffs + y
+}
+
+#[test]
+fn skip_take_and_step_by() {
+    let x = point(7);
+    for s in [1, 2, 3, 9] {
+        let mut g = vec![0.0; 7];
+        strided_grad(&x, &mut g, s);
+        assert_close(&g, &fd_grad(|x| strided(x, s), &x), 1e-6);
+    }
+}
+
+#[test]
+#[should_panic(expected = "assertion failed: step != 0")]
+fn a_step_of_zero_panics() {
+    let x = point(7);
+    let mut g = vec![0.0; 7];
+    strided_grad(&x, &mut g, 0);
+}

@@ -1117,7 +1117,7 @@ pub fn is_pure_tokens(expr: &proc_macro2::TokenStream) -> bool {
 fn runtime_helper(path: &syn::Path) -> bool {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     matches!(names.as_slice(), [.., private, helper] if private == "__private"
-        && ["window_index", "window_count", "chunk_count", "slice_len", "slice_len_from", "inclusive_end"].contains(&helper.as_str()))
+        && ["window_index", "window_count", "chunk_count", "slice_len", "slice_len_from", "inclusive_end", "step_count"].contains(&helper.as_str()))
 }
 
 fn is_pure(e: &syn::Expr) -> bool {

@@ -214,3 +214,15 @@ pub fn slice_len_from(len: usize, start: usize) -> usize {
     }
     len - start
 }
+
+/// The number of elements `step_by(step)` yields from an iterator of `count` elements (the
+/// first, then every `step`-th).
+///
+/// # Panics
+/// When `step` is 0, as `step_by` does.
+#[inline]
+#[track_caller]
+pub fn step_count(count: usize, step: usize) -> usize {
+    assert!(step != 0, "assertion failed: step != 0");
+    count.div_ceil(step)
+}

@@ -1142,12 +1142,14 @@ pub(super) fn is_integer_range(e: &Expr) -> bool {
     }
 }
 
-/// What a loop over floats iterates, as an index loop sees it: `base[start + k]` for `k` in
-/// `0..count`.
+/// What a loop over floats iterates, as an index loop sees it: `base[start + stride * k]` for
+/// `k` in `0..count`.
 struct Row {
     base: Expr,
     /// Where the row starts in `base` (`None`: at 0).
     start: Option<Expr>,
+    /// The step between elements (`None`: 1).
+    stride: Option<Expr>,
     /// The number of elements: `base.len()`, or for `base[a..b]` the length of the slice,
     /// computed by a runtime helper that panics as the slicing does.
     count: Expr,
@@ -1162,8 +1164,46 @@ impl Row {
             base @ (Expr::Path(_) | Expr::Field(_)) => Some(Row {
                 base: base.clone(),
                 start: None,
+                stride: None,
                 count: syn::parse_quote!(#base.len()),
             }),
+            // `.skip(s)`, `.take(t)`, `.step_by(s)` of a row: another row.
+            Expr::MethodCall(m)
+                if ["skip", "take", "step_by"].contains(&m.method.to_string().as_str())
+                    && m.args.len() == 1
+                    && is_simple_bound(&m.args[0], assigned) =>
+            {
+                let row = Row::of(&m.receiver, root, assigned)?;
+                let (n, count) = (&m.args[0], &row.count);
+                Some(match m.method.to_string().as_str() {
+                    "skip" => {
+                        let skipped: Expr = match &row.stride {
+                            Some(stride) => syn::parse_quote!(#stride * #n),
+                            None => syn::parse_quote!(#n),
+                        };
+                        Row {
+                            start: Some(match &row.start {
+                                Some(start) => syn::parse_quote!(#start + #skipped),
+                                None => skipped,
+                            }),
+                            count: syn::parse_quote!(#count.saturating_sub(#n)),
+                            ..row
+                        }
+                    }
+                    "take" => Row {
+                        count: syn::parse_quote!(#count.min(#n)),
+                        ..row
+                    },
+                    _ => Row {
+                        stride: Some(match &row.stride {
+                            Some(stride) => syn::parse_quote!(#stride * #n),
+                            None => syn::parse_quote!(#n),
+                        }),
+                        count: syn::parse_quote!(#root::__private::step_count(#count, #n)),
+                        ..row
+                    },
+                })
+            }
             Expr::Reference(r) if r.mutability.is_none() => Row::of(&r.expr, root, assigned),
             Expr::Paren(p) => Row::of(&p.expr, root, assigned),
             Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
@@ -1196,7 +1236,12 @@ impl Row {
                         #root::__private::slice_len(#base.len(), #from, #root::__private::inclusive_end(#end))
                     ),
                 };
-                Some(Row { base, start, count })
+                Some(Row {
+                    base,
+                    start,
+                    stride: None,
+                    count,
+                })
             }
             _ => None,
         }
@@ -1205,9 +1250,13 @@ impl Row {
     /// The element at counter `k`.
     fn at(&self, k: &Ident) -> Expr {
         let base = &self.base;
+        let offset: Expr = match &self.stride {
+            Some(stride) => syn::parse_quote!(#stride * #k),
+            None => syn::parse_quote!(#k),
+        };
         match &self.start {
-            Some(start) => syn::parse_quote!(#base[#start + #k]),
-            None => syn::parse_quote!(#base[#k]),
+            Some(start) => syn::parse_quote!(#base[#start + #offset]),
+            None => syn::parse_quote!(#base[#offset]),
         }
     }
 }
