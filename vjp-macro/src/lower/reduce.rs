@@ -3,7 +3,7 @@
 //! ```text
 //! // Before                                       // After (then lowered as user code)
 //! a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>() {
-//!                                                     let mut sum: f64 = <f64 as Real>::zero();
+//!                                                     let mut sum: f64 = -<f64 as Real>::zero();
 //!                                                     for (p, q) in a.iter().zip(b) {
 //!                                                         sum += p * q;
 //!                                                     }
@@ -182,10 +182,20 @@ impl Lowerer<'_> {
         }
         let (start, step): (syn::Stmt, Vec<syn::Stmt>) = match &terminal {
             Terminal::Fold0 { ty, product } => {
-                let start = if *product {
-                    quote!(<#ty as #root::Real>::one())
-                } else {
-                    quote!(<#ty as #root::Real>::zero())
+                // A float starts from `Real`'s one, or from minus zero as the standard
+                // library's float `Sum` does (an empty sum is `-0.0`, which `atan2` tells from
+                // `0.0`); an integer count of floats (`.map(|v| (v * 10.0) as usize)
+                // .sum::<usize>()`) from the empty sum or product.
+                let float = classify_local(ty, self.floats) != Ty::Other;
+                let start = match (float, *product) {
+                    (true, true) => quote!(<#ty as #root::Real>::one()),
+                    (true, false) => quote!(-<#ty as #root::Real>::zero()),
+                    (false, true) => {
+                        quote!(<#ty as ::core::iter::Product>::product(::core::iter::empty::<#ty>()))
+                    }
+                    (false, false) => {
+                        quote!(<#ty as ::core::iter::Sum>::sum(::core::iter::empty::<#ty>()))
+                    }
                 };
                 let op = if *product { quote!(*=) } else { quote!(+=) };
                 (
