@@ -31,6 +31,118 @@ pub enum E {
     Block(Vec<S>, Box<E>),
     /// `match SCRUTINEE { PAT if GUARD => e, .. }` on a value that carries no floats.
     Match(String, Vec<Arm<E>>),
+    /// An iterator reduction (`reductions`): `x.iter().map(|v| ..).sum::<f64>()`.
+    Reduce(Box<Reduce>),
+}
+
+/// An iterator reduction: a source, `.map(..)` stages, and a terminal, with an optional
+/// projection of a tuple accumulator (`.0`).
+#[derive(Clone, Debug)]
+pub struct Reduce {
+    /// The source verbatim: `x.iter()`, `x.iter().copied()`, `x.iter().enumerate()`,
+    /// `x.iter().zip(&y)`, `(0..3)`.
+    pub source: String,
+    /// The locals the source reads (`x`, `y`, `n`).
+    pub reads: Vec<String>,
+    pub stages: Vec<Stage>,
+    pub end: End,
+    pub proj: Option<String>,
+}
+
+/// A closure's body: `let`s (a block body when there are any) and the value.
+#[derive(Clone, Debug)]
+pub struct Body {
+    pub lets: Vec<(String, E)>,
+    pub value: E,
+}
+
+/// A `.map(..)` stage.
+#[derive(Clone, Debug)]
+pub enum Stage {
+    /// `.map(|PAT| BODY)`, the pattern verbatim (`&v`, `(i, &v)`, `v: f64`).
+    Closure(String, Body),
+    /// `.map(f64::NAME)`.
+    Path(&'static str),
+}
+
+/// How a reduction ends.
+#[derive(Clone, Debug)]
+pub enum End {
+    /// `.sum::<f64>()`, or `.sum()` (`false`: the type comes from `let s: f64 = ..`).
+    Sum(bool),
+    /// `.product::<f64>()`, or `.product()`.
+    Product(bool),
+    /// `.fold(INIT, |ACC, ITEM| BODY)`, the patterns verbatim.
+    Fold(E, String, String, Body),
+    /// `.fold(INIT, f64::NAME)` with `max` / `min` (traced in the twin: `fz::max`).
+    FoldPath(E, &'static str),
+}
+
+impl Body {
+    fn r(&self, t: bool) -> String {
+        if self.lets.is_empty() {
+            return self.value.r(t, Ctx::Top);
+        }
+        let mut s = String::from("{ ");
+        for (name, e) in &self.lets {
+            s += &format!("let {name} = {}; ", e.r(t, Ctx::Top));
+        }
+        s + &self.value.r(t, Ctx::Top) + " }"
+    }
+
+    fn exprs(&self) -> Vec<&E> {
+        let mut v: Vec<&E> = self.lets.iter().map(|(_, e)| e).collect();
+        v.push(&self.value);
+        v
+    }
+}
+
+impl Reduce {
+    fn render(&self, t: bool) -> String {
+        let mut s = self.source.clone();
+        for stage in &self.stages {
+            match stage {
+                Stage::Closure(pat, body) => s += &format!(".map(|{pat}| {})", body.r(t)),
+                Stage::Path(name) => s += &format!(".map(f64::{name})"),
+            }
+        }
+        let turbofish = |typed: bool| if typed { "::<f64>" } else { "" };
+        match &self.end {
+            End::Sum(typed) => s += &format!(".sum{}()", turbofish(*typed)),
+            End::Product(typed) => s += &format!(".product{}()", turbofish(*typed)),
+            End::Fold(init, acc, item, body) => {
+                s += &format!(
+                    ".fold({}, |{acc}, {item}| {})",
+                    init.r(t, Ctx::Top),
+                    body.r(t)
+                )
+            }
+            End::FoldPath(init, name) => {
+                let path = if t { "fz" } else { "f64" };
+                s += &format!(".fold({}, {path}::{name})", init.r(t, Ctx::Top));
+            }
+        }
+        s + self.proj.as_deref().unwrap_or("")
+    }
+
+    /// The expressions of the closures' bodies and of the fold's initial value.
+    pub fn exprs(&self) -> Vec<&E> {
+        let mut v = Vec::new();
+        for stage in &self.stages {
+            if let Stage::Closure(_, body) = stage {
+                v.extend(body.exprs());
+            }
+        }
+        match &self.end {
+            End::Fold(init, _, _, body) => {
+                v.push(init);
+                v.extend(body.exprs());
+            }
+            End::FoldPath(init, _) => v.push(init),
+            End::Sum(_) | End::Product(_) => {}
+        }
+        v
+    }
 }
 
 /// A `match` arm: the pattern verbatim (`Some(&j)`, `(Some(k), _) | (None, Some(&k))`), an
@@ -245,6 +357,8 @@ impl E {
                     format!("({s})")
                 }
             }
+            // A method chain binds tighter than any operator.
+            E::Reduce(r) => r.render(t),
         }
     }
 
@@ -294,6 +408,12 @@ impl E {
                     a.body.roots(out);
                 }
             }
+            E::Reduce(r) => {
+                // Conservatively, as for a block: the closures' parameters are read too.
+                out.push("<block>".into());
+                out.extend(r.reads.iter().cloned());
+                r.exprs().into_iter().for_each(|e| e.roots(out));
+            }
         }
     }
 
@@ -319,7 +439,7 @@ impl E {
                     && args.iter().all(|a| a.pure(all_methods))
             }
             E::Tuple(args) | E::Array(args) => args.iter().all(|a| a.pure(all_methods)),
-            E::Call(..) | E::If(..) | E::Block(..) | E::Match(..) => false,
+            E::Call(..) | E::If(..) | E::Block(..) | E::Match(..) | E::Reduce(..) => false,
         }
     }
 
@@ -338,6 +458,9 @@ impl E {
             arms.iter()
                 .flat_map(|a| &a.guard)
                 .for_each(|g| g.calls(out));
+        }
+        if let E::Reduce(r) = self {
+            r.exprs().into_iter().for_each(|e| e.calls(out));
         }
         for c in self.children() {
             c.calls(out);
@@ -361,6 +484,9 @@ impl E {
             E::If(_, a, b) => vec![a, b],
             E::Block(_, t) => vec![t],
             E::Match(_, arms) => arms.iter().map(|a| &a.body).collect(),
+            // The closures' bodies read their parameters, which are no locals outside: see
+            // `Reduce::exprs`.
+            E::Reduce(_) => vec![],
         }
     }
 
@@ -368,7 +494,13 @@ impl E {
     pub fn reads_place(&self) -> bool {
         match self {
             E::Num(_) => false,
-            E::Place(_) | E::Int(_) | E::Call(..) | E::Block(..) | E::If(..) | E::Match(..) => true,
+            E::Place(_)
+            | E::Int(_)
+            | E::Call(..)
+            | E::Block(..)
+            | E::If(..)
+            | E::Match(..)
+            | E::Reduce(..) => true,
             E::Neg(a) => a.reads_place(),
             E::Bin(_, a, b) => a.reads_place() || b.reads_place(),
             E::Method(_, r, args) | E::Traced(_, r, args) => {

@@ -16,6 +16,7 @@ mod bindings;
 mod carried;
 mod emphasis;
 mod plain;
+mod reduce;
 
 pub use bindings::value_text;
 pub use plain::{calls_helpers, HELPERS};
@@ -82,6 +83,10 @@ pub struct Opts {
     /// integer slices, arrays and `Option<usize>` parameters and integer locals, as statements
     /// and expressions.
     pub binding_patterns: bool,
+    /// Iterator reductions (`x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>()`, `.product`,
+    /// `.fold`) over active slices and arrays and over integer ranges, as float expressions
+    /// and `let`s.
+    pub reductions: bool,
 }
 
 /// The switches, by name.
@@ -103,7 +108,12 @@ const SWITCHES: &[&str] = &[
 
 /// Construct switches added after the committed corpora were generated: named in a file's
 /// header only when on, so that the corpora regenerate byte for byte.
-const NEWER: &[&str] = &["int-method-arg", "plain-calls", "binding-patterns"];
+const NEWER: &[&str] = &[
+    "int-method-arg",
+    "plain-calls",
+    "binding-patterns",
+    "reductions",
+];
 
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
 /// code paths of the macro handle, rather than putting back a construct. Off by default, and
@@ -140,6 +150,7 @@ impl Opts {
             stepped_counters: false,
             carried_counters: false,
             binding_patterns: false,
+            reductions: false,
         }
     }
 
@@ -165,6 +176,7 @@ impl Opts {
             "stepped-counters" => &mut self.stepped_counters,
             "carried-counters" => &mut self.carried_counters,
             "binding-patterns" => &mut self.binding_patterns,
+            "reductions" => &mut self.reductions,
             _ => return None,
         })
     }
@@ -374,6 +386,7 @@ struct LoopInfo {
     trips: usize,
 }
 
+#[derive(Clone)]
 struct Ctx {
     scopes: Vec<Vec<Var>>,
     loops: Vec<LoopInfo>,
@@ -431,6 +444,9 @@ pub struct Gen {
     pub funcs: Vec<Func>,
     fresh: usize,
     loop_ids: usize,
+    /// Reductions around the expression being generated (`reductions`): nested at most one
+    /// deep.
+    in_reduce: usize,
 }
 
 impl Ctx {
@@ -532,6 +548,7 @@ impl Gen {
             funcs: Vec::new(),
             fresh: 0,
             loop_ids: 0,
+            in_reduce: 0,
         }
     }
 
@@ -732,7 +749,15 @@ impl Gen {
             return self.active_leaf(cx);
         }
         let d = depth - 1;
-        match self.rng.weighted(&[14, 5, 14, 3, 20, 4, 8, 4, 3, 3, 2, 2]) {
+        let reduce = if self.opts.reductions && self.in_reduce < 2 {
+            [5, 2][self.in_reduce]
+        } else {
+            0
+        };
+        match self
+            .rng
+            .weighted(&[14, 5, 14, 3, 20, 4, 8, 4, 3, 3, 2, 2, reduce])
+        {
             0 => {
                 let (a, ba) = self.expr(cx, d);
                 let (b, bb) = self.distinct(cx, d, &a);
@@ -798,12 +823,16 @@ impl Gen {
                 let (b, bb) = self.fit((b, bb), 6.0);
                 (method("mul_add", a, vec![b, c]), ba * bb + bc)
             }
-            _ => {
+            11 => {
                 // A leaf times a leaf, to keep products of plain variables common.
                 let (a, ba) = self.active_leaf(cx);
                 let (b, bb) = self.active_leaf(cx);
                 (bin("*", a, b), ba * bb)
             }
+            _ => match self.reduction(cx, d) {
+                Some(r) => r,
+                None => self.unary(cx, d),
+            },
         }
     }
 
@@ -1264,7 +1293,9 @@ impl Gen {
             matches!(e, E::Place(_)) || e.children().into_iter().any(reads_float_place)
         }
         match e {
-            E::Num(_) | E::Int(_) | E::Place(_) | E::FnForm(..) | E::Call(..) => true,
+            E::Num(_) | E::Int(_) | E::Place(_) | E::FnForm(..) | E::Call(..) | E::Reduce(..) => {
+                true
+            }
             E::Neg(a) => Self::known_float(a),
             E::Bin(_, a, b) => Self::known_float(a) || Self::known_float(b),
             E::Method(_, r, _) | E::Traced(_, r, _) => reads_float_place(r),
@@ -1494,6 +1525,7 @@ impl Gen {
             } else {
                 0
             }, // 21 `if let` / `match` binding parts of a value that carries no floats
+            if self.opts.reductions { 4 } else { 0 }, // 22 a `let` of a reduction
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1605,7 +1637,8 @@ impl Gen {
             18 => self.plain_stmt(cx, out),
             19 => self.plain_rerun_if(cx, out),
             20 => self.plain_inactive_loop(cx, out),
-            _ => self.binding_stmt(cx, out),
+            21 => self.binding_stmt(cx, out),
+            _ => self.reduction_let(cx, out),
         }
     }
 
