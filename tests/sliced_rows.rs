@@ -142,3 +142,29 @@ fn a_step_of_zero_panics() {
     let mut g = vec![0.0; 7];
     strided_grad(&x, &mut g, 0);
 }
+
+/// Zips of zips and numbered zips: three-way products and position weights.
+#[differentiable]
+fn three_way(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
+    let triple: f64 = a
+        .iter()
+        .zip(b)
+        .zip(c.iter().rev())
+        .map(|((p, q), r)| p * q * r)
+        .sum();
+    let mut s = 0.0;
+    for (i, (&p, q)) in a.iter().zip(b.iter().skip(1)).enumerate().rev() {
+        s = s * 0.5 + (i as f64 + 1.0) * (p - q).tanh();
+    }
+    triple + s
+}
+
+#[test]
+fn nested_zips_and_numbered_zips() {
+    let (a, b, c) = (point(5), point(6), point(4));
+    let (mut ga, mut gb, mut gc) = (vec![0.0; 5], vec![0.0; 6], vec![0.0; 4]);
+    three_way_grad(&a, &mut ga, &b, &mut gb, &c, &mut gc);
+    assert_close(&ga, &fd_grad(|a| three_way(a, &b, &c), &a), 1e-6);
+    assert_close(&gb, &fd_grad(|b| three_way(&a, b, &c), &b), 1e-6);
+    assert_close(&gc, &fd_grad(|c| three_way(&a, &b, c), &c), 1e-6);
+}

@@ -475,80 +475,33 @@ impl Lowerer<'_> {
         for stmt in body {
             assigned_roots(stmt, &mut assigned);
         }
-        let root = self.root;
-        let row = |e: &Expr| Row::of(e, root, &assigned);
         let k = self.namer.fresh("i", iter.span());
-        // Strip `.copied()` / `.cloned()` and an outer `.rev()`, then find what is iterated.
-        let mut chain = without_copies(iter);
-        let reversed =
-            matches!(chain, Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty());
-        if let (true, Expr::MethodCall(m)) = (reversed, chain) {
-            chain = without_copies(&m.receiver);
-        }
-        let element = |p: &Pat| -> Option<Pat> {
-            match p {
-                Pat::Reference(r) => Some((*r.pat).clone()),
-                Pat::Ident(_) | Pat::Wild(_) => Some(p.clone()),
-                _ => None,
+        // An outer `.rev()` runs the counter backwards; the rest is what is iterated.
+        let chain = without_copies(iter);
+        let (reversed, chain) = match chain {
+            Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                (true, without_copies(&m.receiver))
             }
+            other => (false, other),
         };
-        let counter: Pat = syn::parse_quote!(#k);
-        let range = |count: Expr| -> Expr {
-            if reversed {
-                syn::parse_quote!((0..#count).rev())
-            } else {
-                syn::parse_quote!(0..#count)
-            }
-        };
-        if let Expr::MethodCall(m) = chain {
-            if m.method == "enumerate" && m.args.is_empty() {
-                let (Some(xs), Pat::Tuple(t)) = (row(&m.receiver), pat) else {
-                    return unsupported(self);
-                };
-                let (Some(i), Some(x)) = (t.elems.first(), t.elems.get(1).and_then(element)) else {
-                    return unsupported(self);
-                };
-                let at = xs.at(&k);
-                let prelude = vec![
-                    syn::parse_quote!(let #i = #k;),
-                    syn::parse_quote!(let #x = #at;),
-                ];
-                self.mark_by_ref(&t.elems[1]);
-                return Some(Ok((counter, range(xs.count), prelude)));
-            }
-            if m.method == "zip" && m.args.len() == 1 {
-                let (Some(xs), Some(ys), Pat::Tuple(t)) = (row(&m.receiver), row(&m.args[0]), pat)
-                else {
-                    return unsupported(self);
-                };
-                let (Some(a), Some(b)) = (
-                    t.elems.first().and_then(element),
-                    t.elems.get(1).and_then(element),
-                ) else {
-                    return unsupported(self);
-                };
-                let (at_x, at_y) = (xs.at(&k), ys.at(&k));
-                let prelude = vec![
-                    syn::parse_quote!(let #a = #at_x;),
-                    syn::parse_quote!(let #b = #at_y;),
-                ];
-                self.mark_by_ref(&t.elems[0]);
-                self.mark_by_ref(&t.elems[1]);
-                let (cx, cy) = (&xs.count, &ys.count);
-                return Some(Ok((
-                    counter,
-                    range(syn::parse_quote!(#cx.min(#cy))),
-                    prelude,
-                )));
-            }
-        }
-        let (Some(xs), Some(x)) = (row(chain), element(pat)) else {
+        let Some(source) = Source::of(chain, self.root, &assigned) else {
             return unsupported(self);
         };
-        self.mark_by_ref(pat);
-        let at = xs.at(&k);
-        let prelude = vec![syn::parse_quote!(let #x = #at;)];
-        Some(Ok((counter, range(xs.count), prelude)))
+        let mut prelude = Vec::new();
+        let mut by_ref = Vec::new();
+        if !source.bind(pat, &k, &mut prelude, &mut by_ref) {
+            return unsupported(self);
+        }
+        for p in by_ref {
+            self.mark_by_ref(&p);
+        }
+        let count = source.count();
+        let range: Expr = if reversed {
+            syn::parse_quote!((0..#count).rev())
+        } else {
+            syn::parse_quote!(0..#count)
+        };
+        Some(Ok((syn::parse_quote!(#k), range, prelude)))
     }
 
     /// Remembers that the name bound by `pat` (a plain `x`, not `&x`) was a reference in the
@@ -1142,6 +1095,78 @@ pub(super) fn is_integer_range(e: &Expr) -> bool {
     }
 }
 
+/// What a loop over floats iterates: rows of a slice, numbered (`enumerate`) or side by side
+/// (`zip`), nested in any way (`a.iter().zip(b).enumerate()`, `a.iter().zip(b).zip(c)`).
+enum Source {
+    Row(Box<Row>),
+    Enumerate(Box<Source>),
+    Zip(Box<Source>, Box<Source>),
+}
+
+impl Source {
+    fn of(e: &Expr, root: &syn::Path, assigned: &[String]) -> Option<Source> {
+        match without_copies(e) {
+            Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => Some(
+                Source::Enumerate(Box::new(Source::of(&m.receiver, root, assigned)?)),
+            ),
+            Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => Some(Source::Zip(
+                Box::new(Source::of(&m.receiver, root, assigned)?),
+                Box::new(Source::of(&m.args[0], root, assigned)?),
+            )),
+            other => Row::of(other, root, assigned).map(|row| Source::Row(Box::new(row))),
+        }
+    }
+
+    /// The number of items: the shorter side of a `zip`.
+    fn count(&self) -> Expr {
+        match self {
+            Source::Row(row) => row.count.clone(),
+            Source::Enumerate(inner) => inner.count(),
+            Source::Zip(a, b) => {
+                let (a, b) = (a.count(), b.count());
+                syn::parse_quote!(#a.min(#b))
+            }
+        }
+    }
+
+    /// The `let`s that bind `pat` to item `k`, into `out`; the names bound to an element by
+    /// reference (a plain `x` where the iterator gives `&f64`) into `by_ref`. False when `pat`
+    /// does not fit the item's shape.
+    fn bind(&self, pat: &Pat, k: &Ident, out: &mut Vec<syn::Stmt>, by_ref: &mut Vec<Pat>) -> bool {
+        let pat = match pat {
+            Pat::Paren(p) => &*p.pat,
+            other => other,
+        };
+        match (self, pat) {
+            (Source::Row(row), Pat::Reference(r))
+                if matches!(&*r.pat, Pat::Ident(_) | Pat::Wild(_)) =>
+            {
+                let (x, at) = (&r.pat, row.at(k));
+                out.push(syn::parse_quote!(let #x = #at;));
+                true
+            }
+            (Source::Row(row), Pat::Ident(_) | Pat::Wild(_)) => {
+                let at = row.at(k);
+                out.push(syn::parse_quote!(let #pat = #at;));
+                by_ref.push(pat.clone());
+                true
+            }
+            (Source::Enumerate(inner), Pat::Tuple(t)) if t.elems.len() == 2 => {
+                let i = &t.elems[0];
+                if !matches!(i, Pat::Ident(_) | Pat::Wild(_)) {
+                    return false;
+                }
+                out.push(syn::parse_quote!(let #i = #k;));
+                inner.bind(&t.elems[1], k, out, by_ref)
+            }
+            (Source::Zip(a, b), Pat::Tuple(t)) if t.elems.len() == 2 => {
+                a.bind(&t.elems[0], k, out, by_ref) && b.bind(&t.elems[1], k, out, by_ref)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// What a loop over floats iterates, as an index loop sees it: `base[start + stride * k]` for
 /// `k` in `0..count`.
 struct Row {
@@ -1150,6 +1175,8 @@ struct Row {
     start: Option<Expr>,
     /// The step between elements (`None`: 1).
     stride: Option<Expr>,
+    /// True for `row.rev()`: item `k` is the row's element `count - 1 - k`.
+    reversed: bool,
     /// The number of elements: `base.len()`, or for `base[a..b]` the length of the slice,
     /// computed by a runtime helper that panics as the slicing does.
     count: Expr,
@@ -1165,8 +1192,17 @@ impl Row {
                 base: base.clone(),
                 start: None,
                 stride: None,
+                reversed: false,
                 count: syn::parse_quote!(#base.len()),
             }),
+            // `.rev()` of a row (inside a `zip`: an outer one reverses the counter instead).
+            Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                let row = Row::of(&m.receiver, root, assigned)?;
+                (!row.reversed).then_some(Row {
+                    reversed: true,
+                    ..row
+                })
+            }
             // `.skip(s)`, `.take(t)`, `.step_by(s)` of a row: another row.
             Expr::MethodCall(m)
                 if ["skip", "take", "step_by"].contains(&m.method.to_string().as_str())
@@ -1174,6 +1210,9 @@ impl Row {
                     && is_simple_bound(&m.args[0], assigned) =>
             {
                 let row = Row::of(&m.receiver, root, assigned)?;
+                if row.reversed {
+                    return None;
+                }
                 let (n, count) = (&m.args[0], &row.count);
                 Some(match m.method.to_string().as_str() {
                     "skip" => {
@@ -1240,6 +1279,7 @@ impl Row {
                     base,
                     start,
                     stride: None,
+                    reversed: false,
                     count,
                 })
             }
@@ -1250,9 +1290,15 @@ impl Row {
     /// The element at counter `k`.
     fn at(&self, k: &Ident) -> Expr {
         let base = &self.base;
+        let count = &self.count;
+        let k: Expr = if self.reversed {
+            syn::parse_quote!((#count - 1 - #k))
+        } else {
+            syn::parse_quote!(#k)
+        };
         let offset: Expr = match &self.stride {
             Some(stride) => syn::parse_quote!(#stride * #k),
-            None => syn::parse_quote!(#k),
+            None => k,
         };
         match &self.start {
             Some(start) => syn::parse_quote!(#base[#start + #offset]),
