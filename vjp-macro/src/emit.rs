@@ -19,7 +19,7 @@ use syn::Ident;
 /// bigger return type than its primal, and a variable the user left unused stays unused in
 /// the forward sweep (the warning is already reported on the user's function).
 fn allowed_lints() -> TokenStream {
-    quote!(#[allow(dead_code, unused_variables, unused_assignments, unused_mut, clippy::too_many_arguments, clippy::type_complexity, clippy::ptr_arg, clippy::nonminimal_bool, clippy::neg_cmp_op_on_partial_ord, clippy::clone_on_copy)])
+    quote!(#[allow(dead_code, unused_variables, unused_assignments, unused_mut, clippy::too_many_arguments, clippy::type_complexity, clippy::ptr_arg, clippy::nonminimal_bool, clippy::neg_cmp_op_on_partial_ord, clippy::clone_on_copy, clippy::almost_swapped)])
 }
 
 /// A use of the user's function from the generated code, so that a function called only

@@ -62,6 +62,10 @@ impl Lowerer<'_> {
         let span = e.span();
         match e {
             Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                Some(var) if self.is_inlined_closure(var) => {
+                    self.closure_misuse(p, &p.to_token_stream().to_string());
+                    Self::unit()
+                }
                 Some(var) => self.copy_to(Atom::Var(var), dest, span),
                 None => self.unsupported(
                     e,
@@ -301,6 +305,20 @@ impl Lowerer<'_> {
                 return self.lower_prim(prim, &args, Some(func.to_token_stream()), dest, &e);
             }
         }
+        if let Some(var) = path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+            if func.qself.is_none() {
+                let dest_back = dest.clone();
+                if let Some(atom) = self.inline_closure_call(var, call, dest) {
+                    return atom;
+                }
+                return self.unsupported(
+                    &e,
+                    dest_back,
+                    "calling a closure or a local cannot be differentiated",
+                    "bind the closure with `let f = |..| ..;` and call it, or call a named `#[differentiable]` function",
+                );
+            }
+        }
         if func.qself.is_some()
             || path
                 .get_ident()
@@ -370,8 +388,8 @@ impl Lowerer<'_> {
     pub(super) fn lower_unsupported(&mut self, e: &Expr, dest: Dest) -> Atom {
         let (message, help) = match e {
             Expr::Closure(_) => (
-                "closures cannot be differentiated",
-                "write a `#[differentiable]` fn and call it",
+                "closures cannot be differentiated here",
+                "bind the closure to a local (`let f = |..| ..;`) and call it, or write a `#[differentiable]` fn",
             ),
             Expr::Unsafe(_) => {
                 self.cx.error_help(

@@ -28,6 +28,7 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, Ident, Pat, Type, UnOp};
 
 mod assign;
+mod closures;
 mod control;
 mod expr;
 mod in_place;
@@ -67,6 +68,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         blocks: 1,
         loop_ids: 0,
         marks: Vec::new(),
+        closures: Vec::new(),
     };
     in_place::check(&model.item, cx);
     let params = lowerer.declare_params(model);
@@ -119,6 +121,8 @@ struct Lowerer<'a> {
     loop_ids: usize,
     /// Scope marks: (scope index, entries kept) for each `__vjp_scope_end!(n)` marker.
     marks: Vec<(usize, usize)>,
+    /// Closures bound to locals, inlined at their calls.
+    closures: Vec<closures::ClosureDef>,
 }
 
 /// A loop being lowered: its label and where its slots sit in the scopes.
@@ -435,6 +439,9 @@ impl Lowerer<'_> {
             Pat::Type(pt) => self.lower_pattern(&pt.pat, Some(pt.ty.clone()), init),
             Pat::Paren(p) => self.lower_pattern(&p.pat, ann, init),
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                if ann.is_none() && self.lower_closure_let(&p.ident, init) {
+                    return;
+                }
                 let name = self.namer.user(&p.ident.to_string(), p.ident.span());
                 let atom = self.lower_expr(init, Dest::Named(name, ann));
                 if let Some(at) = self.pending_by_ref.iter().position(|n| p.ident == n) {

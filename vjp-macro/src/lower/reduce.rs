@@ -20,6 +20,7 @@
 //! closure, not the function), and a read of a name that an earlier stage's parameter would
 //! now shadow.
 
+use super::closures::leaves_closure;
 use super::*;
 
 /// One stage of a chain: what binds the item, and the expression computed from it.
@@ -311,26 +312,4 @@ fn find_ident(tokens: TokenStream, f: &mut impl FnMut(&Ident)) {
             _ => {}
         }
     }
-}
-
-/// The first `return` or `?` in `body` that would leave the closure (not one inside a nested
-/// closure or `async` block).
-fn leaves_closure(body: &Expr) -> Option<TokenStream> {
-    struct Find(Option<TokenStream>);
-    impl<'ast> syn::visit::Visit<'ast> for Find {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            if self.0.is_some() {
-                return;
-            }
-            match e {
-                Expr::Return(r) => self.0 = Some(r.return_token.to_token_stream()),
-                Expr::Try(t) => self.0 = Some(t.question_token.to_token_stream()),
-                Expr::Closure(_) | Expr::Async(_) => {}
-                _ => syn::visit::visit_expr(self, e),
-            }
-        }
-    }
-    let mut find = Find(None);
-    syn::visit::Visit::visit_expr(&mut find, body);
-    find.0
 }

@@ -78,6 +78,10 @@ impl Lowerer<'_> {
             let next = match tree {
                 TokenTree::Ident(ident) if !is_field_or_path(&trees, k) => {
                     match self.lookup(&ident.to_string()) {
+                        Some(var) if self.is_inlined_closure(var) => {
+                            self.closure_misuse(ident, &ident.to_string());
+                            tree.clone()
+                        }
                         Some(var) => {
                             if !reads.contains(&var) {
                                 reads.push(var);

@@ -1,0 +1,13 @@
+use vjp::differentiable;
+
+fn apply(f: impl Fn(f64) -> f64, a: f64) -> f64 {
+    f(a)
+}
+
+#[differentiable]
+fn f(x: f64) -> f64 {
+    let scaled = |a: f64| a * x;
+    apply(scaled, x)
+}
+
+fn main() {}

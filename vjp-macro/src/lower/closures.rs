@@ -1,0 +1,193 @@
+//! Closures bound to a local (`let sq = |v: f64| v * v;`), inlined at each call.
+//!
+//! ```text
+//! // Before                               // After (then lowered as user code)
+//! let k = 2.0 * x;
+//! let f = |t: f64| (t * k).sin();         (nothing: `f` is remembered)
+//! let y = f(a) + f(b);                    let y = { let t: f64 = a; (t * k).sin() }
+//!                                               + { let t: f64 = b; (t * k).sin() };
+//! ```
+//!
+//! A closure reads its captures where it is called only if they are the ones it saw where it
+//! was made: every local its body names must still resolve to the same version at the call
+//! (no assignment, no shadowing `let` in between), or the call is an error. A closure that
+//! reads no float-carrying local is also kept as written (inactive code may pass it on); one
+//! that does exists only through its calls, and any other use of it is an error.
+
+use super::*;
+
+/// A closure bound to a local.
+pub(super) struct ClosureDef {
+    /// The local.
+    var: VarId,
+    params: Vec<Pat>,
+    body: Expr,
+    /// The names the body reads and what each resolved to where the closure was made.
+    captures: Vec<(String, Option<VarId>)>,
+    /// False when the closure was kept as written: only its calls exist in generated code.
+    inlined_only: bool,
+}
+
+impl Lowerer<'_> {
+    /// `let name = |..| ..;`: remembers the closure for its calls. True when handled.
+    pub(super) fn lower_closure_let(&mut self, ident: &Ident, init: &Expr) -> bool {
+        let Expr::Closure(c) = strip_parens(init) else {
+            return false;
+        };
+        if c.asyncness.is_some() {
+            return false;
+        }
+        let mut params = Vec::new();
+        let mut own = Vec::new();
+        for input in &c.inputs {
+            collect_pattern_names(input, &mut own);
+            params.push(input.clone());
+        }
+        let mut captures: Vec<(String, Option<VarId>)> = Vec::new();
+        let mut names = Vec::new();
+        idents(c.body.to_token_stream(), &mut names);
+        for name in names {
+            if !own.contains(&name) && !captures.iter().any(|(n, _)| *n == name) {
+                let var = self.lookup(&name);
+                captures.push((name, var));
+            }
+        }
+        let reads_floats = self.reads_float_values(init);
+        let var = if reads_floats {
+            // Only its calls exist in the generated code.
+            let name = self.namer.user(&ident.to_string(), ident.span());
+            let var = self.new_var(name, Ty::Float);
+            self.scope_insert(ident.to_string(), var);
+            var
+        } else {
+            let name = self.namer.user(&ident.to_string(), ident.span());
+            let atom = self.lower_expr(init, Dest::Named(name, None));
+            self.bind_name(ident, atom);
+            match self.lookup(&ident.to_string()) {
+                Some(var) => var,
+                None => return true,
+            }
+        };
+        self.closures.push(ClosureDef {
+            var,
+            params,
+            body: (*c.body).clone(),
+            captures,
+            inlined_only: reads_floats,
+        });
+        true
+    }
+
+    /// The closure bound to `var`, if it is one.
+    fn closure(&self, var: VarId) -> Option<&ClosureDef> {
+        self.closures.iter().find(|c| c.var == var)
+    }
+
+    /// True when `var` is a closure that exists only through its calls.
+    pub(super) fn is_inlined_closure(&self, var: VarId) -> bool {
+        self.closure(var).is_some_and(|c| c.inlined_only)
+    }
+
+    /// Reports a use of such a closure other than a call.
+    pub(super) fn closure_misuse(&self, at: impl ToTokens, name: &str) {
+        self.cx.error_spanned_help(
+            at,
+            format!("vjp inlines the closure `{name}` where it is called, and cannot pass it on"),
+            format!("call `{name}(..)` here, or write a `#[differentiable]` fn and pass that"),
+        );
+    }
+
+    /// `f(args)` of a closure bound to a local: its body with the parameters bound to the
+    /// arguments, when every capture is still the one it saw; `None` when `var` is no closure.
+    pub(super) fn inline_closure_call(
+        &mut self,
+        var: VarId,
+        call: &syn::ExprCall,
+        dest: Dest,
+    ) -> Option<Atom> {
+        let def = self.closure(var)?;
+        let name = call.func.to_token_stream().to_string();
+        if def.params.len() != call.args.len() {
+            return None;
+        }
+        if let Some(at) = leaves_closure(&def.body) {
+            self.cx.error_spanned_help(
+                at,
+                format!("vjp inlines the closure `{name}` at its calls, where this would leave the function instead of the closure"),
+                "compute the value without `return` or `?`",
+            );
+            return Some(Self::unit());
+        }
+        let changed = def
+            .captures
+            .iter()
+            .find(|(n, v)| self.lookup(n) != *v)
+            .map(|(n, _)| n.clone());
+        if let Some(changed) = changed {
+            self.cx.error_spanned_help(
+                call,
+                format!("vjp inlines the closure `{name}` here, but `{changed}` is not what the closure saw where it was made"),
+                format!("call the closure before `{changed}` is assigned or shadowed, or pass `{changed}` as an argument"),
+            );
+            return Some(Self::unit());
+        }
+        let (params, body) = (def.params.clone(), def.body.clone());
+        // The arguments are evaluated first, in order, then bound to the parameters.
+        let temps: Vec<Ident> = call
+            .args
+            .iter()
+            .map(|a| self.namer.fresh("arg", a.span()))
+            .collect();
+        let args = call.args.iter();
+        let block: Expr = syn::parse_quote_spanned!(call.span()=> {
+            #(let #temps = #args;)*
+            #(let #params = #temps;)*
+            #body
+        });
+        Some(self.lower_expr(&block, dest))
+    }
+}
+
+/// `e` without parentheses around it.
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        other => other,
+    }
+}
+
+/// The identifiers in `tokens` that may name locals (not after `.` or `::`).
+fn idents(tokens: TokenStream, out: &mut Vec<String>) {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (k, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(i) if !is_field_or_path(&trees, k) => {
+                out.push(unraw(&i.to_string()).to_string());
+            }
+            TokenTree::Group(g) => idents(g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// The first `return` or `?` in `body` that would leave the closure (not one inside a nested
+/// closure or `async` block).
+pub(super) fn leaves_closure(body: &Expr) -> Option<TokenStream> {
+    struct Find(Option<TokenStream>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            match e {
+                Expr::Return(r) => self.0 = Some(r.return_token.to_token_stream()),
+                Expr::Try(t) => self.0 = Some(t.question_token.to_token_stream()),
+                Expr::Closure(_) | Expr::Async(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_expr(&mut find, body);
+    find.0
+}
