@@ -10,7 +10,8 @@
 //!
 //! A closure reads its captures where it is called only if they are the ones it saw where it
 //! was made: every local its body names must still resolve to the same version at the call
-//! (no assignment, no shadowing `let` in between), or the call is an error. A closure that
+//! (no assignment, no shadowing `let` in between), or the call is an error; a closure that
+//! assigns a local it captures is an error where it is made. A closure that
 //! reads no float-carrying local is also kept as written (inactive code may pass it on); one
 //! that does exists only through its calls, and any other use of it is an error.
 
@@ -26,6 +27,8 @@ pub(super) struct ClosureDef {
     captures: Vec<(String, Option<VarId>)>,
     /// False when the closure was kept as written: only its calls exist in generated code.
     inlined_only: bool,
+    /// True after an error on the closure itself: its calls report nothing more.
+    broken: bool,
 }
 
 impl Lowerer<'_> {
@@ -52,7 +55,38 @@ impl Lowerer<'_> {
                 captures.push((name, var));
             }
         }
+        // A closure that assigns what it captures (`|v| total += v`) would assign it at each
+        // call, out of sight of the loops around the calls, which carry only what their own
+        // statements assign.
+        let mut assigned = Vec::new();
+        assigned_roots(&syn::Stmt::Expr((*c.body).clone(), None), &mut assigned);
+        let changes = assigned
+            .iter()
+            .find(|n| !own.contains(n) && self.lookup(n).is_some());
         let reads_floats = self.reads_float_values(init);
+        if let (Some(_), false) = (changes, reads_floats) {
+            // Inactive: lowered as written (where an assignment inside a closure is an error).
+            return false;
+        }
+        if let Some(name) = changes {
+            self.cx.error_spanned_help(
+                init,
+                format!("vjp inlines this closure at its calls, and cannot follow it changing `{name}`"),
+                format!("return the new value from the closure and assign it at the call: `{name} = f({name}, ..)`"),
+            );
+            self.declare_unknown(&syn::parse_quote!(#ident));
+            if let Some(var) = self.lookup(&ident.to_string()) {
+                self.closures.push(ClosureDef {
+                    var,
+                    params: Vec::new(),
+                    body: syn::parse_quote!(()),
+                    captures: Vec::new(),
+                    inlined_only: true,
+                    broken: true,
+                });
+            }
+            return true;
+        }
         let var = if reads_floats {
             // Only its calls exist in the generated code.
             let name = self.namer.user(&ident.to_string(), ident.span());
@@ -74,6 +108,7 @@ impl Lowerer<'_> {
             body: (*c.body).clone(),
             captures,
             inlined_only: reads_floats,
+            broken: false,
         });
         true
     }
@@ -90,6 +125,13 @@ impl Lowerer<'_> {
 
     /// Reports a use of such a closure other than a call.
     pub(super) fn closure_misuse(&self, at: impl ToTokens, name: &str) {
+        if self
+            .closures
+            .iter()
+            .any(|c| c.broken && self.lookup(name) == Some(c.var))
+        {
+            return;
+        }
         self.cx.error_spanned_help(
             at,
             format!("vjp inlines the closure `{name}` where it is called, and cannot pass it on"),
@@ -106,6 +148,9 @@ impl Lowerer<'_> {
         dest: Dest,
     ) -> Option<Atom> {
         let def = self.closure(var)?;
+        if def.broken {
+            return Some(Self::unit());
+        }
         let name = call.func.to_token_stream().to_string();
         if def.params.len() != call.args.len() {
             return None;
