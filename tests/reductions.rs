@@ -4,36 +4,10 @@
 //! the gradients against closed forms, central finite differences and the dot-product test.
 #![deny(warnings)]
 
+mod common;
+
+use common::{assert_near, fd_grad};
 use vjp::differentiable;
-
-/// Central finite differences of a scalar function of one slice.
-fn fd_grad(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
-    let mut xp = x.to_vec();
-    (0..x.len())
-        .map(|i| {
-            let h = 1e-6 * x[i].abs().max(1.0);
-            let xi = xp[i];
-            xp[i] = xi + h;
-            let fp = f(&xp);
-            xp[i] = xi - h;
-            let fm = f(&xp);
-            xp[i] = xi;
-            (fp - fm) / (2.0 * h)
-        })
-        .collect()
-}
-
-/// Asserts `|got - want| <= tol · max(1, |want|)` componentwise.
-#[track_caller]
-fn assert_close(got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= tol * w.abs().max(1.0),
-            "component {i}: got {g}, want {w} (all: {got:?} against {want:?})"
-        );
-    }
-}
 
 fn point(n: usize) -> Vec<f64> {
     (0..n)
@@ -54,8 +28,8 @@ fn dot_product_gradient_is_the_other_vector() {
     let (y, ()) = dot_vjp(&a, &mut ga, &b, &mut gb, 2.0);
     assert_eq!(y, dot(&a, &b));
     let twice = |v: &[f64]| v.iter().map(|x| 2.0 * x).collect::<Vec<_>>();
-    assert_close(&ga, &twice(&b), 1e-15);
-    assert_close(&gb, &twice(&a), 1e-15);
+    assert_near(&ga, &twice(&b), 1e-15);
+    assert_near(&gb, &twice(&a), 1e-15);
 }
 
 #[differentiable]
@@ -81,7 +55,7 @@ fn norm_gradient_is_the_unit_vector() {
     for grad in [norm_grad, norm_copied_grad] {
         let mut g = vec![0.0; 6];
         grad(&x, &mut g);
-        assert_close(&g, &want, 1e-14);
+        assert_near(&g, &want, 1e-14);
     }
     assert_eq!(norm_copied(&x), n);
 }
@@ -106,7 +80,7 @@ fn chained_maps_match_finite_differences() {
     let mut g = vec![0.0; 7];
     let (dscale,) = chained_grad(&x, &mut g, scale);
     let want = fd_grad(|x| chained(x, scale), &x);
-    assert_close(&g, &want, 1e-6);
+    assert_near(&g, &want, 1e-6);
     // By hand: d/dscale of sum sin(t) + t^2 / 2 with t = (i + 1) x_i scale.
     let by_hand: f64 = x
         .iter()
@@ -117,7 +91,7 @@ fn chained_maps_match_finite_differences() {
             (t.cos() + t) * w
         })
         .sum();
-    assert_close(&[dscale], &[by_hand], 1e-13);
+    assert_near(&[dscale], &[by_hand], 1e-13);
 }
 
 #[differentiable]
@@ -138,13 +112,13 @@ fn product_gradient_leaves_one_factor_out() {
     let want: Vec<f64> = (0..5)
         .map(|i| (0..5).filter(|&j| j != i).map(|j| x[j]).product())
         .collect();
-    assert_close(&g, &want, 1e-14);
+    assert_near(&g, &want, 1e-14);
     let mut g = vec![0.0; 5];
     shifted_product_grad(&x, &mut g);
     let want: Vec<f64> = (0..5)
         .map(|i| (0..5).filter(|&j| j != i).map(|j| x[j] + 1.0).product())
         .collect();
-    assert_close(&g, &want, 1e-14);
+    assert_near(&g, &want, 1e-14);
 }
 
 #[differentiable]
@@ -172,12 +146,12 @@ fn folds_with_a_path_and_with_a_closure() {
         .iter()
         .map(|v| (1.0 - (v / t).tanh().powi(2)) / t)
         .collect();
-    assert_close(&g, &want, 1e-14);
+    assert_near(&g, &want, 1e-14);
     let want_t: f64 = x
         .iter()
         .map(|v| -(1.0 - (v / t).tanh().powi(2)) * v / (t * t))
         .sum();
-    assert_close(&[dt], &[want_t], 1e-14);
+    assert_near(&[dt], &[want_t], 1e-14);
 }
 
 /// A fold whose accumulator is a pair: the mean and the second moment at once.
@@ -196,7 +170,7 @@ fn variance_by_a_pair_fold() {
     let n = 6.0;
     let mean = x.iter().sum::<f64>() / n;
     let want: Vec<f64> = x.iter().map(|v| 2.0 * (v - mean) / n).collect();
-    assert_close(&g, &want, 1e-14);
+    assert_near(&g, &want, 1e-14);
 }
 
 /// An inactive source: the indices, with the weights `#[no_grad]`.
@@ -214,13 +188,13 @@ fn reductions_over_indices_and_inside_loops() {
     let want: Vec<f64> = (0..4)
         .map(|i| if i < 3 { w[i] * x[i].exp() } else { 0.0 } + 0.5)
         .collect();
-    assert_close(&g, &want, 1e-14);
+    assert_near(&g, &want, 1e-14);
 
     let m = point(6);
     let v = [0.4, -1.1, 0.8];
     let mut g = vec![0.0; 6];
     let (gv,) = rows_grad(&m, &mut g, v);
-    assert_close(&g, &fd_grad(|m| rows(m, v), &m), 1e-6);
+    assert_near(&g, &fd_grad(|m| rows(m, v), &m), 1e-6);
     for k in 0..3 {
         let mut vp = v;
         vp[k] += 1e-6;

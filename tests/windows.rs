@@ -3,35 +3,10 @@
 //! through forward mode, and the panics of the primal (an index past the window, a size of 0).
 #![deny(warnings)]
 
+mod common;
+
+use common::{assert_near, fd_grad};
 use vjp::differentiable;
-
-/// Central finite differences of a scalar function of one slice.
-fn fd_grad(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
-    let mut xp = x.to_vec();
-    (0..x.len())
-        .map(|i| {
-            let h = 1e-6 * x[i].abs().max(1.0);
-            let xi = xp[i];
-            xp[i] = xi + h;
-            let fp = f(&xp);
-            xp[i] = xi - h;
-            let fm = f(&xp);
-            xp[i] = xi;
-            (fp - fm) / (2.0 * h)
-        })
-        .collect()
-}
-
-#[track_caller]
-fn assert_close(got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= tol * w.abs().max(1.0),
-            "component {i}: got {g}, want {w} (all: {got:?} against {want:?})"
-        );
-    }
-}
 
 fn point(n: usize) -> Vec<f64> {
     (0..n)
@@ -66,7 +41,7 @@ fn first_differences_closed_form() {
             left - right
         })
         .collect();
-    assert_close(&g, &want, 1e-14);
+    assert_near(&g, &want, 1e-14);
     // Fewer elements than a window: no windows, no gradient.
     let mut g = [0.0];
     roughness_grad(&[2.0], &mut g);
@@ -95,15 +70,15 @@ fn reductions_and_longer_windows_match_finite_differences() {
     let y = point(5);
     let mut g = vec![0.0; 5];
     let (dh,) = trapezoid_grad(&y, &mut g, 0.1);
-    assert_close(&g, &[0.05, 0.1, 0.1, 0.1, 0.05], 1e-15);
-    assert_close(&[dh], &[trapezoid(&y, 1.0)], 1e-15);
+    assert_near(&g, &[0.05, 0.1, 0.1, 0.1, 0.05], 1e-15);
+    assert_near(&[dh], &[trapezoid(&y, 1.0)], 1e-15);
 
     let x = point(7);
     let mut g = vec![0.0; 7];
     let (dk,) = bending_grad(&x, &mut g, 0.8);
-    assert_close(&g, &fd_grad(|x| bending(x, 0.8), &x), 1e-6);
+    assert_near(&g, &fd_grad(|x| bending(x, 0.8), &x), 1e-6);
     let fd_k = (bending(&x, 0.8 + 1e-6) - bending(&x, 0.8 - 1e-6)) / 2e-6;
-    assert_close(&[dk], &[fd_k], 1e-6);
+    assert_near(&[dk], &[fd_k], 1e-6);
 }
 
 /// Windows of a size given at run time, and exact chunks: the norms of 3-vectors stored one
@@ -132,7 +107,7 @@ fn run_time_sizes_and_exact_chunks() {
     for m in [1, 2, 4, 6, 9] {
         let mut g = vec![0.0; 6];
         spread_grad(&x, &mut g, m);
-        assert_close(&g, &fd_grad(|x| spread(x, m), &x), 1e-6);
+        assert_near(&g, &fd_grad(|x| spread(x, m), &x), 1e-6);
     }
     let p = point(8);
     let mut g = vec![0.0; 8];
@@ -145,7 +120,7 @@ fn run_time_sizes_and_exact_chunks() {
             want[3 * c + j] = v[j] / n;
         }
     }
-    assert_close(&g, &want, 1e-14);
+    assert_near(&g, &want, 1e-14);
 }
 
 #[test]
@@ -180,9 +155,9 @@ fn recurrences_run_their_windows_backwards() {
     for m in [1, 3] {
         let mut g = vec![0.0; 7];
         let (dy0,) = recurrence_grad(&x, &mut g, m, 0.4);
-        assert_close(&g, &fd_grad(|x| recurrence(x, m, 0.4), &x), 1e-6);
+        assert_near(&g, &fd_grad(|x| recurrence(x, m, 0.4), &x), 1e-6);
         let fd = (recurrence(&x, m, 0.4 + 1e-6) - recurrence(&x, m, 0.4 - 1e-6)) / 2e-6;
-        assert_close(&[dy0], &[fd], 1e-6);
+        assert_near(&[dy0], &[fd], 1e-6);
     }
 }
 

@@ -136,3 +136,32 @@ pub fn check_both<X64, Y64, X32, Y32>(
         assert_f32_matches_f64(f32_vjp(x32, v32).1, f64_vjp(x_rounded, v64).1);
     }
 }
+
+/// Central finite differences of a scalar function of one slice, step `1e-6 · max(1, |x_i|)`.
+pub fn fd_grad(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+    let mut xp = x.to_vec();
+    (0..x.len())
+        .map(|i| {
+            let h = 1e-6 * x[i].abs().max(1.0);
+            let xi = xp[i];
+            xp[i] = xi + h;
+            let fp = f(&xp);
+            xp[i] = xi - h;
+            let fm = f(&xp);
+            xp[i] = xi;
+            (fp - fm) / (2.0 * h)
+        })
+        .collect()
+}
+
+/// Asserts `|got - want| <= tol · max(1, |want|)` componentwise.
+#[track_caller]
+pub fn assert_near(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * w.abs().max(1.0),
+            "component {i}: got {g}, want {w} (all: {got:?} against {want:?})"
+        );
+    }
+}
