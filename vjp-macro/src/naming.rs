@@ -84,6 +84,17 @@ impl Namer {
         self.take(format!("{base}_{n}"), span)
     }
 
+    /// A name for a binding that code written by the macro declares as a user would (the
+    /// accumulator of a reduction): `base` or the first free `base_N`, which no fresh name
+    /// takes from now on and whose first [`Namer::user`] keeps it as it is.
+    pub fn unused(&mut self, base: &str, span: Span) -> Ident {
+        let name = self.fresh(base, span);
+        let text = name.to_string();
+        self.taken.remove(&text);
+        self.reserved.insert(text);
+        name
+    }
+
     /// The next temporary: `t0`, `t1`, ...
     pub fn temp(&mut self) -> Ident {
         loop {

@@ -3,11 +3,11 @@
 //! ```text
 //! // Before                                       // After (then lowered as user code)
 //! a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>() {
-//!                                                     let mut sum: f64 = -<f64 as Real>::zero();
+//!                                                     let mut total: f64 = -<f64 as Real>::zero();
 //!                                                     for (p, q) in a.iter().zip(b) {
-//!                                                         sum += p * q;
+//!                                                         total += p * q;
 //!                                                     }
-//!                                                     sum
+//!                                                     total
 //!                                                 }
 //! ```
 //!
@@ -157,7 +157,13 @@ impl Lowerer<'_> {
             bound.extend(own);
         }
 
-        let acc = self.namer.fresh(&mc.method.to_string(), span);
+        // Named for what it holds (the method's own name is taken: it is in the body).
+        let base = match mc.method.to_string().as_str() {
+            "sum" => "total",
+            "product" => "prod",
+            _ => "folded",
+        };
+        let acc = self.namer.unused(base, span);
         let root = self.root.clone();
         // The loop binds the first stage's pattern (or the fold's item, or a fresh name).
         let mut inner: Vec<syn::Stmt> = Vec::new();
