@@ -144,3 +144,37 @@ fn nested_zips_and_numbered_zips() {
     assert_near(&gb, &fd_grad(|b| three_way(&a, b, &c), &b), 1e-6);
     assert_near(&gc, &fd_grad(|c| three_way(&a, &b, c), &c), 1e-6);
 }
+
+/// Steps and offsets that are sums (fuzzgen seed 73000: `.step_by(k + 1)` was read as
+/// `start + k + 1 * i`, a wrong value and gradient, or an index out of bounds).
+#[differentiable]
+fn compound_steps(x: &[f64], k: usize) -> f64 {
+    let a = x.iter().step_by(k + 1).map(|v| v * v).sum::<f64>();
+    let mut s = 0.0;
+    for v in x[1..].iter().step_by(k + 1).skip(k - 1) {
+        s += v * v * v;
+    }
+    let b: f64 = x
+        .iter()
+        .skip(2 * k - 1)
+        .step_by(k + 1)
+        .map(|v| v.sin())
+        .sum();
+    a + s + b
+}
+
+#[test]
+fn steps_and_offsets_that_are_sums() {
+    let x = [1.0, 2.0, 3.0];
+    let mut g = [0.0; 3];
+    let (y, ()) = compound_steps_vjp(&x, &mut g, 1, 1.0);
+    assert_eq!(y, compound_steps(&x, 1));
+    // k = 1: a = 1 + 9 (x[0], x[2]), s = 8 (x[1]), b = sin 2 (x[1]).
+    assert_near(&g, &[2.0, 12.0 + 2f64.cos(), 6.0], 1e-15);
+    let x = point(9);
+    for k in [1, 2, 3] {
+        let mut g = vec![0.0; 9];
+        compound_steps_grad(&x, &mut g, k);
+        assert_near(&g, &fd_grad(|x| compound_steps(x, k), &x), 1e-6);
+    }
+}

@@ -1217,12 +1217,12 @@ impl Row {
                 Some(match m.method.to_string().as_str() {
                     "skip" => {
                         let skipped: Expr = match &row.stride {
-                            Some(stride) => syn::parse_quote!(#stride * #n),
-                            None => syn::parse_quote!(#n),
+                            Some(stride) => syn::parse_quote!((#stride) * (#n)),
+                            None => syn::parse_quote!((#n)),
                         };
                         Row {
                             start: Some(match &row.start {
-                                Some(start) => syn::parse_quote!(#start + #skipped),
+                                Some(start) => syn::parse_quote!((#start) + #skipped),
                                 None => skipped,
                             }),
                             count: syn::parse_quote!(#count.saturating_sub(#n)),
@@ -1235,8 +1235,8 @@ impl Row {
                     },
                     _ => Row {
                         stride: Some(match &row.stride {
-                            Some(stride) => syn::parse_quote!(#stride * #n),
-                            None => syn::parse_quote!(#n),
+                            Some(stride) => syn::parse_quote!((#stride) * (#n)),
+                            None => syn::parse_quote!((#n)),
                         }),
                         count: syn::parse_quote!(#root::__private::step_count(#count, #n)),
                         ..row
@@ -1291,17 +1291,18 @@ impl Row {
     fn at(&self, k: &Ident) -> Expr {
         let base = &self.base;
         let count = &self.count;
+        // Every part is parenthesized: a bound or a step may be any `a + b`.
         let k: Expr = if self.reversed {
             syn::parse_quote!((#count - 1 - #k))
         } else {
             syn::parse_quote!(#k)
         };
         let offset: Expr = match &self.stride {
-            Some(stride) => syn::parse_quote!(#stride * #k),
+            Some(stride) => syn::parse_quote!((#stride) * #k),
             None => k,
         };
         match &self.start {
-            Some(start) => syn::parse_quote!(#base[#start + #offset]),
+            Some(start) => syn::parse_quote!(#base[(#start) + #offset]),
             None => syn::parse_quote!(#base[#offset]),
         }
     }
