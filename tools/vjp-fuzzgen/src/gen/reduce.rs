@@ -359,10 +359,12 @@ impl Gen {
                 over: None,
             });
         }
-        let row = self.row(cx, x, None, false, true)?;
+        let form = self.rng.weighted(&[5, 2, 3]);
+        // An enumerated item is `(usize, &f64)`: the patterns `bind_item` writes.
+        let row = self.row(cx, x, None, false, form != 1)?;
         let rev = if self.rng.chance(0.3) { ".rev()" } else { "" };
         let mut reads = vec![x.name.clone()];
-        let (text, item, len, lo, over) = match self.rng.weighted(&[5, 2, 3]) {
+        let (text, item, len, lo, over) = match form {
             1 => (
                 format!("{}.enumerate(){rev}", row.text),
                 Item::Enum(row.hi - 1, row.bound),
