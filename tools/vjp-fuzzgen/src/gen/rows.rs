@@ -85,9 +85,12 @@ impl B {
     }
 }
 
+/// `x[a..b]`: the start if any, and the end if any (`true`: inclusive).
+type Range = (Option<B>, Option<(B, bool)>);
+
 /// A row: the part of the slice, the adapters, `.copied()`.
 struct Plan {
-    range: Option<(Option<B>, Option<(B, bool)>)>,
+    range: Option<Range>,
     ops: Vec<(&'static str, B)>,
     /// `.copied()`: before the adapters (`Some(true)`) or after them.
     copied: Option<bool>,
