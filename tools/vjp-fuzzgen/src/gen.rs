@@ -17,6 +17,7 @@ mod carried;
 mod emphasis;
 mod plain;
 mod reduce;
+mod rows;
 
 pub use bindings::value_text;
 pub use plain::{calls_helpers, HELPERS};
@@ -87,6 +88,10 @@ pub struct Opts {
     /// `.fold`) over active slices and arrays and over integer ranges, as float expressions
     /// and `let`s.
     pub reductions: bool,
+    /// Rows that are part of a slice (`x[1..].iter()`, `&x[..=b]`, `.skip(s)`, `.take(t)`,
+    /// `.step_by(s)`, an outer `.rev()`) and `windows(m)` / `chunks_exact(m)`, as `for` loops
+    /// and as the sources of reductions.
+    pub rows: bool,
 }
 
 /// The switches, by name.
@@ -113,6 +118,7 @@ const NEWER: &[&str] = &[
     "plain-calls",
     "binding-patterns",
     "reductions",
+    "rows",
 ];
 
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
@@ -151,6 +157,7 @@ impl Opts {
             carried_counters: false,
             binding_patterns: false,
             reductions: false,
+            rows: false,
         }
     }
 
@@ -177,6 +184,7 @@ impl Opts {
             "carried-counters" => &mut self.carried_counters,
             "binding-patterns" => &mut self.binding_patterns,
             "reductions" => &mut self.reductions,
+            "rows" => &mut self.rows,
             _ => return None,
         })
     }
@@ -749,7 +757,7 @@ impl Gen {
             return self.active_leaf(cx);
         }
         let d = depth - 1;
-        let reduce = if self.opts.reductions && self.in_reduce < 2 {
+        let reduce = if (self.opts.reductions || self.opts.rows) && self.in_reduce < 2 {
             [5, 2][self.in_reduce]
         } else {
             0
@@ -1525,7 +1533,11 @@ impl Gen {
             } else {
                 0
             }, // 21 `if let` / `match` binding parts of a value that carries no floats
-            if self.opts.reductions { 4 } else { 0 }, // 22 a `let` of a reduction
+            if self.opts.reductions || self.opts.rows {
+                4
+            } else {
+                0
+            }, // 22 a `let` of a reduction
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1616,7 +1628,7 @@ impl Gen {
                 } else {
                     self.plain_leaf(cx)
                 };
-                if e.reads_place() {
+                if e.reads_place() && !Self::reads_window(cx, &e) {
                     out.push(S::Assert(e));
                 }
             }
@@ -1681,7 +1693,8 @@ impl Gen {
         let scalars = cx.readable(|k| k == Kind::F);
         let name = if !scalars.is_empty() && self.rng.chance(0.3) && !self.fresh_only {
             let v = self.rng.pick(&scalars);
-            if v.by_ref {
+            // Not a loop element read as `*v`, nor a window's read `w[0]` (`rows`).
+            if v.by_ref || v.name.contains('[') {
                 self.name()
             } else {
                 v.name.clone()
@@ -2181,9 +2194,11 @@ impl Gen {
             Loop,
         }
         let plain_range = if self.opts.plain_calls { 5 } else { 0 };
-        let kind = self
-            .rng
-            .weighted(&[10, 4, 3, 3, 6, 2, 5, 5, 3, 3, 3, plain_range]);
+        let (rows, windows) = if self.opts.rows { (16, 8) } else { (0, 0) };
+        let kind =
+            self.rng
+                .weighted(&[10, 4, 3, 3, 6, 2, 5, 5, 3, 3, 3, plain_range, rows, windows]);
+        let mut window = false;
         let shape = match kind {
             0 => {
                 let k = self.rng.range(1, 5);
@@ -2296,6 +2311,21 @@ impl Gen {
                 info.trips = k;
                 Shape::Loop
             }
+            12 | 13 => {
+                // A row or the windows of a slice or array parameter (`rows`).
+                window = kind == 13;
+                let header =
+                    self.rows_header(cx, window, &mut info, &mut prelude, &mut elements, &counter);
+                match header {
+                    Some(h) => Shape::For(h),
+                    None => {
+                        window = false;
+                        let k = self.rng.range(1, 4);
+                        info.trips = k;
+                        Shape::For(format!("_ in 0..{k}"))
+                    }
+                }
+            }
             11 => {
                 // A range bounded by a plain call (`plain-calls`), which the reverse must not
                 // evaluate again: `0..plain_idx(i, 4)`, `1..plain_idx(k, 5) + 1`, reversed.
@@ -2386,6 +2416,9 @@ impl Gen {
         }
         for e in elements {
             cx.declare(e);
+        }
+        if window {
+            self.window_read(cx, &mut body, id);
         }
         if let Some(s) = progress {
             let (e, _) = self.receiver(cx, 1);

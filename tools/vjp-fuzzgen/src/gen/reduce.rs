@@ -25,6 +25,7 @@
 //! then the name of an outer float local, which the later closures of the chain then never
 //! read.
 
+use super::rows::WINDOW;
 use super::{bin, method, Ctx, Gen, Kind, LoopInfo, PKind, Var};
 use crate::ast::{Body, End, Reduce, Stage, E, S};
 
@@ -41,6 +42,8 @@ enum Item {
     Zip((bool, f64), (bool, f64)),
     /// `usize` (a range): the largest value.
     Int(usize),
+    /// A window of `windows(m)` / `chunks_exact(m)` (`rows`): `m`, the bound.
+    Window(usize, f64),
 }
 
 struct Source {
@@ -244,7 +247,26 @@ impl Gen {
             _ => 5,
         };
         let has = if arrays.is_empty() { 0 } else { 1 };
-        let kind = self.rng.weighted(&[5 * has, 3 * has, 3 * has, 4 * has, 4]);
+        // Without `reductions`, `rows` writes reductions over rows and windows only.
+        let old = u32::from(self.opts.reductions);
+        let rows = u32::from(self.opts.rows) * has;
+        let weights = [
+            5 * has * old,
+            3 * has * old,
+            3 * has * old,
+            4 * has * old,
+            4 * old,
+            8 * rows,
+            3 * rows,
+        ];
+        if weights.iter().sum::<u32>() == 0 {
+            return None;
+        }
+        let kind = self.rng.weighted(&weights);
+        if kind >= 5 {
+            let x = arrays[self.rng.below(arrays.len())].clone();
+            return self.row_source(cx, &x, &arrays, kind == 6);
+        }
         let pick = |g: &mut Gen| arrays[g.rng.below(arrays.len())].clone();
         Some(match kind {
             0..=2 => {
@@ -323,6 +345,64 @@ impl Gen {
         })
     }
 
+    /// A source over a row of `x` (maybe enumerated, or zipped with a row of one of
+    /// `arrays`, maybe reversed), or over its windows (`rows`).
+    fn row_source(&mut self, cx: &Ctx, x: &Var, arrays: &[Var], windows: bool) -> Option<Source> {
+        if windows {
+            let (text, m, lo, hi) = self.windows(x, &None);
+            return Some(Source {
+                text,
+                reads: vec![x.name.clone()],
+                item: Item::Window(m, x.bound),
+                len: hi,
+                nonempty: lo >= 1,
+                over: None,
+            });
+        }
+        let form = self.rng.weighted(&[5, 2, 3]);
+        // An enumerated item is `(usize, &f64)`: the patterns `bind_item` writes.
+        let row = self.row(cx, x, None, false, form != 1)?;
+        let rev = if self.rng.chance(0.3) { ".rev()" } else { "" };
+        let mut reads = vec![x.name.clone()];
+        let (text, item, len, lo, over) = match form {
+            1 => (
+                format!("{}.enumerate(){rev}", row.text),
+                Item::Enum(row.hi - 1, row.bound),
+                row.hi,
+                row.lo,
+                Some(x.name.clone()),
+            ),
+            2 => {
+                let y = arrays[self.rng.below(arrays.len())].clone();
+                let other = self.row(cx, &y, None, true, true)?;
+                reads.push(y.name.clone());
+                (
+                    format!("{}.zip({}){rev}", row.text, other.text),
+                    Item::Zip((!row.by_value, row.bound), (!other.by_value, other.bound)),
+                    row.hi.min(other.hi),
+                    row.lo.min(other.lo),
+                    None,
+                )
+            }
+            _ => {
+                let item = if row.by_value {
+                    Item::Val(row.bound)
+                } else {
+                    Item::Ref(row.bound)
+                };
+                (format!("{}{rev}", row.text), item, row.hi, row.lo, None)
+            }
+        };
+        Some(Source {
+            text,
+            reads,
+            item,
+            len,
+            nonempty: lo >= 1,
+            over,
+        })
+    }
+
     /// A name for a closure's float parameter: fresh, or now and then the name of an outer
     /// float local (shadowed in this closure; no later closure of the chain reads it).
     fn param_name(&mut self, cx: &Ctx, banned: &[String], taken: &[String]) -> String {
@@ -331,6 +411,8 @@ impl Gen {
                 .visible()
                 .iter()
                 .filter(|v| v.kind == Kind::F && !banned.contains(&v.name))
+                // Not a window or its reads (`rows`).
+                .filter(|v| v.acc != Some(WINDOW) && !v.name.contains('['))
                 .map(|v| v.name.clone())
                 .filter(|n| !taken.contains(n))
                 .collect();
@@ -392,6 +474,11 @@ impl Gen {
                 let b = float(self, &mut vars, rb && !deref_b, bb);
                 let amp = |d: bool| if d { "&" } else { "" };
                 format!("({}{a}, {}{b})", amp(deref_a), amp(deref_b))
+            }
+            Item::Window(m, b) => {
+                let w = self.window_name();
+                vars.extend(self.window_vars(cx, &w, m, b));
+                w
             }
             Item::Int(n) => {
                 let i = self.counter_name();
@@ -479,8 +566,14 @@ impl Gen {
             value.roots(&mut roots);
             lets.iter().for_each(|(_, e)| e.roots(&mut roots));
             let reads_param = bound.vars.iter().any(|v| roots.contains(&v.name));
-            if !reads_param && !bound.vars.is_empty() && self.rng.chance(0.8) {
-                let v = &bound.vars[self.rng.below(bound.vars.len())];
+            // A window's reads, not the window (`rows`; a read `w[0]` has the root `w`).
+            let params: Vec<&Var> = bound
+                .vars
+                .iter()
+                .filter(|v| v.acc != Some(WINDOW))
+                .collect();
+            if !reads_param && !params.is_empty() && self.rng.chance(0.8) {
+                let v = params[self.rng.below(params.len())];
                 let p = Self::param_read(v);
                 let (p, bp) = if v.kind == Kind::Int {
                     (bin("*", E::Num(0.5), p), 0.5 * v.bound)
