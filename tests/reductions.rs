@@ -286,3 +286,36 @@ fn an_empty_sum_is_negative_zero() {
     assert_eq!(y, -2.0 * std::f64::consts::PI + 0.5);
     assert_eq!(empty_sum_jvp(&x, &[1.0, 0.0], 0).0, y);
 }
+
+/// A `for` over a mapped chain: the stages bound at the top of the loop body.
+#[differentiable]
+fn mapped_loop(x: &[f64], w: f64) -> f64 {
+    let mut y = 0.5;
+    for (i, z) in x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i, v * w))
+        .map(|(k, u)| (k, u.sin()))
+    {
+        y = y * z + i as f64 * 0.1;
+    }
+    let mut s = 0.0;
+    'outer: for t in x.iter().copied().map(f64::tanh) {
+        if t > 0.95 {
+            break 'outer;
+        }
+        s += t * y;
+    }
+    s
+}
+
+#[test]
+fn loops_over_mapped_chains() {
+    let x = point(5);
+    let w = 0.8;
+    let mut g = vec![0.0; 5];
+    let (gw,) = mapped_loop_grad(&x, &mut g, w);
+    assert_near(&g, &fd_grad(|x| mapped_loop(x, w), &x), 1e-6);
+    let fd = (mapped_loop(&x, w + 1e-6) - mapped_loop(&x, w - 1e-6)) / 2e-6;
+    assert_near(&[gw], &[fd], 1e-6);
+}

@@ -257,7 +257,7 @@ impl Lowerer<'_> {
                 };
                 self.lower_labeled_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
             }
-            Expr::ForLoop(f) if self.window_idiom(f).is_some() => {}
+            Expr::ForLoop(f) if self.window_idiom(f).is_some() || self.map_loop(f).is_some() => {}
             Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr, &f.body.stmts) {
                 Some(Ok((counter, range, prelude))) => {
                     let stmts: Vec<syn::Stmt> = prelude

@@ -85,28 +85,7 @@ impl Lowerer<'_> {
         dest: &Dest,
     ) -> Result<Expr, (TokenStream, String, String)> {
         let span = mc.span();
-        // The `map` stages, outermost first, and the source they apply to.
-        let mut maps = Vec::new();
-        let mut source = &*mc.receiver;
-        while let Expr::MethodCall(m) = source {
-            if m.method != "map" || m.args.len() != 1 {
-                break;
-            }
-            maps.push(&m.args[0]);
-            source = &m.receiver;
-        }
-        // `(0..n).map(..)`: the loop takes the range without its parentheses.
-        while let Expr::Paren(p) = source {
-            source = &p.expr;
-        }
-        let mut stages = Vec::new();
-        for f in maps.into_iter().rev() {
-            let (mut pats, body) = self.inlined(f, 1)?;
-            stages.push(Stage {
-                pat: pats.remove(0),
-                body,
-            });
-        }
+        let (stages, source) = self.map_stages(&mc.receiver)?;
         let terminal = if mc.method == "fold" {
             let (mut pats, body) = self.inlined(&mc.args[1], 2)?;
             let item = pats.remove(1);
@@ -140,22 +119,13 @@ impl Lowerer<'_> {
                 product: mc.method == "product",
             }
         };
-        // A closure reads its captures, never an earlier closure's parameters: refuse a body
-        // that names one of those, as the inlined loop would read the parameter instead.
-        let mut later: Vec<(Vec<&Pat>, &Expr)> =
-            stages.iter().map(|s| (vec![&s.pat], &s.body)).collect();
-        if let Terminal::Fold(fold) = &terminal {
-            later.push((vec![&fold.acc, &fold.item], &fold.body));
-        }
-        let mut bound: Vec<String> = Vec::new();
-        for (pats, body) in later {
-            let mut own = Vec::new();
-            for pat in pats {
-                collect_pattern_names(pat, &mut own);
+        let last = match &terminal {
+            Terminal::Fold(fold) => {
+                Some((vec![&fold.acc, &fold.item], fold.body.to_token_stream()))
             }
-            check_capture(&bound, &own, body)?;
-            bound.extend(own);
-        }
+            Terminal::Fold0 { .. } => None,
+        };
+        check_captures(&stages, last)?;
 
         // Named for what it holds (the method's own name is taken: it is in the body).
         let base = match mc.method.to_string().as_str() {
@@ -179,13 +149,8 @@ impl Lowerer<'_> {
                 }
             },
         };
-        for (k, stage) in stages.iter().enumerate() {
-            if k > 0 {
-                let pat = &stage.pat;
-                let previous = value.take();
-                inner.push(syn::parse_quote_spanned!(span=> let #pat = #previous;));
-            }
-            value = Some(stage.body.clone());
+        if let Some(last) = chain_stages(&stages, &mut inner, span) {
+            value = Some(last);
         }
         let (start, step): (syn::Stmt, Vec<syn::Stmt>) = match &terminal {
             Terminal::Fold0 { ty, product } => {
@@ -241,6 +206,68 @@ impl Lowerer<'_> {
         }))
     }
 
+    /// The `.map(f)` stages at the end of `chain`, innermost first, and the source they apply
+    /// to (without parentheses: `(0..n).map(..)` loops over `0..n`).
+    fn map_stages<'e>(
+        &mut self,
+        chain: &'e Expr,
+    ) -> Result<(Vec<Stage>, &'e Expr), (TokenStream, String, String)> {
+        let mut maps = Vec::new();
+        let mut source = chain;
+        while let Expr::MethodCall(m) = source {
+            if m.method != "map" || m.args.len() != 1 {
+                break;
+            }
+            maps.push(&m.args[0]);
+            source = &m.receiver;
+        }
+        while let Expr::Paren(p) = source {
+            source = &p.expr;
+        }
+        let mut stages = Vec::new();
+        for f in maps.into_iter().rev() {
+            let (mut pats, body) = self.inlined(f, 1)?;
+            stages.push(Stage {
+                pat: pats.remove(0),
+                body,
+            });
+        }
+        Ok((stages, source))
+    }
+
+    /// `for p in SOURCE.map(f)..` over floats: the loop over the source, with each stage bound
+    /// in turn and the last stage's value bound to the user's pattern at the top of the body.
+    /// `None` for any other loop.
+    pub(super) fn map_loop(&mut self, f: &syn::ExprForLoop) -> Option<()> {
+        let is_map = matches!(&*f.expr, Expr::MethodCall(m) if m.method == "map");
+        if !is_map || !self.reads_float_values(&f.expr) {
+            return None;
+        }
+        let rewritten = self.map_stages(&f.expr).and_then(|(stages, source)| {
+            let body = f.body.to_token_stream();
+            check_captures(&stages, Some((vec![&*f.pat], body)))?;
+            let mut inner = Vec::new();
+            let span = f.expr.span();
+            let value = chain_stages(&stages, &mut inner, span);
+            let (pat, stmts) = (&f.pat, &f.body.stmts);
+            let first = loop_pat(&stages[0].pat);
+            let label = &f.label;
+            let new: syn::ExprForLoop = syn::parse_quote_spanned!(span=>
+                #label for #first in #source {
+                    #(#inner)*
+                    let #pat = #value;
+                    #(#stmts)*
+                }
+            );
+            Ok(new)
+        });
+        match rewritten {
+            Ok(new) => self.lower_loop_expr(&Expr::ForLoop(new)),
+            Err((at, message, help)) => self.cx.error_spanned_help(at, message, help),
+        }
+        Some(())
+    }
+
     /// The parameter patterns and body of `f` given to a chain, as code to inline: a closure
     /// with `arity` parameters, or a function path applied to fresh names.
     fn inlined(
@@ -278,6 +305,46 @@ impl Lowerer<'_> {
     }
 }
 
+/// A closure reads its captures, never an earlier closure's parameters: an error for a
+/// stage's body (or `last`'s: the fold's or the user's loop body, with the patterns that bind
+/// for it) that names an earlier stage's parameter without binding it again, as the inlined
+/// loop would read the parameter instead.
+fn check_captures(
+    stages: &[Stage],
+    last: Option<(Vec<&Pat>, TokenStream)>,
+) -> Result<(), (TokenStream, String, String)> {
+    let mut later: Vec<(Vec<&Pat>, TokenStream)> = stages
+        .iter()
+        .map(|s| (vec![&s.pat], s.body.to_token_stream()))
+        .collect();
+    later.extend(last);
+    let mut bound: Vec<String> = Vec::new();
+    for (pats, body) in later {
+        let mut own = Vec::new();
+        for pat in pats {
+            collect_pattern_names(pat, &mut own);
+        }
+        check_capture(&bound, &own, body)?;
+        bound.extend(own);
+    }
+    Ok(())
+}
+
+/// The `let`s that feed each stage's value to the next stage's pattern, into `inner`; the
+/// last stage's value (`None` without stages). The first stage's pattern is the loop's.
+fn chain_stages(stages: &[Stage], inner: &mut Vec<syn::Stmt>, span: Span) -> Option<Expr> {
+    let mut value: Option<Expr> = None;
+    for (k, stage) in stages.iter().enumerate() {
+        if k > 0 {
+            let pat = &stage.pat;
+            let previous = value.take();
+            inner.push(syn::parse_quote_spanned!(span=> let #pat = #previous;));
+        }
+        value = Some(stage.body.clone());
+    }
+    value
+}
+
 /// `pat` without its type annotation (`|x: &f64|` binds `x` in the loop).
 fn loop_pat(pat: &Pat) -> Pat {
     match pat {
@@ -291,10 +358,10 @@ fn loop_pat(pat: &Pat) -> Pat {
 fn check_capture(
     bound: &[String],
     own: &[String],
-    body: &Expr,
+    body: TokenStream,
 ) -> Result<(), (TokenStream, String, String)> {
     let mut found = None;
-    find_ident(body.to_token_stream(), &mut |ident: &Ident| {
+    find_ident(body, &mut |ident: &Ident| {
         let name = unraw(&ident.to_string()).to_string();
         if found.is_none() && bound.contains(&name) && !own.contains(&name) {
             found = Some(ident.clone());
@@ -303,7 +370,7 @@ fn check_capture(
     match found {
         Some(ident) => Err((
             ident.to_token_stream(),
-            format!("inlined into one loop, this closure would read `{ident}` from an earlier closure's parameter, not the `{ident}` it captures"),
+            format!("inlined into one loop with the closures before it, this would read `{ident}` from an earlier closure's parameter, not the `{ident}` it captures"),
             "rename the earlier closure's parameter".into(),
         )),
         None => Ok(()),
