@@ -319,3 +319,26 @@ fn loops_over_mapped_chains() {
     let fd = (mapped_loop(&x, w + 1e-6) - mapped_loop(&x, w - 1e-6)) / 2e-6;
     assert_near(&[gw], &[fd], 1e-6);
 }
+
+/// A hidden layer collected into a `Vec`, then read by index and by another chain.
+#[differentiable]
+fn layer(x: &[f64], w: &[f64], b: f64) -> f64 {
+    let h: Vec<f64> = x.iter().zip(w).map(|(p, q)| (p * q + b).tanh()).collect();
+    let squares = (0..h.len())
+        .map(|i| h[i] * h[i] * (i as f64 + 1.0))
+        .collect::<Vec<f64>>();
+    h[0] * 0.5 + squares.iter().sum::<f64>()
+}
+
+#[test]
+fn collected_vecs_carry_derivatives() {
+    let (x, w) = (point(4), point(5));
+    let b = 0.3;
+    let (mut gx, mut gw) = (vec![0.0; 4], vec![0.0; 5]);
+    let (gb,) = layer_grad(&x, &mut gx, &w, &mut gw, b);
+    assert_near(&gx, &fd_grad(|x| layer(x, &w, b), &x), 1e-6);
+    assert_near(&gw, &fd_grad(|w| layer(&x, w, b), &w), 1e-6);
+    let fd = (layer(&x, &w, b + 1e-6) - layer(&x, &w, b - 1e-6)) / 2e-6;
+    assert_near(&[gb], &[fd], 1e-6);
+    assert_eq!(gw[4], 0.0);
+}

@@ -57,14 +57,19 @@ impl Lowerer<'_> {
     ) -> Result<Atom, Dest> {
         let whole = Expr::MethodCall(mc.clone());
         let terminal = match mc.method.to_string().as_str() {
-            "sum" | "product" => mc.args.is_empty(),
+            "sum" | "product" | "collect" => mc.args.is_empty(),
             "fold" => mc.args.len() == 2,
             _ => false,
         };
         if !terminal || !self.reads_float_values(&whole) {
             return Err(dest);
         }
-        match self.reduction_loop(mc, &dest) {
+        let block = if mc.method == "collect" {
+            self.collect_loop(mc, &dest)
+        } else {
+            self.reduction_loop(mc, &dest)
+        };
+        match block {
             Ok(block) => Ok(self.lower_expr(&block, dest)),
             Err((at, message, help)) => {
                 let unsupported = Unsupported {
@@ -233,6 +238,78 @@ impl Lowerer<'_> {
             });
         }
         Ok((stages, source))
+    }
+
+    /// `chain.collect::<Vec<F>>()` (or `let v: Vec<F> = chain.collect();`) as a `Vec` filled
+    /// by a loop: `let n = source.len(); let mut out = vec![zero; n];` then `out[k] = value`
+    /// for the `k`-th item, which the lowering of element writes to a local `Vec` handles.
+    fn collect_loop(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        dest: &Dest,
+    ) -> Result<Expr, (TokenStream, String, String)> {
+        let span = mc.span();
+        let element = |ty: &Type| -> Option<Type> {
+            let Type::Path(p) = ty else { return None };
+            let last = p.path.segments.last()?;
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match (last.ident == "Vec", args.args.first()) {
+                (true, Some(syn::GenericArgument::Type(t))) if !matches!(t, Type::Infer(_)) => {
+                    Some(t.clone())
+                }
+                _ => None,
+            }
+        };
+        let turbofish = mc.turbofish.as_ref().and_then(|t| match t.args.first() {
+            Some(syn::GenericArgument::Type(ty)) => element(ty),
+            _ => None,
+        });
+        let annotation = match dest {
+            Dest::Named(_, Some(ty)) => element(ty),
+            _ => None,
+        };
+        let elem = match turbofish.or(annotation) {
+            Some(t) if classify_local(&t, self.floats) != Ty::Other => t,
+            _ => {
+                return Err((
+                    super::in_place::call_tokens(mc),
+                    "vjp collects floats into a `Vec` whose element type it can see".into(),
+                    "write `.collect::<Vec<f64>>()` or `let v: Vec<f64> = ...collect();`".into(),
+                ))
+            }
+        };
+        let (stages, source) = self.map_stages(&mc.receiver)?;
+        check_captures(&stages, None)?;
+        let root = self.root.clone();
+        let (out, n, k) = (
+            self.namer.unused("collected", span),
+            self.namer.unused("count", span),
+            self.namer.fresh("k", span),
+        );
+        let mut inner = Vec::new();
+        let (first, value): (Pat, Expr) = match chain_stages(&stages, &mut inner, span) {
+            Some(value) => (loop_pat(&stages[0].pat), value),
+            None => {
+                let item = self.namer.fresh("item", span);
+                (syn::parse_quote!(#item), syn::parse_quote!(#item))
+            }
+        };
+        // `0..n` needs its parentheses back to take its length.
+        let sized: Expr = match source {
+            Expr::Range(_) => syn::parse_quote!((#source)),
+            other => other.clone(),
+        };
+        Ok(syn::parse_quote_spanned!(span=> {
+            let #n: usize = #sized.len();
+            let mut #out: ::std::vec::Vec<#elem> = ::std::vec![<#elem as #root::Real>::zero(); #n];
+            for (#k, #first) in #sized.enumerate() {
+                #(#inner)*
+                #out[#k] = #value;
+            }
+            #out
+        }))
     }
 
     /// `for p in SOURCE.map(f)..` over floats: the loop over the source, with each stage bound
