@@ -186,3 +186,31 @@ fn a_window_size_of_zero_panics() {
     let mut g = vec![0.0; 4];
     spread_grad(&x, &mut g, 0);
 }
+
+/// A matrix stored by rows times a vector: the rows as exact chunks of the vector's length,
+/// each row iterated (`row.iter()`), and the result summed without a written type (the
+/// function returns it as it is, so it has the return type).
+#[differentiable]
+fn matvec(a: &[f64], x: &[f64]) -> f64 {
+    a.chunks_exact(x.len())
+        .map(|row| row.iter().zip(x).map(|(r, v)| r * v).sum::<f64>().tanh())
+        .sum()
+}
+
+#[test]
+fn rows_of_a_matrix_as_chunks() {
+    let a = point(6);
+    let x = [0.7, -0.2, 0.3];
+    let (mut ga, mut gx) = (vec![0.0; 6], vec![0.0; 3]);
+    matvec_grad(&a, &mut ga, &x, &mut gx);
+    assert_near(&ga, &fd_grad(|a| matvec(a, &x), &a), 1e-6);
+    assert_near(&gx, &fd_grad(|x| matvec(&a, x), &x), 1e-6);
+    // By hand: d/dA_ij = (1 - tanh²(r_i)) x_j.
+    for i in 0..2 {
+        let r: f64 = (0..3).map(|j| a[3 * i + j] * x[j]).sum();
+        for j in 0..3 {
+            let want = (1.0 - r.tanh().powi(2)) * x[j];
+            assert!((ga[3 * i + j] - want).abs() < 1e-15);
+        }
+    }
+}

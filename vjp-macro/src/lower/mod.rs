@@ -387,7 +387,12 @@ impl Lowerer<'_> {
             return self.lower_expr(e, Dest::Temp);
         }
         let y = self.namer.fresh("y", e.span());
-        self.lower_expr(e, Dest::Named(y, None))
+        // A `sum()`, `product()` or `collect()` returned as it is has the return type, as
+        // Rust infers it.
+        let typed = matches!(e, Expr::MethodCall(m)
+            if m.turbofish.is_none() && ["sum", "product", "collect"].contains(&m.method.to_string().as_str()));
+        let ann = typed.then(|| Box::new(self.ret_ty.clone()));
+        self.lower_expr(e, Dest::Named(y, ann))
     }
 
     fn effect(&mut self, tokens: TokenStream, unsupported: Option<Unsupported>) {

@@ -11,9 +11,10 @@
 //!
 //! `window_index(start, j, len)` is `start + j` after the check that indexing the window
 //! would have made (`j < len`), so a body that indexes past its window panics as the primal
-//! does. In the body the window may only be indexed (`w[j]`) or measured (`w.len()`); any
-//! other use of it, or a binding of the same name, is an error. The size `m` is an integer
-//! literal or a local that the loop does not assign.
+//! does. In the body the window may only be indexed (`w[j]`), measured (`w.len()`) or
+//! iterated (`w.iter()`, which becomes `xs[start..start + m].iter()`); any other use of it, or
+//! a binding of the same name, is an error. The size `m` is an integer literal, a local that
+//! the loop does not assign, or its `len()`.
 
 use super::*;
 use syn::visit_mut::VisitMut;
@@ -106,7 +107,9 @@ impl Lowerer<'_> {
                 }
                 Ok(_) => syn::parse_quote_spanned!(size.span()=> #len / #size),
             },
-            Expr::Path(p) if p.path.get_ident().is_some() => {
+            // A local, or the length of one (`xs.chunks_exact(x.len())`).
+            Expr::Path(_) | Expr::MethodCall(_) if size_root(size).is_some() => {
+                let root_name = size_root(size).unwrap_or_default();
                 let assigned = {
                     let mut names = Vec::new();
                     for stmt in &f.body.stmts {
@@ -114,7 +117,7 @@ impl Lowerer<'_> {
                     }
                     names
                 };
-                if assigned.contains(&p.path.segments[0].ident.to_string()) {
+                if assigned.contains(&root_name) {
                     self.cx.error_spanned_help(
                         size,
                         format!("the {what} size changes in the loop"),
@@ -162,6 +165,24 @@ impl Lowerer<'_> {
         }
         let range: Expr = syn::parse_quote_spanned!(f.expr.span()=> 0..#count);
         Some(Ok((syn::parse_quote!(#k), range, stmts)))
+    }
+}
+
+/// The local a window size reads: `m` of `m` or `m.len()`.
+fn size_root(size: &Expr) -> Option<String> {
+    match size {
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .map(|i| unraw(&i.to_string()).to_string()),
+        Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => match &*m.receiver {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .map(|i| unraw(&i.to_string()).to_string()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -225,8 +246,16 @@ impl VisitMut for Window<'_> {
             Expr::MethodCall(m)
                 if self.is_window(&m.receiver) && m.method == "len" && m.args.is_empty() =>
             {
+                // A literal, a local or `v.len()`: no parentheses needed.
                 let size = &self.size;
-                *e = syn::parse_quote_spanned!(m.span()=> (#size));
+                *e = syn::parse_quote_spanned!(m.span()=> #size);
+            }
+            // `w.iter()`: the part of the slice the window covers, a row the loop idioms take.
+            Expr::MethodCall(m)
+                if self.is_window(&m.receiver) && m.method == "iter" && m.args.is_empty() =>
+            {
+                let (xs, start, size) = (&self.xs, &self.start, &self.size);
+                *e = syn::parse_quote_spanned!(m.span()=> #xs[#start..#start + #size].iter());
             }
             Expr::Path(_) if self.is_window(e) => {
                 let message = format!(
