@@ -214,3 +214,25 @@ fn rows_of_a_matrix_as_chunks() {
         }
     }
 }
+
+/// Numbered windows, and differences collected into a `Vec`.
+#[differentiable]
+fn slopes(y: &[f64], h: f64) -> f64 {
+    let d: Vec<f64> = y.windows(2).map(|w| (w[1] - w[0]) / h).collect();
+    let mut s = 0.0;
+    for (i, w) in d.windows(2).enumerate() {
+        s += (i as f64 + 1.0) * (w[1] - w[0]).powi(2);
+    }
+    s
+}
+
+#[test]
+fn numbered_windows_and_collected_differences() {
+    let y = point(6);
+    let h = 0.4;
+    let mut g = vec![0.0; 6];
+    let (gh,) = slopes_grad(&y, &mut g, h);
+    assert_near(&g, &fd_grad(|y| slopes(y, h), &y), 1e-6);
+    let fd = (slopes(&y, h + 1e-6) - slopes(&y, h - 1e-6)) / 2e-6;
+    assert_near(&[gh], &[fd], 1e-6);
+}

@@ -1,5 +1,6 @@
-//! `for w in xs.windows(m)` and `for c in xs.chunks_exact(m)` over a float slice, as index
-//! loops: the window is never built, and each `w[j]` in the body reads `xs` directly.
+//! `for w in xs.windows(m)` and `for c in xs.chunks_exact(m)` over a float slice (also
+//! `.enumerate()`d: `for (i, w) in ..`), as index loops: the window is never built, and each
+//! `w[j]` in the body reads `xs` directly.
 //!
 //! ```text
 //! // Before                               // After (then lowered as user code)
@@ -42,9 +43,22 @@ impl Lowerer<'_> {
         &mut self,
         f: &syn::ExprForLoop,
     ) -> Option<Result<(Pat, Expr, Vec<syn::Stmt>), ()>> {
-        let Expr::MethodCall(m) = &*f.expr else {
-            return None;
+        // `.enumerate()` of the windows binds the window's number too: `for (i, w) in ..`.
+        let (m, pat, number) = match (&*f.expr, &*f.pat) {
+            (Expr::MethodCall(e), Pat::Tuple(t))
+                if e.method == "enumerate" && e.args.is_empty() && t.elems.len() == 2 =>
+            {
+                match &*e.receiver {
+                    Expr::MethodCall(m) => (m, &t.elems[1], Some(&t.elems[0])),
+                    _ => return None,
+                }
+            }
+            (Expr::MethodCall(m), pat) => (m, pat, None),
+            _ => return None,
         };
+        if number.is_some_and(|i| !matches!(i, Pat::Ident(_) | Pat::Wild(_))) {
+            return None;
+        }
         let windows = m.method == "windows";
         if !(windows || m.method == "chunks_exact")
             || m.args.len() != 1
@@ -67,9 +81,9 @@ impl Lowerer<'_> {
                 return Some(Err(()));
             }
         };
-        let Pat::Ident(name) = &*f.pat else {
+        let Pat::Ident(name) = pat else {
             self.cx.error_spanned_help(
-                &f.pat,
+                pat,
                 format!("bind each {what} to a name"),
                 format!("write `for w in xs.{}(..)` and index `w[j]`", m.method),
             );
@@ -77,7 +91,7 @@ impl Lowerer<'_> {
         };
         if name.by_ref.is_some() || name.subpat.is_some() {
             self.cx.error_spanned_help(
-                &f.pat,
+                pat,
                 format!("bind each {what} to a name"),
                 "write a plain name",
             );
@@ -158,6 +172,9 @@ impl Lowerer<'_> {
         let mut stmts = f.body.stmts.clone();
         for stmt in &mut stmts {
             rewrite.visit_stmt_mut(stmt);
+        }
+        if let Some(i) = number {
+            stmts.insert(0, syn::parse_quote!(let #i = #k;));
         }
         if let Some((at, message, help)) = rewrite.error {
             self.cx.error_spanned_help(at, message, help);
