@@ -393,6 +393,45 @@ const STMTS: &[&str] = &[
     "helper(x);",
     "x.sin();",
     "let z = x; z;",
+    // local closures
+    "let g = |a: f64, b| a * b + x; let z = g(x, y) + g(y, x);",
+    "let g = |a| a * x; let h = |b: f64| g(b) + g(y); let z = h(x);",
+    "let g = |(a, b): (f64, f64)| a * b; let z = g((x, y));",
+    "let g = |&a: &f64| a * x; let z = g(&y);",
+    "let g = |_| x; let z = g(1);",
+    "let g = || x * y; let z = g();",
+    "let g = |a: f64| -> f64 { a * x }; let z = g(y);",
+    "let g = |a: f64| { if a > 0.0 { return a; } a * x }; let z = g(y);",
+    "let mut t = x; let mut g = |a: f64| { t += a; t }; let z = g(y);",
+    "let g = |a: f64| a * x; let x = 2.0; let z = g(y);",
+    "let g = |a: f64| a * x; let z = g(y, y);",
+    "let g = |a: f64| a * x; let z = Some(g);",
+    "let g = |a: f64| a * x; println!(\"{}\", g(y));",
+    "let g = move |a: f64| a * x; let z = g(g(y));",
+    // reductions, rows, windows
+    "let v = [x, y, x]; let z: f64 = v.iter().map(|w| w * x).sum();",
+    "let v = [x, y, x]; let z = v.iter().zip(v.iter().rev()).map(|(a, b)| a * b).product::<f64>();",
+    "let v = [x, y, x]; let z = v.iter().fold((0.0, 1.0), |(s, p), &w| (s + w, p * w)).0;",
+    "let v = [x, y, x]; let z = v.iter().copied().fold(f64::MIN, f64::max);",
+    "let v = [x, y, x]; let z: Vec<f64> = v.iter().map(|w| w * 2.0).collect();",
+    "let v = [x, y, x]; let z: Vec<_> = v.iter().map(|w| w * 2.0).collect();",
+    "let v = [x, y, x]; let z = v.iter().map(|w| w * 2.0).sum();",
+    "let v = [x, y, x]; let z = v.iter().map(|x| x * 2.0).map(|w| w * x).sum::<f64>();",
+    "let v = [x, y, x]; let z = v.iter().map(|w| { if *w > 0.0 { return *w; } *w }).sum::<f64>();",
+    "let v = [x, y, x]; let z = v.iter().map(make()).sum::<f64>();",
+    "let v = [x, y, x]; let z = v.iter().map(|w| w * 2.0).filter(|k| *k > 0.0).count();",
+    "let v = [x, y, x]; let mut z = 0.0; for w in v.windows(2) { z += w[1] - w[0]; }",
+    "let v = [x, y, x]; let mut z = 0.0; for (i, w) in v.windows(n as usize).enumerate() { z += w[0] * i as f64 + w.len() as f64; }",
+    "let v = [x, y, x]; let mut z = 0.0; for w in v.windows(0) { z += w[0]; }",
+    "let v = [x, y, x]; let mut z = 0.0; for w in v.chunks_exact(2) { z += w.iter().sum::<f64>(); let q = w; }",
+    "let v = [x, y, x]; let mut z = 0.0; for w in v.chunks_exact(2) { let w = w[0]; z += w; }",
+    "let v = [x, y, x]; let mut z = 0.0; for w in v.windows(2) { z += w[0..1][0]; }",
+    "let v = [x, y, x]; let mut z = 0.0; for w in v[1..].iter().step_by(2).skip(1).take(3).rev() { z += w; }",
+    "let v = [x, y, x]; let mut z = 0.0; for (i, (a, b)) in v.iter().zip(&v[..2]).enumerate() { z += a * b * i as f64; }",
+    "let v = [x, y, x]; let mut z = 0.0; for a in v.iter().map(|w| w * x).map(|u| u.sin()) { z += a; }",
+    "let v = [x, y, x]; let mut z = 0.0; for a in v.iter().map(|x| x * 2.0) { z += a * x; }",
+    "let v = [x, y, x]; let mut z = 0.0; for a in v.iter().step_by(n as usize + 1).skip(n as usize - 1) { z += a; }",
+    "let v = [x, y, x]; let mut z = 0.0; for a in v[..=n as usize].iter() { z += a; }",
 ];
 
 /// Function templates; `HOLE` is replaced by statements of [`STMTS`].
@@ -407,6 +446,13 @@ const STMT_TEMPLATES: &[&str] = &[
 /// Whole items: signatures, generics, qualifiers, attributes, colliding names, odd bodies and
 /// items that are not functions.
 const ITEMS: &[&str] = &[
+    // methods
+    "fn f(&self, x: f64) -> f64 { self.g(x) * x + self.0 }",
+    "fn f(&mut self, x: f64) -> f64 { x }",
+    "fn f(mut self, x: f64) -> f64 { x }",
+    "fn f(self: Box<Self>, x: f64) -> f64 { x * self.k }",
+    "fn f<'a>(&'a self, x: &[f64]) -> f64 { let y: f64 = self.w[0]; x[0] * y }",
+    "fn f(&self, x: f64) -> T { x }",
     // return types and empty bodies
     "fn f() -> f64 { 1.0 }",
     "fn f(x: f64) -> f64 {}",
