@@ -107,3 +107,31 @@ fn by_value_and_generic_methods() {
     let (d32,) = s.damped_grad(0.7f32);
     assert!((d32 as f64 - want).abs() < 1e-6);
 }
+
+impl Fit {
+    /// Fields read through a typed tuple pattern, then passed to a differentiable method: the
+    /// annotation types the parts (`t` and `y` are floats).
+    #[differentiable]
+    fn loss_pairs(&self, p: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.xs.len() {
+            let (x, y): (f64, f64) = (self.xs[i], self.ys[i]);
+            s += (self.model(p[0], p[1], x) - y).powi(2);
+        }
+        s
+    }
+}
+
+#[test]
+fn typed_tuple_parts_are_floats() {
+    let fit = Fit {
+        xs: vec![0.0, 0.5, 1.0],
+        ys: vec![1.0, 1.4, 2.9],
+    };
+    let p = [0.9, 1.1];
+    let (mut g, mut h) = ([0.0; 2], [0.0; 2]);
+    fit.loss_grad(&p, &mut g);
+    fit.loss_pairs_grad(&p, &mut h);
+    assert_eq!(g, h);
+    assert_eq!(fit.loss(&p), fit.loss_pairs(&p));
+}

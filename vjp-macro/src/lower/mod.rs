@@ -462,7 +462,12 @@ impl Lowerer<'_> {
             }
             Pat::Wild(_) => self.lower_stmt_expr(init),
             Pat::Tuple(_) | Pat::Slice(_) => {
-                let atom = self.lower_expr(init, Dest::Temp);
+                // `let (t, y): (f64, f64) = ..`: the annotation types the parts too.
+                let dest = match ann {
+                    Some(ty) => Dest::Named(self.namer.fresh("parts", pat.span()), Some(ty)),
+                    None => Dest::Temp,
+                };
+                let atom = self.lower_expr(init, dest);
                 self.destructure(pat, atom);
             }
             other => self.cx.error_help(
