@@ -89,3 +89,44 @@ fn closures_calling_closures() {
     assert_eq!(nested(x), f(x));
     assert!((g - fd).abs() < 1e-7, "{g} vs {fd}");
 }
+
+/// Calls in conditions (also under `&&` and `!`, which keep their short circuit), untyped
+/// parameters, and a capture shadowed after the closure was made, which the closure does not
+/// see: as in Rust, it reads what it captured.
+#[differentiable]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn conditions(x: f64) -> f64 {
+    let k = 2.0 * x;
+    let f = |t: f64| t * k;
+    let sq = |t| t * t;
+    if f(x) < -1.0 {
+        return x;
+    }
+    let big = f(x) > 1.0;
+    let mut s = x;
+    let mut i = 0;
+    while f(s) < 3.0 && i < 5 && !(sq(s) > 10.0) {
+        s = s * 1.5 + 0.1;
+        i += 1;
+    }
+    let k = 100.0;
+    let g = |u: f64| f(u) + k;
+    if big {
+        s * g(x)
+    } else {
+        s + sq(x) + g(s)
+    }
+}
+
+#[test]
+fn closures_in_conditions_and_shadowed_captures() {
+    for x in [-0.3, 0.4, 0.9, 1.3] {
+        let (d,) = conditions_grad(x);
+        let fd = (conditions(x + 1e-6) - conditions(x - 1e-6)) / 2e-6;
+        assert!(
+            (d - fd).abs() < 1e-6 * fd.abs().max(1.0),
+            "{x}: {d} vs {fd}"
+        );
+        assert_eq!(conditions_vjp(x, 1.0).0, conditions(x));
+    }
+}

@@ -8,12 +8,13 @@
 //!                                               + { let t: f64 = b; (t * k).sin() };
 //! ```
 //!
-//! A closure reads its captures where it is called only if they are the ones it saw where it
-//! was made: every local its body names must still resolve to the same version at the call
-//! (no assignment, no shadowing `let` in between), or the call is an error; a closure that
-//! assigns a local it captures is an error where it is made. A closure that
-//! reads no float-carrying local is also kept as written (inactive code may pass it on); one
-//! that does exists only through its calls, and any other use of it is an error.
+//! The inlined body reads each captured local as the version the closure saw where it was
+//! made, as Rust's closure does (a shadowing `let` since changes nothing, and an assignment is
+//! impossible while the closure borrows the local); a closure that assigns a local it captures
+//! is an error where it is made. A closure that reads no float-carrying local and whose
+//! parameters are typed is also kept as written (inactive code may pass it on); any other
+//! exists only through its calls. A comparison that calls one (`if f(x) < 0.0`) compares the
+//! inlined values; any other use of it is an error.
 
 use super::*;
 
@@ -87,7 +88,11 @@ impl Lowerer<'_> {
             }
             return true;
         }
-        let var = if reads_floats {
+        // A closure with an untyped parameter cannot be kept as written where its every call
+        // is inlined (nothing would give the parameter its type).
+        let typed = c.inputs.iter().all(|p| matches!(p, Pat::Type(_)));
+        let inlined_only = reads_floats || !typed;
+        let var = if inlined_only {
             // Only its calls exist in the generated code.
             let name = self.namer.user(&ident.to_string(), ident.span());
             let var = self.new_var(name, Ty::Float);
@@ -107,7 +112,7 @@ impl Lowerer<'_> {
             params,
             body: (*c.body).clone(),
             captures,
-            inlined_only: reads_floats,
+            inlined_only,
             broken: false,
         });
         true
@@ -123,6 +128,15 @@ impl Lowerer<'_> {
         self.closure(var).is_some_and(|c| c.inlined_only)
     }
 
+    /// True when `e` names a closure that exists only through its calls.
+    pub(super) fn names_inlined_closure(&self, e: &Expr) -> bool {
+        let mut names = Vec::new();
+        idents(e.to_token_stream(), &mut names);
+        names
+            .iter()
+            .any(|n| self.lookup(n).is_some_and(|v| self.is_inlined_closure(v)))
+    }
+
     /// Reports a use of such a closure other than a call.
     pub(super) fn closure_misuse(&self, at: impl ToTokens, name: &str) {
         if self
@@ -135,7 +149,7 @@ impl Lowerer<'_> {
         self.cx.error_spanned_help(
             at,
             format!("vjp inlines the closure `{name}` where it is called, and cannot pass it on"),
-            format!("call `{name}(..)` here, or write a `#[differentiable]` fn and pass that"),
+            format!("call it in a statement of its own (`let c = {name}(..);`) and use the value, or write a `#[differentiable]` fn and pass that"),
         );
     }
 
@@ -163,33 +177,47 @@ impl Lowerer<'_> {
             );
             return Some(Self::unit());
         }
-        let changed = def
+        // A name the body reads that was no local where the closure was made (a constant, a
+        // function) must not have become one: the inlined body would read the local.
+        let now_local = def
             .captures
             .iter()
-            .find(|(n, v)| self.lookup(n) != *v)
+            .find(|(n, v)| v.is_none() && self.lookup(n).is_some())
             .map(|(n, _)| n.clone());
-        if let Some(changed) = changed {
+        if let Some(local) = now_local {
             self.cx.error_spanned_help(
                 call,
-                format!("vjp inlines the closure `{name}` here, but `{changed}` is not what the closure saw where it was made"),
-                format!("call the closure before `{changed}` is assigned or shadowed, or pass `{changed}` as an argument"),
+                format!("vjp inlines the closure `{name}` here, where `{local}` names a local that did not exist where the closure was made"),
+                format!("rename the local `{local}`, or call the closure before it"),
             );
             return Some(Self::unit());
         }
         let (params, body) = (def.params.clone(), def.body.clone());
-        // The arguments are evaluated first, in order, then bound to the parameters.
+        let captured: Vec<(String, VarId)> = def
+            .captures
+            .iter()
+            .filter_map(|(n, v)| v.map(|v| (n.clone(), v)))
+            .collect();
+        // The arguments are evaluated first, in order, in the caller's scope.
         let temps: Vec<Ident> = call
             .args
             .iter()
             .map(|a| self.namer.fresh("arg", a.span()))
             .collect();
-        let args = call.args.iter();
+        for (temp, arg) in temps.iter().zip(&call.args) {
+            self.lower_pattern(&syn::parse_quote!(#temp), None, arg);
+        }
+        // Then the body, where each captured name is what it was where the closure was made
+        // (a shadowing `let` since does not change a closure's capture, and Rust forbids an
+        // assignment while the closure borrows it; a `move` closure keeps the value it saw).
+        self.scopes.push(captured);
         let block: Expr = syn::parse_quote_spanned!(call.span()=> {
-            #(let #temps = #args;)*
             #(let #params = #temps;)*
             #body
         });
-        Some(self.lower_expr(&block, dest))
+        let value = self.lower_expr(&block, dest);
+        self.scopes.pop();
+        Some(value)
     }
 }
 

@@ -84,6 +84,9 @@ impl Lowerer<'_> {
                 let a = self.lower_expr(&u.expr, Dest::Temp);
                 self.bind(Rhs::Neg(a), dest, span)
             }
+            Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) && self.names_inlined_closure(e) => {
+                self.negate(u, dest)
+            }
             Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => self.opaque(e, dest, None, Ty::Other),
             Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) && self.is_by_ref(&u.expr) => {
                 self.lower_expr(&u.expr, dest)
@@ -192,6 +195,9 @@ impl Lowerer<'_> {
             BinOp::Mul(_) => ArithOp::Mul,
             BinOp::Div(_) => ArithOp::Div,
             BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_) => {
+                if self.names_inlined_closure(&Expr::Binary(b.clone())) {
+                    return self.compare_atoms(b, dest);
+                }
                 return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
             }
             _ if compound_op(&b.op).is_some() => {
@@ -199,6 +205,11 @@ impl Lowerer<'_> {
                 return Self::unit();
             }
             BinOp::And(_) | BinOp::Or(_) => {
+                // `f(x) < 0.0 && n > 2` with an inlined closure: an `if`, which keeps the
+                // short circuit (the right side runs only when the left one decides nothing).
+                if self.names_inlined_closure(&Expr::Binary(b.clone())) {
+                    return self.short_circuit(b, dest);
+                }
                 return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
             }
             BinOp::Rem(_) => return self.unsupported(&Expr::Binary(b.clone()), dest, "`%` of an active value has no derivative rule", "compute the remainder on inactive values, or write it with `trunc`: `a - (a / b).trunc() * b`"),
@@ -207,6 +218,63 @@ impl Lowerer<'_> {
         let a = self.lower_expr(&b.left, Dest::Temp);
         let c = self.lower_expr(&b.right, Dest::Temp);
         self.bind(Rhs::Arith(op, a, c), dest, b.span())
+    }
+
+    /// `a && b` or `a || b` calling a closure that exists only through its calls: an `if`,
+    /// which keeps the short circuit (the right side runs only when the left one decides
+    /// nothing). Out of line, so that the recursion of `lower_expr` keeps small frames.
+    #[inline(never)]
+    fn short_circuit(&mut self, b: &syn::ExprBinary, dest: Dest) -> Atom {
+        let (left, right) = (&b.left, &b.right);
+        let branches: Expr = match b.op {
+            BinOp::And(_) => {
+                syn::parse_quote_spanned!(b.span()=> if #left { #right } else { false })
+            }
+            _ => syn::parse_quote_spanned!(b.span()=> if #left { true } else { #right }),
+        };
+        self.lower_expr(&branches, dest)
+    }
+
+    /// `!e` where `e` calls a closure that exists only through its calls: `e` first, then its
+    /// negation.
+    #[inline(never)]
+    fn negate(&mut self, u: &syn::ExprUnary, dest: Dest) -> Atom {
+        let a = self.lower_expr(&u.expr, Dest::Temp);
+        let (operand, reads) = match &a {
+            Atom::Var(v) => (self.vars[*v].name.to_token_stream(), vec![*v]),
+            Atom::Const(tokens, _) => (tokens.clone(), Vec::new()),
+        };
+        let rhs = Rhs::Opaque {
+            expr: quote!(!#operand),
+            reads,
+            unsupported: None,
+            ty: Ty::Other,
+        };
+        self.bind(rhs, dest, u.span())
+    }
+
+    /// A comparison whose operands call a closure that exists only through its calls
+    /// (`f(x) < 0.0`): the operands lowered first (the calls inlined), then compared.
+    #[inline(never)]
+    fn compare_atoms(&mut self, b: &syn::ExprBinary, dest: Dest) -> Atom {
+        let a = self.lower_expr(&b.left, Dest::Temp);
+        let c = self.lower_expr(&b.right, Dest::Temp);
+        let mut reads = Vec::new();
+        let mut operand = |atom: &Atom| match atom {
+            Atom::Var(v) => {
+                reads.push(*v);
+                self.vars[*v].name.to_token_stream()
+            }
+            Atom::Const(tokens, _) => tokens.clone(),
+        };
+        let (left, right, op) = (operand(&a), operand(&c), &b.op);
+        let rhs = Rhs::Opaque {
+            expr: quote!(#left #op #right),
+            reads,
+            unsupported: None,
+            ty: Ty::Other,
+        };
+        self.bind(rhs, dest, b.span())
     }
 
     pub(super) fn lower_method(&mut self, mc: &syn::ExprMethodCall, dest: Dest) -> Atom {
