@@ -33,6 +33,9 @@ pub enum E {
     Match(String, Vec<Arm<E>>),
     /// An iterator reduction (`reductions`): `x.iter().map(|v| ..).sum::<f64>()`.
     Reduce(Box<Reduce>),
+    /// A call of a local closure (`closures`), the same in the traced twin (whose closure
+    /// has a traced body): `f(a, i)`, an integer argument as an `E::Place`.
+    Local(String, Vec<E>),
 }
 
 /// An iterator reduction: a source, `.map(..)` stages, and a terminal, with an optional
@@ -63,6 +66,8 @@ pub enum Stage {
     Closure(String, Body),
     /// `.map(f64::NAME)`.
     Path(&'static str),
+    /// `.map(f)` of a local closure (`closures`).
+    Local(String),
 }
 
 /// How a reduction ends.
@@ -104,6 +109,7 @@ impl Reduce {
             match stage {
                 Stage::Closure(pat, body) => s += &format!(".map(|{pat}| {})", body.r(t)),
                 Stage::Path(name) => s += &format!(".map(f64::{name})"),
+                Stage::Local(name) => s += &format!(".map({name})"),
             }
         }
         let turbofish = |typed: bool| if typed { "::<f64>" } else { "" };
@@ -204,6 +210,9 @@ pub enum S {
     Match(String, Vec<Arm<Vec<S>>>),
     /// `assert!(e.is_finite());`
     Assert(E),
+    /// `let NAME = |PARAMS| BODY;` (`closures`): the parameters verbatim (`t3: f64`, `z4`,
+    /// `i5: usize`).
+    Closure(String, Vec<String>, Body),
     /// Verbatim inactive code: `let mut k = 0;`, `k += 1;`, `assert!(..);`.
     Raw(String),
 }
@@ -359,6 +368,10 @@ impl E {
             }
             // A method chain binds tighter than any operator.
             E::Reduce(r) => r.render(t),
+            E::Local(name, args) => {
+                let args: Vec<String> = args.iter().map(|a| a.r(t, Ctx::Top)).collect();
+                format!("{name}({})", args.join(", "))
+            }
         }
     }
 
@@ -414,6 +427,10 @@ impl E {
                 out.extend(r.reads.iter().cloned());
                 r.exprs().into_iter().for_each(|e| e.roots(out));
             }
+            E::Local(name, args) => {
+                out.push(name.clone());
+                args.iter().for_each(|a| a.roots(out));
+            }
         }
     }
 
@@ -439,7 +456,12 @@ impl E {
                     && args.iter().all(|a| a.pure(all_methods))
             }
             E::Tuple(args) | E::Array(args) => args.iter().all(|a| a.pure(all_methods)),
-            E::Call(..) | E::If(..) | E::Block(..) | E::Match(..) | E::Reduce(..) => false,
+            E::Call(..)
+            | E::If(..)
+            | E::Block(..)
+            | E::Match(..)
+            | E::Reduce(..)
+            | E::Local(..) => false,
         }
     }
 
@@ -478,9 +500,11 @@ impl E {
                 v.extend(args.iter());
                 v
             }
-            E::FnForm(_, args, _) | E::Call(_, args, _) | E::Tuple(args) | E::Array(args) => {
-                args.iter().collect()
-            }
+            E::FnForm(_, args, _)
+            | E::Call(_, args, _)
+            | E::Tuple(args)
+            | E::Array(args)
+            | E::Local(_, args) => args.iter().collect(),
             E::If(_, a, b) => vec![a, b],
             E::Block(_, t) => vec![t],
             E::Match(_, arms) => arms.iter().map(|a| &a.body).collect(),
@@ -500,7 +524,8 @@ impl E {
             | E::Block(..)
             | E::If(..)
             | E::Match(..)
-            | E::Reduce(..) => true,
+            | E::Reduce(..)
+            | E::Local(..) => true,
             E::Neg(a) => a.reads_place(),
             E::Bin(_, a, b) => a.reads_place() || b.reads_place(),
             E::Method(_, r, args) | E::Traced(_, r, args) => {
@@ -657,6 +682,8 @@ impl S {
             S::Loop(body) => block(body, mult * 6.0),
             S::Block(body) => block(body, mult),
             S::Match(_, arms) => arms.iter().map(|a| block(&a.body, mult)).sum(),
+            // The calls in its body, as if it were called a few times where it is made.
+            S::Closure(_, _, body) => body.exprs().into_iter().map(|e| 4.0 * e_calls(e)).sum(),
             S::Break | S::Continue | S::Raw(_) => 0.0,
         }
     }
@@ -693,6 +720,7 @@ impl S {
                     a.body.iter().for_each(|s| s.calls(out));
                 }
             }
+            S::Closure(_, _, body) => body.exprs().into_iter().for_each(|e| e.calls(out)),
             S::Break | S::Continue | S::Raw(_) => {}
         }
     }
@@ -783,6 +811,11 @@ impl S {
                 e.r(t, Ctx::Receiver)
             )),
             S::Raw(s) => out.push_str(&format!("{ind}{s}\n")),
+            S::Closure(name, params, body) => out.push_str(&format!(
+                "{ind}let {name} = |{}| {};\n",
+                params.join(", "),
+                body.r(t)
+            )),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::rng::Rng;
 
 mod bindings;
 mod carried;
+mod closures;
 mod emphasis;
 mod plain;
 mod reduce;
@@ -92,6 +93,15 @@ pub struct Opts {
     /// `.step_by(s)`, an outer `.rev()`) and `windows(m)` / `chunks_exact(m)`, as `for` loops
     /// and as the sources of reductions.
     pub rows: bool,
+    /// Local closures (`let f = |t: f64| ..;`) defined near the top of a block and called
+    /// later in it: in expressions, loops, branches, other closures' bodies and reductions.
+    pub closures: bool,
+    /// Calls of local closures in conditions (`if f(x) > 0.0`, `let c = f(x) < 1.0;`,
+    /// `while`), which the macro rejects as passing the closure on.
+    pub closure_in_cond: bool,
+    /// Untyped parameters (`|t| t * t`) of local closures that read no active value, which the
+    /// macro keeps as written but never calls (E0282 / E0284).
+    pub untyped_inactive_closure: bool,
 }
 
 /// The switches, by name.
@@ -119,6 +129,9 @@ const NEWER: &[&str] = &[
     "binding-patterns",
     "reductions",
     "rows",
+    "closures",
+    "closure-in-cond",
+    "untyped-inactive-closure",
 ];
 
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
@@ -158,6 +171,9 @@ impl Opts {
             binding_patterns: false,
             reductions: false,
             rows: false,
+            closures: false,
+            closure_in_cond: false,
+            untyped_inactive_closure: false,
         }
     }
 
@@ -185,6 +201,9 @@ impl Opts {
             "binding-patterns" => &mut self.binding_patterns,
             "reductions" => &mut self.reductions,
             "rows" => &mut self.rows,
+            "closures" => &mut self.closures,
+            "closure-in-cond" => &mut self.closure_in_cond,
+            "untyped-inactive-closure" => &mut self.untyped_inactive_closure,
             _ => return None,
         })
     }
@@ -348,6 +367,8 @@ enum Kind {
     Idx(Option<usize>),
     /// A `#[no_grad] Option<usize>` (`binding-patterns`).
     Opt,
+    /// A local closure (`closures`): its index in `Gen::closures`.
+    Closure(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -382,6 +403,9 @@ struct Var {
     /// The result of a plain helper (`plain-calls`) bound without a type: the macro cannot
     /// tell whether it is a float when it is passed to a call as it is.
     untyped_plain: bool,
+    /// Which declaration this is (a closure checks that the names it captures still resolve
+    /// to the declarations it saw).
+    uid: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -455,6 +479,10 @@ pub struct Gen {
     /// Reductions around the expression being generated (`reductions`): nested at most one
     /// deep.
     in_reduce: usize,
+    /// The local closures defined so far (`closures`).
+    closures: Vec<closures::Sig>,
+    /// The last declaration's `Var::uid`.
+    uids: std::cell::Cell<usize>,
 }
 
 impl Ctx {
@@ -557,6 +585,8 @@ impl Gen {
             fresh: 0,
             loop_ids: 0,
             in_reduce: 0,
+            closures: Vec::new(),
+            uids: std::cell::Cell::new(0),
         }
     }
 
@@ -762,9 +792,14 @@ impl Gen {
         } else {
             0
         };
+        let local = if self.opts.closures && self.has_closure(cx) {
+            12
+        } else {
+            0
+        };
         match self
             .rng
-            .weighted(&[14, 5, 14, 3, 20, 4, 8, 4, 3, 3, 2, 2, reduce])
+            .weighted(&[14, 5, 14, 3, 20, 4, 8, 4, 3, 3, 2, 2, reduce, local])
         {
             0 => {
                 let (a, ba) = self.expr(cx, d);
@@ -837,7 +872,11 @@ impl Gen {
                 let (b, bb) = self.active_leaf(cx);
                 (bin("*", a, b), ba * bb)
             }
-            _ => match self.reduction(cx, d) {
+            12 => match self.reduction(cx, d) {
+                Some(r) => r,
+                None => self.unary(cx, d),
+            },
+            _ => match self.closure_call(cx, d) {
                 Some(r) => r,
                 None => self.unary(cx, d),
             },
@@ -1304,6 +1343,7 @@ impl Gen {
             E::Num(_) | E::Int(_) | E::Place(_) | E::FnForm(..) | E::Call(..) | E::Reduce(..) => {
                 true
             }
+            E::Local(..) => false,
             E::Neg(a) => Self::known_float(a),
             E::Bin(_, a, b) => Self::known_float(a) || Self::known_float(b),
             E::Method(_, r, _) | E::Traced(_, r, _) => reads_float_place(r),
@@ -1357,7 +1397,9 @@ impl Gen {
             let mut roots = Vec::new();
             c.roots(&mut roots);
             let deref = !self.opts.deref_in_cond && c.derefs();
-            if (!cx.reevaluated() || c.pure(self.opts.unlisted_pure_methods)) && !deref {
+            let local =
+                self.opts.closures && !self.opts.closure_in_cond && self.calls_local(cx, &c);
+            if (!cx.reevaluated() || c.pure(self.opts.unlisted_pure_methods)) && !deref && !local {
                 return c;
             }
         }
@@ -1538,6 +1580,11 @@ impl Gen {
             } else {
                 0
             }, // 22 a `let` of a reduction
+            match (self.opts.closures, out.len() <= 1) {
+                (true, true) => 14,
+                (true, false) => 2,
+                _ => 0,
+            }, // 23 a local closure, mostly near the top of a block
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1650,7 +1697,8 @@ impl Gen {
             19 => self.plain_rerun_if(cx, out),
             20 => self.plain_inactive_loop(cx, out),
             21 => self.binding_stmt(cx, out),
-            _ => self.reduction_let(cx, out),
+            22 => self.reduction_let(cx, out),
+            _ => self.closure_def(cx, out),
         }
     }
 
@@ -1677,6 +1725,10 @@ impl Gen {
             index_for: None,
             not_usize: false,
             untyped_plain: false,
+            uid: {
+                self.uids.set(self.uids.get() + 1);
+                self.uids.get()
+            },
         }
     }
 
@@ -2738,6 +2790,12 @@ impl Gen {
             self.ret_expr(&cx)
         };
         let (tail, tb) = self.with_pending(&cx, tail, tb);
+        if self.opts.closures {
+            let mut text = String::new();
+            body.iter().for_each(|s| s.render_into(false, 0, &mut text));
+            text += &tail.render(false);
+            closures::type_uncalled(&mut body, &text);
+        }
         let out_bound = cx.out_bound.max(tb).min(1e6);
         let callee = |name: &str| {
             self.funcs

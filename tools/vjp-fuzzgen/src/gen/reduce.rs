@@ -59,10 +59,10 @@ struct Source {
 }
 
 /// The locals a closure's pattern binds (to declare in its body), and the loop counter.
-struct Bound {
-    pat: String,
-    vars: Vec<Var>,
-    counter: Option<(String, usize)>,
+pub(super) struct Bound {
+    pub(super) pat: String,
+    pub(super) vars: Vec<Var>,
+    pub(super) counter: Option<(String, usize)>,
 }
 
 impl Gen {
@@ -132,6 +132,8 @@ impl Gen {
         // The names earlier closures bind, which later ones may not read.
         let mut banned: Vec<String> = Vec::new();
         let mut stages = Vec::new();
+        // The local closures given by name.
+        let mut reads: Vec<String> = Vec::new();
         let min_stages = usize::from(matches!(item, Item::Int(_)));
         let count = self.rng.weighted(&[3, 4, 2]).max(min_stages);
         // What the terminal is: 0 sum, 1 product, 2 fold, 3 fold with a path, 4 pair fold.
@@ -144,6 +146,20 @@ impl Gen {
         };
         for k in 0..count {
             let last = k + 1 == count;
+            // A local closure by name (`closures`): `.map(f)`.
+            if self.opts.closures && !(last && end == 1) && self.rng.chance(0.6) {
+                let (val, int) = match item {
+                    Item::Val(b) => (Some(b), None),
+                    Item::Int(n) => (None, Some(n)),
+                    _ => (None, None),
+                };
+                if let Some((name, b)) = self.local_by_name(cx, val, int, &banned, &src.over) {
+                    stages.push(Stage::Local(name.clone()));
+                    reads.push(name);
+                    item = Item::Val(b);
+                    continue;
+                }
+            }
             let path = matches!(item, Item::Val(_)) && self.rng.chance(0.25);
             if path {
                 let Item::Val(b) = item else { unreachable!() };
@@ -220,9 +236,11 @@ impl Gen {
                 (end, b, None)
             }
         };
+        let mut all_reads = src.reads;
+        all_reads.extend(reads);
         let r = Reduce {
             source: src.text,
-            reads: src.reads,
+            reads: all_reads,
             stages,
             end,
             proj,
@@ -539,7 +557,7 @@ impl Gen {
     /// A closure's body over `bound`'s parameters, squashed to `cap`: mostly reading a
     /// parameter, sometimes a block with a `let` of its own. `active`: the body must read an
     /// active value (the parameters are integers).
-    fn closure_body(
+    pub(super) fn closure_body(
         &mut self,
         ccx: &mut Ctx,
         d: usize,
