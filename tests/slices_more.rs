@@ -9,28 +9,14 @@
 // The bodies index slices in `for i in 0..n` loops on purpose: that is the idiom under test.
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+
+use common::fd_grad;
 use vjp::differentiable;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// Central finite differences of a scalar function of one slice.
-fn fd_grad(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
-    let mut xp = x.to_vec();
-    (0..x.len())
-        .map(|i| {
-            let h = 1e-6 * x[i].abs().max(1.0);
-            let xi = xp[i];
-            xp[i] = xi + h;
-            let fp = f(&xp);
-            xp[i] = xi - h;
-            let fm = f(&xp);
-            xp[i] = xi;
-            (fp - fm) / (2.0 * h)
-        })
-        .collect()
-}
 
 /// Asserts `|got - want| <= tol · max(1, |want|)` componentwise.
 #[track_caller]
