@@ -342,3 +342,25 @@ fn collected_vecs_carry_derivatives() {
     assert_near(&[gb], &[fd], 1e-6);
     assert_eq!(gw[4], 0.0);
 }
+
+/// A working copy of a parameter (`to_vec`), changed in place: a running sum.
+#[differentiable]
+fn running(x: &[f64], w: f64) -> f64 {
+    let mut v = x.to_vec();
+    v[0] *= w;
+    for i in 1..v.len() {
+        v[i] = v[i] * w + v[i - 1];
+    }
+    v.iter().map(|t| t.sin()).sum()
+}
+
+#[test]
+fn working_copies_by_to_vec() {
+    let x = point(5);
+    let w = 0.7;
+    let mut g = vec![0.0; 5];
+    let (gw,) = running_grad(&x, &mut g, w);
+    assert_near(&g, &fd_grad(|x| running(x, w), &x), 1e-6);
+    let fd = (running(&x, w + 1e-6) - running(&x, w - 1e-6)) / 2e-6;
+    assert_near(&[gw], &[fd], 1e-6);
+}

@@ -284,6 +284,25 @@ impl Lowerer<'_> {
             Ok(atom) => return atom,
             Err(dest) => dest,
         };
+        // `x.to_vec()` of a float slice parameter: the `Vec` a loop fills from it.
+        if name == "to_vec" && mc.args.is_empty() && mc.turbofish.is_none() {
+            let elem = match &*mc.receiver {
+                Expr::Path(p) => p
+                    .path
+                    .get_ident()
+                    .and_then(|i| self.lookup(&i.to_string()))
+                    .and_then(|v| self.elements.iter().find(|(w, _)| *w == v))
+                    .map(|(_, t)| t.clone()),
+                _ => None,
+            };
+            if let Some(elem) = elem {
+                let xs = &mc.receiver;
+                let copy: Expr = syn::parse_quote_spanned!(mc.span()=>
+                    #xs.iter().copied().collect::<::std::vec::Vec<#elem>>()
+                );
+                return self.lower_expr(&copy, dest);
+            }
+        }
         // `self.g(x)` in a method: the call `Self::g(self, x)`, differentiated by `Self::g_vjp`.
         if matches!(&*mc.receiver, Expr::Path(p) if p.path.is_ident("self"))
             && prims::lookup(&name).is_none()

@@ -69,6 +69,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         loop_ids: 0,
         marks: Vec::new(),
         closures: Vec::new(),
+        elements: Vec::new(),
     };
     in_place::check(&model.item, cx);
     let params = lowerer.declare_params(model);
@@ -123,6 +124,29 @@ struct Lowerer<'a> {
     marks: Vec<(usize, usize)>,
     /// Closures bound to locals, inlined at their calls.
     closures: Vec<closures::ClosureDef>,
+    /// The element type of each float slice, `Vec` or array parameter, as written.
+    elements: Vec<(VarId, Type)>,
+}
+
+/// `T` of `&[T]`, `&Vec<T>`, `&[T; N]` and `[T; N]`.
+fn element_type(ty: &Type) -> Option<Type> {
+    match ty {
+        Type::Reference(r) => element_type(&r.elem),
+        Type::Slice(s) => Some((*s.elem).clone()),
+        Type::Array(a) => Some((*a.elem).clone()),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            match (&last.arguments, last.ident == "Vec") {
+                (syn::PathArguments::AngleBracketed(args), true) => match args.args.first()? {
+                    syn::GenericArgument::Type(t) => Some(t.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        Type::Paren(p) => element_type(&p.elem),
+        _ => None,
+    }
 }
 
 /// A loop being lowered: its label and where its slots sit in the scopes.
@@ -159,6 +183,9 @@ impl Lowerer<'_> {
             let var = self.new_var(name, p.class.clone());
             if let Some(ident) = &p.ident {
                 self.scope_insert(ident.to_string(), var);
+            }
+            if let Some(elem) = element_type(&p.ty).filter(|_| p.class.carries_floats()) {
+                self.elements.push((var, elem));
             }
             let shadow = p.shadow.clone().filter(|_| p.active()).map(|ty| {
                 let name = self
