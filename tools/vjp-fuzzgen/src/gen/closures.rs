@@ -69,6 +69,8 @@ fn needs_type(e: &E, name: &str) -> bool {
         E::Method(_, r, args) | E::Traced(_, r, args) => {
             reads(r) || args.iter().any(|a| needs_type(a, name))
         }
+        // `-q` on an untyped parameter: Rust needs the type before it sees a call (seed 77000).
+        E::Neg(a) if matches!(&**a, E::Place(n) if n == name) => true,
         E::Block(..) | E::Reduce(..) | E::If(..) | E::Match(..) | E::Local(..) => reads(e),
         _ => e.children().into_iter().any(|c| needs_type(c, name)),
     }
