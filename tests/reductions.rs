@@ -364,3 +364,26 @@ fn working_copies_by_to_vec() {
     let fd = (running(&x, w + 1e-6) - running(&x, w - 1e-6)) / 2e-6;
     assert_near(&[gw], &[fd], 1e-6);
 }
+
+/// Integers computed from floats by any iterator chain, given their type: no derivative, and
+/// they may steer the active computation.
+#[differentiable]
+fn argmax_weighted(x: &[f64], w: f64) -> f64 {
+    let best: usize = x
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    let positive: usize = x.iter().filter(|v| **v > 0.0).count();
+    x[best] * w + positive as f64 * w * w
+}
+
+#[test]
+fn typed_integers_from_floats() {
+    let x = [0.5, 2.5, -1.0, 1.5];
+    let mut g = [0.0; 4];
+    let (gw,) = argmax_weighted_grad(&x, &mut g, 0.7);
+    assert_eq!(g, [0.0, 0.7, 0.0, 0.0]);
+    assert!((gw - (2.5 + 2.0 * 3.0 * 0.7)).abs() < 1e-15);
+}

@@ -405,6 +405,8 @@ pub fn classify_local(ty: &Type, floats: &[Ident]) -> Ty {
         },
         Type::Tuple(t) => Ty::Tuple(t.elems.iter().map(|e| classify_local(e, floats)).collect()),
         Type::Paren(p) => classify_local(&p.elem, floats),
+        // `let h: Vec<_> = ..`: the macro cannot tell what `_` stands for.
+        Type::Infer(_) => Ty::Unknown,
         _ => classify(ty, floats),
     }
 }

@@ -59,6 +59,18 @@ impl Lowerer<'_> {
         if let Some(atom) = self.lower_inactive(e, dest.clone()) {
             return atom;
         }
+        // `let n: usize = x.iter().filter(..).count();`: a value whose declared type carries
+        // no floats has no derivative, however it is computed from floats.
+        if let Dest::Named(_, Some(ty)) = &dest {
+            if matches!(&**ty, Type::Path(_))
+                && classify_local(ty, self.floats) == Ty::Other
+                && !self.names_inlined_closure(e)
+                && !may_diverge(e)
+                && super::closures::leaves_closure(e).is_none()
+            {
+                return self.opaque(e, dest.clone(), None, Ty::Other);
+            }
+        }
         let span = e.span();
         match e {
             Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
@@ -332,7 +344,7 @@ impl Lowerer<'_> {
                 return self.opaque(&e, dest, None, Ty::Unknown);
             }
         }
-        self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one)")
+        self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one); if the result is an integer or a `bool`, give the `let` its type (`let n: usize = ..;`)")
     }
 
     /// A primitive applied to `args` (receiver first); `path` is the `f64::sin` form if the
