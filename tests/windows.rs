@@ -236,3 +236,35 @@ fn numbered_windows_and_collected_differences() {
     let fd = (slopes(&y, h + 1e-6) - slopes(&y, h - 1e-6)) / 2e-6;
     assert_near(&[gh], &[fd], 1e-6);
 }
+
+/// The same idioms in a function generic over `T: Real`, run in `f32` and `f64`.
+#[differentiable]
+fn generic_rough<T: vjp::Real>(x: &[T], k: T) -> T {
+    let mut s = T::zero();
+    for w in x.windows(2) {
+        s += (w[1] - w[0]) * (w[1] - w[0]) * k;
+    }
+    let c = |t: T| t * k;
+    s + x
+        .iter()
+        .skip(1)
+        .map(|&v| c(v))
+        .fold(T::zero(), |a, b| a + b)
+}
+
+#[test]
+fn generic_windows_closures_and_rows() {
+    let x = point(5);
+    let mut g = vec![0.0; 5];
+    let (gk,) = generic_rough_grad(&x, &mut g, 0.6);
+    assert_near(&g, &fd_grad(|x| generic_rough(x, 0.6), &x), 1e-6);
+    let fd = (generic_rough(&x, 0.6 + 1e-6) - generic_rough(&x, 0.6 - 1e-6)) / 2e-6;
+    assert_near(&[gk], &[fd], 1e-6);
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let mut g32 = vec![0.0f32; 5];
+    let (gk32,) = generic_rough_grad(&x32, &mut g32, 0.6f32);
+    for (a, b) in g32.iter().zip(&g) {
+        assert!((*a as f64 - b).abs() < 1e-5, "{g32:?} vs {g:?}");
+    }
+    assert!((gk32 as f64 - gk).abs() < 1e-5);
+}
