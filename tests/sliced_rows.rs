@@ -178,3 +178,27 @@ fn steps_and_offsets_that_are_sums() {
         assert_near(&g, &fd_grad(|x| compound_steps(x, k), &x), 1e-6);
     }
 }
+
+/// Array literals iterated directly: bound to a local first, then indexed.
+#[differentiable]
+fn literal_rows(x: f64, y: f64, w: &[f64]) -> f64 {
+    let norm = [x, y, x * y].iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mut s = 0.0;
+    for (a, b) in [x.sin(), y.cos()].iter().zip(w) {
+        s += a * b;
+    }
+    norm + s
+}
+
+#[test]
+fn array_literals_as_rows() {
+    let (x, y) = (0.6, -1.1);
+    let w = [0.3, 0.8, 5.0];
+    let mut gw = [0.0; 3];
+    let (gx, gy) = literal_rows_grad(x, y, &w, &mut gw);
+    let n = (x * x + y * y + x * x * y * y).sqrt();
+    let want_x = (x + x * y * y) / n + x.cos() * w[0];
+    let want_y = (y + x * x * y) / n - y.sin() * w[1];
+    assert_near(&[gx, gy], &[want_x, want_y], 1e-14);
+    assert_near(&gw, &[x.sin(), y.cos(), 0.0], 1e-15);
+}

@@ -257,6 +257,7 @@ impl Lowerer<'_> {
                 };
                 self.lower_labeled_loop(w.label.as_ref(), LoopSyntax::Loop, &stmts, w.span());
             }
+            Expr::ForLoop(f) if self.hoisted_arrays(f).is_some() => {}
             Expr::ForLoop(f) if self.window_idiom(f).is_some() || self.map_loop(f).is_some() => {}
             Expr::ForLoop(f) => match self.iteration_idiom(&f.pat, &f.expr, &f.body.stmts) {
                 Some(Ok((counter, range, prelude))) => {
@@ -447,6 +448,63 @@ impl Lowerer<'_> {
             }
             _ => None,
         }
+    }
+
+    /// `for v in [a, b].iter()` (also in a zip) with floats in the array literal: the loop in a
+    /// block that first binds the array to a fresh local (`let array = [a, b];`), which the
+    /// loop idioms can index. `None` when the loop iterates no such literal.
+    pub(super) fn hoisted_arrays(&mut self, f: &syn::ExprForLoop) -> Option<()> {
+        struct Hoist<'l, 'a> {
+            lowerer: &'l mut Lowerer<'a>,
+            lets: Vec<syn::Stmt>,
+        }
+        impl syn::visit_mut::VisitMut for Hoist<'_, '_> {
+            fn visit_expr_mut(&mut self, e: &mut Expr) {
+                let array = match e {
+                    Expr::Array(_) => true,
+                    Expr::Paren(p) => matches!(&*p.expr, Expr::Array(_)),
+                    _ => false,
+                };
+                if array && self.lowerer.reads_float_values(e) {
+                    let name = self.lowerer.namer.fresh("array", e.span());
+                    let value = e.clone();
+                    self.lets.push(syn::parse_quote!(let #name = #value;));
+                    *e = syn::parse_quote!(#name);
+                    return;
+                }
+                match e {
+                    // Only what a loop iterates: receivers and arguments of the chain.
+                    Expr::MethodCall(m) => {
+                        self.visit_expr_mut(&mut m.receiver);
+                        for a in &mut m.args {
+                            if !matches!(a, Expr::Closure(_)) {
+                                self.visit_expr_mut(a);
+                            }
+                        }
+                    }
+                    Expr::Reference(r) => self.visit_expr_mut(&mut r.expr),
+                    Expr::Paren(p) => self.visit_expr_mut(&mut p.expr),
+                    _ => {}
+                }
+            }
+        }
+        let mut iter = (*f.expr).clone();
+        let mut hoist = Hoist {
+            lowerer: self,
+            lets: Vec::new(),
+        };
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut hoist, &mut iter);
+        let lets = hoist.lets;
+        if lets.is_empty() {
+            return None;
+        }
+        let rewritten = syn::ExprForLoop {
+            expr: Box::new(iter),
+            ..f.clone()
+        };
+        let block: syn::Stmt = syn::parse_quote_spanned!(f.span()=> { #(#lets)* #rewritten });
+        self.lower_stmts(&[block], Mode::Nested);
+        Some(())
     }
 
     /// `for x in xs.iter()` and its relatives over a float slice or array, as an index loop:
