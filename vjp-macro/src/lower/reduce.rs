@@ -316,7 +316,8 @@ impl Lowerer<'_> {
     /// in turn and the last stage's value bound to the user's pattern at the top of the body.
     /// `None` for any other loop.
     pub(super) fn map_loop(&mut self, f: &syn::ExprForLoop) -> Option<()> {
-        let is_map = matches!(&*f.expr, Expr::MethodCall(m) if m.method == "map");
+        let is_map =
+            matches!(&*f.expr, Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1);
         if !is_map || !self.reads_float_values(&f.expr) {
             return None;
         }
@@ -327,7 +328,11 @@ impl Lowerer<'_> {
             let span = f.expr.span();
             let value = chain_stages(&stages, &mut inner, span);
             let (pat, stmts) = (&f.pat, &f.body.stmts);
-            let first = loop_pat(&stages[0].pat);
+            // At least the outermost `.map(f)`, as `is_map` checked.
+            let first = stages
+                .first()
+                .map(|s| loop_pat(&s.pat))
+                .unwrap_or_else(|| syn::parse_quote!(_));
             let label = &f.label;
             let new: syn::ExprForLoop = syn::parse_quote_spanned!(span=>
                 #label for #first in #source {

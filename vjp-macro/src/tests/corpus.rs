@@ -432,6 +432,10 @@ const STMTS: &[&str] = &[
     "let v = [x, y, x]; let mut z = 0.0; for a in v.iter().map(|x| x * 2.0) { z += a * x; }",
     "let v = [x, y, x]; let mut z = 0.0; for a in v.iter().step_by(n as usize + 1).skip(n as usize - 1) { z += a; }",
     "let v = [x, y, x]; let mut z = 0.0; for a in v[..=n as usize].iter() { z += a; }",
+    // A `map` of two arguments in a `for` (found by cargo-fuzz: the macro indexed an empty
+    // list of stages).
+    "let v = [x, y, x]; let mut z = 0.0; for a in v.iter().map(|w| w * x, 1) { z += a; }",
+    "let mut z = 0.0; for a in [x, y].iter().map(|w| w * x) { z += a; }",
 ];
 
 /// Function templates; `HOLE` is replaced by statements of [`STMTS`].
