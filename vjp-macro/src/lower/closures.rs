@@ -41,9 +41,24 @@ impl Lowerer<'_> {
         if c.asyncness.is_some() {
             return false;
         }
+        let typed = c.inputs.iter().all(|p| matches!(p, Pat::Type(_)));
+        let inlined_only = self.reads_float_values(init) || !typed;
         let mut params = Vec::new();
         let mut own = Vec::new();
         for input in &c.inputs {
+            if let Err(bad) = bindable(input) {
+                if !inlined_only {
+                    // Inactive, typed: kept as written and never inlined.
+                    return false;
+                }
+                self.cx.error_spanned_help(
+                    bad,
+                    "vjp inlines this closure, and cannot bind its parameter with this pattern",
+                    "take the parameter by name and destructure it in the body",
+                );
+                self.broken_closure(ident);
+                return true;
+            }
             collect_pattern_names(input, &mut own);
             params.push(input.clone());
         }
@@ -75,23 +90,11 @@ impl Lowerer<'_> {
                 format!("vjp inlines this closure at its calls, and cannot follow it changing `{name}`"),
                 format!("return the new value from the closure and assign it at the call: `{name} = f({name}, ..)`"),
             );
-            self.declare_unknown(&syn::parse_quote!(#ident));
-            if let Some(var) = self.lookup(&ident.to_string()) {
-                self.closures.push(ClosureDef {
-                    var,
-                    params: Vec::new(),
-                    body: syn::parse_quote!(()),
-                    captures: Vec::new(),
-                    inlined_only: true,
-                    broken: true,
-                });
-            }
+            self.broken_closure(ident);
             return true;
         }
-        // A closure with an untyped parameter cannot be kept as written where its every call
-        // is inlined (nothing would give the parameter its type).
-        let typed = c.inputs.iter().all(|p| matches!(p, Pat::Type(_)));
-        let inlined_only = reads_floats || !typed;
+        // (A closure with an untyped parameter cannot be kept as written where its every call
+        // is inlined: nothing would give the parameter its type. So it is `inlined_only`.)
         let var = if inlined_only {
             // Only its calls exist in the generated code.
             let name = self.namer.user(&ident.to_string(), ident.span());
@@ -116,6 +119,21 @@ impl Lowerer<'_> {
             broken: false,
         });
         true
+    }
+
+    /// Declares `ident` as a closure with an error of its own: its calls report nothing more.
+    fn broken_closure(&mut self, ident: &Ident) {
+        self.declare_unknown(&syn::parse_quote!(#ident));
+        if let Some(var) = self.lookup(&ident.to_string()) {
+            self.closures.push(ClosureDef {
+                var,
+                params: Vec::new(),
+                body: syn::parse_quote!(()),
+                captures: Vec::new(),
+                inlined_only: true,
+                broken: true,
+            });
+        }
     }
 
     /// The closure bound to `var`, if it is one.
@@ -218,6 +236,21 @@ impl Lowerer<'_> {
         let value = self.lower_expr(&block, dest);
         self.scopes.pop();
         Some(value)
+    }
+}
+
+/// A pattern the inlining can bind with a `let` (a name, `_`, `&p`, `mut p`, tuples and
+/// slices of those, with a type): the first bad part otherwise.
+pub(super) fn bindable(p: &Pat) -> Result<(), &Pat> {
+    match p {
+        Pat::Ident(i) if i.subpat.is_none() => Ok(()),
+        Pat::Wild(_) => Ok(()),
+        Pat::Reference(r) => bindable(&r.pat),
+        Pat::Paren(q) => bindable(&q.pat),
+        Pat::Type(t) => bindable(&t.pat),
+        Pat::Tuple(t) => t.elems.iter().try_for_each(bindable),
+        Pat::Slice(t) => t.elems.iter().try_for_each(bindable),
+        other => Err(other),
     }
 }
 

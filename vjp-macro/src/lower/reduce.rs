@@ -20,7 +20,7 @@
 //! closure, not the function), and a read of a name that an earlier stage's parameter would
 //! now shadow.
 
-use super::closures::leaves_closure;
+use super::closures::{bindable, leaves_closure};
 use super::*;
 
 /// One stage of a chain: what binds the item, and the expression computed from it.
@@ -322,6 +322,14 @@ impl Lowerer<'_> {
             return None;
         }
         let rewritten = self.map_stages(&f.expr).and_then(|(stages, source)| {
+            if let Err(bad) = bindable(&f.pat) {
+                return Err((
+                    bad.to_token_stream(),
+                    "vjp binds this loop's pattern with a `let`, which cannot take this pattern"
+                        .into(),
+                    "bind a name or a tuple of names and destructure it in the body".into(),
+                ));
+            }
             let body = f.body.to_token_stream();
             check_captures(&stages, Some((vec![&*f.pat], body)))?;
             let mut inner = Vec::new();
@@ -359,6 +367,13 @@ impl Lowerer<'_> {
     ) -> Result<(Vec<Pat>, Expr), (TokenStream, String, String)> {
         match f {
             Expr::Closure(c) if c.inputs.len() == arity && c.asyncness.is_none() => {
+                if let Some(bad) = c.inputs.iter().find_map(|p| bindable(p).err()) {
+                    return Err((
+                        bad.to_token_stream(),
+                        "vjp inlines this closure into a loop, and cannot bind its parameter with this pattern".into(),
+                        "take the parameter by name and destructure it in the body".into(),
+                    ));
+                }
                 if let Some(at) = leaves_closure(&c.body) {
                     return Err((
                         at,

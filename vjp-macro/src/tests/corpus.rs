@@ -436,6 +436,13 @@ const STMTS: &[&str] = &[
     // list of stages).
     "let v = [x, y, x]; let mut z = 0.0; for a in v.iter().map(|w| w * x, 1) { z += a; }",
     "let mut z = 0.0; for a in [x, y].iter().map(|w| w * x) { z += a; }",
+    // patterns a `let` cannot bind, where inlining would write one
+    "let g = |..| x; let z = g(1);",
+    "let v = [x, y]; let z = v.iter().map(|..| x).sum::<f64>();",
+    "let v = [x, y]; let mut z = 0.0; for [..] in v.iter().map(|w| [w * 2.0]) { z += x; }",
+    "let v = [x, y]; let z = v.iter().fold(0.0, |.., w| w * x);",
+    "let v = [x, y]; let z = v.iter().fold(0.0, |a, 1..=2| a * x);",
+    "let g = |Some(a): Option<f64>| a * x; let z = g(Some(y));",
 ];
 
 /// Function templates; `HOLE` is replaced by statements of [`STMTS`].
