@@ -41,8 +41,12 @@ impl Lowerer<'_> {
         if c.asyncness.is_some() {
             return false;
         }
+        // A closure with an untyped parameter cannot be kept as written where its every call
+        // is inlined (nothing would give the parameter its type): it exists only through its
+        // calls, as one that reads floats does.
+        let reads_floats = self.reads_float_values(init);
         let typed = c.inputs.iter().all(|p| matches!(p, Pat::Type(_)));
-        let inlined_only = self.reads_float_values(init) || !typed;
+        let inlined_only = reads_floats || !typed;
         let mut params = Vec::new();
         let mut own = Vec::new();
         for input in &c.inputs {
@@ -79,7 +83,6 @@ impl Lowerer<'_> {
         let changes = assigned
             .iter()
             .find(|n| !own.contains(n) && self.lookup(n).is_some());
-        let reads_floats = self.reads_float_values(init);
         if let (Some(_), false) = (changes, reads_floats) {
             // Inactive: lowered as written (where an assignment inside a closure is an error).
             return false;
@@ -93,8 +96,6 @@ impl Lowerer<'_> {
             self.broken_closure(ident);
             return true;
         }
-        // (A closure with an untyped parameter cannot be kept as written where its every call
-        // is inlined: nothing would give the parameter its type. So it is `inlined_only`.)
         let var = if inlined_only {
             // Only its calls exist in the generated code.
             let name = self.namer.user(&ident.to_string(), ident.span());
