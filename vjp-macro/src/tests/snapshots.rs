@@ -459,3 +459,23 @@ fn saved_results() {
         },
     );
 }
+
+/// Rust as it is usually written: a closure, a dot product by `zip`/`map`/`sum` and a penalty
+/// over `windows(2)`, each written as the loop it stands for before it is lowered.
+#[test]
+fn idioms() {
+    check(
+        "idioms",
+        quote! {
+            fn idioms(a: &[f64], b: &[f64], k: f64) -> f64 {
+                let act = |t: f64| (t * k).tanh();
+                let dot = a.iter().zip(b).map(|(p, q)| act(p * q)).sum::<f64>();
+                let mut rough = 0.0;
+                for w in a.windows(2) {
+                    rough += (w[1] - w[0]).powi(2);
+                }
+                dot + 0.1 * rough
+            }
+        },
+    );
+}
