@@ -68,7 +68,9 @@ impl Lowerer<'_> {
         }
         let mut captures: Vec<(String, Option<VarId>)> = Vec::new();
         let mut names = Vec::new();
-        idents(c.body.to_token_stream(), &mut names);
+        local_idents(c.body.to_token_stream(), &mut |i| {
+            names.push(unraw(&i.to_string()).to_string())
+        });
         for name in names {
             if !own.contains(&name) && !captures.iter().any(|(n, _)| *n == name) {
                 let var = self.lookup(&name);
@@ -150,7 +152,9 @@ impl Lowerer<'_> {
     /// True when `e` names a closure that exists only through its calls.
     pub(super) fn names_inlined_closure(&self, e: &Expr) -> bool {
         let mut names = Vec::new();
-        idents(e.to_token_stream(), &mut names);
+        local_idents(e.to_token_stream(), &mut |i| {
+            names.push(unraw(&i.to_string()).to_string())
+        });
         names
             .iter()
             .any(|n| self.lookup(n).is_some_and(|v| self.is_inlined_closure(v)))
@@ -260,20 +264,6 @@ fn strip_parens(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => strip_parens(&p.expr),
         other => other,
-    }
-}
-
-/// The identifiers in `tokens` that may name locals (not after `.` or `::`).
-fn idents(tokens: TokenStream, out: &mut Vec<String>) {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    for (k, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Ident(i) if !is_field_or_path(&trees, k) => {
-                out.push(unraw(&i.to_string()).to_string());
-            }
-            TokenTree::Group(g) => idents(g.stream(), out),
-            _ => {}
-        }
     }
 }
 

@@ -458,7 +458,7 @@ fn check_capture(
     body: TokenStream,
 ) -> Result<(), (TokenStream, String, String)> {
     let mut found = None;
-    find_ident(body, &mut |ident: &Ident| {
+    local_idents(body, &mut |ident: &Ident| {
         let name = unraw(&ident.to_string()).to_string();
         if found.is_none() && bound.contains(&name) && !own.contains(&name) {
             found = Some(ident.clone());
@@ -471,15 +471,5 @@ fn check_capture(
             "rename the earlier closure's parameter".into(),
         )),
         None => Ok(()),
-    }
-}
-
-fn find_ident(tokens: TokenStream, f: &mut impl FnMut(&Ident)) {
-    for tree in tokens {
-        match tree {
-            TokenTree::Ident(ident) => f(&ident),
-            TokenTree::Group(g) => find_ident(g.stream(), f),
-            _ => {}
-        }
     }
 }

@@ -299,6 +299,19 @@ pub(super) fn is_field_or_path(trees: &[TokenTree], k: usize) -> bool {
     after_dot || after_path || before_colon
 }
 
+/// Calls `f` on each identifier in `tokens` (groups included) that may name a local: not a
+/// field or a method after `.`, nor a segment after `::`.
+pub(super) fn local_idents(tokens: TokenStream, f: &mut impl FnMut(&Ident)) {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (k, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(i) if !is_field_or_path(&trees, k) => f(i),
+            TokenTree::Group(g) => local_idents(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
 /// The locals whose values an expression reads: like the token scan, but a closure's own
 /// parameters hide the locals of the same name inside its body.
 pub(super) struct ValueReads<'a, 'b> {

@@ -287,7 +287,9 @@ impl VisitMut for Window<'_> {
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         let mut names = false;
-        find_name(m.tokens.clone(), &self.name, &mut names);
+        local_idents(m.tokens.clone(), &mut |i| {
+            names |= unraw(&i.to_string()) == self.name
+        });
         if names {
             let message = format!(
                 "vjp cannot follow the {} `{}` into a macro",
@@ -311,16 +313,5 @@ impl VisitMut for Window<'_> {
             );
         }
         syn::visit_mut::visit_pat_ident_mut(self, p);
-    }
-}
-
-/// Whether `tokens` name `name` anywhere.
-fn find_name(tokens: TokenStream, name: &str, found: &mut bool) {
-    for tree in tokens {
-        match tree {
-            TokenTree::Ident(i) if unraw(&i.to_string()) == name => *found = true,
-            TokenTree::Group(g) => find_name(g.stream(), name, found),
-            _ => {}
-        }
     }
 }
