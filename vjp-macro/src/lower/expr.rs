@@ -252,17 +252,37 @@ impl Lowerer<'_> {
     #[inline(never)]
     fn negate(&mut self, u: &syn::ExprUnary, dest: Dest) -> Atom {
         let a = self.lower_expr(&u.expr, Dest::Temp);
-        let (operand, reads) = match &a {
-            Atom::Var(v) => (self.vars[*v].name.to_token_stream(), vec![*v]),
-            Atom::Const(tokens, _) => (tokens.clone(), Vec::new()),
-        };
+        let mut reads = Vec::new();
+        let operand = self.atom_tokens(&a, &mut reads);
+        self.inactive_of(quote!(!#operand), reads, dest, u.span())
+    }
+
+    /// `atom` as tokens of an inactive expression; its variable, if any, goes to `reads`.
+    fn atom_tokens(&self, atom: &Atom, reads: &mut Vec<VarId>) -> TokenStream {
+        match atom {
+            Atom::Var(v) => {
+                reads.push(*v);
+                self.vars[*v].name.to_token_stream()
+            }
+            Atom::Const(tokens, _) => tokens.clone(),
+        }
+    }
+
+    /// Binds `expr`, which reads `reads` and carries no derivative (a `bool`), to `dest`.
+    fn inactive_of(
+        &mut self,
+        expr: TokenStream,
+        reads: Vec<VarId>,
+        dest: Dest,
+        span: Span,
+    ) -> Atom {
         let rhs = Rhs::Opaque {
-            expr: quote!(!#operand),
+            expr,
             reads,
             unsupported: None,
             ty: Ty::Other,
         };
-        self.bind(rhs, dest, u.span())
+        self.bind(rhs, dest, span)
     }
 
     /// A comparison whose operands call a closure that exists only through its calls
@@ -272,21 +292,10 @@ impl Lowerer<'_> {
         let a = self.lower_expr(&b.left, Dest::Temp);
         let c = self.lower_expr(&b.right, Dest::Temp);
         let mut reads = Vec::new();
-        let mut operand = |atom: &Atom| match atom {
-            Atom::Var(v) => {
-                reads.push(*v);
-                self.vars[*v].name.to_token_stream()
-            }
-            Atom::Const(tokens, _) => tokens.clone(),
-        };
-        let (left, right, op) = (operand(&a), operand(&c), &b.op);
-        let rhs = Rhs::Opaque {
-            expr: quote!(#left #op #right),
-            reads,
-            unsupported: None,
-            ty: Ty::Other,
-        };
-        self.bind(rhs, dest, b.span())
+        let left = self.atom_tokens(&a, &mut reads);
+        let right = self.atom_tokens(&c, &mut reads);
+        let op = &b.op;
+        self.inactive_of(quote!(#left #op #right), reads, dest, b.span())
     }
 
     pub(super) fn lower_method(&mut self, mc: &syn::ExprMethodCall, dest: Dest) -> Atom {

@@ -187,18 +187,15 @@ impl Lowerer<'_> {
 
 /// The local a window size reads: `m` of `m` or `m.len()`.
 fn size_root(size: &Expr) -> Option<String> {
-    match size {
+    let local = match size {
+        Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => &*m.receiver,
+        other => other,
+    };
+    match local {
         Expr::Path(p) => p
             .path
             .get_ident()
             .map(|i| unraw(&i.to_string()).to_string()),
-        Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => match &*m.receiver {
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .map(|i| unraw(&i.to_string()).to_string()),
-            _ => None,
-        },
         _ => None,
     }
 }
