@@ -81,79 +81,22 @@ impl Lowerer<'_> {
                 return Some(Err(()));
             }
         };
-        let Pat::Ident(name) = pat else {
-            self.cx.error_spanned_help(
-                pat,
-                format!("bind each {what} to a name"),
-                format!("write `for w in xs.{}(..)` and index `w[j]`", m.method),
-            );
-            return Some(Err(()));
-        };
-        if name.by_ref.is_some() || name.subpat.is_some() {
-            self.cx.error_spanned_help(
-                pat,
-                format!("bind each {what} to a name"),
-                "write a plain name",
-            );
-            return Some(Err(()));
-        }
-        let size = &m.args[0];
-        let root = self.root;
-        let k = self.namer.fresh("i", f.expr.span());
-        let len = quote!(#xs.len());
-        // A literal size is checked here; a local one by the generated code, as `windows` does.
-        let count: Expr = match size {
-            Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(n),
-                ..
-            }) => match n.base10_parse::<usize>() {
-                Ok(0) | Err(_) => {
-                    self.cx.error_spanned_help(
-                        size,
-                        format!("{what} size must be non-zero"),
-                        "a size of at least 1",
-                    );
-                    return Some(Err(()));
-                }
-                Ok(n) if windows => {
-                    let less = n - 1;
-                    syn::parse_quote_spanned!(size.span()=> #len.saturating_sub(#less))
-                }
-                Ok(_) => syn::parse_quote_spanned!(size.span()=> #len / #size),
-            },
-            // A local, or the length of one (`xs.chunks_exact(x.len())`).
-            Expr::Path(_) | Expr::MethodCall(_) if size_root(size).is_some() => {
-                let root_name = size_root(size).unwrap_or_default();
-                let assigned = {
-                    let mut names = Vec::new();
-                    for stmt in &f.body.stmts {
-                        assigned_roots(stmt, &mut names);
-                    }
-                    names
-                };
-                if assigned.contains(&root_name) {
-                    self.cx.error_spanned_help(
-                        size,
-                        format!("the {what} size changes in the loop"),
-                        "take the size from a local the loop does not assign",
-                    );
-                    return Some(Err(()));
-                }
-                let counter = if windows {
-                    quote!(window_count)
-                } else {
-                    quote!(chunk_count)
-                };
-                syn::parse_quote_spanned!(size.span()=> #root::__private::#counter(#len, #size))
-            }
-            other => {
+        let name = match pat {
+            Pat::Ident(name) if name.by_ref.is_none() && name.subpat.is_none() => name,
+            _ => {
                 self.cx.error_spanned_help(
-                    other,
-                    format!("vjp needs the {what} size as an integer literal or a local"),
-                    "bind the size to a local first",
+                    pat,
+                    format!("bind each {what} to a name"),
+                    format!("write `for w in xs.{}(..)` and index `w[j]`", m.method),
                 );
                 return Some(Err(()));
             }
+        };
+        let size = &m.args[0];
+        let root = self.root;
+        let k = self.namer.fresh("i", f.expr.span());
+        let Ok(count) = self.window_count(&xs, size, windows, &f.body.stmts) else {
+            return Some(Err(()));
         };
         let start: Expr = if windows {
             syn::parse_quote!(#k)
@@ -182,6 +125,70 @@ impl Lowerer<'_> {
         }
         let range: Expr = syn::parse_quote_spanned!(f.expr.span()=> 0..#count);
         Some(Ok((syn::parse_quote!(#k), range, stmts)))
+    }
+
+    /// How many windows (or exact chunks) of `size` elements `xs` has, as an expression: a
+    /// literal size is checked here, a local one (or a local's `len()`) by the runtime helper
+    /// that panics on 0, as `windows` does. `body` may not assign the local.
+    fn window_count(
+        &self,
+        xs: &Expr,
+        size: &Expr,
+        windows: bool,
+        body: &[syn::Stmt],
+    ) -> Result<Expr, ()> {
+        let what = if windows { "window" } else { "chunk" };
+        let len = quote!(#xs.len());
+        let fail = |at: &Expr, message: String, help: &str| {
+            self.cx.error_spanned_help(at, message, help);
+            Err(())
+        };
+        match size {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            }) => match n.base10_parse::<usize>() {
+                Ok(0) | Err(_) => fail(
+                    size,
+                    format!("{what} size must be non-zero"),
+                    "a size of at least 1",
+                ),
+                Ok(n) if windows => {
+                    let less = n - 1;
+                    Ok(syn::parse_quote_spanned!(size.span()=> #len.saturating_sub(#less)))
+                }
+                Ok(_) => Ok(syn::parse_quote_spanned!(size.span()=> #len / #size)),
+            },
+            _ => match size_root(size) {
+                Some(local) => {
+                    let mut assigned = Vec::new();
+                    for stmt in body {
+                        assigned_roots(stmt, &mut assigned);
+                    }
+                    if assigned.contains(&local) {
+                        return fail(
+                            size,
+                            format!("the {what} size changes in the loop"),
+                            "take the size from a local the loop does not assign",
+                        );
+                    }
+                    let root = self.root;
+                    let counter = if windows {
+                        quote!(window_count)
+                    } else {
+                        quote!(chunk_count)
+                    };
+                    Ok(
+                        syn::parse_quote_spanned!(size.span()=> #root::__private::#counter(#len, #size)),
+                    )
+                }
+                None => fail(
+                    size,
+                    format!("vjp needs the {what} size as an integer literal or a local"),
+                    "bind the size to a local first",
+                ),
+            },
+        }
     }
 }
 
