@@ -91,39 +91,7 @@ impl Lowerer<'_> {
     ) -> Result<Expr, (TokenStream, String, String)> {
         let span = mc.span();
         let (stages, source) = self.map_stages(&mc.receiver)?;
-        let terminal = if mc.method == "fold" {
-            let (mut pats, body) = self.inlined(&mc.args[1], 2)?;
-            let item = pats.remove(1);
-            Terminal::Fold(Box::new(Fold {
-                init: mc.args[0].clone(),
-                acc: pats.remove(0),
-                item,
-                body,
-            }))
-        } else {
-            let turbofish = mc.turbofish.as_ref().and_then(|t| {
-                t.args.iter().find_map(|a| match a {
-                    syn::GenericArgument::Type(ty) => Some(ty.clone()),
-                    _ => None,
-                })
-            });
-            let annotation = match dest {
-                Dest::Named(_, Some(ty)) => Some((**ty).clone()),
-                _ => None,
-            };
-            let Some(ty) = turbofish.or(annotation) else {
-                let method = &mc.method;
-                return Err((
-                    super::in_place::call_tokens(mc),
-                    format!("vjp needs the type of this {method}"),
-                    format!("write `.{method}::<f64>()` or `let s: f64 = ...{method}();`"),
-                ));
-            };
-            Terminal::Fold0 {
-                ty: Box::new(ty),
-                product: mc.method == "product",
-            }
-        };
+        let terminal = self.terminal(mc, dest)?;
         let last = match &terminal {
             Terminal::Fold(fold) => {
                 Some((vec![&fold.acc, &fold.item], fold.body.to_token_stream()))
@@ -238,6 +206,47 @@ impl Lowerer<'_> {
             });
         }
         Ok((stages, source))
+    }
+
+    /// How `mc` (`sum`, `product` or `fold`) ends its chain: the fold's closure to inline, or
+    /// the type of the sum or product (from the turbofish or the `let`'s annotation).
+    fn terminal(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        dest: &Dest,
+    ) -> Result<Terminal, (TokenStream, String, String)> {
+        if mc.method == "fold" {
+            let (mut pats, body) = self.inlined(&mc.args[1], 2)?;
+            let item = pats.remove(1);
+            return Ok(Terminal::Fold(Box::new(Fold {
+                init: mc.args[0].clone(),
+                acc: pats.remove(0),
+                item,
+                body,
+            })));
+        }
+        let turbofish = mc.turbofish.as_ref().and_then(|t| {
+            t.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                _ => None,
+            })
+        });
+        let annotation = match dest {
+            Dest::Named(_, Some(ty)) => Some((**ty).clone()),
+            _ => None,
+        };
+        let Some(ty) = turbofish.or(annotation) else {
+            let method = &mc.method;
+            return Err((
+                super::in_place::call_tokens(mc),
+                format!("vjp needs the type of this {method}"),
+                format!("write `.{method}::<f64>()` or `let s: f64 = ...{method}();`"),
+            ));
+        };
+        Ok(Terminal::Fold0 {
+            ty: Box::new(ty),
+            product: mc.method == "product",
+        })
     }
 
     /// `chain.collect::<Vec<F>>()` (or `let v: Vec<F> = chain.collect();`) as a `Vec` filled
