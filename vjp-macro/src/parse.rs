@@ -247,22 +247,10 @@ fn classify_param(ty: &Type, floats: &[Ident], no_grad: bool, cx: &Ctxt) -> Ty {
     match ty {
         // A `#[no_grad]` float slice keeps its type (it is inactive all the same), so that
         // `w[i]` is known to be a float.
-        Type::Reference(r) if r.mutability.is_none() && float_row(&r.elem, floats) => {
-            Ty::Slice(Box::new(Ty::Float))
-        }
-        Type::Reference(r)
-            if !no_grad
-                && (classify(&r.elem, floats).carries_floats()
-                    || is_float_container(&r.elem, floats)) =>
-        {
-            let (message, help) = if r.mutability.is_some() {
-                ("`&mut` parameters with floats are not supported", "return the new values instead of writing through `&mut`, or mark the parameter `#[no_grad]`")
-            } else {
-                ("this reference parameter is not supported", "take `&[F]`, `&Vec<F>` or `&[F; N]` of a float `F`, pass the value itself, or mark the parameter `#[no_grad]`")
-            };
-            cx.error_help(ty.span(), message, help);
-            Ty::Other
-        }
+        Type::Reference(r) if r.mutability.is_none() => match row_elem(&r.elem, floats) {
+            Some(elem) => Ty::Slice(Box::new(elem)),
+            None => classify_reference(ty, r, floats, no_grad, cx),
+        },
         Type::Ptr(_) if !no_grad => {
             cx.error_help(
                 ty.span(),
@@ -271,18 +259,52 @@ fn classify_param(ty: &Type, floats: &[Ident], no_grad: bool, cx: &Ctxt) -> Ty {
             );
             Ty::Other
         }
+        Type::Reference(r) => classify_reference(ty, r, floats, no_grad, cx),
         _ => classify(ty, floats),
     }
 }
 
-/// `[F]`, `Vec<F>` or `[F; N]` for a float `F`: what an active reference may point to.
-fn float_row(ty: &Type, floats: &[Ident]) -> bool {
-    match ty {
-        Type::Slice(s) => classify(&s.elem, floats) == Ty::Float,
-        Type::Array(a) => classify(&a.elem, floats) == Ty::Float,
-        Type::Path(_) => vec_elem(ty).is_some_and(|e| classify(e, floats) == Ty::Float),
-        _ => false,
+/// A reference parameter that is not a row of floats: inactive, or an error when it would hide
+/// floats.
+fn classify_reference(
+    ty: &Type,
+    r: &syn::TypeReference,
+    floats: &[Ident],
+    no_grad: bool,
+    cx: &Ctxt,
+) -> Ty {
+    let hides_floats =
+        classify(&r.elem, floats).carries_floats() || is_float_container(&r.elem, floats);
+    if no_grad || !hides_floats {
+        return classify(ty, floats);
     }
+    let (message, help) = if r.mutability.is_some() {
+        ("`&mut` parameters with floats are not supported", "return the new values instead of writing through `&mut`, or mark the parameter `#[no_grad]`")
+    } else {
+        ("this reference parameter is not supported", "take `&[F]`, `&Vec<F>` or `&[F; N]` of a float `F` or of arrays of floats (`&[[F; 3]]`), pass the value itself, or mark the parameter `#[no_grad]`")
+    };
+    cx.error_help(ty.span(), message, help);
+    Ty::Other
+}
+
+/// The element of `[E]`, `Vec<E>` or `[E; N]` when `E` is a float or an array of floats
+/// (`[[F; 3]]`, nested to any depth): what an active reference may point to.
+fn row_elem(ty: &Type, floats: &[Ident]) -> Option<Ty> {
+    let elem = match ty {
+        Type::Slice(s) => &*s.elem,
+        Type::Array(a) => &*a.elem,
+        Type::Path(_) => vec_elem(ty)?,
+        _ => return None,
+    };
+    let class = classify(elem, floats);
+    fn all_floats(ty: &Ty) -> bool {
+        match ty {
+            Ty::Float => true,
+            Ty::Array(elem) => all_floats(elem),
+            _ => false,
+        }
+    }
+    all_floats(&class).then_some(class)
 }
 
 /// The element type of `Vec<E>`.

@@ -312,7 +312,7 @@ impl Lowerer<'_> {
         };
         Ok(syn::parse_quote_spanned!(span=> {
             let #n: usize = #sized.len();
-            let mut #out: ::std::vec::Vec<#elem> = ::std::vec![<#elem as #root::Real>::zero(); #n];
+            let mut #out: ::std::vec::Vec<#elem> = ::std::vec![<#elem as #root::Tangent>::zero(); #n];
             for (#k, #first) in #sized.enumerate() {
                 #(#inner)*
                 #out[#k] = #value;
