@@ -167,7 +167,7 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
             }
         }
         Stmt::Let {
-            rhs: Rhs::Call { path, args },
+            rhs: Rhs::Call { path, args, .. },
             span,
             ..
         } if args.iter().any(|a| activity.varied_atom(a)) => {

@@ -697,8 +697,15 @@ pub fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
                 }
             }
         }
-        Rhs::Call { path, args } => {
-            let args = args.iter().map(a);
+        Rhs::Call { path, args, by_ref } => {
+            let args = args.iter().zip(by_ref).map(|(x, &lent)| {
+                let x = a(x);
+                if lent {
+                    quote!(&#x)
+                } else {
+                    x
+                }
+            });
             quote!(#path(#(#args),*))
         }
         Rhs::Tuple(elems) => {

@@ -140,6 +140,10 @@ pub enum Rhs {
         path: syn::Path,
         /// The arguments.
         args: Vec<Atom>,
+        /// For each argument, whether it was written `&local` for a local array or `Vec` of
+        /// floats: passed as a row, `&h`, followed by a shadow (`&mut bar`) in reverse mode
+        /// and a tangent (`&dot`) in forward mode, as a reference parameter would be.
+        by_ref: Vec<bool>,
     },
     /// `(a, b, ...)`
     Tuple(Vec<Atom>),

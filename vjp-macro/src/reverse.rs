@@ -540,7 +540,7 @@ impl Reverse<'_> {
                 int_arg,
                 ..
             } => self.partials(var, prim.name, args, int_arg.as_ref()),
-            Rhs::Call { path, args } => self.call(var, path, args),
+            Rhs::Call { path, args, by_ref } => self.call(var, path, args, by_ref),
             Rhs::Tuple(elems) => {
                 for (i, e) in elems.iter().enumerate() {
                     let index = syn::Index::from(i);
@@ -652,7 +652,9 @@ impl Reverse<'_> {
 
     /// The reverse of `y = g(args)`: `let (_, (g_bar_a, ..)) = g_vjp(args.., bar_y);`, one slot
     /// per float argument (the convention of the contract), `_` for the inactive ones.
-    fn call(&mut self, var: VarId, path: &syn::Path, args: &[Atom]) {
+    /// An active local row lent to the callee (`&h`) gets a zero shadow of its own shape, into
+    /// which the callee adds; that shadow is then h's cotangent from this call.
+    fn call(&mut self, var: VarId, path: &syn::Path, args: &[Atom], by_ref: &[bool]) {
         let bar = self.bar_name(var);
         let mut vjp_path = path.clone();
         let callee = match vjp_path.segments.last_mut() {
@@ -666,7 +668,26 @@ impl Reverse<'_> {
         let mut slots = Vec::new();
         let mut adds = Vec::new();
         let mut operands = Vec::new();
-        for a in args {
+        let mut shadows = Vec::new();
+        for (a, &lent) in args.iter().zip(by_ref) {
+            if lent && !self.activity.active_atom(a) {
+                // A constant row, like an inactive reference parameter, goes without a shadow.
+                let primal = self.atom(a);
+                operands.push(quote!(&#primal));
+                continue;
+            }
+            if lent {
+                let primal = self.atom(a);
+                let name = self
+                    .namer
+                    .fresh(&format!("{callee}_bar_{primal}"), Span::call_site());
+                let root = self.root;
+                shadows.push(quote!(let mut #name = #root::zero_like(&#primal);));
+                operands.push(quote!(&#primal));
+                operands.push(quote!(&mut #name));
+                adds.push((a.clone(), quote!(#name)));
+                continue;
+            }
             operands.push(self.atom(a));
             let ty = match a {
                 Atom::Var(v) => self.body.vars[*v].ty.clone(),
@@ -695,7 +716,7 @@ impl Reverse<'_> {
         self.items.push(Item::Stmt(
             {
                 let (root, count) = (self.root, proc_macro2::Literal::usize_unsuffixed(slots.len()));
-                quote_spanned!(path.span()=> let (#(#slots,)*) = #root::__private::cotangents::<#count, _>(#vjp_path(#(#operands,)* #bar).1);)
+                quote_spanned!(path.span()=> #(#shadows)* let (#(#slots,)*) = #root::__private::cotangents::<#count, _>(#vjp_path(#(#operands,)* #bar).1);)
             },
         ));
         for (a, value) in adds {

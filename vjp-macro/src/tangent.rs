@@ -353,8 +353,8 @@ impl Tangents<'_> {
     ) -> TokenStream {
         let name = self.body.vars[var].name.clone();
         let annotation = ty.map(|t| quote!(: #t));
-        if let (Rhs::Call { path, args }, true) = (rhs, self.has_dot(var)) {
-            return self.call(var, path, args, span);
+        if let (Rhs::Call { path, args, by_ref }, true) = (rhs, self.has_dot(var)) {
+            return self.call(var, path, args, by_ref, span);
         }
         let primal = crate::forward::rhs_tokens(self.body, rhs);
         let primal = quote_spanned!(span=> let #name #annotation = #primal;);
@@ -490,10 +490,18 @@ impl Tangents<'_> {
     }
 
     /// `let (y, dot_y) = g_jvp(a, dot_a, n, c, zero, ..);`: each float argument is followed
-    /// by its tangent (zero for an inactive one), a reference argument by its tangent slice.
+    /// by its tangent (zero for an inactive one), a reference argument by its tangent slice,
+    /// a local row lent as `&h` by `&dot_h` when it has a tangent.
     /// With several lanes, one call per lane (`let (_, dot1_y) = g_jvp(..)`); the calls
     /// before the last pass copies of values that may not be `Copy`.
-    fn call(&mut self, var: VarId, path: &syn::Path, args: &[Atom], span: Span) -> TokenStream {
+    fn call(
+        &mut self,
+        var: VarId,
+        path: &syn::Path,
+        args: &[Atom],
+        by_ref: &[bool],
+        span: Span,
+    ) -> TokenStream {
         let mut jvp_path = path.clone();
         if let Some(last) = jvp_path.segments.last_mut() {
             last.ident = format_ident!("{}_jvp", last.ident, span = last.ident.span());
@@ -503,8 +511,15 @@ impl Tangents<'_> {
         let mut out = TokenStream::new();
         for lane in 0..lanes {
             let mut operands = Vec::new();
-            for a in args {
+            for (a, &lent) in args.iter().zip(by_ref) {
                 let primal = atom(self.body, a);
+                if lent {
+                    // A local row lent to the callee, followed by its tangent when it has one
+                    // (a constant row, like an inactive reference parameter, has none).
+                    operands.push(quote!(&#primal));
+                    operands.extend(self.dot_opt(lane, a).map(|dot| quote!(&#dot)));
+                    continue;
+                }
                 operands.push(if lane + 1 < lanes {
                     owned_copy(self.body, a, primal)
                 } else {

@@ -458,19 +458,38 @@ impl Lowerer<'_> {
                 );
             }
         }
-        let args = call
-            .args
-            .iter()
-            .map(|a| self.lower_expr(a, Dest::Temp))
-            .collect();
+        let (args, by_ref) = call.args.iter().map(|a| self.lower_arg(a)).unzip();
         self.bind(
             Rhs::Call {
                 path: path.clone(),
                 args,
+                by_ref,
             },
             dest,
             call.span(),
         )
+    }
+
+    /// A call's argument, and whether it is a local row lent to the callee: `&h` for a local
+    /// array or `Vec` of floats (the callee takes `&[F]`, `&[F; N]` or `&Vec<F>`). `&x` of a
+    /// reference parameter is `x` itself.
+    fn lower_arg(&mut self, arg: &Expr) -> (Atom, bool) {
+        let lent = match arg {
+            Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
+                Expr::Path(p) if p.qself.is_none() => {
+                    p.path.get_ident().and_then(|i| self.lookup(&i.to_string()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match lent.map(|v| (v, self.vars[v].ty.clone())) {
+            Some((v, Ty::Slice(_))) => (Atom::Var(v), false),
+            Some((v, ty @ (Ty::Array(_) | Ty::Unknown))) if ty.carries_floats() => {
+                (Atom::Var(v), true)
+            }
+            _ => (self.lower_expr(arg, Dest::Temp), false),
+        }
     }
 
     pub(super) fn is_float_type_name(&self, ident: &Ident) -> bool {

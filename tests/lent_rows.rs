@@ -1,0 +1,203 @@
+//! Local arrays and `Vec`s lent to a differentiable callee that takes a row (`g(&h)` for
+//! `fn g(x: &[f64])`): the callee's `_vjp` adds into a zero shadow of `h`'s shape, which is
+//! then `h`'s cotangent from the call. Gradients against central finite differences, in
+//! straight-line code, loops and branches, and the dot-product test through forward mode.
+#![deny(warnings)]
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::{assert_near, fd_grad};
+use vjp::differentiable;
+
+#[differentiable]
+fn sum_sq(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+/// A weighted sum with an inactive row of weights, and an active scale.
+#[differentiable]
+fn weighted(x: &[f64], #[no_grad] w: &[f64], scale: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += w[i] * x[i].sin();
+    }
+    scale * s
+}
+
+#[differentiable]
+fn softmax_dot(z: &[f64; 3], y: &[f64; 3]) -> f64 {
+    let m = z[0].max(z[1]).max(z[2]);
+    let e = [(z[0] - m).exp(), (z[1] - m).exp(), (z[2] - m).exp()];
+    let total = e[0] + e[1] + e[2];
+    (e[0] * y[0] + e[1] * y[1] + e[2] * y[2]) / total
+}
+
+/// A local array and a collected `Vec`, each lent to a callee, one of them twice.
+#[differentiable]
+fn layers(a: f64, b: f64) -> f64 {
+    let h = [a * b, a + b, (a - b).tanh()];
+    let v: Vec<f64> = h.iter().map(|t| t * t + a).collect();
+    let w = [0.5, -1.0, 2.0];
+    sum_sq(&h) * a + weighted(&v, &w, b) + softmax_dot(&h, &h)
+}
+
+#[test]
+fn layers_finite_differences() {
+    for (a, b) in [(0.7, -0.3), (-1.2, 0.45)] {
+        let (da, db) = layers_grad(a, b);
+        let want = fd_grad(|p| layers(p[0], p[1]), &[a, b]);
+        assert_near(&[da, db], &want, 1e-6);
+    }
+}
+
+/// Lent in a loop, where the local changes every iteration, and in a branch.
+#[differentiable]
+fn unrolled(x: &[f64], steps: usize) -> f64 {
+    let mut state = [x[0], x[1], x[2]];
+    let mut total = 0.0;
+    for k in 0..steps {
+        let next = [
+            (state[1] * 0.9).sin() + x[k % 3],
+            state[2] - 0.1 * state[0],
+            (state[0] * state[1]).cos(),
+        ];
+        total += sum_sq(&next) * (k as f64 + 1.0);
+        state = next;
+        if total > 2.0 {
+            let z = [state[0], -state[1], 0.5 * state[2]];
+            total += softmax_dot(&z, &state);
+        }
+    }
+    total
+}
+
+#[test]
+fn unrolled_finite_differences() {
+    let x = [0.3, -0.8, 1.1];
+    for steps in [0, 1, 4] {
+        let mut g = [0.0; 3];
+        unrolled_grad(&x, &mut g, steps);
+        let want = fd_grad(|p| unrolled(p, steps), &x);
+        assert_near(&g, &want, 1e-6);
+    }
+}
+
+/// A local row of points lent to a callee taking `&[[F; 2]]`, generic over the float type.
+#[differentiable]
+fn area<T: vjp::Real>(p: &[[T; 2]]) -> T {
+    let mut s = T::zero();
+    for i in 0..p.len() {
+        let j = (i + 1) % p.len();
+        s += p[i][0] * p[j][1] - p[j][0] * p[i][1];
+    }
+    T::from_f64(0.5) * s
+}
+
+#[differentiable]
+fn scaled_area<T: vjp::Real>(k: T, r: T) -> T {
+    let square = [
+        [T::zero(), T::zero()],
+        [k, T::zero()],
+        [k, r],
+        [T::zero(), r],
+    ];
+    area(&square) * k
+}
+
+#[test]
+fn scaled_area_closed_form() {
+    // k · (k r) = k² r: d/dk = 2 k r, d/dr = k².
+    let (dk, dr) = scaled_area_grad(1.5_f64, 0.8);
+    assert!((dk - 2.0 * 1.5 * 0.8).abs() < 1e-12);
+    assert!((dr - 1.5 * 1.5).abs() < 1e-12);
+    let (dk, dr) = scaled_area_grad(1.5_f32, 0.8);
+    assert!((dk - 2.4).abs() < 1e-5 && (dr - 2.25).abs() < 1e-5);
+}
+
+/// A hand-written rule in the slice convention, called with a local array.
+fn cube_sum(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v * v).sum()
+}
+
+fn cube_sum_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
+    for (b, t) in bar_x.iter_mut().zip(x) {
+        *b += 3.0 * t * t * v;
+    }
+    (cube_sum(x), ())
+}
+
+fn cube_sum_jvp(x: &[f64], dot_x: &[f64]) -> (f64, f64) {
+    let dot = x.iter().zip(dot_x).map(|(t, d)| 3.0 * t * t * d).sum();
+    (cube_sum(x), dot)
+}
+
+#[differentiable]
+#[allow(clippy::needless_borrow)] // `&x` of a reference parameter, as users write it too.
+fn uses_rule(a: f64, x: &[f64]) -> f64 {
+    let h = [a, a * x[0], x[1]];
+    cube_sum(&h) + a * cube_sum(x) + sum_sq(&x)
+}
+
+#[test]
+fn hand_written_rule_with_a_local_row() {
+    let x = [0.4, -1.3];
+    let mut g = [0.0; 2];
+    let (da,) = uses_rule_grad(0.9, &x, &mut g);
+    let want = fd_grad(|p| uses_rule(p[0], &p[1..]), &[0.9, x[0], x[1]]);
+    assert_near(&[da, g[0], g[1]], &want, 1e-6);
+}
+
+/// <v, J u> = <J^T v, u> between `NAME_jvp` and `NAME_vjp`.
+#[test]
+fn dot_product_test() {
+    let (a, b, ua, ub, v) = (0.6, -0.9, 0.3, 1.7, -1.1);
+    let (_, ju) = layers_jvp(a, ua, b, ub);
+    let (_, (ga, gb)) = layers_vjp(a, b, v);
+    let (lhs, rhs) = (v * ju, ga * ua + gb * ub);
+    assert!(
+        (lhs - rhs).abs() < 1e-10 * lhs.abs().max(1.0),
+        "{lhs} {rhs}"
+    );
+
+    let x = [0.3, -0.8, 1.1];
+    let u = [0.2, 0.5, -0.7];
+    let (_, ju) = unrolled_jvp(&x, &u, 3);
+    let mut g = [0.0; 3];
+    unrolled_vjp(&x, &mut g, 3, v);
+    let rhs: f64 = g.iter().zip(&u).map(|(p, q)| p * q).sum();
+    assert!((v * ju - rhs).abs() < 1e-10 * rhs.abs().max(1.0));
+}
+
+/// The row changes after it is lent, by element and whole, and a `Vec` is filled and lent
+/// inside the loop that fills it.
+#[differentiable]
+fn changing(a: f64, x: &[f64]) -> f64 {
+    let mut h = [a, 2.0 * a, x[0]];
+    let first = sum_sq(&h);
+    h[0] = (3.0 * a).sin();
+    let second = sum_sq(&h);
+    h = [x[1], a * x[1], first];
+    let mut buf = vec![0.0; x.len()];
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        buf[i] = x[i] * a + s;
+        s += sum_sq(&buf) * 0.1;
+    }
+    first * second + sum_sq(&h) + s
+}
+
+#[test]
+fn changing_finite_differences() {
+    let x = [0.5, -0.25, 0.8, 1.2];
+    for a in [0.3, -0.7] {
+        let mut g = [0.0; 4];
+        let (da,) = changing_grad(a, &x, &mut g);
+        let want = fd_grad(|p| changing(p[0], &p[1..]), &[a, x[0], x[1], x[2], x[3]]);
+        assert_near(&[da, g[0], g[1], g[2], g[3]], &want, 1e-6);
+    }
+}
