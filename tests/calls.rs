@@ -220,73 +220,13 @@ fn calls_for_a_side_effect(x: f64) -> f64 {
     x * 2.0
 }
 
-// MACRO BUG: a differentiable function with a `#[no_grad]` float parameter cannot be called
-// from another differentiable function. Its `_vjp` returns no cotangent for that parameter (as
-// the contract says), but the caller's destructuring pattern has one slot per float argument,
-// so the generated code does not type-check; the error points at the caller's attribute.
-//
-//     #[differentiable]
-//     fn scaled(x: f64, #[no_grad] k: f64) -> f64 {
-//         x * k
-//     }
-//
-//     #[differentiable]
-//     fn calls_no_grad_callee(x: f64) -> f64 {
-//         scaled(x, 3.0) * x
-//     }
-//
-//     error[E0308]: mismatched types
-//       --> tests/calls.rs
-//        |
-//        | #[differentiable]
-//        | ^^^^^^^^^^^^^^^^^ expected a tuple with 1 element, found one with 2 elements
-//        |
-//        = note: expected tuple `(f64,)`
-//                   found tuple `(_, _)`
-//
-// and the forward mode passes a tangent for `k` to `scaled_jvp`:
-//
-//     error[E0061]: this function takes 3 arguments but 4 arguments were supplied
-//       --> tests/calls.rs
-//        |
-//        | #[differentiable]
-//        | ----------------- unexpected argument #4 of type `{float}`
-//        | fn calls_no_grad_callee(x: f64) -> f64 {
-//        |     scaled(x, 3.0) * x
-//        |     ^^^^^^
-//
-// Expected: calls_no_grad_callee_grad(1.5) == (9.0,).
-
-// MACRO BUG: passing an active slice parameter on to another differentiable function does not
-// compile: the callee's `_vjp` expects the slice's shadow right after it, but the generated
-// call omits it. (In `Reverse::call`, vjp-macro/src/reverse.rs, the `operands` vector that
-// collects the shadows is shadowed by `let operands = args.iter().map(..)` before use.)
-//
-//     #[differentiable]
-//     fn sum_sq(x: &[f64]) -> f64 {
-//         let mut s = 0.0;
-//         for i in 0..x.len() {
-//             s += x[i] * x[i];
-//         }
-//         s
-//     }
-//
-//     #[differentiable]
-//     fn outer(x: &[f64], a: f64) -> f64 {
-//         sum_sq(x) * a
-//     }
-//
-//     error[E0061]: this function takes 3 arguments but 2 arguments were supplied
-//       --> tests/calls.rs
-//        |
-//        | #[differentiable]
-//        | ----------------- argument #2 of type `&mut [f64]` is missing
-//        | fn outer(x: &[f64], a: f64) -> f64 {
-//        |     sum_sq(x) * a
-//        |     ^^^^^^
-//
-// Expected: with x = [1, 2], g = [0, 0], outer_grad(&x, &mut g, 3.0) returns (5.0,) and leaves
-// g == [6.0, 12.0].
+// Two limits of calls, tested elsewhere:
+// - a `#[differentiable]` callee with a `#[no_grad]` float parameter, called with a float
+//   argument, is a compile error at the call (tests/ui/unsupported/no_grad_callee.rs): the
+//   caller maps cotangents back by position and cannot see the callee's attributes;
+// - an active slice parameter passed on to a callee gets its shadow passed along
+//   (tests/slices.rs, `slices_pass_their_shadows_to_callees`), and so does a local row lent as
+//   `g(&h)` (tests/lent_rows.rs).
 
 // ----- hand-written rules -----
 

@@ -4048,23 +4048,22 @@ mod generic {
         vjp::Real::sin(x) * vjp::Real::exp(y) + vjp::Real::max(x, y)
     }
 
-    // MACRO BUG: the fully qualified form `<T as vjp::Real>::exp(y)` (valid Rust, the same
-    // function as `T::exp(y)`) is rejected with a misleading message that points at `<`:
-    //
-    //     #[differentiable]
-    //     fn qualified_path_form<T: vjp::Real>(x: T, y: T) -> T {
-    //         vjp::Real::sin(x) * <T as vjp::Real>::exp(y)
-    //     }
-    //
-    //     error: calling a closure or a local cannot be differentiated
-    //            = help: call a named `#[differentiable]` function instead
-    //         --> tests/primitives.rs
-    //          |
-    //          |         vjp::Real::sin(x) * <T as vjp::Real>::exp(y)
-    //          |                             ^
-    //
-    // The same for `<f64>::sin(x)` and `<f64 as vjp::Real>::sin(x)` in `f64` code. Expected: the
-    // same derivatives as `T::exp(y)` / `f64::sin(x)`.
+    /// The fully qualified forms: `<T as vjp::Real>::exp(y)` and `<T>::sin(x)`, the same rules.
+    #[differentiable]
+    fn qualified_path_form<T: vjp::Real>(x: T, y: T) -> T {
+        <T>::sin(x) * <T as vjp::Real>::exp(y)
+    }
+
+    #[test]
+    fn qualified_path_form_works() {
+        for (x, y) in [(0.3_f64, 0.9_f64), (1.2, -0.4)] {
+            let (dx, dy) = qualified_path_form_grad(x, y);
+            assert!((dx - x.cos() * y.exp()).abs() < 1e-14);
+            assert!((dy - x.sin() * y.exp()).abs() < 1e-14);
+            let (dx32, dy32) = qualified_path_form_grad(x as f32, y as f32);
+            assert!((dx32 as f64 - dx).abs() < 1e-5 && (dy32 as f64 - dy).abs() < 1e-5);
+        }
+    }
 
     #[test]
     fn trait_path_forms_work() {
