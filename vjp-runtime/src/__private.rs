@@ -5,7 +5,7 @@
 #[diagnostic::on_unimplemented(
     message = "the `_vjp` of this call returns `{Self}`, which is not one cotangent per float argument",
     label = "one cotangent per float argument expected here",
-    note = "vjp passes every float argument's cotangent back by position; a callee whose float parameter is `#[no_grad]` cannot be called from differentiable code with a float argument there"
+    note = "vjp passes every float argument's cotangent back by position; a callee whose float parameter is `#[no_grad]` cannot be called from differentiable code with a float argument there: drop `#[no_grad]` from that parameter (its cotangent is then computed, and ignored where the argument is constant)"
 )]
 pub trait Cotangents<const N: usize> {}
 
