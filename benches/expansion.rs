@@ -40,6 +40,8 @@ mod prims;
 mod reverse;
 #[path = "../vjp-macro/src/tangent.rs"]
 mod tangent;
+#[path = "../vjp-macro/src/views.rs"]
+mod views;
 
 /// A straight-line function of `n` statements over 4 inputs.
 fn straight_line(n: usize) -> String {

@@ -23,6 +23,8 @@ mod network;
 mod peers;
 #[path = "gradients/rosenbrock.rs"]
 mod rosenbrock;
+#[path = "gradients/rows.rs"]
+mod rows;
 #[path = "gradients/straight_line.rs"]
 mod straight_line;
 
@@ -143,6 +145,9 @@ fn main() {
     }
     if selected("straight_line") {
         run(straight_line::problem(quick), plan);
+    }
+    if selected("rows") {
+        run(rows::problem(quick), plan);
     }
 }
 

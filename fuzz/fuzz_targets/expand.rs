@@ -41,6 +41,8 @@ mod prims;
 mod reverse;
 #[path = "../../vjp-macro/src/tangent.rs"]
 mod tangent;
+#[path = "../../vjp-macro/src/views.rs"]
+mod views;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

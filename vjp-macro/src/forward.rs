@@ -271,9 +271,15 @@ impl Emitter<'_> {
 
     fn stmt(&self, stmt: &Stmt, mode: Mode) -> TokenStream {
         match stmt {
+            // A temporary row read only through one element is not copied: the element is
+            // read from the aggregate directly (see `views`).
+            Stmt::Let { var, .. } if self.plan.views.skipped[*var] => TokenStream::new(),
             Stmt::Let { var, ty, rhs, span } => {
                 let name = &self.body.vars[*var].name;
                 let value = match rhs {
+                    _ if self.plan.views.path[*var].is_some() => {
+                        view_tokens(self.body, &self.plan.views, *var)
+                    }
                     // An update moves its aggregate; one whose zero the reverse sweep makes
                     // from it (a witness) is copied instead, when it may not be `Copy`.
                     Rhs::Update {
@@ -663,6 +669,17 @@ pub fn proj(body: &Body, p: &Proj) -> TokenStream {
 }
 
 /// The primal expression of a right-hand side.
+/// An element read through temporary rows, from the aggregate they were read from:
+/// `x[i][j]` (see `views`).
+pub fn view_tokens(body: &Body, views: &crate::views::Views, var: VarId) -> TokenStream {
+    let Some((root, path)) = &views.path[var] else {
+        return TokenStream::new();
+    };
+    let root = &body.vars[*root].name;
+    let path = path.iter().map(|p| proj(body, p));
+    quote!(#root #(#path)*)
+}
+
 pub fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {
     let a = |x: &Atom| atom(body, x);
     match rhs {

@@ -82,6 +82,9 @@ pub struct Plan {
     /// Per loop: its reverse runs the iterations in their forward order (see
     /// [`Planner::forward_order`]).
     pub forward: Vec<bool>,
+    /// Element reads through temporary rows, whose adjoints go straight to the aggregate
+    /// (see [`crate::views`]).
+    pub views: crate::views::Views,
     /// The tapes that each iteration of the fused loop fills and empties again, and whose
     /// number of values per iteration is known before that loop: those of a range loop `p`
     /// directly in the fused loop's body (its own tape and the exit values of the loops
@@ -182,6 +185,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             room: Vec::new(),
             room_outside: vec![false; loops],
             frames: vec![Vec::new(); loops],
+            views: crate::views::row_views(body, activity),
         },
     };
     planner.defs(&body.block);
@@ -596,11 +600,14 @@ impl Planner<'_> {
     /// The primal values the reverse of `stmt` reads (nested blocks included).
     fn reverse_reads(&mut self, stmt: &Stmt, save_in: Option<(usize, Save)>) -> Set {
         match stmt {
+            // A temporary row read only through an element: no reverse (see `views`).
+            Stmt::Let { var, .. } if self.plan.views.skipped[*var] => Set::new(),
             Stmt::Let { var, rhs, .. } if self.activity.active(*var) => {
                 let activity = self.activity;
                 let mut n: Set = rhs
                     .reverse_reads(*var, |a| activity.active_atom(a))
                     .into_iter()
+                    .chain(self.plan.views.path_reads(*var))
                     .collect();
                 // An aggregate's adjoint starts as `zero_like(&primal)` (unless it shares the
                 // storage of the aggregate it updates).

@@ -554,7 +554,14 @@ impl Reverse<'_> {
                 }
             }
             Rhs::Project(a, p) => {
-                if self.kept.contains(&var) {
+                if self.kept.contains(&var) || self.plan.views.skipped[var] {
+                    return;
+                }
+                if let Some((root, path)) = &self.plan.views.path[var] {
+                    // Straight to the aggregate the rows were read from (see `views`).
+                    if self.activity.active(*root) {
+                        self.add(*root, path.clone(), quote!(#bar), false);
+                    }
                     return;
                 }
                 if let Some((_, sum)) = self.lifted.iter().find(|(v, _)| *v == var) {

@@ -133,6 +133,7 @@ pub fn tangent_sweep(
         root,
         numbered: false,
         dots: vec![dots],
+        views: crate::views::row_views(body, activity),
     };
     let code = sweep.block(&body.block);
     let ret = atom(body, &body.ret);
@@ -199,6 +200,8 @@ pub fn lanes_sweep(
         root,
         numbered: true,
         dots,
+        // The preaccumulated loop bodies of forward lanes read every statement as written.
+        views: crate::views::Views::none(body.vars.len()),
     };
     let code = sweep.block(&body.block);
     let grads: Vec<TokenStream> = (0..lanes).map(|lane| sweep.dot(lane, &body.ret)).collect();
@@ -215,6 +218,8 @@ struct Tangents<'a> {
     numbered: bool,
     /// Per lane, per variable: the name of its tangent in that lane, once it has one.
     dots: Vec<Vec<Option<Ident>>>,
+    /// Element reads through temporary rows (see [`crate::views`]).
+    views: crate::views::Views,
 }
 
 /// The tangent of one statement's value in every lane.
@@ -353,6 +358,27 @@ impl Tangents<'_> {
     ) -> TokenStream {
         let name = self.body.vars[var].name.clone();
         let annotation = ty.map(|t| quote!(: #t));
+        // A temporary row read only through one element is not copied: the element and its
+        // tangent are read from the aggregate directly (see `views`).
+        if self.views.skipped[var] {
+            return TokenStream::new();
+        }
+        if let Some((root, path)) = self.views.path[var].clone() {
+            let primal = crate::forward::view_tokens(self.body, &self.views, var);
+            let mut out = quote_spanned!(span=> let #name #annotation = #primal;);
+            if self.has_dot(var) {
+                let path: Vec<TokenStream> = path
+                    .iter()
+                    .map(|p| crate::forward::proj(self.body, p))
+                    .collect();
+                for lane in 0..self.lanes() {
+                    let root_dot = self.dot(lane, &Atom::Var(root));
+                    let dot = self.dot_name(lane, var);
+                    out.extend(quote!(let #dot = #root_dot #(#path)*;));
+                }
+            }
+            return out;
+        }
         if let (Rhs::Call { path, args, by_ref }, true) = (rhs, self.has_dot(var)) {
             return self.call(var, path, args, by_ref, span);
         }

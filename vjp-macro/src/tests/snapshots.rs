@@ -479,3 +479,27 @@ fn idioms() {
         },
     );
 }
+
+/// Rows of arrays: `w[i][j]` is read from `w` directly, forward and reverse, and its adjoint
+/// goes to `bar_w[i][j]` (no copy of the row, no zero row added back; see `views.rs`); a
+/// row bound to a name (`let p = w[i];`) is a copy, as in Rust.
+#[test]
+fn row_views() {
+    check(
+        "row_views",
+        quote! {
+            fn row_views(w: &[[f64; 4]], x: &[f64; 4]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..w.len() {
+                    let mut a = 0.0;
+                    for j in 0..4 {
+                        a += w[i][j] * x[j];
+                    }
+                    let p = w[i];
+                    s += a.tanh() * p[0];
+                }
+                s
+            }
+        },
+    );
+}

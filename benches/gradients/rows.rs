@@ -1,0 +1,88 @@
+//! Rows of arrays: a layer `Σ_i tanh(Σ_j w[i][j] x[j])` whose 32 × 64 weights are rows
+//! `&[[f64; 64]]`, read as `w[i][j]`. Not one of the performance issue's problems: it checks
+//! that an element read through a row costs what a flat read costs (`vjp` on the same layer
+//! with the weights flattened, `w[i * 64 + j]`), and what a hand-written gradient costs.
+
+use vjp::differentiable;
+
+use crate::{Problem, Rng};
+
+const ROWS: usize = 32;
+const COLS: usize = 64;
+
+/// The weights, as rows and flattened, and the input.
+pub struct Data {
+    w: Vec<[f64; COLS]>,
+    flat: Vec<f64>,
+    x: Vec<f64>,
+}
+
+#[differentiable]
+fn layer(w: &[[f64; COLS]], #[no_grad] x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        let mut a = 0.0;
+        for j in 0..COLS {
+            a += w[i][j] * x[j];
+        }
+        s += a.tanh();
+    }
+    s
+}
+
+#[differentiable]
+fn layer_flat(w: &[f64], #[no_grad] x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() / COLS {
+        let mut a = 0.0;
+        for j in 0..COLS {
+            a += w[i * COLS + j] * x[j];
+        }
+        s += a.tanh();
+    }
+    s
+}
+
+/// By hand: d/dw[i][j] = (1 - tanh²(a_i)) x[j].
+fn layer_hand(w: &[[f64; COLS]], x: &[f64], g: &mut [[f64; COLS]]) {
+    for i in 0..w.len() {
+        let mut a = 0.0;
+        for j in 0..COLS {
+            a += w[i][j] * x[j];
+        }
+        let t = a.tanh();
+        let da = 1.0 - t * t;
+        for j in 0..COLS {
+            g[i][j] = da * x[j];
+        }
+    }
+}
+
+pub fn problem(_quick: bool) -> Problem<Data> {
+    let mut rng = Rng::new(6);
+    let flat = rng.vec(ROWS * COLS, |r| r.uniform(-0.2, 0.2));
+    let w = flat
+        .chunks_exact(COLS)
+        .map(|row| std::array::from_fn(|j| row[j]))
+        .collect();
+    let x = rng.vec(COLS, |r| r.uniform(-1.0, 1.0));
+    Problem {
+        name: "rows",
+        about: format!("rows of arrays, tanh layer over w: &[[f64; {COLS}]] ({ROWS} rows)"),
+        data: Data { w, flat, x },
+        n: ROWS * COLS,
+        primal: |d| layer(&d.w, &d.x),
+        tools: Vec::new(),
+    }
+    .tool("vjp", |d, g| {
+        g.fill(0.0);
+        layer_grad(&d.w, g.as_chunks_mut::<COLS>().0, &d.x);
+    })
+    .tool("hand-written", |d, g| {
+        layer_hand(&d.w, &d.x, g.as_chunks_mut::<COLS>().0)
+    })
+    .tool("vjp, weights flattened (w[i * 64 + j])", |d, g| {
+        g.fill(0.0);
+        layer_flat_grad(&d.flat, g, &d.x);
+    })
+}
