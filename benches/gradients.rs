@@ -148,6 +148,7 @@ fn main() {
     }
     if selected("rows") {
         run(rows::problem(quick), plan);
+        run(rows::writes_problem(quick), plan);
     }
 }
 

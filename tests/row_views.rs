@@ -123,3 +123,59 @@ fn dot_product_test() {
         v * ju
     );
 }
+
+/// Element writes through rows: `m[i][j] = e`, `+=`, three deep, a tuple's array field, in
+/// branches, with index arithmetic, and reads of the rows in between.
+#[differentiable]
+fn writes(x: &[f64], t: ([f64; 2], f64)) -> f64 {
+    let mut m = [[0.0; 3]; 2];
+    let mut cube = [[[0.0; 2]; 2]; 2];
+    let mut pair = t;
+    for i in 0..2 {
+        for j in 0..3 {
+            m[i][j] = (x[i + j] * t.1).sin();
+            m[i][(j + 1) % 3] += 0.5 * x[j] * m[i][j];
+            if m[i][j] > 0.0 {
+                cube[i][j % 2][(i + j) % 2] = m[i][j] * x[j];
+                pair.0[j % 2] *= 1.0 + 0.1 * m[i][j];
+            } else {
+                cube[i][1][j % 2] -= m[i][(j + 2) % 3];
+            }
+        }
+        let row = m[i];
+        m[1 - i][0] = row[1] * row[2] + cube[i][0][1];
+    }
+    let mut s = pair.1;
+    for i in 0..2 {
+        s += m[i][0] * m[i][1] - m[i][2] + cube[i][1][1] * pair.0[i] + cube[i][0][0];
+    }
+    s
+}
+
+#[test]
+fn writes_finite_differences() {
+    for (x, t) in [
+        ([0.4, -0.7, 1.1, 0.3], ([0.5, -0.25], 0.8)),
+        ([-0.9, 0.2, 0.6, -1.3], ([1.5, 0.75], -1.2)),
+    ] {
+        let mut g = [0.0; 4];
+        let ((gt0, gt1),) = writes_grad(&x, &mut g, t);
+        assert_near(&g, &fd_grad(|p| writes(p, t), &x), 1e-6);
+        let want = fd_grad(|p| writes(&x, ([p[0], p[1]], p[2])), &[t.0[0], t.0[1], t.1]);
+        assert_near(&[gt0[0], gt0[1], gt1], &want, 1e-6);
+        // The dot-product test.
+        let (u, ut, v) = ([0.3, -0.2, 0.9, 0.4], ([0.7, -0.1], 0.5), -0.6);
+        let (_, ju) = writes_jvp(&x, &u, t, ut);
+        let mut g = [0.0; 4];
+        let (_, ((gt0, gt1),)) = writes_vjp(&x, &mut g, t, v);
+        let rhs: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum::<f64>()
+            + gt0[0] * ut.0[0]
+            + gt0[1] * ut.0[1]
+            + gt1 * ut.1;
+        assert!(
+            (v * ju - rhs).abs() < 1e-10 * rhs.abs().max(1.0),
+            "{} {rhs}",
+            v * ju
+        );
+    }
+}

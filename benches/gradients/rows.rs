@@ -1,7 +1,13 @@
 //! Rows of arrays: a layer `Σ_i tanh(Σ_j w[i][j] x[j])` whose 32 × 64 weights are rows
-//! `&[[f64; 64]]`, read as `w[i][j]`. Not one of the performance issue's problems: it checks
-//! that an element read through a row costs what a flat read costs (`vjp` on the same layer
-//! with the weights flattened, `w[i * 64 + j]`), and what a hand-written gradient costs.
+//! `&[[f64; 64]]`, read as `w[i][j]`, and a local `[[f64; 64]; 8]` written as `h[i][j] = ..`.
+//! Not among the performance issue's problems: they check that an element read or written
+//! through a row costs what a flat one costs (`vjp` on the same function with flat indices,
+//! `w[i * 64 + j]`), and what a hand-written gradient costs.
+
+// Index loops on purpose: the point is `w[i][j]` against `w[i * 64 + j]`. `as_chunks_mut`
+// (Rust 1.88) views the bench's flat gradient buffer as rows; the bench needs 1.93 for its
+// peer crates anyway.
+#![allow(clippy::needless_range_loop, clippy::incompatible_msrv)]
 
 use vjp::differentiable;
 
@@ -84,5 +90,86 @@ pub fn problem(_quick: bool) -> Problem<Data> {
     .tool("vjp, weights flattened (w[i * 64 + j])", |d, g| {
         g.fill(0.0);
         layer_flat_grad(&d.flat, g, &d.x);
+    })
+}
+
+/// Element writes through rows: a local `[[f64; 64]; 8]` filled as `h[i][j] = ..`, then read.
+#[differentiable]
+fn written(w: &[[f64; COLS]], #[no_grad] x: &[f64]) -> f64 {
+    let mut h = [[0.0; COLS]; 8];
+    for i in 0..8 {
+        for j in 0..COLS {
+            h[i][j] = (w[i][j] * x[j]).sin();
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..8 {
+        for j in 0..COLS {
+            s += h[i][j] * h[i][(j + 1) % COLS];
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn written_flat(w: &[f64], #[no_grad] x: &[f64]) -> f64 {
+    let mut h = [0.0; 8 * COLS];
+    for i in 0..8 {
+        for j in 0..COLS {
+            h[i * COLS + j] = (w[i * COLS + j] * x[j]).sin();
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..8 {
+        for j in 0..COLS {
+            s += h[i * COLS + j] * h[i * COLS + (j + 1) % COLS];
+        }
+    }
+    s
+}
+
+/// By hand: with h = sin(w x), d/dh[i][j] = h[i][j+1] + h[i][j-1] (cyclically), times
+/// cos(w x) x for w.
+fn written_hand(w: &[[f64; COLS]], x: &[f64], g: &mut [[f64; COLS]]) {
+    for i in 0..8 {
+        let mut h = [0.0; COLS];
+        for j in 0..COLS {
+            h[j] = (w[i][j] * x[j]).sin();
+        }
+        for j in 0..COLS {
+            let dh = h[(j + 1) % COLS] + h[(j + COLS - 1) % COLS];
+            g[i][j] = dh * (w[i][j] * x[j]).cos() * x[j];
+        }
+    }
+}
+
+pub fn writes_problem(_quick: bool) -> Problem<Data> {
+    let mut rng = Rng::new(7);
+    let flat = rng.vec(8 * COLS, |r| r.uniform(-1.0, 1.0));
+    let w = flat
+        .chunks_exact(COLS)
+        .map(|row| std::array::from_fn(|j| row[j]))
+        .collect();
+    let x = rng.vec(COLS, |r| r.uniform(-1.0, 1.0));
+    Problem {
+        name: "rows_written",
+        about: format!(
+            "rows of arrays written: h[i][j] = sin(w[i][j] x[j]) in a local [[f64; {COLS}]; 8]"
+        ),
+        data: Data { w, flat, x },
+        n: 8 * COLS,
+        primal: |d| written(&d.w, &d.x),
+        tools: Vec::new(),
+    }
+    .tool("vjp", |d, g| {
+        g.fill(0.0);
+        written_grad(&d.w, g.as_chunks_mut::<COLS>().0, &d.x);
+    })
+    .tool("hand-written", |d, g| {
+        written_hand(&d.w, &d.x, g.as_chunks_mut::<COLS>().0)
+    })
+    .tool("vjp, flattened (h[i * 64 + j])", |d, g| {
+        g.fill(0.0);
+        written_flat_grad(&d.flat, g, &d.x);
     })
 }

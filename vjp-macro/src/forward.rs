@@ -280,6 +280,23 @@ impl Emitter<'_> {
                     _ if self.plan.views.path[*var].is_some() => {
                         view_tokens(self.body, &self.plan.views, *var)
                     }
+                    // An element written through temporary rows: along the whole path.
+                    Rhs::Update { base, .. } if self.plan.views.update[*var].is_some() => {
+                        let Some((path, value)) = &self.plan.views.update[*var] else {
+                            return TokenStream::new();
+                        };
+                        let base_tokens = match base {
+                            Atom::Var(b) if self.plan.is_witness[*b] => {
+                                owned_copy(self.body, base, atom(self.body, base))
+                            }
+                            _ => atom(self.body, base),
+                        };
+                        update_tokens(
+                            base_tokens,
+                            path_tokens(self.body, path),
+                            atom(self.body, value),
+                        )
+                    }
                     // An update moves its aggregate; one whose zero the reverse sweep makes
                     // from it (a witness) is copied instead, when it may not be `Copy`.
                     Rhs::Update {
@@ -676,8 +693,14 @@ pub fn view_tokens(body: &Body, views: &crate::views::Views, var: VarId) -> Toke
         return TokenStream::new();
     };
     let root = &body.vars[*root].name;
+    let path = path_tokens(body, path);
+    quote!(#root #path)
+}
+
+/// `[i][j]`, `.0[k]`: projections one after another.
+pub fn path_tokens(body: &Body, path: &[Proj]) -> TokenStream {
     let path = path.iter().map(|p| proj(body, p));
-    quote!(#root #(#path)*)
+    quote!(#(#path)*)
 }
 
 pub fn rhs_tokens(body: &Body, rhs: &Rhs) -> TokenStream {

@@ -16,7 +16,9 @@
 //! ```
 
 use crate::activity::Activity;
-use crate::forward::{atom, forward_late, fused_loop, proj, recompute, save_tape, tuple_or_single};
+use crate::forward::{
+    atom, forward_late, fused_loop, path_tokens, proj, recompute, save_tape, tuple_or_single,
+};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
 use crate::plan::{Plan, Step};
@@ -580,7 +582,12 @@ impl Reverse<'_> {
                 proj: p,
                 value,
             } => {
-                let p = proj(self.body, p);
+                // An element written through temporary rows: the path and the value written
+                // (see `views`).
+                let (p, value) = match &self.plan.views.update[var] {
+                    Some((path, value)) => (path_tokens(self.body, path), value),
+                    None => (proj(self.body, p), value),
+                };
                 self.add_atom(value, quote!(#bar #p), false);
                 if let Some((_, read)) = self.in_place.iter().find(|(u, _)| *u == var) {
                     // `y[i] = y[i] + e`: the element's adjoint would be taken here and added

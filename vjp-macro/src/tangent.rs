@@ -382,7 +382,15 @@ impl Tangents<'_> {
         if let (Rhs::Call { path, args, by_ref }, true) = (rhs, self.has_dot(var)) {
             return self.call(var, path, args, by_ref, span);
         }
-        let primal = crate::forward::rhs_tokens(self.body, rhs);
+        let primal = match (rhs, &self.views.update[var]) {
+            // An element written through temporary rows: along the path (see `views`).
+            (Rhs::Update { base, .. }, Some((path, value))) => crate::forward::update_tokens(
+                atom(self.body, base),
+                crate::forward::path_tokens(self.body, path),
+                atom(self.body, value),
+            ),
+            _ => crate::forward::rhs_tokens(self.body, rhs),
+        };
         let primal = quote_spanned!(span=> let #name #annotation = #primal;);
         if !self.has_dot(var) {
             return primal;
@@ -456,8 +464,15 @@ impl Tangents<'_> {
                 proj: p,
                 value,
             } => {
-                let (db, dv) = (self.dot(lane, base), self.dot(lane, value));
-                crate::forward::update_tokens(db, proj(self.body, p), dv)
+                // An element written through temporary rows: along the path (see `views`).
+                let (p, value) = match &self.views.update[var] {
+                    Some((path, value)) => {
+                        (crate::forward::path_tokens(self.body, path), value.clone())
+                    }
+                    None => (proj(self.body, p), value.clone()),
+                };
+                let (db, dv) = (self.dot(lane, base), self.dot(lane, &value));
+                crate::forward::update_tokens(db, p, dv)
             }
             Rhs::FloatCast(a, _) => {
                 let d = self.dot(lane, a);

@@ -10,6 +10,13 @@
 //! with only inactive statements (the index arithmetic) between the two, nothing can change `x`
 //! or its adjoint between them. Then `e`'s adjoint goes straight to `bar_x[i][j]`, and `r` has
 //! no reverse at all. Chains (`x[i][j][k]`, `t.0[j]`) follow each link.
+//!
+//! Element writes are the same in the other direction: `m[i][j] = e` lowers to
+//! `r = m[i]; r2 = r[j <- e]; m2 = m[i <- r2]`, whose reverse took the row's adjoint out of
+//! `bar_m` and put it back, and whose row `r` needed `m` again in the reverse (a loop saved
+//! the whole of `m` on a tape at every element write). When `r` and `r2` are temporaries used
+//! only by the next link, `m2` is one update along the path, `m2 = m[i][j <- e]`: written in
+//! place in the forward sweep, reversed as `bar_e = bar_m2[i][j]; bar_m2[i][j] = 0`.
 
 use crate::activity::Activity;
 use crate::ir::{Atom, Block, Body, Proj, Rhs, Stmt, VarId};
@@ -24,6 +31,10 @@ pub struct Views {
     /// Per variable: a temporary row whose only reader took its adjoint path over, so it has
     /// no adjoint and its reverse does nothing.
     pub skipped: Vec<bool>,
+    /// Per variable: when it is an update through temporary rows, the projections from its
+    /// base to the element written, and the value written there (`[i, j]`, `e` for
+    /// `m[i][j] = e`).
+    pub update: Vec<Option<(Vec<Proj>, Atom)>>,
 }
 
 impl Views {
@@ -32,15 +43,17 @@ impl Views {
         Views {
             path: vec![None; vars],
             skipped: vec![false; vars],
+            update: vec![None; vars],
         }
     }
 
     /// The inactive variables the reverse of `var` reads because of its view: the indices
     /// along its path.
     pub fn path_reads(&self, var: VarId) -> Vec<VarId> {
-        self.path[var]
-            .iter()
-            .flat_map(|(_, projs)| projs.iter().filter_map(|p| p.index()))
+        let read = self.path[var].iter().map(|(_, projs)| projs);
+        let written = self.update[var].iter().map(|(projs, _)| projs);
+        read.chain(written)
+            .flat_map(|projs| projs.iter().filter_map(|p| p.index()))
             .filter_map(Body::atom_var)
             .collect()
     }
@@ -49,14 +62,36 @@ impl Views {
 /// Finds the row views of `body` (see the module's documentation).
 pub fn row_views(body: &Body, activity: &Activity) -> Views {
     let mut views = Views::none(body.vars.len());
-    let uses = body.use_counts();
-    visit(&body.block, activity, &uses, &mut views);
+    let mut uses = body.use_counts();
+    visit(&body.block, activity, &mut uses, &mut views);
     views
 }
 
-fn visit(block: &Block, activity: &Activity, uses: &[usize], views: &mut Views) {
+fn visit(block: &Block, activity: &Activity, uses: &mut [usize], views: &mut Views) {
     for (at, stmt) in block.stmts.iter().enumerate() {
         match stmt {
+            Stmt::Let {
+                var,
+                rhs:
+                    Rhs::Update {
+                        base: Atom::Var(base),
+                        proj,
+                        value: Atom::Var(inner),
+                    },
+                ..
+            } if activity.active(*var) => {
+                if let Some(found) = update_path(
+                    &block.stmts[..at],
+                    *base,
+                    proj,
+                    *inner,
+                    activity,
+                    uses,
+                    views,
+                ) {
+                    views.update[*var] = Some(found);
+                }
+            }
             Stmt::Let {
                 var,
                 rhs: Rhs::Project(Atom::Var(row), proj),
@@ -88,6 +123,89 @@ fn visit(block: &Block, activity: &Activity, uses: &[usize], views: &mut Views) 
             Stmt::Loop(l) => visit(&l.body, activity, uses, views),
             _ => {}
         }
+    }
+}
+
+/// For `u = base[proj <- inner]`: when `inner = row[q <- e]` (or an update along a path from
+/// `row`) and `row = base[proj]`, both temporaries used only there, with only inactive `let`s
+/// and the links of the chain between `row` and `u`, the path from `base` and the value
+/// written; the links are marked skipped.
+fn update_path(
+    before: &[Stmt],
+    base: VarId,
+    proj: &Proj,
+    inner: VarId,
+    activity: &Activity,
+    uses: &mut [usize],
+    views: &mut Views,
+) -> Option<(Vec<Proj>, Atom)> {
+    if uses[inner] != 1 || !activity.active(inner) {
+        return None;
+    }
+    let defined = |v: VarId| {
+        before
+            .iter()
+            .rposition(|s| matches!(s, Stmt::Let { var, .. } if *var == v))
+    };
+    let inner_at = defined(inner)?;
+    let Stmt::Let {
+        rhs:
+            Rhs::Update {
+                base: Atom::Var(row),
+                proj: q,
+                value,
+            },
+        ..
+    } = &before[inner_at]
+    else {
+        return None;
+    };
+    if uses[*row] != 1 || !activity.active(*row) {
+        return None;
+    }
+    let row_at = defined(*row)?;
+    let Stmt::Let {
+        rhs: Rhs::Project(Atom::Var(read_base), read_proj),
+        ..
+    } = &before[row_at]
+    else {
+        return None;
+    };
+    if *read_base != base || !same_proj(read_proj, proj) || views.skipped[*row] {
+        return None;
+    }
+    // Nothing between the row's read and the update but inactive values and the chain.
+    let quiet = before[row_at + 1..].iter().all(|s| match s {
+        Stmt::Let { var, .. } => {
+            *var == inner
+                || views.skipped[*var]
+                || (!activity.active(*var) && !activity.varied[*var])
+        }
+        _ => false,
+    });
+    if !quiet {
+        return None;
+    }
+    let (mut path, value) = match views.update[inner].take() {
+        Some((path, value)) => (path, value),
+        None => (vec![q.clone()], value.clone()),
+    };
+    path.insert(0, proj.clone());
+    views.skipped[inner] = true;
+    views.skipped[*row] = true;
+    uses[base] = uses[base].saturating_sub(1);
+    Some((path, value))
+}
+
+/// The same projection: the same field, or an index by the same variable or literal.
+fn same_proj(a: &Proj, b: &Proj) -> bool {
+    match (a, b) {
+        (Proj::Field(x), Proj::Field(y)) => x == y,
+        (Proj::Index(Atom::Var(x)), Proj::Index(Atom::Var(y))) => x == y,
+        (Proj::Index(Atom::Const(x, _)), Proj::Index(Atom::Const(y, _))) => {
+            x.to_string() == y.to_string()
+        }
+        _ => false,
     }
 }
 
