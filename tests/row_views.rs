@@ -179,3 +179,34 @@ fn writes_finite_differences() {
         );
     }
 }
+
+/// `h[i][j] += e` in loops: the element's adjoint stays in place in the reverse.
+#[differentiable]
+fn accumulated(w: &[[f64; 3]], x: &[f64]) -> f64 {
+    let mut h = [[0.0; 3]; 2];
+    for k in 0..3 {
+        for i in 0..2 {
+            for j in 0..3 {
+                h[i][j] += w[i][j] * x[j] * (k as f64 + 0.5);
+                h[1 - i][j] -= 0.25 * h[i][(j + 1) % 3];
+            }
+        }
+    }
+    h[0][1] * h[1][2] + h[0][0].sin()
+}
+
+#[test]
+fn accumulated_finite_differences() {
+    let w = [[0.3, -0.5, 0.8], [1.1, 0.2, -0.4]];
+    let x = [0.6, -0.9, 0.35];
+    let mut gw = [[0.0; 3]; 2];
+    let mut gx = [0.0; 3];
+    accumulated_grad(&w, &mut gw, &x, &mut gx);
+    let flat: Vec<f64> = w.iter().flatten().copied().collect();
+    let want = fd_grad(
+        |p| accumulated(&[[p[0], p[1], p[2]], [p[3], p[4], p[5]]], &x),
+        &flat,
+    );
+    assert_near(gw.as_flattened(), &want, 1e-6);
+    assert_near(&gx, &fd_grad(|p| accumulated(&w, p), &x), 1e-6);
+}

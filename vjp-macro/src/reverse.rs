@@ -94,7 +94,7 @@ pub fn reverse(
         items: Vec::new(),
         lifted: Vec::new(),
         counters: Vec::new(),
-        in_place: in_place_adds(body, activity),
+        in_place: in_place_adds(body, activity, &plan.views),
         kept: Vec::new(),
     };
     // An active reference parameter's adjoint is its shadow, given by the caller.
@@ -860,7 +860,11 @@ fn element_reads<'a>(block: &'a Block, out: &mut Vec<(VarId, VarId, &'a Atom)>) 
 /// used nowhere else. Their reverse is `bar_v = bar_u[i]` with the element's adjoint left in
 /// place: taking it (`bar_y[i] = 0`) and adding `bar_t = bar_v` back would leave it unchanged,
 /// but through a store and a load that the optimiser does not always remove.
-fn in_place_adds(body: &Body, activity: &Activity) -> Vec<(VarId, VarId)> {
+fn in_place_adds(
+    body: &Body,
+    activity: &Activity,
+    views: &crate::views::Views,
+) -> Vec<(VarId, VarId)> {
     let uses = body.use_counts();
     let mut defs: Vec<Option<&Rhs>> = vec![None; body.vars.len()];
     body.block.walk(&mut |stmt| {
@@ -881,40 +885,62 @@ fn in_place_adds(body: &Body, activity: &Activity) -> Vec<(VarId, VarId)> {
         (Some(Atom::Const(x, _)), Some(Atom::Const(y, _))) => x.to_string() == y.to_string(),
         _ => false,
     };
+    // The same element: the same fields, and indices as above (`m[i][j]` through rows, see
+    // `views`).
+    let same_place = |a: &[Proj], b: &[Proj]| {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(p, q)| match (p, q) {
+                (Proj::Field(x), Proj::Field(y)) => x == y,
+                (Proj::Index(x), Proj::Index(y)) => same_index(Some(x), Some(y)),
+                _ => false,
+            })
+    };
+    // Where `t` reads an element of its aggregate from: through rows (see `views`) or
+    // directly.
+    let read_place = |t: VarId| match (&views.path[t], defs[t]) {
+        (Some((_, path)), _) => Some(path.clone()),
+        (None, Some(Rhs::Project(_, p))) => Some(vec![p.clone()]),
+        _ => None,
+    };
+    let reads = |t: VarId, base: VarId| match &views.path[t] {
+        Some((root, _)) => *root == base,
+        None => is_read(defs[t], base),
+    };
     let mut found = Vec::new();
     for (u, rhs) in defs.iter().enumerate() {
         let Some(Rhs::Update {
             base: Atom::Var(base),
             proj: write,
-            value: Atom::Var(v),
+            value,
         }) = rhs
         else {
+            continue;
+        };
+        let (write, value) = match &views.update[u] {
+            Some((path, value)) => (path.clone(), value),
+            None => (vec![write.clone()], value),
+        };
+        let Atom::Var(v) = value else {
             continue;
         };
         if activity.alias[u].is_none() || !activity.active(u) || uses[*v] != 1 {
             continue;
         }
         let read = match defs[*v] {
-            Some(Rhs::Arith(ArithOp::Add, Atom::Var(a), b)) if is_read(defs[*a], *base) => {
-                Some((*a, b))
-            }
-            Some(Rhs::Arith(ArithOp::Add, a, Atom::Var(b))) if is_read(defs[*b], *base) => {
-                Some((*b, a))
-            }
-            Some(Rhs::Arith(ArithOp::Sub, Atom::Var(a), b)) if is_read(defs[*a], *base) => {
-                Some((*a, b))
-            }
+            Some(Rhs::Arith(ArithOp::Add, Atom::Var(a), b)) if reads(*a, *base) => Some((*a, b)),
+            Some(Rhs::Arith(ArithOp::Add, a, Atom::Var(b))) if reads(*b, *base) => Some((*b, a)),
+            Some(Rhs::Arith(ArithOp::Sub, Atom::Var(a), b)) if reads(*a, *base) => Some((*a, b)),
             _ => None,
         };
         let Some((t, other)) = read else { continue };
-        let Some(Rhs::Project(_, p)) = defs[t] else {
+        let Some(read_path) = read_place(t) else {
             continue;
         };
         // `y[i] + y[i]` reads the element twice.
         if Body::atom_var(other) == Some(t) || uses[t] != 1 || !activity.active(t) {
             continue;
         }
-        if same_index(write.index(), p.index()) {
+        if same_place(&write, &read_path) {
             found.push((u, t));
         }
     }
