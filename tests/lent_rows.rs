@@ -201,3 +201,38 @@ fn changing_finite_differences() {
         assert_near(&[da, g[0], g[1], g[2], g[3]], &want, 1e-6);
     }
 }
+
+/// Const-generic callees, lent array literals (`&[a, b]`), and an index row of integers.
+#[differentiable]
+fn norm<const N: usize>(x: &[f64; N]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+#[differentiable]
+fn pick(#[no_grad] idx: &[usize], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &i in idx {
+        s += x[i % x.len()].sin();
+    }
+    s
+}
+
+#[differentiable]
+fn literals(a: f64, b: f64) -> f64 {
+    norm(&[a, b, a * b]) * norm(&[b, 1.0])
+        + pick(&[2, 0, 1], &[a, b * b, 0.5])
+        + pick(&[1; 2], &[b, a])
+}
+
+#[test]
+fn literals_finite_differences() {
+    for (a, b) in [(0.8, -0.4), (-1.5, 0.3)] {
+        let (da, db) = literals_grad(a, b);
+        let want = fd_grad(|p| literals(p[0], p[1]), &[a, b]);
+        assert_near(&[da, db], &want, 1e-6);
+        let (u, v) = ([0.3, -0.8], 1.3);
+        let (_, ju) = literals_jvp(a, u[0], b, u[1]);
+        let rhs = v * (da * u[0] + db * u[1]);
+        assert!((v * ju - rhs).abs() < 1e-10 * rhs.abs().max(1.0));
+    }
+}

@@ -471,9 +471,16 @@ impl Lowerer<'_> {
     }
 
     /// A call's argument, and whether it is a local row lent to the callee: `&h` for a local
-    /// array or `Vec` of floats (the callee takes `&[F]`, `&[F; N]` or `&Vec<F>`). `&x` of a
-    /// reference parameter is `x` itself.
+    /// array or `Vec` of floats, or `&[a, b]` of an array literal (the callee takes `&[F]`,
+    /// `&[F; N]` or `&Vec<F>`). `&x` of a reference parameter is `x` itself.
     fn lower_arg(&mut self, arg: &Expr) -> (Atom, bool) {
+        if let Expr::Reference(r) = arg {
+            if let (None, Expr::Array(_) | Expr::Repeat(_)) = (r.mutability, &*r.expr) {
+                // Lent whatever its elements: a row without a derivative goes without a
+                // shadow or tangent.
+                return (self.lower_expr(&r.expr, Dest::Temp), true);
+            }
+        }
         let lent = match arg {
             Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
                 Expr::Path(p) if p.qself.is_none() => {
