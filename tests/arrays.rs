@@ -134,3 +134,34 @@ fn vec_written_outside_loops() {
     let (dx,) = vec_straight_grad(1.5);
     assert_eq!(dx, 1.0 + 3.0 * 1.5 * 1.5);
 }
+
+/// `[x; 3]` of an active value, and of an array, written out as `[x, x, x]`; then written.
+#[differentiable]
+fn repeated(x: f64, y: f64) -> f64 {
+    let mut a = [x * y; 3];
+    let mut m = [[x, y]; 2];
+    a[1] = a[0].sin() + y;
+    m[1][0] = a[2] * m[0][1];
+    a[0] * a[1] * a[2] + m[0][0] * m[1][0] - m[1][1]
+}
+
+#[test]
+fn repeated_values() {
+    for (x, y) in [(0.7, -0.4), (-1.2, 0.9)] {
+        check_vjp(
+            |(x, y)| repeated(x, y),
+            |(x, y), v| repeated_vjp(x, y, v).1,
+            (x, y),
+            1.0,
+        )
+        .unwrap();
+        // By hand: a = [p, sin p + y, p] with p = x y; m = [[x, y], [p y, y]].
+        let p = x * y;
+        // f = p² (sin p + y) + x p y - y: through p, and directly in x and y.
+        let dp = 2.0 * p * (p.sin() + y) + p * p * p.cos() + x * y;
+        let (dx_direct, dy_direct) = (p * y, p * p + x * p - 1.0);
+        let (gx, gy) = repeated_grad(x, y);
+        assert!((gx - (dp * y + dx_direct)).abs() < 1e-12, "{gx}");
+        assert!((gy - (dp * x + dy_direct)).abs() < 1e-12, "{gy}");
+    }
+}

@@ -127,6 +127,9 @@ impl Lowerer<'_> {
                     .collect();
                 self.bind(Rhs::Array(elems), dest, span)
             }
+            // `[x; 3]` with an active `x` and a literal length: `[x, x, x]`, the value
+            // computed once.
+            Expr::Repeat(r) if repeat_len(&r.len).is_some() => self.lower_repeat(r, dest),
             Expr::Field(f) => match &f.member {
                 syn::Member::Unnamed(index) => {
                     let base = self.lower_expr(&f.base, Dest::Temp);
@@ -389,6 +392,15 @@ impl Lowerer<'_> {
         self.bind(rhs, dest, e.span())
     }
 
+    /// `[x; n]` for a literal `n` (see [`repeat_len`]): `[x, x, ..]`. Out of line, to keep
+    /// [`Lowerer::lower_expr`]'s frame small (it recurses once per nesting level).
+    #[inline(never)]
+    fn lower_repeat(&mut self, r: &syn::ExprRepeat, dest: Dest) -> Atom {
+        let n = repeat_len(&r.len).unwrap_or(0);
+        let elem = self.lower_expr(&r.expr, Dest::Temp);
+        self.bind(Rhs::Array(vec![elem; n]), dest, r.span())
+    }
+
     pub(super) fn lower_call(&mut self, call: &syn::ExprCall, dest: Dest) -> Atom {
         let e = Expr::Call(call.clone());
         let Expr::Path(func) = &*call.func else {
@@ -473,6 +485,7 @@ impl Lowerer<'_> {
     /// A call's argument, and whether it is a local row lent to the callee: `&h` for a local
     /// array or `Vec` of floats, or `&[a, b]` of an array literal (the callee takes `&[F]`,
     /// `&[F; N]` or `&Vec<F>`). `&x` of a reference parameter is `x` itself.
+    #[inline(never)]
     fn lower_arg(&mut self, arg: &Expr) -> (Atom, bool) {
         if let Expr::Reference(r) = arg {
             if let (None, Expr::Array(_) | Expr::Repeat(_)) = (r.mutability, &*r.expr) {
@@ -550,8 +563,8 @@ impl Lowerer<'_> {
                 "compute the value outside the macro, with supported expressions",
             ),
             Expr::Repeat(_) => (
-                "`[x; N]` with an active `x` is not supported",
-                "write the elements out: `[x, x, x]`",
+                "`[x; N]` with an active `x` is supported for a literal `N` from 1 to 64 only",
+                "write the length as a literal (`[x; 3]`), or the elements out: `[x, x, x]`",
             ),
             Expr::If(_)
             | Expr::Match(_)
@@ -635,5 +648,22 @@ pub(super) fn is_trivial(e: &Expr) -> bool {
         Expr::Paren(p) => is_trivial(&p.expr),
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => matches!(&*u.expr, Expr::Lit(_)),
         _ => false,
+    }
+}
+
+/// The length of `[x; N]` when `N` is an integer literal from 1 to 64 (written out, one
+/// element each).
+fn repeat_len(len: &Expr) -> Option<usize> {
+    match len {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        }) => n
+            .base10_parse::<usize>()
+            .ok()
+            .filter(|n| (1..=64).contains(n)),
+        Expr::Paren(p) => repeat_len(&p.expr),
+        Expr::Group(g) => repeat_len(&g.expr),
+        _ => None,
     }
 }
