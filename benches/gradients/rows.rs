@@ -64,33 +64,77 @@ fn layer_hand(w: &[[f64; COLS]], x: &[f64], g: &mut [[f64; COLS]]) {
     }
 }
 
-pub fn problem(_quick: bool) -> Problem<Data> {
-    let mut rng = Rng::new(6);
-    let flat = rng.vec(ROWS * COLS, |r| r.uniform(-0.2, 0.2));
+/// The three gradients of a problem over rows of weights: `vjp`'s, a hand-written one (both
+/// into rows of the gradient buffer), and `vjp`'s of the same function with flat indices.
+struct Gradients {
+    rows: fn(&[Row], &mut [Row], &[f64]),
+    hand: fn(&[Row], &[f64], &mut [Row]),
+    flat: fn(&[f64], &mut [f64], &[f64]),
+}
+
+/// One row of weights.
+type Row = [f64; COLS];
+
+/// A problem over `count` rows of weights drawn uniformly from [-spread, spread], and an input
+/// drawn from [-1, 1].
+fn rows_problem(
+    name: &'static str,
+    about: String,
+    (seed, count, spread): (u64, usize, f64),
+    primal: fn(&Data) -> f64,
+    flat_name: &str,
+    gradients: Gradients,
+) -> Problem<Data> {
+    let mut rng = Rng::new(seed);
+    let flat = rng.vec(count * COLS, |r| r.uniform(-spread, spread));
     let w = flat
         .chunks_exact(COLS)
         .map(|row| std::array::from_fn(|j| row[j]))
         .collect();
     let x = rng.vec(COLS, |r| r.uniform(-1.0, 1.0));
+    let Gradients {
+        rows,
+        hand,
+        flat: by_flat,
+    } = gradients;
     Problem {
-        name: "rows",
-        about: format!("rows of arrays, tanh layer over w: &[[f64; {COLS}]] ({ROWS} rows)"),
+        name,
+        about,
         data: Data { w, flat, x },
-        n: ROWS * COLS,
-        primal: |d| layer(&d.w, &d.x),
+        n: count * COLS,
+        primal,
         tools: Vec::new(),
     }
-    .tool("vjp", |d, g| {
+    .tool("vjp", move |d, g| {
         g.fill(0.0);
-        layer_grad(&d.w, g.as_chunks_mut::<COLS>().0, &d.x);
+        rows(&d.w, g.as_chunks_mut::<COLS>().0, &d.x);
     })
-    .tool("hand-written", |d, g| {
-        layer_hand(&d.w, &d.x, g.as_chunks_mut::<COLS>().0)
+    .tool("hand-written", move |d, g| {
+        hand(&d.w, &d.x, g.as_chunks_mut::<COLS>().0)
     })
-    .tool("vjp, weights flattened (w[i * 64 + j])", |d, g| {
+    .tool(flat_name, move |d, g| {
         g.fill(0.0);
-        layer_flat_grad(&d.flat, g, &d.x);
+        by_flat(&d.flat, g, &d.x);
     })
+}
+
+pub fn problem(_quick: bool) -> Problem<Data> {
+    rows_problem(
+        "rows",
+        format!("rows of arrays, tanh layer over w: &[[f64; {COLS}]] ({ROWS} rows)"),
+        (6, ROWS, 0.2),
+        |d| layer(&d.w, &d.x),
+        "vjp, weights flattened (w[i * 64 + j])",
+        Gradients {
+            rows: |w, g, x| {
+                layer_grad(w, g, x);
+            },
+            hand: layer_hand,
+            flat: |w, g, x| {
+                layer_flat_grad(w, g, x);
+            },
+        },
+    )
 }
 
 /// Element writes through rows: a local `[[f64; 64]; 8]` filled as `h[i][j] = ..`, then read.
@@ -144,32 +188,22 @@ fn written_hand(w: &[[f64; COLS]], x: &[f64], g: &mut [[f64; COLS]]) {
 }
 
 pub fn writes_problem(_quick: bool) -> Problem<Data> {
-    let mut rng = Rng::new(7);
-    let flat = rng.vec(8 * COLS, |r| r.uniform(-1.0, 1.0));
-    let w = flat
-        .chunks_exact(COLS)
-        .map(|row| std::array::from_fn(|j| row[j]))
-        .collect();
-    let x = rng.vec(COLS, |r| r.uniform(-1.0, 1.0));
-    Problem {
-        name: "rows_written",
-        about: format!(
+    rows_problem(
+        "rows_written",
+        format!(
             "rows of arrays written: h[i][j] = sin(w[i][j] x[j]) in a local [[f64; {COLS}]; 8]"
         ),
-        data: Data { w, flat, x },
-        n: 8 * COLS,
-        primal: |d| written(&d.w, &d.x),
-        tools: Vec::new(),
-    }
-    .tool("vjp", |d, g| {
-        g.fill(0.0);
-        written_grad(&d.w, g.as_chunks_mut::<COLS>().0, &d.x);
-    })
-    .tool("hand-written", |d, g| {
-        written_hand(&d.w, &d.x, g.as_chunks_mut::<COLS>().0)
-    })
-    .tool("vjp, flattened (h[i * 64 + j])", |d, g| {
-        g.fill(0.0);
-        written_flat_grad(&d.flat, g, &d.x);
-    })
+        (7, 8, 1.0),
+        |d| written(&d.w, &d.x),
+        "vjp, flattened (h[i * 64 + j])",
+        Gradients {
+            rows: |w, g, x| {
+                written_grad(w, g, x);
+            },
+            hand: written_hand,
+            flat: |w, g, x| {
+                written_flat_grad(w, g, x);
+            },
+        },
+    )
 }
