@@ -356,6 +356,13 @@ impl Lowerer<'_> {
                 return self.opaque(&e, dest, None, Ty::Unknown);
             }
         }
+        // Already reported as changing its receiver in place.
+        if self
+            .changed_in_place
+            .contains(&super::in_place::span_key(mc))
+        {
+            return self.opaque(&e, dest, None, Ty::Unknown);
+        }
         self.unsupported(&e, dest, format!("the method `{name}` has no derivative rule"), "use a method listed in the README, or a function with a `_vjp` rule (a `#[differentiable]` fn or a hand-written one); if the result is an integer or a `bool`, give the `let` its type (`let n: usize = ..;`)")
     }
 

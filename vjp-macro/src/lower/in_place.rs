@@ -99,10 +99,12 @@ fn leaves_receiver(method: &str) -> bool {
 
 /// Reports every method call in `item` on a local declared `mut` (directly, or through fields
 /// and indexing: `s.buf[0].clear()`) whose method is not known to leave its receiver unchanged.
-pub(super) fn check(item: &syn::ItemFn, cx: &Ctxt) {
+/// Returns those calls, each by its method's span (see [`span_key`]).
+pub(super) fn check(item: &syn::ItemFn, cx: &Ctxt) -> Vec<String> {
     let mut finder = Finder {
         cx,
         bindings: Vec::new(),
+        reported: Vec::new(),
     };
     for input in &item.sig.inputs {
         if let syn::FnArg::Typed(t) = input {
@@ -110,12 +112,21 @@ pub(super) fn check(item: &syn::ItemFn, cx: &Ctxt) {
         }
     }
     finder.visit_block(&item.block);
+    finder.reported
+}
+
+/// A method call's identity across the stages: its method name's span, as text (it holds the
+/// source position).
+pub(super) fn span_key(call: &syn::ExprMethodCall) -> String {
+    format!("{:?}", call.method.span())
 }
 
 struct Finder<'a> {
     cx: &'a Ctxt,
     /// The names in scope, innermost last, each with whether it was declared `mut`.
     bindings: Vec<(String, bool)>,
+    /// The calls reported, by [`span_key`].
+    reported: Vec<String>,
 }
 
 impl Finder<'_> {
@@ -248,17 +259,29 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             if self.is_mut(&local.to_string()) && !leaves_receiver(&method) {
                 let receiver = &call.receiver;
                 let receiver = quote::quote!(#receiver).to_string();
+                let help = if matches!(method.as_str(), "push" | "extend" | "insert") {
+                    // Growing a buffer: the forms vjp follows.
+                    format!(
+                        "make `{local}` its final length first and assign its elements \
+                         (`let mut {local} = vec![0.0; n];` then `{local}[i] = ...`), or build \
+                         it with `.map(..).collect::<Vec<f64>>()`; if it holds no floats, \
+                         build it before calling the function"
+                    )
+                } else {
+                    format!(
+                        "assign the new value instead (`{local} = ...`), or change `{local}` \
+                         before calling the function; if `{method}` only reads it, call it as \
+                         a function of a shared reference: `Type::{method}(&{receiver}, ..)`"
+                    )
+                };
                 self.cx.error_spanned_help(
                     call_tokens(call),
                     format_args!(
                         "`{method}` may change `{local}` in place, which vjp cannot follow"
                     ),
-                    format_args!(
-                        "assign the new value instead (`{local} = ...`), or change `{local}` \
-                         before calling the function; if `{method}` only reads it, call it as \
-                         a function of a shared reference: `Type::{method}(&{receiver}, ..)`"
-                    ),
+                    help,
                 );
+                self.reported.push(span_key(call));
             }
         }
         syn::visit::visit_expr_method_call(self, call);

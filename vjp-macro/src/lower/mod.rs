@@ -70,8 +70,9 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         marks: Vec::new(),
         closures: Vec::new(),
         elements: Vec::new(),
+        changed_in_place: Vec::new(),
     };
-    in_place::check(&model.item, cx);
+    lowerer.changed_in_place = in_place::check(&model.item, cx);
     let params = lowerer.declare_params(model);
     let (ret, term) = lowerer.lower_stmts(&model.item.block.stmts, Mode::Returning);
     let block = Block {
@@ -102,6 +103,9 @@ struct Lowerer<'a> {
     by_ref: Vec<VarId>,
     /// Names of such variables, until their `let` is lowered.
     pending_by_ref: Vec<String>,
+    /// The method calls already reported as changing a local in place (see
+    /// [`in_place::check`]), by their method's span: not reported again as having no rule.
+    changed_in_place: Vec<String>,
     /// Fresh names that `match` lowering binds (see `match_stmts`) to values that carry no
     /// derivative: the scrutinee and the parts its arms take out of it. Their variables are
     /// typed as such when their `let` is lowered, so that what reads them is kept whole and a
