@@ -236,3 +236,26 @@ fn literals_finite_differences() {
         assert!((v * ju - rhs).abs() < 1e-10 * rhs.abs().max(1.0));
     }
 }
+
+/// Two scalar inputs and a loop that overwrites its state: `NAME_grad` runs forward lanes,
+/// one call of the callee's `_jvp` per lane, each lent the local row and its tangent.
+#[differentiable]
+fn lanes(r: f64, x0: f64) -> f64 {
+    let mut x = x0;
+    for k in 0..6 {
+        let h = [x, r * x, k as f64 * 0.1];
+        x = 0.5 * sum_sq(&h).sqrt().sin() + 0.25 * x;
+    }
+    x
+}
+
+#[test]
+fn lanes_match_reverse_and_differences() {
+    for (r, x0) in [(0.9, 0.3), (-1.4, 0.8)] {
+        let (gr, gx) = lanes_grad(r, x0);
+        let (_, (vr, vx)) = lanes_vjp(r, x0, 1.0);
+        assert!((gr - vr).abs() < 1e-12 && (gx - vx).abs() < 1e-12);
+        let want = fd_grad(|p| lanes(p[0], p[1]), &[r, x0]);
+        assert_near(&[gr, gx], &want, 1e-6);
+    }
+}
