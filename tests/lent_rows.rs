@@ -259,3 +259,63 @@ fn lanes_match_reverse_and_differences() {
         assert_near(&[gr, gx], &want, 1e-6);
     }
 }
+
+/// A `Vec` lent to a callee and written afterwards, and a `Vec` element written with a
+/// reduction over the same `Vec` (found by vjp-fuzzgen's `lent-rows` switch: the update moved
+/// the old version that the reverse sweep reads; it is cloned now).
+#[differentiable]
+fn lent_then_changed(a: f64) -> f64 {
+    let mut h = vec![0.0; 2];
+    h[0] = a;
+    h[1] = 2.0 * a;
+    let w = sum_sq(&h);
+    h[0] = 3.0 * a * h[1];
+    let mut k: Vec<f64> = vec![0.0; 3];
+    k[0] = a.sin();
+    k[1] = (0..1).map(|i| k[i] * a).sum::<f64>();
+    for i in 0..2 {
+        k[i + 1] = (0..=i).map(|j| k[j] * h[j % 2]).sum::<f64>() + sum_sq(&k);
+    }
+    w + h[0] * k[2]
+}
+
+#[test]
+fn lent_then_changed_finite_differences() {
+    for a in [0.7, -0.35] {
+        let (da,) = lent_then_changed_grad(a);
+        assert_near(&[da], &fd_grad(|p| lent_then_changed(p[0]), &[a]), 1e-6);
+    }
+}
+
+/// A `Vec` lent before and after an element write in the same loop body, and lent before a
+/// write in a branch.
+#[differentiable]
+fn lent_around_writes(a: f64, x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let before = sum_sq(&h);
+        h[i] = (before * a).sin();
+        s += sum_sq(&h) * before;
+    }
+    let w = sum_sq(&h);
+    if w > 0.5 {
+        h[0] = w * a;
+    } else {
+        h[1] = -w;
+    }
+    s + sum_sq(&h) + w
+}
+
+#[test]
+fn lent_around_writes_finite_differences() {
+    for (a, x) in [(0.6, [0.3, -0.4, 0.2]), (-0.9, [0.1, 0.25, -0.15])] {
+        let mut g = [0.0; 3];
+        let (da,) = lent_around_writes_grad(a, &x, &mut g);
+        let want = fd_grad(
+            |p| lent_around_writes(p[0], &p[1..]),
+            &[a, x[0], x[1], x[2]],
+        );
+        assert_near(&[da, g[0], g[1], g[2]], &want, 1e-6);
+    }
+}

@@ -286,7 +286,9 @@ impl Emitter<'_> {
                             return TokenStream::new();
                         };
                         let base_tokens = match base {
-                            Atom::Var(b) if self.plan.is_witness[*b] => {
+                            Atom::Var(b)
+                                if self.plan.is_witness[*b] || self.plan.copy_base[*var] =>
+                            {
                                 owned_copy(self.body, base, atom(self.body, base))
                             }
                             _ => atom(self.body, base),
@@ -298,12 +300,13 @@ impl Emitter<'_> {
                         )
                     }
                     // An update moves its aggregate; one whose zero the reverse sweep makes
-                    // from it (a witness) is copied instead, when it may not be `Copy`.
+                    // from it (a witness), or that the reverse sweep reads, is copied
+                    // instead, when it may not be `Copy`.
                     Rhs::Update {
                         base: base @ Atom::Var(b),
                         proj: p,
                         value,
-                    } if self.plan.is_witness[*b] => update_tokens(
+                    } if self.plan.is_witness[*b] || self.plan.copy_base[*var] => update_tokens(
                         owned_copy(self.body, base, atom(self.body, base)),
                         proj(self.body, p),
                         atom(self.body, value),

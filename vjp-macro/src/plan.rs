@@ -85,6 +85,13 @@ pub struct Plan {
     /// Element reads through temporary rows, whose adjoints go straight to the aggregate
     /// (see [`crate::views`]).
     pub views: crate::views::Views,
+    /// Per variable: the blocks whose reverse reads it (as a rule's operand, a lent row, or
+    /// what a statement run again reads).
+    pub read_in_reverse: Vec<Vec<usize>>,
+    /// Per update variable: its aggregate is read by the reverse sweep after the update, which
+    /// must then not move it into the new version: a `Vec` is cloned instead (see
+    /// [`crate::forward::owned_copy`] and [`copied_bases`]).
+    pub copy_base: Vec<bool>,
     /// The tapes that each iteration of the fused loop fills and empties again, and whose
     /// number of values per iteration is known before that loop: those of a range loop `p`
     /// directly in the fused loop's body (its own tape and the exit values of the loops
@@ -186,6 +193,8 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             room_outside: vec![false; loops],
             frames: vec![Vec::new(); loops],
             views: crate::views::row_views(body, activity),
+            read_in_reverse: vec![Vec::new(); body.vars.len()],
+            copy_base: Vec::new(),
         },
     };
     planner.defs(&body.block);
@@ -203,6 +212,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     }
     planner.plan.is_witness = is_witness;
     let mut plan = planner.plan;
+    plan.copy_base = copied_bases(body, &plan.read_in_reverse);
     let mut exits_reserved = vec![false; loops];
     body.block.walk(&mut |s| {
         if let Stmt::Loop(p) = s {
@@ -342,6 +352,67 @@ fn hoisted_room(body: &Body, plan: &Plan) -> (Vec<Vec<Room>>, Vec<bool>) {
 
 /// The variables that loop `l` defines: its slots, its counters, and every variable defined
 /// in its body.
+/// Per update variable: whether the update must copy its aggregate rather than move it, because
+/// the reverse sweep reads the aggregate (see [`Plan::copy_base`]). A loop's slot updated in the
+/// loop's body is written back at the end of each iteration: only reads by the reverse of that
+/// body (or of blocks in it) see the moved value; a read after the loop sees the slot's final
+/// value, which the write-back restored.
+fn copied_bases(body: &Body, reads: &[Vec<usize>]) -> Vec<bool> {
+    fn blocks_in(block: &Block, out: &mut Vec<usize>) {
+        out.push(block.id);
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    blocks_in(then, out);
+                    blocks_in(els, out);
+                }
+                Stmt::Loop(l) => blocks_in(&l.body, out),
+                _ => {}
+            }
+        }
+    }
+    fn walk(
+        block: &Block,
+        loops: &mut Vec<(Vec<VarId>, Vec<usize>)>,
+        reads: &[Vec<usize>],
+        out: &mut [bool],
+    ) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let {
+                    var,
+                    rhs:
+                        Rhs::Update {
+                            base: Atom::Var(b), ..
+                        },
+                    ..
+                } => {
+                    let read = &reads[*b];
+                    out[*var] = match loops.iter().rev().find(|(slots, _)| slots.contains(b)) {
+                        Some((_, inside)) => read.iter().any(|r| inside.contains(r)),
+                        None => !read.is_empty(),
+                    };
+                }
+                Stmt::If { then, els, .. } => {
+                    walk(then, loops, reads, out);
+                    walk(els, loops, reads, out);
+                }
+                Stmt::Loop(l) => {
+                    let mut inside = Vec::new();
+                    blocks_in(&l.body, &mut inside);
+                    loops.push((l.slots.iter().map(|s| s.var).collect(), inside));
+                    walk(&l.body, loops, reads, out);
+                    loops.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = vec![false; body.vars.len()];
+    walk(&body.block, &mut Vec::new(), reads, &mut out);
+    out
+}
+
 fn defined_in(l: &Loop) -> Set {
     let mut out: Set = l.slots.iter().map(|s| s.var).collect();
     let counters = |l: &Loop, out: &mut Set| {
@@ -533,6 +604,7 @@ impl Planner<'_> {
             .collect();
         for stmt in &block.stmts {
             let reads = self.reverse_reads(stmt, save_in.map(|(l, _)| (l, Save::Branch)));
+            self.mark_read(&reads, block.id);
             n.extend(reads);
         }
         let mut include = vec![false; block.stmts.len()];
@@ -587,7 +659,12 @@ impl Planner<'_> {
                 for d in stmt.defs() {
                     n.remove(&d);
                 }
-                n.extend(primal_reads(stmt));
+                let reads = primal_reads(stmt);
+                if rerun {
+                    // Run again in the reverse sweep, after the forward sweep's updates.
+                    self.mark_read(&reads, block.id);
+                }
+                n.extend(reads);
                 if rerun {
                     self.check_pure(stmt);
                 }
@@ -595,6 +672,15 @@ impl Planner<'_> {
         }
         self.plan.slice[block.id] = include;
         n
+    }
+
+    /// Records that the reverse of block `block` reads `vars` (see [`Plan::read_in_reverse`]).
+    fn mark_read(&mut self, vars: &Set, block: usize) {
+        for v in vars {
+            if !self.plan.read_in_reverse[*v].contains(&block) {
+                self.plan.read_in_reverse[*v].push(block);
+            }
+        }
     }
 
     /// The primal values the reverse of `stmt` reads (nested blocks included).
