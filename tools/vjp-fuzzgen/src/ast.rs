@@ -81,6 +81,8 @@ pub enum End {
     Fold(E, String, String, Body),
     /// `.fold(INIT, f64::NAME)` with `max` / `min` (traced in the twin: `fz::max`).
     FoldPath(E, &'static str),
+    /// `.collect()` (`lent-rows`), with the turbofish if given: `.collect::<Vec<f64>>()`.
+    Collect(Option<String>),
 }
 
 impl Body {
@@ -127,6 +129,8 @@ impl Reduce {
                 let path = if t { "fz" } else { "f64" };
                 s += &format!(".fold({}, {path}::{name})", init.r(t, Ctx::Top));
             }
+            End::Collect(None) => s += ".collect()",
+            End::Collect(Some(ty)) => s += &format!(".collect::<{ty}>()"),
         }
         s + self.proj.as_deref().unwrap_or("")
     }
@@ -145,7 +149,7 @@ impl Reduce {
                 v.extend(body.exprs());
             }
             End::FoldPath(init, _) => v.push(init),
-            End::Sum(_) | End::Product(_) => {}
+            End::Sum(_) | End::Product(_) | End::Collect(_) => {}
         }
         v
     }
@@ -381,7 +385,7 @@ impl E {
             E::Num(_) => {}
             E::Place(p) => {
                 let name: String = p
-                    .trim_start_matches('*')
+                    .trim_start_matches(['*', '&'])
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();

@@ -515,7 +515,7 @@ impl Gen {
 
     /// The context of a closure's body: a loop around the outer one, without the locals an
     /// earlier closure's parameter names, with the closure's parameters.
-    fn closure_cx(
+    pub(super) fn closure_cx(
         &mut self,
         cx: &Ctx,
         bound: &Bound,
@@ -585,10 +585,11 @@ impl Gen {
             lets.iter().for_each(|(_, e)| e.roots(&mut roots));
             let reads_param = bound.vars.iter().any(|v| roots.contains(&v.name));
             // A window's reads, not the window (`rows`; a read `w[0]` has the root `w`).
+            // Not a point bound by value either (`nested-rows`: `|&q|`, read as `q[j]`).
             let params: Vec<&Var> = bound
                 .vars
                 .iter()
-                .filter(|v| v.acc != Some(WINDOW))
+                .filter(|v| v.acc != Some(WINDOW) && matches!(v.kind, Kind::F | Kind::Int))
                 .collect();
             if !reads_param && !params.is_empty() && self.rng.chance(0.8) {
                 let v = params[self.rng.below(params.len())];
