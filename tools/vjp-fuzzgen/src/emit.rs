@@ -28,6 +28,9 @@ fn param_ty(kind: PKind) -> String {
         PKind::NoGradIdx => "&[usize]".into(),
         PKind::NoGradIdxArr(n) => format!("[usize; {n}]"),
         PKind::NoGradOpt => "Option<usize>".into(),
+        PKind::Rows(n) | PKind::NoGradRows(n) => format!("&[[f64; {n}]]"),
+        PKind::VecRows(n) => format!("&Vec<[f64; {n}]>"),
+        PKind::RefRows(n, m) => format!("&[[f64; {n}]; {m}]"),
     }
 }
 
@@ -59,6 +62,7 @@ pub fn function(f: &Func, traced: bool) -> String {
                 | PKind::NoGradIdx
                 | PKind::NoGradIdxArr(_)
                 | PKind::NoGradOpt
+                | PKind::NoGradRows(_)
         );
         let attr = if !traced && no_grad {
             "#[no_grad] "
@@ -124,6 +128,21 @@ fn layout(f: &Func, rng: &mut Rng) -> Layout {
             }
             PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
                 values.push(value_text(rng, p.kind));
+                0
+            }
+            // `nested-rows`: 2 to 4 points of `n` coordinates, flattened.
+            PKind::Rows(n) | PKind::VecRows(n) => n * rng.range(2, 4),
+            PKind::RefRows(n, m) => n * m,
+            PKind::NoGradRows(n) => {
+                let rows: Vec<String> = (0..rng.range(2, 4))
+                    .map(|_| {
+                        let row: Vec<String> = (0..n)
+                            .map(|_| num((rng.below(401) as f64 - 200.0) / 100.0))
+                            .collect();
+                        format!("[{}]", row.join(", "))
+                    })
+                    .collect();
+                values.push(format!("&[{}]", rows.join(", ")));
                 0
             }
         };
@@ -205,8 +224,42 @@ fn args(f: &Func, l: &Layout, call: Call) -> (String, Vec<String>) {
                 args.push(format!("&[{}]", d.join(", ")));
             }
             PKind::Int => args.push(ints.next().unwrap().to_string()),
-            PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+            PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt | PKind::NoGradRows(_) => {
                 args.push(values.next().unwrap().clone())
+            }
+            PKind::Rows(n) | PKind::VecRows(n) => {
+                // The points, from the flattened input (`Vec<[f64; n]>`, lent as a slice
+                // or as the `Vec`).
+                let rows = |v: &str| {
+                    format!(
+                        "&{v}[{o}..{end}].chunks_exact({n}).map(fz::ar::<{n}>).collect::<Vec<[f64; {n}]>>()"
+                    )
+                };
+                args.push(rows("x"));
+                match call {
+                    Call::Vjp => {
+                        shadows.push(format!("let mut sh{k} = vec![[0.0; {n}]; {}];", len / n));
+                        args.push(format!("&mut sh{k}"));
+                    }
+                    Call::Jvp => args.push(rows("u")),
+                    Call::Primal => {}
+                }
+            }
+            PKind::RefRows(n, m) => {
+                let rows = |v: &str| {
+                    format!(
+                        "&std::array::from_fn::<[f64; {n}], {m}, _>(|r| fz::ar::<{n}>(&{v}[{o} + {n} * r..]))"
+                    )
+                };
+                args.push(rows("x"));
+                match call {
+                    Call::Vjp => {
+                        shadows.push(format!("let mut sh{k} = [[0.0; {n}]; {m}];"));
+                        args.push(format!("&mut sh{k}"));
+                    }
+                    Call::Jvp => args.push(rows("u")),
+                    Call::Primal => {}
+                }
             }
         }
     }
@@ -226,6 +279,12 @@ fn gather(f: &Func, l: &Layout) -> String {
             }
             PKind::Slice | PKind::VecRef | PKind::RefArr(_) => {
                 s += &format!("out[{o}..{}].copy_from_slice(&sh{k});\n", o + len);
+            }
+            PKind::Rows(_) | PKind::VecRows(_) | PKind::RefRows(..) => {
+                s += &format!(
+                    "out[{o}..{}].copy_from_slice(sh{k}.as_flattened());\n",
+                    o + len
+                );
             }
             _ => {}
         }

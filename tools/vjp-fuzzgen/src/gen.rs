@@ -16,6 +16,8 @@ mod bindings;
 mod carried;
 mod closures;
 mod emphasis;
+mod lent;
+mod nested;
 mod plain;
 mod reduce;
 mod rows;
@@ -102,6 +104,13 @@ pub struct Opts {
     /// Untyped parameters (`|t| t * t`) of local closures that read no active value, which the
     /// macro keeps as written but never calls (E0282 / E0284).
     pub untyped_inactive_closure: bool,
+    /// Rows of arrays as parameters (`p: &[[f64; 2]]`, `&Vec<[f64; 3]>`, `&[[f64; 2]; 3]`,
+    /// `#[no_grad] w: &[[f64; 2]]`), read as `p[i][j]`, copied out (`let q = p[i];`,
+    /// `let [a, b] = p[i];`), iterated, windowed, reduced and passed on.
+    pub nested_rows: bool,
+    /// Local arrays and `Vec`s (of floats, or of `[f64; 2]`) lent to callees that take a row
+    /// (`g(&h)`), also in loops, branches and after the local changed.
+    pub lent_rows: bool,
 }
 
 /// The switches, by name.
@@ -132,6 +141,8 @@ const NEWER: &[&str] = &[
     "closures",
     "closure-in-cond",
     "untyped-inactive-closure",
+    "nested-rows",
+    "lent-rows",
 ];
 
 /// The emphasis switches, by name: they steer the generator toward shapes that particular
@@ -174,6 +185,8 @@ impl Opts {
             closures: false,
             closure_in_cond: false,
             untyped_inactive_closure: false,
+            nested_rows: false,
+            lent_rows: false,
         }
     }
 
@@ -204,6 +217,8 @@ impl Opts {
             "closures" => &mut self.closures,
             "closure-in-cond" => &mut self.closure_in_cond,
             "untyped-inactive-closure" => &mut self.untyped_inactive_closure,
+            "nested-rows" => &mut self.nested_rows,
+            "lent-rows" => &mut self.lent_rows,
             _ => return None,
         })
     }
@@ -312,6 +327,14 @@ pub enum PKind {
     NoGradIdxArr(usize),
     /// `#[no_grad] opt: Option<usize>` (`binding-patterns`).
     NoGradOpt,
+    /// `p: &[[f64; N]]` (`nested-rows`), 2 to 4 rows.
+    Rows(usize),
+    /// `p: &Vec<[f64; N]>` (`nested-rows`), 2 to 4 rows.
+    VecRows(usize),
+    /// `p: &[[f64; N]; M]` (`nested-rows`).
+    RefRows(usize, usize),
+    /// `#[no_grad] w: &[[f64; N]]` (`nested-rows`), 2 to 4 rows.
+    NoGradRows(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -369,6 +392,10 @@ enum Kind {
     Opt,
     /// A local closure (`closures`): its index in `Gen::closures`.
     Closure(usize),
+    /// A row of `[f64; N]` (`nested-rows`, `lent-rows`), of `M` rows if fixed (else 2 to 4).
+    Rows(usize, Option<usize>),
+    /// A local `Vec<f64>` (`lent-rows`) of 2 to 5 elements: read as `h[i]` only.
+    VecF,
 }
 
 #[derive(Clone, Debug)]
@@ -406,6 +433,9 @@ struct Var {
     /// Which declaration this is (a closure checks that the names it captures still resolve
     /// to the declarations it saw).
     uid: usize,
+    /// A local array or `Vec` known to carry derivatives (`lent-rows`: it may be lent to a
+    /// callee's active row parameter).
+    active_row: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -693,6 +723,15 @@ impl Gen {
                 Kind::Int if self.rng.chance(0.5) => {
                     return (E::Int(var.name.clone()), var.bound);
                 }
+                Kind::Rows(n, m) => {
+                    let idx = self.index(cx, &var.name, m);
+                    let j = self.rng.below(n);
+                    return (E::Place(format!("{}[{idx}][{j}]", var.name)), var.bound);
+                }
+                Kind::VecF => {
+                    let idx = self.index(cx, &var.name, None);
+                    return (E::Place(format!("{}[{idx}]", var.name)), var.bound);
+                }
                 _ => {}
             }
         }
@@ -797,9 +836,14 @@ impl Gen {
         } else {
             0
         };
+        let nested = if self.opts.nested_rows && self.in_reduce < 2 && self.has_rows(cx) {
+            6
+        } else {
+            0
+        };
         match self
             .rng
-            .weighted(&[14, 5, 14, 3, 20, 4, 8, 4, 3, 3, 2, 2, reduce, local])
+            .weighted(&[14, 5, 14, 3, 20, 4, 8, 4, 3, 3, 2, 2, reduce, local, nested])
         {
             0 => {
                 let (a, ba) = self.expr(cx, d);
@@ -876,7 +920,11 @@ impl Gen {
                 Some(r) => r,
                 None => self.unary(cx, d),
             },
-            _ => match self.closure_call(cx, d) {
+            13 => match self.closure_call(cx, d) {
+                Some(r) => r,
+                None => self.unary(cx, d),
+            },
+            _ => match self.rows_reduction(cx, d) {
                 Some(r) => r,
                 None => self.unary(cx, d),
             },
@@ -1164,37 +1212,7 @@ impl Gen {
                 continue;
             }
             for p in &f.params {
-                let ok = match p.kind {
-                    PKind::NoGradF(_) => self.opts.call_no_grad_float,
-                    PKind::Slice => {
-                        self.opts.call_with_slices
-                            && vis.iter().any(|v| {
-                                matches!(
-                                    v.param,
-                                    Some(PKind::Slice | PKind::VecRef | PKind::RefArr(_))
-                                ) && v.acc.is_none()
-                            })
-                    }
-                    PKind::VecRef => {
-                        self.opts.call_with_slices
-                            && vis.iter().any(|v| v.param == Some(PKind::VecRef))
-                    }
-                    PKind::RefArr(n) => {
-                        self.opts.call_with_slices
-                            && vis.iter().any(|v| v.param == Some(PKind::RefArr(n)))
-                    }
-                    PKind::NoGradSlice => vis.iter().any(|v| {
-                        matches!(v.param, Some(PKind::NoGradSlice))
-                            || (self.opts.active_to_no_grad_slice
-                                && matches!(v.param, Some(PKind::Slice)))
-                    }),
-                    // The macro cannot type a literal (`&[1, 2]`, `Some(1)`, `None`): only a
-                    // parameter of the caller's of the same kind is passed on.
-                    PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
-                        vis.iter().any(|v| v.param == Some(p.kind))
-                    }
-                    _ => true,
-                };
+                let ok = self.param_ok(&vis, p.kind);
                 if !ok {
                     continue 'f;
                 }
@@ -1204,13 +1222,64 @@ impl Gen {
         out
     }
 
+    /// Whether a parameter of this kind can be given an argument from here.
+    fn param_ok(&self, vis: &[&Var], kind: PKind) -> bool {
+        match kind {
+            PKind::NoGradF(_) => self.opts.call_no_grad_float,
+            PKind::Slice => {
+                self.opts.call_with_slices
+                    && vis.iter().any(|v| {
+                        matches!(
+                            v.param,
+                            Some(PKind::Slice | PKind::VecRef | PKind::RefArr(_))
+                        ) && v.acc.is_none()
+                    })
+            }
+            PKind::VecRef => {
+                self.opts.call_with_slices && vis.iter().any(|v| v.param == Some(PKind::VecRef))
+            }
+            PKind::RefArr(n) => {
+                self.opts.call_with_slices && vis.iter().any(|v| v.param == Some(PKind::RefArr(n)))
+            }
+            PKind::NoGradSlice => vis.iter().any(|v| {
+                matches!(v.param, Some(PKind::NoGradSlice))
+                    || (self.opts.active_to_no_grad_slice && matches!(v.param, Some(PKind::Slice)))
+            }),
+            // The macro cannot type a literal (`&[1, 2]`, `Some(1)`, `None`): only a
+            // parameter of the caller's of the same kind is passed on.
+            PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+                vis.iter().any(|v| v.param == Some(kind))
+            }
+            PKind::Rows(_) | PKind::VecRows(_) | PKind::RefRows(..) | PKind::NoGradRows(_) => {
+                self.rows_arg_ok(vis, kind)
+            }
+            _ => true,
+        }
+    }
+
     fn call_args(&mut self, cx: &Ctx, k: usize, d: usize) -> Option<Vec<E>> {
+        self.call_args_with(cx, k, d, &[])
+    }
+
+    /// The arguments of a call of `funcs[k]`, those of the parameters in `given` (by position)
+    /// as given (`lent-rows`: `&h` of a local).
+    fn call_args_with(
+        &mut self,
+        cx: &Ctx,
+        k: usize,
+        d: usize,
+        given: &[(usize, E)],
+    ) -> Option<Vec<E>> {
         let params = self.funcs[k].params.clone();
         let vis: Vec<Var> = cx.visible().into_iter().cloned().collect();
         let mut args = Vec::new();
         // An active slice may be lent to a call once (its shadow is `&mut`).
         let mut lent: Vec<String> = Vec::new();
-        for p in &params {
+        for (pos, p) in params.iter().enumerate() {
+            if let Some((_, e)) = given.iter().find(|(i, _)| *i == pos) {
+                args.push(e.clone());
+                continue;
+            }
             let mut pick_param = |rng: &mut Rng, want: &dyn Fn(&Var) -> bool| -> Option<E> {
                 let c: Vec<&Var> = vis
                     .iter()
@@ -1252,6 +1321,16 @@ impl Gen {
                         let items = vec![self.typed_arg(cx, a), self.typed_arg(cx, b)];
                         E::Tuple(self.typed_items(cx, items)?)
                     }
+                }
+                PKind::Arr(n) if self.row_item_arg(&vis, n) => {
+                    // A point of a row of arrays, by value (`nested-rows`): `g(p[i])`.
+                    let rows: Vec<&Var> = vis.iter().filter(|v| Self::row_of(v, n)).collect();
+                    let r = (*self.rng.pick(&rows)).clone();
+                    let Kind::Rows(_, m) = r.kind else {
+                        unreachable!()
+                    };
+                    let idx = self.index(cx, &r.name, m);
+                    E::Place(format!("{}[{idx}]", r.name))
                 }
                 PKind::Arr(n) => {
                     let arrs: Vec<&Var> = vis
@@ -1297,6 +1376,15 @@ impl Gen {
                     }
                 }
                 PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
+                    pick_param(&mut self.rng, &|v: &Var| v.param == Some(p.kind))?
+                }
+                PKind::Rows(n) => pick_param(&mut self.rng, &|v: &Var| {
+                    matches!(
+                        v.param,
+                        Some(PKind::Rows(m) | PKind::VecRows(m) | PKind::RefRows(m, _)) if m == n
+                    )
+                })?,
+                PKind::VecRows(_) | PKind::RefRows(..) | PKind::NoGradRows(_) => {
                     pick_param(&mut self.rng, &|v: &Var| v.param == Some(p.kind))?
                 }
                 PKind::Int => {
@@ -1585,6 +1673,12 @@ impl Gen {
                 (true, false) => 2,
                 _ => 0,
             }, // 23 a local closure, mostly near the top of a block
+            if self.opts.nested_rows && self.has_rows(cx) {
+                8
+            } else {
+                0
+            }, // 24 a point copied out of a row of arrays, or a reduction over one
+            if self.opts.lent_rows { 9 } else { 0 }, // 25 a local row lent to a callee
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1698,7 +1792,9 @@ impl Gen {
             20 => self.plain_inactive_loop(cx, out),
             21 => self.binding_stmt(cx, out),
             22 => self.reduction_let(cx, out),
-            _ => self.closure_def(cx, out),
+            23 => self.closure_def(cx, out),
+            24 => self.nested_stmt(cx, out),
+            _ => self.lent_stmt(cx, out),
         }
     }
 
@@ -1725,6 +1821,7 @@ impl Gen {
             index_for: None,
             not_usize: false,
             untyped_plain: false,
+            active_row: false,
             uid: {
                 self.uids.set(self.uids.get() + 1);
                 self.uids.get()
@@ -2247,9 +2344,28 @@ impl Gen {
         }
         let plain_range = if self.opts.plain_calls { 5 } else { 0 };
         let (rows, windows) = if self.opts.rows { (16, 8) } else { (0, 0) };
-        let kind =
-            self.rng
-                .weighted(&[10, 4, 3, 3, 6, 2, 5, 5, 3, 3, 3, plain_range, rows, windows]);
+        let nested = if self.opts.nested_rows && self.has_rows(cx) {
+            18
+        } else {
+            0
+        };
+        let kind = self.rng.weighted(&[
+            10,
+            4,
+            3,
+            3,
+            6,
+            2,
+            5,
+            5,
+            3,
+            3,
+            3,
+            plain_range,
+            rows,
+            windows,
+            nested,
+        ]);
         let mut window = false;
         let shape = match kind {
             0 => {
@@ -2362,6 +2478,19 @@ impl Gen {
                 info.counter = Some((counter.clone(), k + 1));
                 info.trips = k;
                 Shape::Loop
+            }
+            14 => {
+                // A loop over a row of arrays (`nested-rows`).
+                window = true;
+                match self.nested_header(cx, &mut info, &mut elements, &counter) {
+                    Some(h) => Shape::For(h),
+                    None => {
+                        window = false;
+                        let k = self.rng.range(1, 4);
+                        info.trips = k;
+                        Shape::For(format!("_ in 0..{k}"))
+                    }
+                }
             }
             12 | 13 => {
                 // A row or the windows of a slice or array parameter (`rows`).
@@ -2721,6 +2850,9 @@ impl Gen {
                 PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
                     unreachable!("added by `binding_params`")
                 }
+                PKind::Rows(_) | PKind::VecRows(_) | PKind::RefRows(..) | PKind::NoGradRows(_) => {
+                    unreachable!("added by `rows_params`")
+                }
             };
             let mut v = self.var(&cx, pname.clone(), vkind, bound, mutable);
             v.param = Some(kind);
@@ -2735,6 +2867,9 @@ impl Gen {
         if self.opts.binding_patterns {
             self.binding_params(&mut cx, &mut params);
         }
+        if self.opts.nested_rows {
+            self.rows_params(&mut cx, &mut params);
+        }
         if !params.iter().any(|p| {
             matches!(
                 p.kind,
@@ -2744,6 +2879,9 @@ impl Gen {
                     | PKind::Slice
                     | PKind::VecRef
                     | PKind::RefArr(_)
+                    | PKind::Rows(_)
+                    | PKind::VecRows(_)
+                    | PKind::RefRows(..)
             )
         }) {
             let pname = "x9".to_string();

@@ -30,14 +30,15 @@ const USAGE: &str = "usage:
                     inactive-float-arg, unlisted-pure-methods, deref-in-cond,
                     jump-in-block-stmt, shadow-near-return, elem-assign-near-return,
                     int-method-arg, plain-calls, binding-patterns, reductions, rows,
-                    closures, closure-in-cond, untyped-inactive-closure;
+                    closures, closure-in-cond, untyped-inactive-closure, nested-rows,
+                    lent-rows;
                   and the emphasis switches, which steer the generator toward the code
                   paths of four optimisations: fused-loops, invariant-reads,
                   stepped-counters, carried-counters
                   (off by default: call-no-grad-float, active-to-no-grad-slice,
                   int-method-arg, plain-calls, binding-patterns, reductions, rows,
-                  closures, closure-in-cond, untyped-inactive-closure and the emphasis
-                  switches: see the README for why)";
+                  closures, closure-in-cond, untyped-inactive-closure, nested-rows,
+                  lent-rows and the emphasis switches: see the README for why)";
 
 /// The test file for `count` functions from `seed`, named from `f<first>`.
 pub fn generate(seed: u64, count: usize, first: usize, opts: &Opts, command: &str) -> String {
