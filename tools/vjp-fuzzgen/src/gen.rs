@@ -2345,7 +2345,7 @@ impl Gen {
         let plain_range = if self.opts.plain_calls { 5 } else { 0 };
         let (rows, windows) = if self.opts.rows { (16, 8) } else { (0, 0) };
         let nested = if self.opts.nested_rows && self.has_rows(cx) {
-            18
+            30
         } else {
             0
         };

@@ -214,10 +214,12 @@ impl Gen {
                             }
                         })
                         .collect();
+                    // Typed: its elements may be read before the call, by methods that need
+                    // the type (`cw[0].fract()`).
                     out.push(S::Let {
                         pat: w.clone(),
                         mutable: false,
-                        ty: None,
+                        ty: Some(format!("[f64; {n}]")),
                         e: E::Array(items),
                     });
                     let mut v = self.var(cx, w.clone(), Kind::Arr(n), 1.25, false);
@@ -301,18 +303,57 @@ impl Gen {
     /// `n` items of at most 2 in magnitude, at least one of them active.
     fn active_items(&mut self, cx: &Ctx, n: usize) -> Option<Vec<E>> {
         let mut items: Vec<E> = (0..n).map(|_| self.item2(cx)).collect();
-        if items.iter().all(|e| cx.inactive(e)) {
-            let at = self.rng.below(n);
-            for _ in 0..10 {
-                let (e, b) = self.active_leaf(cx);
-                if !cx.inactive(&e) {
-                    items[at] = self.fit((e, b), 2.0).0;
-                    return Some(items);
-                }
-            }
+        // `Ctx::inactive` tells only whether the macro can type a value: a typed `let` of
+        // `#[no_grad]` data counts as active there. What makes the local active for sure is a
+        // read of an active parameter that no local shadows.
+        let at = self.rng.below(n);
+        let (p, _) = self.active_param_read(cx)?;
+        let e = std::mem::replace(&mut items[at], E::Num(0.0));
+        let (e, _) = self.fit((e, 2.0), 1.0);
+        items[at] = self.fit((bin("+", e, p), 3.0), 2.0).0;
+        Some(items)
+    }
+
+    /// A read of an active parameter (not shadowed): `x`, `y[1]`, `t.0`, `p[i][j]`.
+    fn active_param_read(&mut self, cx: &Ctx) -> Option<(E, f64)> {
+        let params: Vec<Var> = cx
+            .readable(|_| true)
+            .into_iter()
+            .filter(|v| {
+                !v.nograd
+                    && !v.by_ref
+                    && matches!(
+                        v.param,
+                        Some(
+                            PKind::F
+                                | PKind::Arr(_)
+                                | PKind::Tup2
+                                | PKind::Slice
+                                | PKind::VecRef
+                                | PKind::RefArr(_)
+                                | PKind::Rows(_)
+                                | PKind::VecRows(_)
+                                | PKind::RefRows(..)
+                        )
+                    )
+            })
+            .collect();
+        if params.is_empty() {
             return None;
         }
-        Some(items)
+        let v = self.rng.pick(&params).clone();
+        let e = match v.kind {
+            Kind::F => E::Place(v.name.clone()),
+            Kind::Tup2 => E::Place(format!("{}.{}", v.name, self.rng.below(2))),
+            Kind::Arr(n) => E::Place(format!("{}[{}]", v.name, self.index(cx, &v.name, Some(n)))),
+            Kind::Slice(n) => E::Place(format!("{}[{}]", v.name, self.index(cx, &v.name, n))),
+            Kind::Rows(n, m) => {
+                let idx = self.index(cx, &v.name, m);
+                E::Place(format!("{}[{idx}][{}]", v.name, self.rng.below(n)))
+            }
+            _ => return None,
+        };
+        Some((e, v.bound))
     }
 
     /// An earlier local that fits, or a new one (declared into `out` and `cx`): its name.
@@ -461,7 +502,26 @@ impl Gen {
         };
         self.restrict = saved;
         self.in_reduce -= 1;
-        let body = body?;
+        let mut body = body?;
+        // The items must be read, so that the `Vec` carries derivatives.
+        let mut roots = Vec::new();
+        body.value.roots(&mut roots);
+        body.lets.iter().for_each(|(_, e)| e.roots(&mut roots));
+        if !bound.vars.iter().any(|v| roots.contains(&v.name)) {
+            let v = &bound.vars[0];
+            let read = match (v.kind, v.by_ref, v.acc) {
+                (_, _, Some(_)) => E::Place(format!("{}[0]", v.name)),
+                (_, true, _) => E::Place(format!("*{}", v.name)),
+                _ => E::Place(v.name.clone()),
+            };
+            let slot = match &mut body.value {
+                E::Array(values) => &mut values[0],
+                value => value,
+            };
+            let e = std::mem::replace(slot, E::Num(0.0));
+            let (e, _) = self.fit((e, 2.0), 1.0);
+            *slot = self.fit((bin("+", e, read), 3.0), 2.0).0;
+        }
         let ty = match points {
             None => "Vec<f64>".to_string(),
             Some(n) => format!("Vec<[f64; {n}]>"),
@@ -505,8 +565,11 @@ impl Gen {
     }
 
     /// `let mut h = vec![0.0; K]; for i in 0..h.len() { h[i] = ..; }` (points: `vec![[0.0; N];
-    /// K]`, filled whole or by coordinate); `lend`: a call `funcs[k]` with `&h` at a position,
-    /// made inside the loop and added into an accumulator declared before it. The name of `h`.
+    /// K]`, filled whole or by coordinate); `lend`: then a second loop that changes every
+    /// element and lends `h` to `funcs[k]` at a position at every step, adding the result into
+    /// an accumulator declared before it (filled first, so that the callee never sees the
+    /// zeros: a callee's `atan2` of two of them would sit at the origin for every input). The
+    /// name of `h`.
     fn filled(
         &mut self,
         cx: &mut Ctx,
@@ -520,25 +583,59 @@ impl Gen {
             None => format!("vec![0.0; {size}]"),
             Some(n) => format!("vec![[0.0; {n}]; {size}]"),
         };
-        let acc = lend.map(|_| {
-            self.fresh += 1;
-            format!("lacc{}", self.fresh)
-        });
         let mut stmts = vec![S::Let {
             pat: name.clone(),
             mutable: true,
             ty: None,
             e: E::Place(zero),
         }];
-        if let Some(a) = &acc {
-            stmts.push(S::Let {
-                pat: a.clone(),
-                mutable: true,
-                ty: Some("f64".into()),
-                e: E::Num(0.0),
-            });
+        let (counter, body) = self.fill_loop(cx, &name, hi, points, None, None)?;
+        stmts.push(S::For(format!("{counter} in 0..{name}.len()"), body));
+        let kind = match points {
+            None => Kind::VecF,
+            Some(n) => Kind::Rows(n, None),
+        };
+        let mut v = self.var(cx, name.clone(), kind, 2.0, true);
+        v.active_row = true;
+        cx.declare(v.clone());
+        let mut acc = None;
+        if let Some((k, pos)) = lend {
+            self.fresh += 1;
+            let a = format!("lacc{}", self.fresh);
+            if let Some((counter, body)) =
+                self.fill_loop(cx, &name, hi, points, Some(&v), Some((k, pos, &a)))
+            {
+                stmts.push(S::Let {
+                    pat: a.clone(),
+                    mutable: true,
+                    ty: Some("f64".into()),
+                    e: E::Num(0.0),
+                });
+                stmts.push(S::For(format!("{counter} in 0..{name}.len()"), body));
+                acc = Some(a);
+            }
         }
-        // The fill loop.
+        out.extend(stmts);
+        if let Some(a) = acc {
+            let v = self.var(cx, a, Kind::F, 0.5 * hi as f64, false);
+            cx.declare(v);
+        }
+        Some(name)
+    }
+
+    /// The body of a loop over `0..h.len()` (`hi` trips at most) that writes every element of
+    /// `h` (each depending on the counter, so that no two are the same), with its counter;
+    /// `readable`: `h` as declared (when the body may read it); `lend`: the call of `funcs[k]`
+    /// with `&h` at a position, added into accumulator `acc`.
+    fn fill_loop(
+        &mut self,
+        cx: &mut Ctx,
+        h: &str,
+        hi: usize,
+        points: Option<usize>,
+        readable: Option<&Var>,
+        lend: Option<(usize, usize, &str)>,
+    ) -> Option<(String, Vec<S>)> {
         self.loop_ids += 1;
         let counter = self.counter_name();
         cx.loops.push(LoopInfo {
@@ -552,69 +649,59 @@ impl Gen {
         let c = self.var(cx, counter.clone(), Kind::Int, (hi - 1) as f64, false);
         cx.declare(c);
         let saved = std::mem::replace(&mut self.restrict, true);
-        let mut body = Vec::new();
-        let ok = (|| -> Option<()> {
-            match points {
-                None => {
-                    let e = self.active_items(cx, 1)?.remove(0);
-                    body.push(S::Assign(format!("{name}[{counter}]"), e));
-                }
-                Some(n) => {
-                    let items = self.active_items(cx, n)?;
-                    if self.rng.chance(0.5) {
-                        body.push(S::Assign(format!("{name}[{counter}]"), E::Array(items)));
-                    } else {
-                        for (j, e) in items.into_iter().enumerate() {
-                            body.push(S::Assign(format!("{name}[{counter}][{j}]"), e));
-                        }
-                    }
-                }
-            }
-            Some(())
-        })();
-        if ok.is_some() {
-            // `h` is now readable, as it is being filled.
-            let kind = match points {
-                None => Kind::VecF,
-                Some(n) => Kind::Rows(n, None),
-            };
-            let mut v = self.var(cx, name.clone(), kind, 2.0, true);
-            v.active_row = true;
-            v.level -= 1;
-            let outer = cx.scopes.len() - 2;
-            cx.scopes[outer].push(v);
-        }
-        let mut lent_ok = true;
-        if let (Some((k, pos)), Some(a), Some(())) = (lend, &acc, ok) {
-            let mut pre = Vec::new();
-            match self.lent_call_expr(cx, &mut pre, k, pos, &name) {
-                Some(call) => {
-                    body.extend(pre);
-                    let e = self.fit((call, self.funcs[k].out_bound.max(3.0)), 1.0).0;
-                    body.push(S::Compound(a.clone(), "+=", bin("*", E::Num(0.5), e)));
-                }
-                None => lent_ok = false,
-            }
-        }
+        let body = self.fill_body(cx, h, &counter, points, readable, lend);
         self.restrict = saved;
         cx.depth -= 1;
         cx.scopes.pop();
         cx.loops.pop();
-        ok?;
-        if !lent_ok {
-            // Undeclare the local (nothing was written).
-            for scope in cx.scopes.iter_mut() {
-                scope.retain(|v| v.name != name);
+        Some((counter, body?))
+    }
+
+    fn fill_body(
+        &mut self,
+        cx: &mut Ctx,
+        h: &str,
+        counter: &str,
+        points: Option<usize>,
+        readable: Option<&Var>,
+        lend: Option<(usize, usize, &str)>,
+    ) -> Option<Vec<S>> {
+        let n = points.unwrap_or(1);
+        let mut items = None;
+        for _ in 0..6 {
+            let it = self.active_items(cx, n)?;
+            if readable.is_none_or(|v| !it.iter().any(|e| Self::vec_in_closure(v, e))) {
+                items = Some(it);
+                break;
             }
-            return None;
         }
-        stmts.push(S::For(format!("{counter} in 0..{name}.len()"), body));
-        out.extend(stmts);
-        if let Some(a) = acc {
-            let v = self.var(cx, a, Kind::F, 0.5 * hi as f64, false);
-            cx.declare(v);
+        let mut items = items?;
+        let at = self.rng.below(n);
+        let e = std::mem::replace(&mut items[at], E::Num(0.0));
+        let (e, _) = self.fit((e, 2.0), 1.5);
+        let c = *self.rng.pick(&[0.25, 0.3, -0.25, 0.5]);
+        let step = bin("*", E::Num(c), E::Int(counter.to_string()));
+        items[at] = self.fit((bin("+", e, step), 3.5), 2.0).0;
+        let mut body = Vec::new();
+        match points {
+            None => body.push(S::Assign(format!("{h}[{counter}]"), items.remove(0))),
+            Some(_) if self.rng.chance(0.5) => {
+                body.push(S::Assign(format!("{h}[{counter}]"), E::Array(items)))
+            }
+            Some(_) => {
+                for (j, e) in items.into_iter().enumerate() {
+                    body.push(S::Assign(format!("{h}[{counter}][{j}]"), e));
+                }
+            }
         }
-        Some(name)
+        if let Some((k, pos, acc)) = lend {
+            let mut pre = Vec::new();
+            let call = self.lent_call_expr(cx, &mut pre, k, pos, h)?;
+            body.extend(pre);
+            let e = self.fit((call, self.funcs[k].out_bound.max(3.0)), 1.0).0;
+            body.push(S::Compound(acc.to_string(), "+=", bin("*", E::Num(0.5), e)));
+        }
+        Some(body)
     }
 
     /// A `Vec` filled by a loop that lends it to `funcs[k]` at every step.
