@@ -132,10 +132,7 @@ impl Gen {
         // Changed, and lent again.
         let var = cx.visible().into_iter().find(|v| v.name == h).cloned();
         if let Some(var) = var {
-            // Not a `Vec`: the macro rejects an element write to a `Vec` after it was lent
-            // (E0382, see the README).
-            let vec = matches!(var.kind, Kind::VecF | Kind::Rows(_, None));
-            if var.mutable && !vec && self.rng.chance(0.5) {
+            if var.mutable && self.rng.chance(0.5) {
                 self.change_local(cx, out, &var);
                 let again = self.lendable(cx);
                 let same: Vec<(usize, usize)> = again
@@ -254,50 +251,6 @@ impl Gen {
     fn item2(&mut self, cx: &Ctx) -> E {
         let e = self.expr(cx, 2);
         self.fit(e, 2.0).0
-    }
-
-    /// An item to assign into an element of local `h`: not reading `h` inside a reduction's
-    /// closure when `h` is a `Vec` (the macro rejects `h[1] = (0..2).map(|i| h[i]).sum();`
-    /// with E0382, see the README).
-    fn item_for(&mut self, cx: &Ctx, h: &Var) -> E {
-        for _ in 0..6 {
-            let e = self.item2(cx);
-            if !Self::vec_in_closure(h, &e) {
-                return e;
-            }
-        }
-        self.active_leaf(cx).0
-    }
-
-    /// Whether `e` reads the `Vec` `h` inside a reduction.
-    fn vec_in_closure(h: &Var, e: &E) -> bool {
-        let is_vec = matches!(h.kind, Kind::VecF | Kind::Rows(_, None)) && h.param.is_none();
-        if !is_vec {
-            return false;
-        }
-        fn walk(e: &E, name: &str) -> bool {
-            if let E::Reduce(r) = e {
-                let mut roots = Vec::new();
-                e.roots(&mut roots);
-                if roots.iter().any(|x| x == name) {
-                    return true;
-                }
-                if r.exprs().into_iter().any(|x| walk(x, name)) {
-                    return true;
-                }
-            }
-            if let E::Block(stmts, _) = e {
-                let mut text = String::new();
-                stmts
-                    .iter()
-                    .for_each(|s| s.render_into(false, 0, &mut text));
-                if text.contains(".map(") && text.contains(name) {
-                    return true;
-                }
-            }
-            e.children().into_iter().any(|c| walk(c, name))
-        }
-        walk(e, &h.name)
     }
 
     /// `n` items of at most 2 in magnitude, at least one of them active.
@@ -589,7 +542,7 @@ impl Gen {
             ty: None,
             e: E::Place(zero),
         }];
-        let (counter, body) = self.fill_loop(cx, &name, hi, points, None, None)?;
+        let (counter, body) = self.fill_loop(cx, &name, hi, points, None)?;
         stmts.push(S::For(format!("{counter} in 0..{name}.len()"), body));
         let kind = match points {
             None => Kind::VecF,
@@ -602,8 +555,7 @@ impl Gen {
         if let Some((k, pos)) = lend {
             self.fresh += 1;
             let a = format!("lacc{}", self.fresh);
-            if let Some((counter, body)) =
-                self.fill_loop(cx, &name, hi, points, Some(&v), Some((k, pos, &a)))
+            if let Some((counter, body)) = self.fill_loop(cx, &name, hi, points, Some((k, pos, &a)))
             {
                 stmts.push(S::Let {
                     pat: a.clone(),
@@ -625,15 +577,13 @@ impl Gen {
 
     /// The body of a loop over `0..h.len()` (`hi` trips at most) that writes every element of
     /// `h` (each depending on the counter, so that no two are the same), with its counter;
-    /// `readable`: `h` as declared (when the body may read it); `lend`: the call of `funcs[k]`
-    /// with `&h` at a position, added into accumulator `acc`.
+    /// `lend`: the call of `funcs[k]` with `&h` at a position, added into accumulator `acc`.
     fn fill_loop(
         &mut self,
         cx: &mut Ctx,
         h: &str,
         hi: usize,
         points: Option<usize>,
-        readable: Option<&Var>,
         lend: Option<(usize, usize, &str)>,
     ) -> Option<(String, Vec<S>)> {
         self.loop_ids += 1;
@@ -649,7 +599,7 @@ impl Gen {
         let c = self.var(cx, counter.clone(), Kind::Int, (hi - 1) as f64, false);
         cx.declare(c);
         let saved = std::mem::replace(&mut self.restrict, true);
-        let body = self.fill_body(cx, h, &counter, points, readable, lend);
+        let body = self.fill_body(cx, h, &counter, points, lend);
         self.restrict = saved;
         cx.depth -= 1;
         cx.scopes.pop();
@@ -663,19 +613,10 @@ impl Gen {
         h: &str,
         counter: &str,
         points: Option<usize>,
-        readable: Option<&Var>,
         lend: Option<(usize, usize, &str)>,
     ) -> Option<Vec<S>> {
         let n = points.unwrap_or(1);
-        let mut items = None;
-        for _ in 0..6 {
-            let it = self.active_items(cx, n)?;
-            if readable.is_none_or(|v| !it.iter().any(|e| Self::vec_in_closure(v, e))) {
-                items = Some(it);
-                break;
-            }
-        }
-        let mut items = items?;
+        let mut items = self.active_items(cx, n)?;
         let at = self.rng.below(n);
         let e = std::mem::replace(&mut items[at], E::Num(0.0));
         let (e, _) = self.fit((e, 2.0), 1.5);
@@ -736,7 +677,7 @@ impl Gen {
             }
             Kind::VecF => {
                 let j = self.rng.below(2);
-                let e = self.item_for(cx, v);
+                let e = self.item2(cx);
                 out.push(S::Assign(format!("{h}[{j}]"), e));
             }
             Kind::Rows(n, m) => {
@@ -748,16 +689,13 @@ impl Gen {
                         }
                     }
                     (_, 1) => {
-                        let items = self
-                            .active_items(cx, n)
-                            .filter(|it| !it.iter().any(|e| Self::vec_in_closure(v, e)));
-                        if let Some(items) = items {
+                        if let Some(items) = self.active_items(cx, n) {
                             out.push(S::Assign(format!("{h}[{j}]"), E::Array(items)));
                         }
                     }
                     _ => {
                         let c = self.rng.below(n);
-                        let e = self.item_for(cx, v);
+                        let e = self.item2(cx);
                         out.push(S::Assign(format!("{h}[{j}][{c}]"), e));
                     }
                 }
