@@ -67,7 +67,7 @@ fn receiver(model: &Model) -> Option<TokenStream> {
     model.receiver.as_ref().map(|r| quote!(#r))
 }
 
-/// How the docs link to the user's function: [`name`], or [`Self::name`] for a method.
+/// How the docs link to the user's function: ``[`name`]``, or ``[`Self::name`]`` for a method.
 fn doc_link(model: &Model) -> String {
     let name = &model.item.sig.ident;
     match model.receiver {
