@@ -319,3 +319,30 @@ fn lent_around_writes_finite_differences() {
         assert_near(&[da, g[0], g[1], g[2]], &want, 1e-6);
     }
 }
+
+/// A `Vec` that leaves a branch as its value (found by vjp-fuzzgen, seed 93000): the branch's
+/// value moved it, and the reverse sweep's run of the branch read it again.
+#[differentiable]
+fn through_branches(a: f64) -> f64 {
+    let mut buf = vec![0.0; 3];
+    for j in 0..buf.len() {
+        buf[j] = (a * (j as f64 + 1.0)).sin();
+    }
+    let mut s = 0.0;
+    if a > 2.0 {
+        s += 1.0;
+    } else if buf[0] < a {
+        let l = sum_sq(&buf) * buf[2];
+        buf[0] = 2.0 * a;
+        s += l + norm(&[buf[0], buf[1]]);
+    }
+    s + buf[1] * buf[0]
+}
+
+#[test]
+fn through_branches_finite_differences() {
+    for a in [0.4, 1.1, -0.8, 2.5] {
+        let (da,) = through_branches_grad(a);
+        assert_near(&[da], &fd_grad(|p| through_branches(p[0]), &[a]), 1e-6);
+    }
+}

@@ -368,9 +368,18 @@ impl Emitter<'_> {
             if block.term != Term::Fall || vals.is_empty() {
                 return stmts;
             }
+            // A branch's value moves it; one that the reverse sweep reads again is copied
+            // (a `Vec` is cloned; see `Plan::read_in_reverse`).
             let vals: Vec<TokenStream> = vals
                 .into_iter()
-                .map(|v| v.map_or_else(missing_phi_value, |v| atom(self.body, v)))
+                .map(|v| {
+                    v.map_or_else(missing_phi_value, |v| match v {
+                        Atom::Var(x) if !self.plan.read_in_reverse[*x].is_empty() => {
+                            owned_copy(self.body, v, atom(self.body, v))
+                        }
+                        _ => atom(self.body, v),
+                    })
+                })
                 .collect();
             let value = tuple_or_single(&vals);
             quote!(#stmts #value)
