@@ -163,7 +163,7 @@ fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {
         Stmt::Let { rhs: rhs @ (Rhs::Use(_) | Rhs::Tuple(_) | Rhs::Array(_) | Rhs::Update { .. } | Rhs::FloatCast(..)), span, .. } => {
             let slice = rhs.differentiable_operands().into_iter().filter_map(Body::atom_var).any(|v| activity.varied[v] && matches!(body.vars[v].ty, Ty::Slice(_)));
             if slice {
-                cx.error_help(*span, "an active slice can only be indexed, iterated, measured with `.len()` or passed to a function", "index it where the value is needed: `x[i]`");
+                cx.error_help(*span, "an active slice can only be indexed, iterated, measured with `.len()` or passed to a function", "index it where the value is needed (`x[i]`), or make a working copy with `x.to_vec()`");
             }
         }
         Stmt::Let {

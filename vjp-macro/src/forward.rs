@@ -269,55 +269,64 @@ impl Emitter<'_> {
         found
     }
 
+    /// `let var: ty = rhs;` in the forward sweep (see [`Forward::stmt`]). Out of line, to keep
+    /// the recursion through nested blocks in small frames.
+    #[inline(never)]
+    fn let_stmt(&self, var: VarId, ty: Option<&syn::Type>, rhs: &Rhs, span: Span) -> TokenStream {
+        let name = &self.body.vars[var].name;
+        let value = match rhs {
+            // A copy of a value read again (`a.clone()`): a `Vec` is cloned.
+            Rhs::Use(a @ Atom::Var(v))
+                if self.plan.uses[*v] > 1 || !self.plan.read_in_reverse[*v].is_empty() =>
+            {
+                owned_copy(self.body, a, atom(self.body, a))
+            }
+            _ if self.plan.views.path[var].is_some() => {
+                view_tokens(self.body, &self.plan.views, var)
+            }
+            // An element written through temporary rows: along the whole path.
+            Rhs::Update { base, .. } if self.plan.views.update[var].is_some() => {
+                let Some((path, value)) = &self.plan.views.update[var] else {
+                    return TokenStream::new();
+                };
+                let base_tokens = match base {
+                    Atom::Var(b) if self.plan.is_witness[*b] || self.plan.copy_base[var] => {
+                        owned_copy(self.body, base, atom(self.body, base))
+                    }
+                    _ => atom(self.body, base),
+                };
+                update_tokens(
+                    base_tokens,
+                    path_tokens(self.body, path),
+                    atom(self.body, value),
+                )
+            }
+            // An update moves its aggregate; one whose zero the reverse sweep makes
+            // from it (a witness), or that the reverse sweep reads, is copied
+            // instead, when it may not be `Copy`.
+            Rhs::Update {
+                base: base @ Atom::Var(b),
+                proj: p,
+                value,
+            } if self.plan.is_witness[*b] || self.plan.copy_base[var] => update_tokens(
+                owned_copy(self.body, base, atom(self.body, base)),
+                proj(self.body, p),
+                atom(self.body, value),
+            ),
+            _ => let_tokens(self.body, var, rhs),
+        };
+        match ty {
+            Some(ty) => quote_spanned!(span=> let #name: #ty = #value;),
+            None => quote_spanned!(span=> let #name = #value;),
+        }
+    }
+
     fn stmt(&self, stmt: &Stmt, mode: Mode) -> TokenStream {
         match stmt {
             // A temporary row read only through one element is not copied: the element is
             // read from the aggregate directly (see `views`).
             Stmt::Let { var, .. } if self.plan.views.skipped[*var] => TokenStream::new(),
-            Stmt::Let { var, ty, rhs, span } => {
-                let name = &self.body.vars[*var].name;
-                let value = match rhs {
-                    _ if self.plan.views.path[*var].is_some() => {
-                        view_tokens(self.body, &self.plan.views, *var)
-                    }
-                    // An element written through temporary rows: along the whole path.
-                    Rhs::Update { base, .. } if self.plan.views.update[*var].is_some() => {
-                        let Some((path, value)) = &self.plan.views.update[*var] else {
-                            return TokenStream::new();
-                        };
-                        let base_tokens = match base {
-                            Atom::Var(b)
-                                if self.plan.is_witness[*b] || self.plan.copy_base[*var] =>
-                            {
-                                owned_copy(self.body, base, atom(self.body, base))
-                            }
-                            _ => atom(self.body, base),
-                        };
-                        update_tokens(
-                            base_tokens,
-                            path_tokens(self.body, path),
-                            atom(self.body, value),
-                        )
-                    }
-                    // An update moves its aggregate; one whose zero the reverse sweep makes
-                    // from it (a witness), or that the reverse sweep reads, is copied
-                    // instead, when it may not be `Copy`.
-                    Rhs::Update {
-                        base: base @ Atom::Var(b),
-                        proj: p,
-                        value,
-                    } if self.plan.is_witness[*b] || self.plan.copy_base[*var] => update_tokens(
-                        owned_copy(self.body, base, atom(self.body, base)),
-                        proj(self.body, p),
-                        atom(self.body, value),
-                    ),
-                    _ => rhs_tokens(self.body, rhs),
-                };
-                match ty {
-                    Some(ty) => quote_spanned!(*span=> let #name: #ty = #value;),
-                    None => quote_spanned!(*span=> let #name = #value;),
-                }
-            }
+            Stmt::Let { var, ty, rhs, span } => self.let_stmt(*var, ty.as_deref(), rhs, *span),
             Stmt::Effect { tokens, .. } => match mode {
                 Mode::Forward | Mode::Fused => tokens.clone(),
                 Mode::Recompute | Mode::Replay => TokenStream::new(),
@@ -706,7 +715,25 @@ pub fn view_tokens(body: &Body, views: &crate::views::Views, var: VarId) -> Toke
     };
     let root = &body.vars[*root].name;
     let path = path_tokens(body, path);
-    quote!(#root #path)
+    cloned_out(body, var, quote!(#root #path))
+}
+
+/// The value of `let var = rhs;`: [`rhs_tokens`], with an element of unknown type cloned out
+/// (`m[0]` of a `Vec<Vec<f64>>` is not `Copy`; an element used as a float has been typed so).
+pub fn let_tokens(body: &Body, var: VarId, rhs: &Rhs) -> TokenStream {
+    match rhs {
+        Rhs::Project(..) => cloned_out(body, var, rhs_tokens(body, rhs)),
+        _ => rhs_tokens(body, rhs),
+    }
+}
+
+/// `place`, or `Clone::clone(&place)` when `var`'s type is unknown.
+fn cloned_out(body: &Body, var: VarId, place: TokenStream) -> TokenStream {
+    if body.vars[var].ty == crate::ir::Ty::Unknown {
+        quote!(::core::clone::Clone::clone(&#place))
+    } else {
+        place
+    }
 }
 
 /// `[i][j]`, `.0[k]`: projections one after another.

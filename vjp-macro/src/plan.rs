@@ -92,6 +92,9 @@ pub struct Plan {
     /// must then not move it into the new version: a `Vec` is cloned instead (see
     /// [`crate::forward::owned_copy`] and [`copied_bases`]).
     pub copy_base: Vec<bool>,
+    /// Per variable: how often the primal code reads it ([`Body::use_counts`]). A copy
+    /// (`let b = a;`, from `a.clone()`) of a value read again clones a `Vec` instead of moving it.
+    pub uses: Vec<usize>,
     /// The tapes that each iteration of the fused loop fills and empties again, and whose
     /// number of values per iteration is known before that loop: those of a range loop `p`
     /// directly in the fused loop's body (its own tape and the exit values of the loops
@@ -195,6 +198,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             views: crate::views::row_views(body, activity),
             read_in_reverse: vec![Vec::new(); body.vars.len()],
             copy_base: Vec::new(),
+            uses: body.use_counts(),
         },
     };
     planner.defs(&body.block);

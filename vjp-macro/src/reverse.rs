@@ -588,7 +588,17 @@ impl Reverse<'_> {
                     Some((path, value)) => (path_tokens(self.body, path), value),
                     None => (proj(self.body, p), value),
                 };
-                self.add_atom(value, quote!(#bar #p), false);
+                // The adjoint of the component written: cloned out of an aggregate of unknown
+                // type when it is not known to be a float (a row of a `Vec<Vec<f64>>` is not
+                // `Copy`).
+                let unknown = matches!(value, Atom::Var(v) if self.body.vars[*v].ty == Ty::Unknown)
+                    && matches!(base, Atom::Var(b) if self.body.vars[*b].ty == Ty::Unknown);
+                let component = if unknown {
+                    quote!(::core::clone::Clone::clone(&#bar #p))
+                } else {
+                    quote!(#bar #p)
+                };
+                self.add_atom(value, component, false);
                 if let Some((_, read)) = self.in_place.iter().find(|(u, _)| *u == var) {
                     // `y[i] = y[i] + e`: the element's adjoint would be taken here and added
                     // back unchanged by the read's reverse; it stays instead.

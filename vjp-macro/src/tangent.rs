@@ -134,6 +134,7 @@ pub fn tangent_sweep(
         numbered: false,
         dots: vec![dots],
         views: crate::views::row_views(body, activity),
+        uses: body.use_counts(),
     };
     let code = sweep.block(&body.block);
     let ret = atom(body, &body.ret);
@@ -200,8 +201,8 @@ pub fn lanes_sweep(
         root,
         numbered: true,
         dots,
-        // The preaccumulated loop bodies of forward lanes read every statement as written.
-        views: crate::views::Views::none(body.vars.len()),
+        views: crate::views::row_views(body, activity),
+        uses: body.use_counts(),
     };
     let code = sweep.block(&body.block);
     let grads: Vec<TokenStream> = (0..lanes).map(|lane| sweep.dot(lane, &body.ret)).collect();
@@ -220,6 +221,8 @@ struct Tangents<'a> {
     dots: Vec<Vec<Option<Ident>>>,
     /// Element reads through temporary rows (see [`crate::views`]).
     views: crate::views::Views,
+    /// Per variable: how often the primal code reads it ([`Body::use_counts`]).
+    uses: Vec<usize>,
 }
 
 /// The tangent of one statement's value in every lane.
@@ -349,6 +352,31 @@ impl Tangents<'_> {
         }
     }
 
+    /// The primal value of `let var = rhs;`, `None` for a temporary row that is not copied
+    /// (see `views`): an element read or written through rows along its path, a copy of a
+    /// value read again cloned (`a.clone()` of a `Vec`), an element of unknown type cloned out.
+    fn primal_value(&self, var: VarId, rhs: &Rhs) -> Option<TokenStream> {
+        if self.views.skipped[var] {
+            return None;
+        }
+        if self.views.path[var].is_some() {
+            return Some(crate::forward::view_tokens(self.body, &self.views, var));
+        }
+        Some(match (rhs, &self.views.update[var]) {
+            (Rhs::Update { base, .. }, Some((path, value))) => crate::forward::update_tokens(
+                atom(self.body, base),
+                crate::forward::path_tokens(self.body, path),
+                atom(self.body, value),
+            ),
+            (Rhs::Use(a @ Atom::Var(v)), _) if self.uses[*v] > 1 => {
+                owned_copy(self.body, a, atom(self.body, a))
+            }
+            _ => crate::forward::let_tokens(self.body, var, rhs),
+        })
+    }
+
+    /// Out of line, to keep the recursion through nested blocks in small frames.
+    #[inline(never)]
     fn let_stmt(
         &mut self,
         var: VarId,
@@ -358,39 +386,45 @@ impl Tangents<'_> {
     ) -> TokenStream {
         let name = self.body.vars[var].name.clone();
         let annotation = ty.map(|t| quote!(: #t));
-        // A temporary row read only through one element is not copied: the element and its
-        // tangent are read from the aggregate directly (see `views`).
-        if self.views.skipped[var] {
+        let Some(primal) = self.primal_value(var, rhs) else {
             return TokenStream::new();
-        }
+        };
+        // Read through rows from the aggregate directly, and so is the tangent (see `views`).
         if let Some((root, path)) = self.views.path[var].clone() {
-            let primal = crate::forward::view_tokens(self.body, &self.views, var);
             let mut out = quote_spanned!(span=> let #name #annotation = #primal;);
             if self.has_dot(var) {
-                let path: Vec<TokenStream> = path
-                    .iter()
-                    .map(|p| crate::forward::proj(self.body, p))
-                    .collect();
+                let path = crate::forward::path_tokens(self.body, &path);
                 for lane in 0..self.lanes() {
                     let root_dot = self.dot(lane, &Atom::Var(root));
                     let dot = self.dot_name(lane, var);
-                    out.extend(quote!(let #dot = #root_dot #(#path)*;));
+                    let place = quote!(#root_dot #path);
+                    let value = match self.body.vars[var].ty {
+                        Ty::Unknown => quote!(::core::clone::Clone::clone(&#place)),
+                        _ => place,
+                    };
+                    out.extend(quote!(let #dot = #value;));
                 }
             }
             return out;
         }
+        // A copy of a value read again (`a.clone()`): the tangent is cloned too.
+        if let Rhs::Use(a @ Atom::Var(v)) = rhs {
+            if self.uses[*v] > 1 {
+                let mut out = quote_spanned!(span=> let #name #annotation = #primal;);
+                if self.has_dot(var) {
+                    for lane in 0..self.lanes() {
+                        let dot = self.dot(lane, a);
+                        let dot = owned_copy(self.body, a, dot);
+                        let name = self.dot_name(lane, var);
+                        out.extend(quote!(let #name = #dot;));
+                    }
+                }
+                return out;
+            }
+        }
         if let (Rhs::Call { path, args, by_ref }, true) = (rhs, self.has_dot(var)) {
             return self.call(var, path, args, by_ref, span);
         }
-        let primal = match (rhs, &self.views.update[var]) {
-            // An element written through temporary rows: along the path (see `views`).
-            (Rhs::Update { base, .. }, Some((path, value))) => crate::forward::update_tokens(
-                atom(self.body, base),
-                crate::forward::path_tokens(self.body, path),
-                atom(self.body, value),
-            ),
-            _ => crate::forward::rhs_tokens(self.body, rhs),
-        };
         let primal = quote_spanned!(span=> let #name #annotation = #primal;);
         if !self.has_dot(var) {
             return primal;
@@ -457,7 +491,11 @@ impl Tangents<'_> {
             Rhs::Project(a, p) => {
                 let d = self.dot(lane, a);
                 let p = proj(self.body, p);
-                quote!(#d #p)
+                // Cloned out when of unknown type, as the primal is (`forward::let_tokens`).
+                match self.body.vars[var].ty {
+                    Ty::Unknown => quote!(::core::clone::Clone::clone(&#d #p)),
+                    _ => quote!(#d #p),
+                }
             }
             Rhs::Update {
                 base,
@@ -610,6 +648,9 @@ impl Tangents<'_> {
             return code;
         }
         let mut values = Vec::new();
+        // The tangents are bound first: a zero tangent is made from its primal
+        // (`zero_like(&p)`), which the tuple then moves.
+        let mut tangents = TokenStream::new();
         for phi in phis {
             let value = if then { &phi.then_val } else { &phi.else_val };
             let Some(value) = value else {
@@ -618,11 +659,21 @@ impl Tangents<'_> {
             };
             values.push(atom(self.body, value));
             if self.has_dot(phi.var) {
-                values.extend(self.dots(value));
+                // Only a variable without a tangent (whose zero is made from it) is moved.
+                let named = !matches!(value, Atom::Var(v) if !self.has_dot(*v));
+                for dot in self.dots(value) {
+                    if named {
+                        values.push(dot);
+                        continue;
+                    }
+                    let name = Ident::new(&format!("phi_dot{}", values.len()), Span::mixed_site());
+                    tangents.extend(quote!(let #name = #dot;));
+                    values.push(quote!(#name));
+                }
             }
         }
         let value = tuple_or_single(&values);
-        quote!(#code #value)
+        quote!(#code #tangents #value)
     }
 
     fn loop_stmt(&mut self, l: &Loop) -> TokenStream {
@@ -747,7 +798,9 @@ impl Tangents<'_> {
             };
             let name = body.vars[*var].name.clone();
             let annotation = ty.as_deref().map(|t| quote!(: #t));
-            let primal = crate::forward::rhs_tokens(body, rhs);
+            let Some(primal) = self.primal_value(*var, rhs) else {
+                continue;
+            };
             code.extend(quote_spanned!(*span=> let #name #annotation = #primal;));
             if !self.has_dot(*var) {
                 continue;

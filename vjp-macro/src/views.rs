@@ -9,7 +9,9 @@
 //! When the row is a temporary read by nothing but that one element read, in the same block,
 //! with only inactive statements (the index arithmetic) between the two, nothing can change `x`
 //! or its adjoint between them. Then `e`'s adjoint goes straight to `bar_x[i][j]`, and `r` has
-//! no reverse at all. Chains (`x[i][j][k]`, `t.0[j]`) follow each link.
+//! no reverse at all. Chains (`x[i][j][k]`, `t.0[j]`) follow each link. Inactive reads and
+//! writes get the same paths, for their primal code: the row of a `Vec<Vec<f64>>` is not `Copy`,
+//! and copying it out (`let r = m[0];`) would not compile.
 //!
 //! Element writes are the same in the other direction: `m[i][j] = e` lowers to
 //! `r = m[i]; r2 = r[j <- e]; m2 = m[i <- r2]`, whose reverse took the row's adjoint out of
@@ -79,7 +81,7 @@ fn visit(block: &Block, activity: &Activity, uses: &mut [usize], views: &mut Vie
                         value: Atom::Var(inner),
                     },
                 ..
-            } if activity.active(*var) => {
+            } => {
                 if let Some(found) = update_path(
                     &block.stmts[..at],
                     *base,
@@ -96,7 +98,7 @@ fn visit(block: &Block, activity: &Activity, uses: &mut [usize], views: &mut Vie
                 var,
                 rhs: Rhs::Project(Atom::Var(row), proj),
                 ..
-            } if activity.active(*var) => {
+            } => {
                 let Some(def) = row_temporary(&block.stmts[..at], *row, activity, uses) else {
                     continue;
                 };
@@ -139,7 +141,7 @@ fn update_path(
     uses: &mut [usize],
     views: &mut Views,
 ) -> Option<(Vec<Proj>, Atom)> {
-    if uses[inner] != 1 || !activity.active(inner) {
+    if uses[inner] != 1 {
         return None;
     }
     let defined = |v: VarId| {
@@ -160,7 +162,7 @@ fn update_path(
     else {
         return None;
     };
-    if uses[*row] != 1 || !activity.active(*row) {
+    if uses[*row] != 1 {
         return None;
     }
     let row_at = defined(*row)?;
@@ -209,24 +211,24 @@ fn same_proj(a: &Proj, b: &Proj) -> bool {
     }
 }
 
-/// The position in `before` of `row`'s definition when `row` is an active element read of an
-/// active aggregate, used once (by the read that follows), with only inactive `let`s after it.
+/// The position in `before` of `row`'s definition when `row` is an element read, used once (by
+/// the read that follows), with only inactive `let`s after it.
 fn row_temporary(
     before: &[Stmt],
     row: VarId,
     activity: &Activity,
     uses: &[usize],
 ) -> Option<usize> {
-    if uses[row] != 1 || !activity.active(row) {
+    if uses[row] != 1 {
         return None;
     }
     for (at, stmt) in before.iter().enumerate().rev() {
         match stmt {
             Stmt::Let {
                 var,
-                rhs: Rhs::Project(Atom::Var(base), _),
+                rhs: Rhs::Project(Atom::Var(_), _),
                 ..
-            } if *var == row => return activity.active(*base).then_some(at),
+            } if *var == row => return Some(at),
             Stmt::Let { var, .. } if !activity.active(*var) && !activity.varied[*var] => {}
             _ => return None,
         }

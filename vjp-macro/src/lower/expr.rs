@@ -209,15 +209,28 @@ impl Lowerer<'_> {
             BinOp::Sub(_) => ArithOp::Sub,
             BinOp::Mul(_) => ArithOp::Mul,
             BinOp::Div(_) => ArithOp::Div,
+            _ => return self.lower_other_binary(b, dest),
+        };
+        let a = self.lower_expr(&b.left, Dest::Temp);
+        let c = self.lower_expr(&b.right, Dest::Temp);
+        self.bind(Rhs::Arith(op, a, c), dest, b.span())
+    }
+
+    /// A binary operator other than `+ - * /`: comparisons, `&&` and `||` (inactive `bool`s),
+    /// compound assignments, operators on integers, and the errors. Out of line: a long chain
+    /// `x * x * ..` recurses through [`Lowerer::lower_binary`], whose frame stays small.
+    #[inline(never)]
+    fn lower_other_binary(&mut self, b: &syn::ExprBinary, dest: Dest) -> Atom {
+        match b.op {
             BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_) => {
                 if self.names_inlined_closure(&Expr::Binary(b.clone())) {
                     return self.compare_atoms(b, dest);
                 }
-                return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
+                self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other)
             }
             _ if compound_op(&b.op).is_some() => {
                 self.lower_compound(b);
-                return Self::unit();
+                Self::unit()
             }
             BinOp::And(_) | BinOp::Or(_) => {
                 // `f(x) < 0.0 && n > 2` with an inlined closure: an `if`, which keeps the
@@ -225,14 +238,23 @@ impl Lowerer<'_> {
                 if self.names_inlined_closure(&Expr::Binary(b.clone())) {
                     return self.short_circuit(b, dest);
                 }
-                return self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other);
+                self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other)
             }
-            BinOp::Rem(_) => return self.unsupported(&Expr::Binary(b.clone()), dest, "`%` of an active value has no derivative rule", "compute the remainder on inactive values, or write it with `trunc`: `a - (a / b).trunc() * b`"),
-            _ => return self.unsupported(&Expr::Binary(b.clone()), dest, "this operator cannot be applied to an active value", "use `+`, `-`, `*`, `/` or a method with a derivative rule"),
-        };
-        let a = self.lower_expr(&b.left, Dest::Temp);
-        let c = self.lower_expr(&b.right, Dest::Temp);
-        self.bind(Rhs::Arith(op, a, c), dest, b.span())
+            // `(x * 10.0) as usize % 3`: integers, which carry no derivative, though they are
+            // computed from a float.
+            _ if self.integer_operands(b) => {
+                self.opaque(&Expr::Binary(b.clone()), dest, None, Ty::Other)
+            }
+            BinOp::Rem(_) => self.unsupported(&Expr::Binary(b.clone()), dest, "`%` of an active value has no derivative rule", "compute the remainder on inactive values, or write it with `trunc`: `a - (a / b).trunc() * b`"),
+            _ => self.unsupported(&Expr::Binary(b.clone()), dest, "this operator cannot be applied to an active value", "use `+`, `-`, `*`, `/` or a method with a derivative rule"),
+        }
+    }
+
+    /// True when both operands of `b` are integers (or other values without a derivative) by
+    /// their syntax. Out of line, to keep [`Lowerer::lower_expr`]'s recursion in small frames.
+    #[inline(never)]
+    fn integer_operands(&self, b: &syn::ExprBinary) -> bool {
+        self.guess_ty(&b.left) == Ty::Other && self.guess_ty(&b.right) == Ty::Other
     }
 
     /// `a && b` or `a || b` calling a closure that exists only through its calls: an `if`,
@@ -301,6 +323,29 @@ impl Lowerer<'_> {
         self.inactive_of(quote!(#left #op #right), reads, dest, b.span())
     }
 
+    /// `x.to_vec()` of a float slice parameter, or `x.clone()` of a `&Vec<F>` one: the `Vec`
+    /// a loop fills from it (`x.iter().copied().collect::<Vec<F>>()`). Out of line, to keep
+    /// [`Lowerer::lower_expr`]'s recursion in small frames.
+    #[inline(never)]
+    fn working_copy(&self, mc: &syn::ExprMethodCall) -> Option<Expr> {
+        let name = mc.method.to_string();
+        if !(name == "to_vec" || name == "clone") || !mc.args.is_empty() || mc.turbofish.is_some() {
+            return None;
+        }
+        let param = match &*mc.receiver {
+            Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
+            _ => None,
+        };
+        let elem = param
+            .filter(|v| name == "to_vec" || self.vec_params.contains(v))
+            .and_then(|v| self.elements.iter().find(|(w, _)| *w == v))
+            .map(|(_, t)| t.clone())?;
+        let xs = &mc.receiver;
+        Some(syn::parse_quote_spanned!(mc.span()=>
+            #xs.iter().copied().collect::<::std::vec::Vec<#elem>>()
+        ))
+    }
+
     pub(super) fn lower_method(&mut self, mc: &syn::ExprMethodCall, dest: Dest) -> Atom {
         let name = mc.method.to_string();
         let e = Expr::MethodCall(mc.clone());
@@ -308,24 +353,8 @@ impl Lowerer<'_> {
             Ok(atom) => return atom,
             Err(dest) => dest,
         };
-        // `x.to_vec()` of a float slice parameter: the `Vec` a loop fills from it.
-        if name == "to_vec" && mc.args.is_empty() && mc.turbofish.is_none() {
-            let elem = match &*mc.receiver {
-                Expr::Path(p) => p
-                    .path
-                    .get_ident()
-                    .and_then(|i| self.lookup(&i.to_string()))
-                    .and_then(|v| self.elements.iter().find(|(w, _)| *w == v))
-                    .map(|(_, t)| t.clone()),
-                _ => None,
-            };
-            if let Some(elem) = elem {
-                let xs = &mc.receiver;
-                let copy: Expr = syn::parse_quote_spanned!(mc.span()=>
-                    #xs.iter().copied().collect::<::std::vec::Vec<#elem>>()
-                );
-                return self.lower_expr(&copy, dest);
-            }
+        if let Some(copy) = self.working_copy(mc) {
+            return self.lower_expr(&copy, dest);
         }
         // `self.g(x)` in a method: the call `Self::g(self, x)`, differentiated by `Self::g_vjp`.
         if matches!(&*mc.receiver, Expr::Path(p) if p.path.is_ident("self"))

@@ -70,6 +70,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         marks: Vec::new(),
         closures: Vec::new(),
         elements: Vec::new(),
+        vec_params: Vec::new(),
         changed_in_place: Vec::new(),
     };
     lowerer.changed_in_place = in_place::check(&model.item, cx);
@@ -130,6 +131,8 @@ struct Lowerer<'a> {
     closures: Vec<closures::ClosureDef>,
     /// The element type of each float slice, `Vec` or array parameter, as written.
     elements: Vec<(VarId, Type)>,
+    /// The parameters of type `&Vec<..>`, whose `clone()` is a `Vec` (as `to_vec()`).
+    vec_params: Vec<VarId>,
 }
 
 /// `T` of `&[T]`, `&Vec<T>`, `&[T; N]` and `[T; N]`.
@@ -190,6 +193,11 @@ impl Lowerer<'_> {
             }
             if let Some(elem) = element_type(&p.ty).filter(|_| p.class.carries_floats()) {
                 self.elements.push((var, elem));
+            }
+            let vec_ref = matches!(&p.ty, Type::Reference(r) if matches!(&*r.elem,
+                Type::Path(t) if t.path.segments.last().is_some_and(|s| s.ident == "Vec")));
+            if vec_ref {
+                self.vec_params.push(var);
             }
             let shadow = p.shadow.clone().filter(|_| p.active()).map(|ty| {
                 let name = self

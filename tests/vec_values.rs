@@ -1,0 +1,139 @@
+//! Local `Vec`s, which are not `Copy`, moved and copied by the generated code: a `Vec` first
+//! written in one branch, `.clone()` of a `Vec` and of a row of a `Vec<Vec<f64>>`, a
+//! `Vec<Vec<f64>>` written while still constant, and the same under `NAME_grad`'s forward
+//! lanes. Each once failed to compile (E0382 or E0507 in the generated code; found by a
+//! review of the row and lending work); checked against central differences and the
+//! dot-product test.
+#![deny(warnings)]
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::{assert_near, fd_grad};
+use vjp::differentiable;
+
+/// A `Vec` that has no derivative until one branch writes it.
+#[differentiable]
+fn written_in_one_branch(x: f64) -> f64 {
+    let mut p = vec![0.0; 2];
+    p[1] = 0.5;
+    if x > 1.0 {
+        p[0] = x;
+    }
+    p[0] * p[1] + x
+}
+
+/// The same, in a loop over two scalar inputs: `NAME_grad` runs forward lanes.
+#[differentiable]
+fn written_in_one_branch_lanes(a: f64, b: f64) -> f64 {
+    let mut s = a;
+    for _ in 0..4 {
+        let mut p = vec![0.1; 2];
+        if s > 0.0 {
+            p[0] = s * b;
+        }
+        s = (p[0] + s).sin();
+    }
+    s
+}
+
+/// `.clone()` of a `Vec`, and of a row of a `Vec<Vec<f64>>`.
+#[differentiable]
+fn clones(x: &[f64]) -> f64 {
+    let h = x.to_vec();
+    let old = h.clone();
+    let mut m: Vec<Vec<f64>> = vec![vec![0.0; 2]; 2];
+    for i in 0..2 {
+        for j in 0..2 {
+            m[i][j] = x[i] * x[j + 1];
+        }
+    }
+    m[1] = m[0].clone();
+    m[1][0] *= x[2];
+    h[0] * old[1] + m[1][0] * m[0][1] - m[1][1]
+}
+
+/// A `Vec<Vec<f64>>` written outside any loop while it is still constant.
+#[differentiable]
+fn constant_grid_written(x: f64) -> f64 {
+    let mut m: Vec<Vec<f64>> = vec![vec![0.0; 2]; 2];
+    m[1][0] = 2.0;
+    m[0][1] = x;
+    m[0][1] * x + m[1][0]
+}
+
+/// A `Vec<Vec<f64>>` written in a loop over one scalar input: forward lanes.
+#[differentiable]
+fn grid_lanes(a: f64) -> f64 {
+    let mut m: Vec<Vec<f64>> = vec![vec![0.0; 2]; 2];
+    let mut s = a;
+    for k in 0..3 {
+        m[k % 2][0] = s;
+        s = (m[k % 2][0] * a).sin() + m[1][0];
+    }
+    s
+}
+
+#[test]
+fn finite_differences() {
+    for x in [0.4, 1.7] {
+        let (g,) = written_in_one_branch_grad(x);
+        assert_near(&[g], &fd_grad(|p| written_in_one_branch(p[0]), &[x]), 1e-6);
+        let (g,) = constant_grid_written_grad(x);
+        assert_near(&[g], &fd_grad(|p| constant_grid_written(p[0]), &[x]), 1e-6);
+        let (g,) = grid_lanes_grad(x);
+        assert_near(&[g], &fd_grad(|p| grid_lanes(p[0]), &[x]), 1e-6);
+        let (_, (v,)) = grid_lanes_vjp(x, 1.0);
+        assert!((g - v).abs() < 1e-12);
+    }
+    for (a, b) in [(0.6, -0.3), (-0.4, 0.9)] {
+        let (ga, gb) = written_in_one_branch_lanes_grad(a, b);
+        let want = fd_grad(|p| written_in_one_branch_lanes(p[0], p[1]), &[a, b]);
+        assert_near(&[ga, gb], &want, 1e-6);
+    }
+    let x = [0.3, -0.7, 1.2];
+    let mut g = [0.0; 3];
+    clones_grad(&x, &mut g);
+    assert_near(&g, &fd_grad(clones, &x), 1e-6);
+}
+
+/// <v, J u> = <J^T v, u> between `NAME_jvp` and `NAME_vjp`.
+#[test]
+fn dot_product_test() {
+    let (u, v) = (0.7, -1.3);
+    for x in [0.4, 1.7] {
+        let (_, ju) = written_in_one_branch_jvp(x, u);
+        let (_, (g,)) = written_in_one_branch_vjp(x, v);
+        assert!((v * ju - g * u).abs() < 1e-12);
+        let (_, ju) = constant_grid_written_jvp(x, u);
+        let (_, (g,)) = constant_grid_written_vjp(x, v);
+        assert!((v * ju - g * u).abs() < 1e-12);
+    }
+    let x = [0.3, -0.7, 1.2];
+    let du = [0.5, 0.25, -1.0];
+    let (_, ju) = clones_jvp(&x, &du);
+    let mut g = [0.0; 3];
+    clones_vjp(&x, &mut g, v);
+    let rhs: f64 = g.iter().zip(&du).map(|(a, b)| a * b).sum();
+    assert!((v * ju - rhs).abs() < 1e-12 * rhs.abs().max(1.0));
+}
+
+/// `x.clone()` of a `&Vec<f64>` parameter is a working copy (as `x.to_vec()`), and an integer
+/// computed from a float (`(x * 10.0) as usize % 3`) carries no derivative.
+#[differentiable]
+#[allow(clippy::ptr_arg)]
+fn copies_and_integers(x: &Vec<f64>) -> f64 {
+    let mut h = x.clone();
+    h[0] = h[1] * 2.0;
+    let q = (x[0] * 10.0) as usize % 3;
+    h[0] * x[0] + h[q] * (q as f64 + 1.0)
+}
+
+#[test]
+fn copies_and_integers_finite_differences() {
+    for x in [vec![0.34, -0.5, 1.25], vec![0.05, 0.7, -0.2]] {
+        let mut g = vec![0.0; 3];
+        copies_and_integers_grad(&x, &mut g);
+        assert_near(&g, &fd_grad(|p| copies_and_integers(&p.to_vec()), &x), 1e-6);
+    }
+}
