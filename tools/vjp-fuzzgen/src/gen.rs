@@ -637,6 +637,50 @@ impl Gen {
         }
     }
 
+    /// Runs `body` in the context of a new `for` loop over `0..trips` that fills an array: its
+    /// counter declared (an integer below `trips`), expressions restricted. Returns the
+    /// counter's name and what `body` made.
+    fn in_fill_loop<T>(
+        &mut self,
+        cx: &mut Ctx,
+        trips: usize,
+        body: impl FnOnce(&mut Self, &mut Ctx, &str) -> T,
+    ) -> (String, T) {
+        self.loop_ids += 1;
+        let counter = self.counter_name();
+        cx.loops.push(LoopInfo {
+            id: self.loop_ids,
+            counter: Some((counter.clone(), trips - 1)),
+            over: None,
+            trips,
+        });
+        cx.scopes.push(Vec::new());
+        cx.depth += 1;
+        let c = self.var(cx, counter.clone(), Kind::Int, (trips - 1) as f64, false);
+        cx.declare(c);
+        let saved = std::mem::replace(&mut self.restrict, true);
+        let made = body(self, cx, &counter);
+        self.restrict = saved;
+        cx.depth -= 1;
+        cx.scopes.pop();
+        cx.loops.pop();
+        (counter, made)
+    }
+
+    /// The names of an array pattern `[a, _, c]` of `n` elements: fresh, some of them `_`.
+    fn pattern_names(&mut self, n: usize) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for _ in 0..n {
+            let nm = self.name();
+            if names.contains(&nm) || self.rng.chance(0.2) {
+                names.push("_".into());
+            } else {
+                names.push(nm);
+            }
+        }
+        names
+    }
+
     fn counter_name(&mut self) -> String {
         self.fresh += 1;
         let base = *self.rng.pick(&["i", "j", "k", "m"]);
@@ -2070,15 +2114,7 @@ impl Gen {
                 }
                 let a = self.rng.pick(&arrs).clone();
                 let Kind::Arr(n) = a.kind else { unreachable!() };
-                let mut names: Vec<String> = Vec::new();
-                for _ in 0..n {
-                    let nm = self.name();
-                    if names.contains(&nm) || self.rng.chance(0.2) {
-                        names.push("_".into());
-                    } else {
-                        names.push(nm);
-                    }
-                }
+                let names = self.pattern_names(n);
                 out.push(S::Let {
                     pat: format!("[{}]", names.join(", ")),
                     mutable: false,
@@ -2161,34 +2197,20 @@ impl Gen {
         // element passed to a callee can put an `atan2` of its at the origin for every input.
         if always_fill || self.opts.emphasis() || self.rng.chance(0.7) {
             // Filled by a loop (elements left at 0.0 put `atan2` at its origin).
-            self.loop_ids += 1;
-            let counter = self.counter_name();
-            cx.loops.push(LoopInfo {
-                id: self.loop_ids,
-                counter: Some((counter.clone(), n - 1)),
-                over: None,
-                trips: n,
-            });
-            cx.scopes.push(Vec::new());
-            cx.depth += 1;
-            cx.declare(self.var(cx, counter.clone(), Kind::Int, (n - 1) as f64, false));
-            let saved = std::mem::replace(&mut self.restrict, true);
-            // Reading something besides the zeros.
-            let name_now = name.clone();
-            let mut e = E::Num(0.5);
-            for _ in 0..10 {
-                let (c, b) = self.expr(cx, 2);
-                let mut roots = Vec::new();
-                c.roots(&mut roots);
-                e = self.fit((c, b), 2.0).0;
-                if roots.iter().any(|r| *r != name_now) {
-                    break;
+            let (counter, e) = self.in_fill_loop(cx, n, |this, cx, _| {
+                // Reading something besides the zeros.
+                let mut e = E::Num(0.5);
+                for _ in 0..10 {
+                    let (c, b) = this.expr(cx, 2);
+                    let mut roots = Vec::new();
+                    c.roots(&mut roots);
+                    e = this.fit((c, b), 2.0).0;
+                    if roots.iter().any(|r| *r != name) {
+                        break;
+                    }
                 }
-            }
-            self.restrict = saved;
-            cx.depth -= 1;
-            cx.scopes.pop();
-            cx.loops.pop();
+                e
+            });
             out.push(S::For(
                 format!("{counter} in 0..{n}"),
                 vec![S::Assign(format!("{name}[{counter}]"), e)],

@@ -22,7 +22,7 @@
 
 use super::nested::ROWS_MAX;
 use super::reduce::Bound;
-use super::{bin, Ctx, Gen, Kind, LoopInfo, PKind, Ret, Var, CALL_COST_CAP};
+use super::{bin, Ctx, Gen, Kind, PKind, Ret, Var, CALL_COST_CAP};
 use crate::ast::{Body, End, Reduce, Stage, E, S};
 
 /// What kind of local a callee's parameter takes.
@@ -586,24 +586,9 @@ impl Gen {
         points: Option<usize>,
         lend: Option<(usize, usize, &str)>,
     ) -> Option<(String, Vec<S>)> {
-        self.loop_ids += 1;
-        let counter = self.counter_name();
-        cx.loops.push(LoopInfo {
-            id: self.loop_ids,
-            counter: Some((counter.clone(), hi - 1)),
-            over: None,
-            trips: hi,
+        let (counter, body) = self.in_fill_loop(cx, hi, |this, cx, counter| {
+            this.fill_body(cx, h, counter, points, lend)
         });
-        cx.scopes.push(Vec::new());
-        cx.depth += 1;
-        let c = self.var(cx, counter.clone(), Kind::Int, (hi - 1) as f64, false);
-        cx.declare(c);
-        let saved = std::mem::replace(&mut self.restrict, true);
-        let body = self.fill_body(cx, h, &counter, points, lend);
-        self.restrict = saved;
-        cx.depth -= 1;
-        cx.scopes.pop();
-        cx.loops.pop();
         Some((counter, body?))
     }
 

@@ -376,15 +376,7 @@ impl Gen {
                 });
             }
             1 => {
-                let mut names: Vec<String> = Vec::new();
-                for _ in 0..n {
-                    let nm = self.name();
-                    if names.contains(&nm) || self.rng.chance(0.2) {
-                        names.push("_".into());
-                    } else {
-                        names.push(nm);
-                    }
-                }
+                let names = self.pattern_names(n);
                 out.push(S::Let {
                     pat: format!("[{}]", names.join(", ")),
                     mutable: false,
