@@ -210,6 +210,9 @@ pub fn run(args: &RunArgs) -> Result<bool, String> {
                 .arg("--manifest-path")
                 .arg(krate.join("Cargo.toml"))
                 .env("CARGO_TARGET_DIR", &target)
+                // A chunk is built once: its incremental cache (gigabytes over a long run)
+                // would only fill the disk.
+                .env("CARGO_INCREMENTAL", "0")
                 .output()
                 .map_err(|e| format!("cargo: {e}"))?;
             build_time += start.elapsed().as_secs_f64();
@@ -278,6 +281,9 @@ pub fn run(args: &RunArgs) -> Result<bool, String> {
             .output()
             .map_err(|e| format!("{exe}: {e}"))?;
         test_time += start.elapsed().as_secs_f64();
+        // Each chunk's test executable (tens to hundreds of megabytes) is run once; the
+        // failures are kept as source files.
+        let _ = std::fs::remove_file(&exe);
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         passed += stdout
             .lines()
