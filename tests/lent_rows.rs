@@ -346,3 +346,43 @@ fn through_branches_finite_differences() {
         assert_near(&[da], &fd_grad(|p| through_branches(p[0]), &[a]), 1e-6);
     }
 }
+
+#[differentiable]
+fn square_at(h: &[f64], k: usize) -> f64 {
+    h[k] * h[k]
+}
+
+#[differentiable]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+/// A local lent in a loop (its adjoint is the callee's shadow: no copy of the row per call),
+/// and lent twice to one call.
+#[differentiable]
+fn lent_in_loop(x: &[f64]) -> f64 {
+    let h: Vec<f64> = x.iter().map(|v| v.sin()).collect();
+    let mut s = 0.0;
+    for k in 0..h.len() {
+        s += square_at(&h, k) * (k as f64 + 1.0);
+    }
+    s + dot(&h, &h) - 0.5 * dot(&h, x)
+}
+
+#[test]
+fn lent_in_loop_finite_differences() {
+    let x = [0.3, -1.1, 0.8, 0.45];
+    let mut g = [0.0; 4];
+    lent_in_loop_grad(&x, &mut g);
+    assert_near(&g, &fd_grad(lent_in_loop, &x), 1e-6);
+    let (u, v) = ([0.2, 0.7, -0.4, 1.0], 0.9);
+    let (_, ju) = lent_in_loop_jvp(&x, &u);
+    let mut g = [0.0; 4];
+    lent_in_loop_vjp(&x, &mut g, v);
+    let rhs: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+    assert!((v * ju - rhs).abs() < 1e-10 * rhs.abs().max(1.0));
+}

@@ -47,6 +47,9 @@ enum Item {
     },
     /// Any other statement (partial derivatives, a callee's `_vjp`).
     Stmt(TokenStream),
+    /// `bar_target` lent as a shadow (`&mut bar_target`) to the statement that follows: declared
+    /// first (zero) if nothing has added to it yet.
+    Lend(VarId),
 }
 
 struct Reverse<'a> {
@@ -676,8 +679,8 @@ impl Reverse<'_> {
 
     /// The reverse of `y = g(args)`: `let (_, (g_bar_a, ..)) = g_vjp(args.., bar_y);`, one slot
     /// per float argument (the convention of the contract), `_` for the inactive ones.
-    /// An active local row lent to the callee (`&h`) gets a zero shadow of its own shape, into
-    /// which the callee adds; that shadow is then h's cotangent from this call.
+    /// An active local row lent to the callee (`&h`) gets the local's own adjoint as its shadow
+    /// (`&mut bar_h`), into which the callee adds, as every `_vjp` does.
     fn call(&mut self, var: VarId, path: &syn::Path, args: &[Atom], by_ref: &[bool]) {
         let bar = self.bar_name(var);
         let mut vjp_path = path.clone();
@@ -692,7 +695,7 @@ impl Reverse<'_> {
         let mut slots = Vec::new();
         let mut adds = Vec::new();
         let mut operands = Vec::new();
-        let mut shadows = Vec::new();
+        let (mut lends, mut shadows) = (Vec::new(), Vec::new());
         for (a, &lent) in args.iter().zip(by_ref) {
             if lent && !self.activity.active_atom(a) {
                 // A constant row, like an inactive reference parameter, goes without a shadow.
@@ -701,15 +704,27 @@ impl Reverse<'_> {
                 continue;
             }
             if lent {
+                // The callee adds into its shadow: it gets the local's own adjoint, declared
+                // (zero) first if nothing has added to it yet. A local lent twice to one call
+                // (`g(&h, &h)`) lends a zero shadow of its own the second time, which is then
+                // added to the adjoint.
                 let primal = self.atom(a);
-                let name = self
-                    .namer
-                    .fresh(&format!("{callee}_bar_{primal}"), Span::call_site());
-                let root = self.root;
-                shadows.push(quote!(let mut #name = #root::zero_like(&#primal);));
+                let Atom::Var(v) = a else { continue };
+                let target = self.activity.root(*v);
                 operands.push(quote!(&#primal));
-                operands.push(quote!(&mut #name));
-                adds.push((a.clone(), quote!(#name)));
+                if lends.contains(&target) {
+                    let name = self
+                        .namer
+                        .fresh(&format!("{callee}_bar_{primal}"), Span::call_site());
+                    let root = self.root;
+                    shadows.push(quote!(let mut #name = #root::zero_like(&#primal);));
+                    operands.push(quote!(&mut #name));
+                    adds.push((a.clone(), quote!(#name)));
+                } else {
+                    let bar = self.bar_name(target);
+                    lends.push(target);
+                    operands.push(quote!(&mut #bar));
+                }
                 continue;
             }
             operands.push(self.atom(a));
@@ -737,6 +752,7 @@ impl Reverse<'_> {
                 slots.push(quote!(_));
             }
         }
+        self.items.extend(lends.into_iter().map(Item::Lend));
         self.items.push(Item::Stmt(
             {
                 let (root, count) = (self.root, proc_macro2::Literal::usize_unsuffixed(slots.len()));
@@ -765,7 +781,7 @@ impl Reverse<'_> {
     fn emit(&self, items: &[Item]) -> TokenStream {
         let mut count = vec![0usize; self.body.vars.len()];
         for item in items {
-            if let Item::Add { target, .. } = item {
+            if let Item::Add { target, .. } | Item::Lend(target) = item {
                 count[*target] += 1;
             }
         }
@@ -778,6 +794,15 @@ impl Reverse<'_> {
         for item in items {
             match item {
                 Item::Stmt(tokens) => out.extend(tokens.clone()),
+                Item::Lend(target) => {
+                    if !declared[*target] {
+                        declared[*target] = true;
+                        let bar = &self.bar[*target];
+                        let witness = &self.body.vars[self.plan.witness[*target]].name;
+                        let root = self.root;
+                        out.extend(quote!(let mut #bar = #root::zero_like(&#witness);));
+                    }
+                }
                 Item::Add {
                     target,
                     proj: projs,
