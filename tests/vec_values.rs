@@ -137,3 +137,41 @@ fn copies_and_integers_finite_differences() {
         assert_near(&g, &fd_grad(|p| copies_and_integers(&p.to_vec()), &x), 1e-6);
     }
 }
+
+/// A `Vec` written in an inner loop: moved into the inner loop's slot, not cloned per outer
+/// iteration; and the cases that must still copy it (read again in the outer body, lent after
+/// the inner loop, an inner loop in a branch).
+#[differentiable]
+fn nested_buffers(w: &[f64], x: &[f64]) -> f64 {
+    let n = x.len();
+    let m = w.len() / n;
+    let mut h = vec![0.0; m];
+    for i in 0..m {
+        for j in 0..n {
+            h[i] += w[i * n + j] * x[j];
+        }
+    }
+    let mut g = vec![0.1; m];
+    let mut s = 0.0;
+    for i in 0..m {
+        let before = g[i];
+        if h[i] > 0.0 {
+            for j in 0..n {
+                g[i] += (h[i] * x[j]).sin();
+            }
+        }
+        s += before * g[i] + g.iter().map(|v| v * v).sum::<f64>() * 0.01;
+    }
+    s + h.iter().map(|v| v.tanh()).sum::<f64>()
+}
+
+#[test]
+fn nested_buffers_finite_differences() {
+    let w = [0.3, -0.5, 0.8, 1.1, 0.2, -0.4, 0.6, -0.9, 0.35];
+    let x = [0.7, -0.2, 0.45];
+    let mut gw = [0.0; 9];
+    let mut gx = [0.0; 3];
+    nested_buffers_grad(&w, &mut gw, &x, &mut gx);
+    assert_near(&gw, &fd_grad(|p| nested_buffers(p, &x), &w), 1e-6);
+    assert_near(&gx, &fd_grad(|p| nested_buffers(&w, p), &x), 1e-6);
+}

@@ -489,7 +489,13 @@ impl Emitter<'_> {
         for slot in &l.slots {
             let name = &body.vars[slot.var].name;
             let init = atom(body, &slot.init);
-            let init = owned_copy(body, &slot.init, init);
+            // Moved when nothing else reads the initial value (see `plan::moved_inits`);
+            // copied otherwise (a `Vec` is cloned).
+            let init = if self.plan.move_init[slot.var] {
+                init
+            } else {
+                owned_copy(body, &slot.init, init)
+            };
             out.extend(quote!(let mut #name = #init;));
         }
         out

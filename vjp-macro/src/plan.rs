@@ -95,6 +95,8 @@ pub struct Plan {
     /// Per variable: how often the primal code reads it ([`Body::use_counts`]). A copy
     /// (`let b = a;`, from `a.clone()`) of a value read again clones a `Vec` instead of moving it.
     pub uses: Vec<usize>,
+    /// Per loop slot: its initial value is moved into it, not copied (see [`moved_inits`]).
+    pub move_init: Vec<bool>,
     /// The tapes that each iteration of the fused loop fills and empties again, and whose
     /// number of values per iteration is known before that loop: those of a range loop `p`
     /// directly in the fused loop's body (its own tape and the exit values of the loops
@@ -199,6 +201,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             read_in_reverse: vec![Vec::new(); body.vars.len()],
             copy_base: Vec::new(),
             uses: body.use_counts(),
+            move_init: Vec::new(),
         },
     };
     planner.defs(&body.block);
@@ -217,6 +220,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     planner.plan.is_witness = is_witness;
     let mut plan = planner.plan;
     plan.copy_base = copied_bases(body, &plan.read_in_reverse);
+    plan.move_init = moved_inits(body, &plan);
     let mut exits_reserved = vec![false; loops];
     body.block.walk(&mut |s| {
         if let Stmt::Loop(p) = s {
@@ -414,6 +418,70 @@ fn copied_bases(body: &Body, reads: &[Vec<usize>]) -> Vec<bool> {
     }
     let mut out = vec![false; body.vars.len()];
     walk(&body.block, &mut Vec::new(), reads, &mut out);
+    out
+}
+
+/// Per loop slot: whether its initial value can be moved into it rather than copied (a `Vec`
+/// is cloned otherwise). It can when nothing else reads that value: no other primal read, no
+/// read by the reverse sweep, not a witness. For the slot of a loop around, which its
+/// iteration writes back at its end, only the reads inside that loop's body count (a read
+/// after the loop sees the written-back value).
+fn moved_inits(body: &Body, plan: &Plan) -> Vec<bool> {
+    fn blocks_in(block: &Block, out: &mut Vec<usize>) {
+        out.push(block.id);
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    blocks_in(then, out);
+                    blocks_in(els, out);
+                }
+                Stmt::Loop(l) => blocks_in(&l.body, out),
+                _ => {}
+            }
+        }
+    }
+    struct Around {
+        slots: Vec<VarId>,
+        blocks: Vec<usize>,
+        uses: Vec<usize>,
+    }
+    fn walk(block: &Block, body: &Body, plan: &Plan, around: &mut Vec<Around>, out: &mut [bool]) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    walk(then, body, plan, around, out);
+                    walk(els, body, plan, around, out);
+                }
+                Stmt::Loop(l) => {
+                    for slot in &l.slots {
+                        let Atom::Var(v) = slot.init else { continue };
+                        if plan.is_witness[v] {
+                            continue;
+                        }
+                        out[slot.var] = match around.iter().rev().find(|a| a.slots.contains(&v)) {
+                            Some(a) => {
+                                a.uses[v] == 1
+                                    && !plan.read_in_reverse[v].iter().any(|b| a.blocks.contains(b))
+                            }
+                            None => plan.uses[v] == 1 && plan.read_in_reverse[v].is_empty(),
+                        };
+                    }
+                    let mut blocks = Vec::new();
+                    blocks_in(&l.body, &mut blocks);
+                    around.push(Around {
+                        slots: l.slots.iter().map(|s| s.var).collect(),
+                        blocks,
+                        uses: l.body.use_counts(body.vars.len()),
+                    });
+                    walk(&l.body, body, plan, around, out);
+                    around.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = vec![false; body.vars.len()];
+    walk(&body.block, body, plan, &mut Vec::new(), &mut out);
     out
 }
 
