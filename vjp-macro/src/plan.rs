@@ -360,25 +360,27 @@ fn hoisted_room(body: &Body, plan: &Plan) -> (Vec<Vec<Room>>, Vec<bool>) {
 
 /// The variables that loop `l` defines: its slots, its counters, and every variable defined
 /// in its body.
+/// The ids of `block` and of the blocks nested in it.
+fn blocks_in(block: &Block, out: &mut Vec<usize>) {
+    out.push(block.id);
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                blocks_in(then, out);
+                blocks_in(els, out);
+            }
+            Stmt::Loop(l) => blocks_in(&l.body, out),
+            _ => {}
+        }
+    }
+}
+
 /// Per update variable: whether the update must copy its aggregate rather than move it, because
 /// the reverse sweep reads the aggregate (see [`Plan::copy_base`]). A loop's slot updated in the
 /// loop's body is written back at the end of each iteration: only reads by the reverse of that
 /// body (or of blocks in it) see the moved value; a read after the loop sees the slot's final
 /// value, which the write-back restored.
 fn copied_bases(body: &Body, reads: &[Vec<usize>]) -> Vec<bool> {
-    fn blocks_in(block: &Block, out: &mut Vec<usize>) {
-        out.push(block.id);
-        for stmt in &block.stmts {
-            match stmt {
-                Stmt::If { then, els, .. } => {
-                    blocks_in(then, out);
-                    blocks_in(els, out);
-                }
-                Stmt::Loop(l) => blocks_in(&l.body, out),
-                _ => {}
-            }
-        }
-    }
     fn walk(
         block: &Block,
         loops: &mut Vec<(Vec<VarId>, Vec<usize>)>,
@@ -427,19 +429,6 @@ fn copied_bases(body: &Body, reads: &[Vec<usize>]) -> Vec<bool> {
 /// iteration writes back at its end, only the reads inside that loop's body count (a read
 /// after the loop sees the written-back value).
 fn moved_inits(body: &Body, plan: &Plan) -> Vec<bool> {
-    fn blocks_in(block: &Block, out: &mut Vec<usize>) {
-        out.push(block.id);
-        for stmt in &block.stmts {
-            match stmt {
-                Stmt::If { then, els, .. } => {
-                    blocks_in(then, out);
-                    blocks_in(els, out);
-                }
-                Stmt::Loop(l) => blocks_in(&l.body, out),
-                _ => {}
-            }
-        }
-    }
     struct Around {
         slots: Vec<VarId>,
         blocks: Vec<usize>,
