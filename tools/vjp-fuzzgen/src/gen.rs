@@ -337,6 +337,24 @@ pub enum PKind {
     NoGradRows(usize),
 }
 
+impl PKind {
+    /// An active parameter: one that gets a cotangent or a shadow.
+    pub fn active(self) -> bool {
+        matches!(
+            self,
+            PKind::F
+                | PKind::Arr(_)
+                | PKind::Tup2
+                | PKind::Slice
+                | PKind::VecRef
+                | PKind::RefArr(_)
+                | PKind::Rows(_)
+                | PKind::VecRows(_)
+                | PKind::RefRows(..)
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Ret {
     F,
@@ -2892,20 +2910,7 @@ impl Gen {
         if self.opts.nested_rows {
             self.rows_params(&mut cx, &mut params);
         }
-        if !params.iter().any(|p| {
-            matches!(
-                p.kind,
-                PKind::F
-                    | PKind::Arr(_)
-                    | PKind::Tup2
-                    | PKind::Slice
-                    | PKind::VecRef
-                    | PKind::RefArr(_)
-                    | PKind::Rows(_)
-                    | PKind::VecRows(_)
-                    | PKind::RefRows(..)
-            )
-        }) {
+        if !params.iter().any(|p| p.kind.active()) {
             let pname = "x9".to_string();
             let mut v = self.var(&cx, pname.clone(), Kind::F, 2.0, false);
             v.param = Some(PKind::F);

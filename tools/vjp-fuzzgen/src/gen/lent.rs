@@ -272,24 +272,7 @@ impl Gen {
         let params: Vec<Var> = cx
             .readable(|_| true)
             .into_iter()
-            .filter(|v| {
-                !v.nograd
-                    && !v.by_ref
-                    && matches!(
-                        v.param,
-                        Some(
-                            PKind::F
-                                | PKind::Arr(_)
-                                | PKind::Tup2
-                                | PKind::Slice
-                                | PKind::VecRef
-                                | PKind::RefArr(_)
-                                | PKind::Rows(_)
-                                | PKind::VecRows(_)
-                                | PKind::RefRows(..)
-                        )
-                    )
-            })
+            .filter(|v| !v.nograd && !v.by_ref && v.param.is_some_and(PKind::active))
             .collect();
         if params.is_empty() {
             return None;
