@@ -175,3 +175,31 @@ fn nested_buffers_finite_differences() {
     assert_near(&gw, &fd_grad(|p| nested_buffers(p, &x), &w), 1e-6);
     assert_near(&gx, &fd_grad(|p| nested_buffers(&w, p), &x), 1e-6);
 }
+
+/// An inner loop whose range or condition reads the `Vec` it writes, which the loop around
+/// carries.
+#[differentiable]
+fn ranges_read_the_buffer(x: &[f64]) -> f64 {
+    let mut h = vec![0.5; x.len()];
+    let mut s = 0.0;
+    for i in 0..2 {
+        for j in 0..h.len() {
+            h[j] += x[j] * (i as f64 + 1.0);
+        }
+        let mut k = 0;
+        while k < h.len() {
+            h[k] = h[k] * x[k] + 0.1;
+            k += 1;
+        }
+        s += h[i].tanh();
+    }
+    s
+}
+
+#[test]
+fn ranges_read_the_buffer_finite_differences() {
+    let x = [0.5, -1.0, 0.3];
+    let mut g = [0.0; 3];
+    ranges_read_the_buffer_grad(&x, &mut g);
+    assert_near(&g, &fd_grad(ranges_read_the_buffer, &x), 1e-6);
+}
