@@ -274,46 +274,20 @@ impl Emitter<'_> {
     #[inline(never)]
     fn let_stmt(&self, var: VarId, ty: Option<&syn::Type>, rhs: &Rhs, span: Span) -> TokenStream {
         let name = &self.body.vars[var].name;
-        let value = match rhs {
-            // A copy of a value read again (`a.clone()`): a `Vec` is cloned.
-            Rhs::Use(a @ Atom::Var(v))
-                if self.plan.uses[*v] > 1 || !self.plan.read_in_reverse[*v].is_empty() =>
-            {
-                owned_copy(self.body, a, atom(self.body, a))
-            }
-            _ if self.plan.views.path[var].is_some() => {
-                view_tokens(self.body, &self.plan.views, var)
-            }
-            // An element written through temporary rows: along the whole path.
-            Rhs::Update { base, .. } if self.plan.views.update[var].is_some() => {
-                let Some((path, value)) = &self.plan.views.update[var] else {
-                    return TokenStream::new();
-                };
-                let base_tokens = match base {
-                    Atom::Var(b) if self.plan.is_witness[*b] || self.plan.copy_base[var] => {
-                        owned_copy(self.body, base, atom(self.body, base))
-                    }
-                    _ => atom(self.body, base),
-                };
-                update_tokens(
-                    base_tokens,
-                    path_tokens(self.body, path),
-                    atom(self.body, value),
-                )
-            }
-            // An update moves its aggregate; one whose zero the reverse sweep makes
-            // from it (a witness), or that the reverse sweep reads, is copied
-            // instead, when it may not be `Copy`.
+        // An update moves its aggregate; one whose zero the reverse sweep makes from it (a
+        // witness), or that the reverse sweep reads, is copied instead. So is a value copied
+        // (`a.clone()`) that is read again, in the primal or the reverse.
+        let plan = self.plan;
+        let copy_base = match rhs {
             Rhs::Update {
-                base: base @ Atom::Var(b),
-                proj: p,
-                value,
-            } if self.plan.is_witness[*b] || self.plan.copy_base[var] => update_tokens(
-                owned_copy(self.body, base, atom(self.body, base)),
-                proj(self.body, p),
-                atom(self.body, value),
-            ),
-            _ => let_tokens(self.body, var, rhs),
+                base: Atom::Var(b), ..
+            } => plan.is_witness[*b] || plan.copy_base[var],
+            _ => false,
+        };
+        let read_again = |v: VarId| plan.uses[v] > 1 || !plan.read_in_reverse[v].is_empty();
+        let Some(value) = primal_value(self.body, &plan.views, var, rhs, read_again, copy_base)
+        else {
+            return TokenStream::new();
         };
         match ty {
             Some(ty) => quote_spanned!(span=> let #name: #ty = #value;),
@@ -713,6 +687,44 @@ pub fn proj(body: &Body, p: &Proj) -> TokenStream {
 }
 
 /// The primal expression of a right-hand side.
+/// The value of `let var = rhs;` in the primal code of any sweep, `None` for a temporary row
+/// that is not copied (see `views`): an element read or written through rows along its path;
+/// a copy of a value that `read_again` says is read again, cloned (`a.clone()` of a `Vec`); an
+/// update's aggregate cloned when `copy_base`; an element of unknown type cloned out.
+pub fn primal_value(
+    body: &Body,
+    views: &crate::views::Views,
+    var: VarId,
+    rhs: &Rhs,
+    read_again: impl Fn(VarId) -> bool,
+    copy_base: bool,
+) -> Option<TokenStream> {
+    if views.skipped[var] {
+        return None;
+    }
+    if views.path[var].is_some() {
+        return Some(view_tokens(body, views, var));
+    }
+    let copy = |a: &Atom| owned_copy(body, a, atom(body, a));
+    Some(match rhs {
+        Rhs::Use(a @ Atom::Var(v)) if read_again(*v) => copy(a),
+        Rhs::Update {
+            base,
+            proj: p,
+            value,
+        } => {
+            let (path, value) = views.written(var, p, value);
+            let base = if copy_base {
+                copy(base)
+            } else {
+                atom(body, base)
+            };
+            update_tokens(base, path_tokens(body, &path), atom(body, &value))
+        }
+        _ => let_tokens(body, var, rhs),
+    })
+}
+
 /// An element read through temporary rows, from the aggregate they were read from:
 /// `x[i][j]` (see `views`).
 pub fn view_tokens(body: &Body, views: &crate::views::Views, var: VarId) -> TokenStream {
@@ -734,7 +746,7 @@ pub fn let_tokens(body: &Body, var: VarId, rhs: &Rhs) -> TokenStream {
 }
 
 /// `place`, or `Clone::clone(&place)` when `var`'s type is unknown.
-fn cloned_out(body: &Body, var: VarId, place: TokenStream) -> TokenStream {
+pub fn cloned_out(body: &Body, var: VarId, place: TokenStream) -> TokenStream {
     if body.vars[var].ty == crate::ir::Ty::Unknown {
         quote!(::core::clone::Clone::clone(&#place))
     } else {

@@ -587,10 +587,8 @@ impl Reverse<'_> {
             } => {
                 // An element written through temporary rows: the path and the value written
                 // (see `views`).
-                let (p, value) = match &self.plan.views.update[var] {
-                    Some((path, value)) => (path_tokens(self.body, path), value),
-                    None => (proj(self.body, p), value),
-                };
+                let (path, value) = self.plan.views.written(var, p, value);
+                let (p, value) = (path_tokens(self.body, &path), &value);
                 // The adjoint of the component written: cloned out of an aggregate of unknown
                 // type when it is not known to be a float (a row of a `Vec<Vec<f64>>` is not
                 // `Copy`).
@@ -951,11 +949,8 @@ fn in_place_adds(
         else {
             continue;
         };
-        let (write, value) = match &views.update[u] {
-            Some((path, value)) => (path.clone(), value),
-            None => (vec![write.clone()], value),
-        };
-        let Atom::Var(v) = value else {
+        let (write, value) = views.written(u, write, value);
+        let Atom::Var(v) = &value else {
             continue;
         };
         if activity.alias[u].is_none() || !activity.active(u) || uses[*v] != 1 {

@@ -352,27 +352,10 @@ impl Tangents<'_> {
         }
     }
 
-    /// The primal value of `let var = rhs;`, `None` for a temporary row that is not copied
-    /// (see `views`): an element read or written through rows along its path, a copy of a
-    /// value read again cloned (`a.clone()` of a `Vec`), an element of unknown type cloned out.
+    /// The primal value of `let var = rhs;` (see [`crate::forward::primal_value`]).
     fn primal_value(&self, var: VarId, rhs: &Rhs) -> Option<TokenStream> {
-        if self.views.skipped[var] {
-            return None;
-        }
-        if self.views.path[var].is_some() {
-            return Some(crate::forward::view_tokens(self.body, &self.views, var));
-        }
-        Some(match (rhs, &self.views.update[var]) {
-            (Rhs::Update { base, .. }, Some((path, value))) => crate::forward::update_tokens(
-                atom(self.body, base),
-                crate::forward::path_tokens(self.body, path),
-                atom(self.body, value),
-            ),
-            (Rhs::Use(a @ Atom::Var(v)), _) if self.uses[*v] > 1 => {
-                owned_copy(self.body, a, atom(self.body, a))
-            }
-            _ => crate::forward::let_tokens(self.body, var, rhs),
-        })
+        let read_again = |v: VarId| self.uses[v] > 1;
+        crate::forward::primal_value(self.body, &self.views, var, rhs, read_again, false)
     }
 
     /// Out of line, to keep the recursion through nested blocks in small frames.
@@ -397,11 +380,7 @@ impl Tangents<'_> {
                 for lane in 0..self.lanes() {
                     let root_dot = self.dot(lane, &Atom::Var(root));
                     let dot = self.dot_name(lane, var);
-                    let place = quote!(#root_dot #path);
-                    let value = match self.body.vars[var].ty {
-                        Ty::Unknown => quote!(::core::clone::Clone::clone(&#place)),
-                        _ => place,
-                    };
+                    let value = crate::forward::cloned_out(self.body, var, quote!(#root_dot #path));
                     out.extend(quote!(let #dot = #value;));
                 }
             }
@@ -492,10 +471,7 @@ impl Tangents<'_> {
                 let d = self.dot(lane, a);
                 let p = proj(self.body, p);
                 // Cloned out when of unknown type, as the primal is (`forward::let_tokens`).
-                match self.body.vars[var].ty {
-                    Ty::Unknown => quote!(::core::clone::Clone::clone(&#d #p)),
-                    _ => quote!(#d #p),
-                }
+                crate::forward::cloned_out(self.body, var, quote!(#d #p))
             }
             Rhs::Update {
                 base,
@@ -503,12 +479,8 @@ impl Tangents<'_> {
                 value,
             } => {
                 // An element written through temporary rows: along the path (see `views`).
-                let (p, value) = match &self.views.update[var] {
-                    Some((path, value)) => {
-                        (crate::forward::path_tokens(self.body, path), value.clone())
-                    }
-                    None => (proj(self.body, p), value.clone()),
-                };
+                let (path, value) = self.views.written(var, p, value);
+                let p = crate::forward::path_tokens(self.body, &path);
                 let (db, dv) = (self.dot(lane, base), self.dot(lane, &value));
                 crate::forward::update_tokens(db, p, dv)
             }

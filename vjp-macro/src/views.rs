@@ -49,6 +49,15 @@ impl Views {
         }
     }
 
+    /// Where the update `var = base[proj <- value]` writes, and what: along its path through
+    /// temporary rows when it has one (`[i, j]`, `e` for `m[i][j] = e`), else `[proj]`, `value`.
+    pub fn written(&self, var: VarId, proj: &Proj, value: &Atom) -> (Vec<Proj>, Atom) {
+        match &self.update[var] {
+            Some((path, value)) => (path.clone(), value.clone()),
+            None => (vec![proj.clone()], value.clone()),
+        }
+    }
+
     /// The inactive variables the reverse of `var` reads because of its view: the indices
     /// along its path.
     pub fn path_reads(&self, var: VarId) -> Vec<VarId> {
