@@ -463,7 +463,7 @@ impl Emitter<'_> {
         for slot in &l.slots {
             let name = &body.vars[slot.var].name;
             let init = atom(body, &slot.init);
-            // Moved when nothing else reads the initial value (see `plan::moved_inits`);
+            // Moved when nothing else reads the initial value (see `plan::moves`);
             // copied otherwise (a `Vec` is cloned).
             let init = if self.plan.move_init[slot.var] {
                 init

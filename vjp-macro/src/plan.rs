@@ -90,12 +90,12 @@ pub struct Plan {
     pub read_in_reverse: Vec<Vec<usize>>,
     /// Per update variable: its aggregate is read by the reverse sweep after the update, which
     /// must then not move it into the new version: a `Vec` is cloned instead (see
-    /// [`crate::forward::owned_copy`] and [`copied_bases`]).
+    /// [`crate::forward::owned_copy`] and [`moves`]).
     pub copy_base: Vec<bool>,
     /// Per variable: how often the primal code reads it ([`Body::use_counts`]). A copy
     /// (`let b = a;`, from `a.clone()`) of a value read again clones a `Vec` instead of moving it.
     pub uses: Vec<usize>,
-    /// Per loop slot: its initial value is moved into it, not copied (see [`moved_inits`]).
+    /// Per loop slot: its initial value is moved into it, not copied (see [`moves`]).
     pub move_init: Vec<bool>,
     /// The tapes that each iteration of the fused loop fills and empties again, and whose
     /// number of values per iteration is known before that loop: those of a range loop `p`
@@ -219,8 +219,11 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     }
     planner.plan.is_witness = is_witness;
     let mut plan = planner.plan;
-    plan.copy_base = copied_bases(body, &plan.read_in_reverse);
-    plan.move_init = moved_inits(body, &plan);
+    let Moves {
+        copy_base,
+        move_init,
+    } = moves(body, &plan);
+    (plan.copy_base, plan.move_init) = (copy_base, move_init);
     let mut exits_reserved = vec![false; loops];
     body.block.walk(&mut |s| {
         if let Stmt::Loop(p) = s {
@@ -375,18 +378,43 @@ fn blocks_in(block: &Block, out: &mut Vec<usize>) {
     }
 }
 
-/// Per update variable: whether the update must copy its aggregate rather than move it, because
-/// the reverse sweep reads the aggregate (see [`Plan::copy_base`]). A loop's slot updated in the
-/// loop's body is written back at the end of each iteration: only reads by the reverse of that
-/// body (or of blocks in it) see the moved value; a read after the loop sees the slot's final
-/// value, which the write-back restored.
-fn copied_bases(body: &Body, reads: &[Vec<usize>]) -> Vec<bool> {
-    fn walk(
-        block: &Block,
-        loops: &mut Vec<(Vec<VarId>, Vec<usize>)>,
-        reads: &[Vec<usize>],
-        out: &mut [bool],
-    ) {
+/// Where a value is moved (into an update's new version, or into a loop's slot): whether it
+/// must be copied instead, because it is read again. [`Moves::copy_base`] per update variable,
+/// [`Moves::move_init`] per loop slot (see [`Plan::copy_base`], [`Plan::move_init`]).
+struct Moves {
+    copy_base: Vec<bool>,
+    move_init: Vec<bool>,
+}
+
+/// A loop around the statement being looked at: its slots, the blocks of its body, and the
+/// primal reads in its body.
+struct Around {
+    slots: Vec<VarId>,
+    blocks: Vec<usize>,
+    uses: Vec<usize>,
+}
+
+/// Finds [`Moves`]. A value `v` moved inside a loop whose slot it is is written back at the end
+/// of each iteration: only reads inside that loop's body (by its primal code or its reverse)
+/// see the moved value; a read after the loop sees the written-back one. Elsewhere any read
+/// counts.
+///
+/// - An update copies its aggregate when the reverse sweep reads it.
+/// - A loop's slot takes its initial value by move when nothing else reads it: no other primal
+///   read, no read by the reverse sweep, not a witness.
+fn moves(body: &Body, plan: &Plan) -> Moves {
+    fn walk(block: &Block, body: &Body, plan: &Plan, around: &mut Vec<Around>, out: &mut Moves) {
+        // The loop around whose slot `v` is, if any.
+        fn slot_of(around: &[Around], v: VarId) -> Option<&Around> {
+            around.iter().rev().find(|a| a.slots.contains(&v))
+        }
+        let read_in_reverse = |v: VarId, around: &[Around]| {
+            let reads = &plan.read_in_reverse[v];
+            match slot_of(around, v) {
+                Some(a) => reads.iter().any(|r| a.blocks.contains(r)),
+                None => !reads.is_empty(),
+            }
+        };
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Let {
@@ -396,47 +424,7 @@ fn copied_bases(body: &Body, reads: &[Vec<usize>]) -> Vec<bool> {
                             base: Atom::Var(b), ..
                         },
                     ..
-                } => {
-                    let read = &reads[*b];
-                    out[*var] = match loops.iter().rev().find(|(slots, _)| slots.contains(b)) {
-                        Some((_, inside)) => read.iter().any(|r| inside.contains(r)),
-                        None => !read.is_empty(),
-                    };
-                }
-                Stmt::If { then, els, .. } => {
-                    walk(then, loops, reads, out);
-                    walk(els, loops, reads, out);
-                }
-                Stmt::Loop(l) => {
-                    let mut inside = Vec::new();
-                    blocks_in(&l.body, &mut inside);
-                    loops.push((l.slots.iter().map(|s| s.var).collect(), inside));
-                    walk(&l.body, loops, reads, out);
-                    loops.pop();
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut out = vec![false; body.vars.len()];
-    walk(&body.block, &mut Vec::new(), reads, &mut out);
-    out
-}
-
-/// Per loop slot: whether its initial value can be moved into it rather than copied (a `Vec`
-/// is cloned otherwise). It can when nothing else reads that value: no other primal read, no
-/// read by the reverse sweep, not a witness. For the slot of a loop around, which its
-/// iteration writes back at its end, only the reads inside that loop's body count (a read
-/// after the loop sees the written-back value).
-fn moved_inits(body: &Body, plan: &Plan) -> Vec<bool> {
-    struct Around {
-        slots: Vec<VarId>,
-        blocks: Vec<usize>,
-        uses: Vec<usize>,
-    }
-    fn walk(block: &Block, body: &Body, plan: &Plan, around: &mut Vec<Around>, out: &mut [bool]) {
-        for stmt in &block.stmts {
-            match stmt {
+                } => out.copy_base[*var] = read_in_reverse(*b, around),
                 Stmt::If { then, els, .. } => {
                     walk(then, body, plan, around, out);
                     walk(els, body, plan, around, out);
@@ -444,16 +432,9 @@ fn moved_inits(body: &Body, plan: &Plan) -> Vec<bool> {
                 Stmt::Loop(l) => {
                     for slot in &l.slots {
                         let Atom::Var(v) = slot.init else { continue };
-                        if plan.is_witness[v] {
-                            continue;
-                        }
-                        out[slot.var] = match around.iter().rev().find(|a| a.slots.contains(&v)) {
-                            Some(a) => {
-                                a.uses[v] == 1
-                                    && !plan.read_in_reverse[v].iter().any(|b| a.blocks.contains(b))
-                            }
-                            None => plan.uses[v] == 1 && plan.read_in_reverse[v].is_empty(),
-                        };
+                        let uses = slot_of(around, v).map_or(plan.uses[v], |a| a.uses[v]);
+                        out.move_init[slot.var] =
+                            !plan.is_witness[v] && uses == 1 && !read_in_reverse(v, around);
                     }
                     let mut blocks = Vec::new();
                     blocks_in(&l.body, &mut blocks);
@@ -469,7 +450,10 @@ fn moved_inits(body: &Body, plan: &Plan) -> Vec<bool> {
             }
         }
     }
-    let mut out = vec![false; body.vars.len()];
+    let mut out = Moves {
+        copy_base: vec![false; body.vars.len()],
+        move_init: vec![false; body.vars.len()],
+    };
     walk(&body.block, body, plan, &mut Vec::new(), &mut out);
     out
 }
