@@ -41,6 +41,8 @@ mod prims;
 mod reverse;
 #[path = "../../vjp-macro/src/tangent.rs"]
 mod tangent;
+#[path = "../../vjp-macro/src/undo.rs"]
+mod undo;
 #[path = "../../vjp-macro/src/views.rs"]
 mod views;
 

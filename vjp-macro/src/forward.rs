@@ -141,6 +141,14 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             for v in &plan.saved[l.id] {
                 out.extend(save_declaration(body, *v, root));
             }
+            for undo in &plan.undo[l.id] {
+                let tape = &undo.tape;
+                out.extend(if undo.one_float(body) {
+                    quote!(let mut #tape = #root::tape::SmallTape::new();)
+                } else {
+                    quote!(let mut #tape = #root::Tape::new();)
+                });
+            }
             let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
             let tape = &l.tape;
             if plan.loop_work[l.id] && !plan.taped[l.id].is_empty() && !fused && !presized(tape) {
@@ -229,6 +237,10 @@ impl Emitter<'_> {
             {
                 continue;
             }
+            if let Some(code) = self.undone_update(stmt, mode, reserved, &mut out) {
+                out.extend(code);
+                continue;
+            }
             out.extend(self.stmt(stmt, mode));
             let defs = stmt.defs().into_iter();
             for v in defs.filter(|v| mode == Mode::Forward && self.plan.is_saved(*v)) {
@@ -258,6 +270,73 @@ impl Emitter<'_> {
         out
     }
 
+    /// An update of a chain whose writes the reverse undoes ([`crate::undo`]): in the forward
+    /// sweep, the element it overwrites is kept first (into `out`), and the last update of the
+    /// chain pushes the iteration's old elements and indices; in a recompute slice (the
+    /// reverse sweep's, whose versions of the aggregate all name its one copy), it writes in
+    /// place. `None` for any other statement or mode.
+    fn undone_update(
+        &self,
+        stmt: &Stmt,
+        mode: Mode,
+        reserved: bool,
+        out: &mut TokenStream,
+    ) -> Option<TokenStream> {
+        let Stmt::Let {
+            var,
+            rhs: Rhs::Update { base, .. },
+            ..
+        } = stmt
+        else {
+            return None;
+        };
+        let (undo, j) = self.plan.undo_update(*var)?;
+        let body = self.body;
+        match mode {
+            Mode::Forward => {
+                let old = &undo.olds[j];
+                let value = undo.old_value(body, atom(body, base), j);
+                out.extend(quote!(let #old = #value;));
+                let mut code = self.stmt(stmt, mode);
+                if j + 1 == undo.updates.len() {
+                    let names: Vec<TokenStream> = undo
+                        .pushed
+                        .iter()
+                        .map(|v| {
+                            let name = &body.vars[*v].name;
+                            quote!(#name)
+                        })
+                        .chain(undo.olds.iter().map(|o| quote!(#o)))
+                        .collect();
+                    let (tape, values) = (&undo.tape, tuple_or_single(&names));
+                    code.extend(if reserved {
+                        quote!(#tape.push_reserved(#values);)
+                    } else {
+                        quote!(#tape.push(#values);)
+                    });
+                }
+                Some(code)
+            }
+            Mode::Recompute => {
+                let Stmt::Let {
+                    rhs: Rhs::Update { proj, value, .. },
+                    ..
+                } = stmt
+                else {
+                    return None;
+                };
+                let (path, value) = self.plan.views.written(*var, proj, value);
+                let (base, path, value) = (
+                    atom(body, base),
+                    path_tokens(body, &path),
+                    atom(body, &value),
+                );
+                Some(quote!(#base #path = #value;))
+            }
+            Mode::Replay | Mode::Fused => None,
+        }
+    }
+
     /// True when `block` is a loop body (whose final `continue` is implicit).
     fn ends_body(&self, block: &Block) -> bool {
         let mut found = false;
@@ -281,7 +360,7 @@ impl Emitter<'_> {
         let copy_base = match rhs {
             Rhs::Update {
                 base: Atom::Var(b), ..
-            } => plan.is_witness[*b] || plan.copy_base[var],
+            } => (plan.is_witness[*b] || plan.copy_base[var]) && plan.undo_update(var).is_none(),
             _ => false,
         };
         let read_again = |v: VarId| plan.uses[v] > 1 || !plan.read_in_reverse[v].is_empty();

@@ -25,6 +25,7 @@ mod reverse;
 mod tangent;
 #[cfg(test)]
 mod tests;
+mod undo;
 mod views;
 
 use proc_macro::TokenStream;

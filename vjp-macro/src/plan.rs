@@ -128,6 +128,9 @@ pub struct Plan {
     /// at iteration start. They are not saved: the reverse starts from their value after the
     /// loop and steps back.
     pub rewind: Vec<Vec<Rewind>>,
+    /// Per loop: the slots whose element writes the reverse undoes instead of the slot being
+    /// saved at every iteration (see [`crate::undo`]); they are not in [`Plan::taped`].
+    pub undo: Vec<Vec<crate::undo::Undo>>,
 }
 
 /// The tapes of a range loop `c` whose room an enclosing range loop `a` makes (see
@@ -190,6 +193,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             is_witness: Vec::new(),
             fused: None,
             rewind: vec![Vec::new(); loops],
+            undo: vec![Vec::new(); loops],
             saved: vec![Vec::new(); loops + 1],
             forward: vec![false; loops],
             presized: Vec::new(),
@@ -250,6 +254,15 @@ impl Plan {
         self.saved.iter().any(|s| s.contains(&var))
     }
 
+    /// The undo log (see [`crate::undo`]) whose chain has the update `var`, and its position in
+    /// the chain.
+    pub fn undo_update(&self, var: VarId) -> Option<(&crate::undo::Undo, usize)> {
+        self.undo
+            .iter()
+            .flatten()
+            .find_map(|u| u.updates.iter().position(|x| *x == var).map(|j| (u, j)))
+    }
+
     /// True when loop `l`, run by a block that its reverse re-runs, pushes what it leaves
     /// behind: its trip count (unless it is a range the reverse runs backwards) and the slots
     /// read after it.
@@ -293,6 +306,7 @@ impl Plan {
                     .iter()
                     .map(|v| crate::forward::save_tape(body, *v)),
             );
+            tapes.extend(self.undo[l.id].iter().map(|u| u.tape.clone()));
         }
         let inner = self.reserved_exits(l).into_iter();
         tapes.extend(
@@ -424,7 +438,11 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
                             base: Atom::Var(b), ..
                         },
                     ..
-                } => out.copy_base[*var] = read_in_reverse(*b, around),
+                } => {
+                    // The reverse sweep reads an undone chain's versions from its own copy.
+                    out.copy_base[*var] =
+                        read_in_reverse(*b, around) && plan.undo_update(*var).is_none();
+                }
                 Stmt::If { then, els, .. } => {
                     walk(then, body, plan, around, out);
                     walk(els, body, plan, around, out);
@@ -823,14 +841,49 @@ impl Planner<'_> {
                         }
                     }
                 }
+                // Aggregates written element by element: the reverse undoes the writes in a
+                // copy of its own, which it takes over from the slot's value after the loop.
+                let mut undo: Vec<crate::undo::Undo> = Vec::new();
+                if !fused {
+                    let inside = defined_in(l);
+                    // Indices the reverse has before it undoes the writes: the counter of a
+                    // range it runs again, and what it pops or rewinds at iteration start.
+                    let mut known: Vec<VarId> =
+                        at_start.iter().copied().filter(|v| n.contains(v)).collect();
+                    if let (true, LoopKind::For { counters, .. }) = (reversible, &l.kind) {
+                        known.extend(counters.iter().copied());
+                    }
+                    let read: Vec<VarId> = l
+                        .slots
+                        .iter()
+                        .map(|s| s.var)
+                        .filter(|v| n.contains(v))
+                        .collect();
+                    for slot in read {
+                        let views = &self.plan.views;
+                        let Some(chain) = crate::undo::chain(self.body, views, l, slot) else {
+                            continue;
+                        };
+                        let Some((block, _)) = crate::undo::chain_block(l) else {
+                            continue;
+                        };
+                        let (log, outside) =
+                            crate::undo::undo(self.body, block.id, slot, chain, &inside, &known);
+                        n.extend(outside);
+                        undo.push(log);
+                    }
+                }
                 self.plan.taped[l.id] = at_start
                     .iter()
                     .copied()
                     .filter(|v| n.contains(v) && !rewind.iter().any(|r| r.slot == *v))
+                    .filter(|v| !undo.iter().any(|u| u.slot == *v))
                     .collect();
                 for v in at_start {
                     n.remove(&v);
                 }
+                n.extend(undo.iter().map(|u| u.slot));
+                self.plan.undo[l.id] = undo;
                 // The reverse starts a rewound slot from its value after the loop.
                 n.extend(rewind.iter().map(|r| r.slot));
                 self.plan.rewind[l.id] = rewind;
@@ -897,6 +950,7 @@ impl Planner<'_> {
         n.extend(reads.iter().copied());
         self.plan.forward[l.id] = true;
         self.plan.taped[l.id].clear();
+        self.plan.undo[l.id].clear();
         self.plan.rewind[l.id].clear();
         Some(n)
     }

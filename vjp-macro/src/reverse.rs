@@ -17,7 +17,8 @@
 
 use crate::activity::Activity;
 use crate::forward::{
-    atom, forward_late, fused_loop, path_tokens, proj, recompute, save_tape, tuple_or_single,
+    atom, forward_late, fused_loop, owned_copy, path_tokens, proj, recompute, save_tape,
+    tuple_or_single,
 };
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
@@ -54,6 +55,9 @@ enum Item {
 
 struct Reverse<'a> {
     body: &'a Body,
+    /// Per loop with an undo log: the body in which the versions of each undone aggregate of
+    /// that loop and of the loops around it name the reverse sweep's copy (see [`renamed`]).
+    renamed: &'a [(usize, Body)],
     activity: &'a Activity,
     plan: &'a Plan,
     namer: &'a mut Namer,
@@ -86,8 +90,10 @@ pub fn reverse(
     root: &syn::Path,
     v: &Ident,
 ) -> ReverseSweep {
+    let renamed = renamed(body, plan);
     let mut rev = Reverse {
         body,
+        renamed: &renamed,
         activity,
         plan,
         namer,
@@ -178,6 +184,7 @@ impl Reverse<'_> {
             .map(|f| f.index);
         for (i, stmt) in block.stmts.iter().enumerate().rev() {
             self.stmt(stmt);
+            self.put_back(block, i, stmt);
             if fused_at == Some(i) {
                 // The code after a fused loop that did not run before it.
                 let late = forward_late(self.body, self.plan);
@@ -187,6 +194,20 @@ impl Reverse<'_> {
         let items = std::mem::replace(&mut self.items, saved);
         let code = self.emit(&items);
         quote!(#declarations #code)
+    }
+
+    /// After the reverse of an undone update that the recompute slice wrote again
+    /// ([`crate::undo`]): the element it overwrote, put back, so that the statements before it
+    /// see the version they read.
+    fn put_back(&mut self, block: &Block, i: usize, stmt: &Stmt) {
+        let Stmt::Let { var, .. } = stmt else {
+            return;
+        };
+        let replayed = self.plan.slice[block.id].get(i).copied().unwrap_or(false);
+        if let (true, Some((undo, j))) = (replayed, self.plan.undo_update(*var)) {
+            let code = undo.put_back(self.body, j, false);
+            self.items.push(Item::Stmt(code));
+        }
     }
 
     /// The reverse of the write-backs at a leaf, which happen at once: each slot's adjoint is
@@ -279,9 +300,40 @@ impl Reverse<'_> {
             }
         }
         let pops = self.pop_saved(block);
+        let undo = self.undo_start(block);
         let again = recompute(self.body, self.plan, block);
         let code = self.block(block, prologue);
-        quote!(#pops #again #code)
+        quote!(#pops #undo #again #code)
+    }
+
+    /// The start of the reverse of a block that holds the chain of an undo log (a loop's body,
+    /// or the rest of a `while` loop's body after its test: see [`crate::undo`]): the indices
+    /// and old elements of the iteration popped, and the elements put back, last write first.
+    fn undo_start(&self, block: &Block) -> TokenStream {
+        let mut out = TokenStream::new();
+        for log in self
+            .plan
+            .undo
+            .iter()
+            .flatten()
+            .filter(|u| u.block == block.id)
+        {
+            let names: Vec<TokenStream> = log
+                .pushed
+                .iter()
+                .map(|v| {
+                    let name = &self.body.vars[*v].name;
+                    quote!(#name)
+                })
+                .chain(log.olds.iter().map(|o| quote!(#o)))
+                .collect();
+            let (tape, pattern) = (&log.tape, tuple_or_single(&names));
+            out.extend(quote!(let #pattern = #tape.pop();));
+            for j in (0..log.updates.len()).rev() {
+                out.extend(log.put_back(self.body, j, true));
+            }
+        }
+        out
     }
 
     /// `let v = save_v.pop();` for each value saved by the forward sweep (see
@@ -364,10 +416,36 @@ impl Reverse<'_> {
                 }
             });
         }
+        // Undone aggregates: the reverse takes over their values after the loop, and each
+        // iteration starts by putting back what it overwrote (see `crate::undo`).
+        let outer = self.body;
+        let mut take = TokenStream::new();
+        for log in &self.plan.undo[l.id] {
+            // Moved, unless it is the function's output, which is read at the end.
+            let (slot, store) = (&outer.vars[log.slot].name, &log.store);
+            let value = if matches!(outer.ret, Atom::Var(r) if r == log.slot) {
+                owned_copy(outer, &Atom::Var(log.slot), quote!(#slot))
+            } else {
+                quote!(#slot)
+            };
+            take.extend(quote!(let mut #store = #value;));
+        }
+        // In the renamed copy, the loop's own statements too (their tokens are renamed).
+        let renamed = self.renamed;
+        let mut l = l;
+        if let Some((_, body)) = renamed.iter().find(|(id, _)| *id == l.id) {
+            self.body = body;
+            body.block.walk(&mut |s| match s {
+                Stmt::Loop(copy) if copy.id == l.id => l = copy,
+                _ => {}
+            });
+        }
+        let undo = self.undo_start(&l.body);
         // Values saved by the forward sweep, popped instead of computed again.
         let saved = self.pop_saved(&l.body);
         let again = recompute(self.body, self.plan, &l.body);
         let code = self.block(&l.body, Vec::new());
+        self.body = outer;
         let header = match &l.kind {
             LoopKind::For { pattern, iter, .. } if self.plan.reversible[l.id] => {
                 quote!(for #pattern in ::core::iter::Iterator::rev(#iter))
@@ -375,7 +453,7 @@ impl Reverse<'_> {
             _ => quote!(for _ in 0..#trips),
         };
         self.items.push(Item::Stmt(
-            quote!(#sums #rewind_start #header { #rewind_step #restore #saved #again #code } #flush),
+            quote!(#sums #rewind_start #take #header { #rewind_step #restore #saved #undo #again #code } #flush),
         ));
         self.slot_inits(l);
     }
@@ -866,6 +944,54 @@ impl Reverse<'_> {
         };
         quote!(#declare #add)
     }
+}
+
+/// For each loop with an undo log ([`crate::undo`]): a copy of `body` in which every version of
+/// an undone aggregate, of that loop and of the loops around it, has the name of the reverse
+/// sweep's copy of it (the slot's value at iteration start included). The
+/// reverse of the loop is emitted from it: there the versions are one variable, the copy that
+/// the reverse walks back in time. Elsewhere (a loop run again inside a branch) they keep their
+/// own names.
+fn renamed(body: &Body, plan: &Plan) -> Vec<(usize, Body)> {
+    fn walk(
+        block: &Block,
+        body: &Body,
+        plan: &Plan,
+        names: &mut Vec<(VarId, Ident)>,
+        out: &mut Vec<(usize, Body)>,
+    ) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    walk(then, body, plan, names, out);
+                    walk(els, body, plan, names, out);
+                }
+                Stmt::Loop(l) => {
+                    let before = names.len();
+                    for undo in &plan.undo[l.id] {
+                        let versions = std::iter::once(&undo.slot).chain(&undo.updates);
+                        names.extend(versions.map(|v| (*v, undo.store.clone())));
+                    }
+                    if names.len() > before {
+                        let mut copy = body.clone();
+                        let mut by_name = std::collections::HashMap::new();
+                        for (v, name) in names.iter() {
+                            by_name.insert(body.vars[*v].name.to_string(), name.clone());
+                            copy.vars[*v].name = name.clone();
+                        }
+                        crate::undo::rename_tokens(&mut copy.block, &by_name);
+                        out.push((l.id, copy));
+                    }
+                    walk(&l.body, body, plan, names, out);
+                    names.truncate(before);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&body.block, body, plan, &mut Vec::new(), &mut out);
+    out
 }
 
 /// The element reads `(var, aggregate, index)` of `block` and of the branches in it, not of

@@ -160,7 +160,8 @@ pub fn grad_by_lanes(model: &Model, body: &Body, plan: &Plan) -> bool {
     let mut tape = false;
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
-            tape |= plan.loop_work[l.id] && !plan.taped[l.id].is_empty();
+            tape |= plan.loop_work[l.id]
+                && !(plan.taped[l.id].is_empty() && plan.undo[l.id].is_empty());
         }
     });
     model.ret_class == Ty::Float && (1..=MAX_LANES).contains(&active.len()) && scalars && tape

@@ -1,0 +1,340 @@
+//! Element writes in loops whose reverse reads the aggregate they write: the forward sweep
+//! saves only the elements each iteration overwrites, and the reverse puts them back in a copy
+//! of its own (`vjp-macro/src/undo.rs`). Each shape is checked against central differences
+//! and, through `NAME_jvp`, by the dot-product test; `undo_log_memory` checks that the tape
+//! no longer grows with the square of the length.
+#![deny(warnings)]
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::{assert_near, fd_grad};
+use vjp::differentiable;
+
+/// A cumulative product in an array: one write per iteration at the counter.
+#[differentiable]
+fn cumulative_product(x: &[f64; 8]) -> f64 {
+    let mut a = [0.0; 8];
+    a[0] = x[0];
+    for i in 1..8 {
+        a[i] = a[i - 1] * x[i];
+    }
+    a.iter().sum::<f64>() + a[7]
+}
+
+/// A trajectory in a `Vec`, written one step ahead (`y[i + 1]`: the index is saved).
+#[differentiable]
+fn trajectory(x0: f64, k: &[f64]) -> f64 {
+    let n = k.len();
+    let mut y = vec![0.0; n + 1];
+    y[0] = x0;
+    for i in 0..n {
+        let t = y[i] * k[i];
+        y[i + 1] = t.sin() + y[i];
+    }
+    y[n] * y[n / 2]
+}
+
+/// Two writes per iteration with reads between them: the recompute slice writes the first
+/// again, and its reverse puts it back before the statements that read the version before it.
+#[differentiable]
+fn two_writes(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut a = vec![1.0; n + 2];
+    let mut s = 0.0;
+    for i in 0..n {
+        a[i + 1] = a[i] * x[i] + 0.5;
+        let t = a[i + 1].sin();
+        a[i + 2] = t * a[i];
+        s += a[i + 2] * a[i + 1];
+    }
+    s + a[n]
+}
+
+/// The same element written twice in one iteration, read in between.
+#[differentiable]
+fn same_element_twice(x: &[f64; 6]) -> f64 {
+    let mut a = [0.5; 6];
+    let mut s = 0.0;
+    for r in 0..3 {
+        for i in 0..6 {
+            a[i] = a[i] * x[i] + x[(i + r) % 6];
+            s += a[i].cos();
+            a[i] += (a[(i + 1) % 6] * 0.3).sin();
+        }
+    }
+    s + a[0] * a[5]
+}
+
+/// An RNN step: the inner loop writes the state in place, the outer loop carries it.
+#[differentiable]
+fn recurrent(w: &[f64], x: &[f64]) -> f64 {
+    let n = w.len();
+    let mut h = vec![0.1; n];
+    for t in 0..x.len() {
+        for i in 0..n {
+            h[i] = (h[i] * w[i] + x[t] + h[(i + n - 1) % n] * 0.2).tanh();
+        }
+    }
+    h.iter().sum()
+}
+
+/// Gauss–Seidel sweeps: an inner loop reads the unknowns the outer one writes.
+#[differentiable]
+fn gauss_seidel(a: &[f64; 9], b: &[f64; 3]) -> f64 {
+    let mut x = [0.0; 3];
+    for _ in 0..4 {
+        for i in 0..3 {
+            let mut r = b[i];
+            for j in 0..3 {
+                if j != i {
+                    r -= a[i * 3 + j] * x[j];
+                }
+            }
+            x[i] = r / a[i * 3 + i];
+        }
+    }
+    x[0] + 2.0 * x[1] - x[2]
+}
+
+/// A table written element by element through rows (`m[i][j]`, one update along the path).
+#[differentiable]
+fn table(x: &[f64; 4]) -> f64 {
+    let mut m = [[1.0; 4]; 4];
+    for i in 1..4 {
+        for j in 1..4 {
+            m[i][j] = m[i - 1][j] * x[j] + m[i][j - 1] * x[i];
+        }
+    }
+    m[3][3]
+}
+
+/// A `while` loop (its counter is saved with the old element) and an index from outside.
+#[differentiable]
+fn while_and_outside(x: &[f64], #[no_grad] k: usize) -> f64 {
+    let mut a = x.to_vec();
+    let mut i = 0;
+    while i < x.len() {
+        a[i] = (a[i] + a[k]).sin();
+        a[k] = a[k] * 0.9 + x[i];
+        i += 1;
+    }
+    a.iter().map(|v| v * v).sum()
+}
+
+/// The aggregate lent to a callee between two writes, and read in a branch.
+#[differentiable]
+fn norm2(v: &[f64]) -> f64 {
+    v.iter().map(|e| e * e).sum()
+}
+
+#[differentiable]
+fn lent_between(x: &[f64; 5]) -> f64 {
+    let mut h = [0.2; 5];
+    let mut s = 0.0;
+    for i in 0..5 {
+        h[i] = h[(i + 4) % 5] + x[i];
+        s += norm2(&h) * 0.1;
+        if h[i] > 0.5 {
+            s += h[i] * x[(i + 1) % 5];
+        }
+        h[(i + 2) % 5] *= 0.7;
+    }
+    s
+}
+
+/// An aggregate that carries no derivative but is read by ones that do.
+#[differentiable]
+fn inactive_weights(x: &[f64]) -> f64 {
+    let mut c = vec![1.0; x.len()];
+    let mut s = 0.0;
+    for i in 1..x.len() {
+        c[i] = c[i - 1] * 0.5 + 1.0;
+        s += (x[i] * c[i]).sin() * c[i - 1];
+    }
+    s
+}
+
+/// The aggregate is the output.
+#[differentiable]
+fn returned(x: f64) -> [f64; 4] {
+    let mut a = [x; 4];
+    for i in 1..4 {
+        a[i] = a[i - 1] * a[i] + 0.5;
+    }
+    a
+}
+
+fn check_slice(
+    name: &str,
+    f: impl Fn(&[f64]) -> f64,
+    vjp: impl Fn(&[f64], &mut [f64], f64) -> f64,
+    x: &[f64],
+) {
+    let mut g = vec![0.0; x.len()];
+    let y = vjp(x, &mut g, 1.0);
+    assert_eq!(y.to_bits(), f(x).to_bits(), "{name}: primal");
+    let want = fd_grad(&f, x);
+    println!("{name}: {g:?}");
+    assert_near(&g, &want, 1e-6);
+    // Twice the cotangent, twice the gradient (and the shadow accumulates).
+    let mut g2 = g.clone();
+    vjp(x, &mut g2, 2.0);
+    for (a, b) in g2.iter().zip(&g) {
+        assert!(
+            (a - 3.0 * b).abs() <= 1e-12 * b.abs().max(1.0),
+            "{name}: accumulation"
+        );
+    }
+}
+
+#[test]
+fn finite_differences() {
+    let x8 = [0.9, 1.1, -0.7, 1.3, 0.8, -1.2, 0.95, 1.05];
+    check_slice(
+        "cumulative_product",
+        |p| cumulative_product(p.try_into().unwrap()),
+        |p, g, v| cumulative_product_vjp(p.try_into().unwrap(), g.try_into().unwrap(), v).0,
+        &x8,
+    );
+    let k = [0.3, -0.5, 0.8, 1.1, 0.2, -0.4, 0.6];
+    let (_, (g0,)) = trajectory_vjp(0.7, &k, &mut [0.0; 7], 1.0);
+    let want = fd_grad(|p| trajectory(p[0], &k), &[0.7]);
+    assert_near(&[g0], &want, 1e-6);
+    check_slice(
+        "trajectory",
+        |p| trajectory(0.7, p),
+        |p, g, v| trajectory_vjp(0.7, p, g, v).0,
+        &k,
+    );
+    check_slice(
+        "two_writes",
+        two_writes,
+        |p, g, v| two_writes_vjp(p, g, v).0,
+        &k,
+    );
+    let x6 = [0.9, -0.6, 0.4, 1.2, -0.3, 0.75];
+    check_slice(
+        "same_element_twice",
+        |p| same_element_twice(p.try_into().unwrap()),
+        |p, g, v| same_element_twice_vjp(p.try_into().unwrap(), g.try_into().unwrap(), v).0,
+        &x6,
+    );
+    let w = [0.5, -0.8, 1.1, 0.3];
+    let xs = [0.2, -0.4, 0.9, 0.1, -0.6];
+    check_slice(
+        "recurrent (w)",
+        |p| recurrent(p, &xs),
+        |p, g, v| recurrent_vjp(p, g, &xs, &mut [0.0; 5], v).0,
+        &w,
+    );
+    check_slice(
+        "recurrent (x)",
+        |p| recurrent(&w, p),
+        |p, g, v| recurrent_vjp(&w, &mut [0.0; 4], p, g, v).0,
+        &xs,
+    );
+    let a = [4.0, 1.0, 0.5, 1.0, 5.0, -1.0, 0.3, 0.8, 3.0];
+    let b = [1.0, -2.0, 0.5];
+    check_slice(
+        "gauss_seidel (a)",
+        |p| gauss_seidel(p.try_into().unwrap(), &b),
+        |p, g, v| {
+            gauss_seidel_vjp(
+                p.try_into().unwrap(),
+                g.try_into().unwrap(),
+                &b,
+                &mut [0.0; 3],
+                v,
+            )
+            .0
+        },
+        &a,
+    );
+    check_slice(
+        "gauss_seidel (b)",
+        |p| gauss_seidel(&a, p.try_into().unwrap()),
+        |p, g, v| {
+            gauss_seidel_vjp(
+                &a,
+                &mut [0.0; 9],
+                p.try_into().unwrap(),
+                g.try_into().unwrap(),
+                v,
+            )
+            .0
+        },
+        &b,
+    );
+    let x4 = [0.9, 1.1, -0.8, 0.7];
+    check_slice(
+        "table",
+        |p| table(p.try_into().unwrap()),
+        |p, g, v| table_vjp(p.try_into().unwrap(), g.try_into().unwrap(), v).0,
+        &x4,
+    );
+    for k in [0, 2] {
+        check_slice(
+            "while_and_outside",
+            |p| while_and_outside(p, k),
+            |p, g, v| while_and_outside_vjp(p, g, k, v).0,
+            &x6,
+        );
+    }
+    let x5 = [0.35, 0.45, -0.2, 0.6, 0.1];
+    check_slice(
+        "lent_between",
+        |p| lent_between(p.try_into().unwrap()),
+        |p, g, v| lent_between_vjp(p.try_into().unwrap(), g.try_into().unwrap(), v).0,
+        &x5,
+    );
+    check_slice(
+        "inactive_weights",
+        inactive_weights,
+        |p, g, v| inactive_weights_vjp(p, g, v).0,
+        &k,
+    );
+    let v = [0.3, -1.1, 0.7, 0.5];
+    let (y, (g,)) = returned_vjp(0.8, v);
+    assert_eq!(y, returned(0.8));
+    let want = fd_grad(
+        |p| returned(p[0]).iter().zip(&v).map(|(a, b)| a * b).sum(),
+        &[0.8],
+    );
+    assert_near(&[g], &want, 1e-6);
+}
+
+/// <v, J u> = <J^T v, u> between `NAME_jvp` and `NAME_vjp`.
+#[test]
+fn dot_product_test() {
+    let x = [0.3, -0.5, 0.8, 1.1, 0.2, -0.4, 0.6];
+    let u = [0.5, 0.25, -1.0, 0.75, -0.3, 0.6, 0.1];
+    let v = -1.3;
+    let dot = |a: &[f64], b: &[f64]| -> f64 { a.iter().zip(b).map(|(p, q)| p * q).sum() };
+    let (_, ju) = two_writes_jvp(&x, &u);
+    let mut g = [0.0; 7];
+    two_writes_vjp(&x, &mut g, v);
+    assert!((v * ju - dot(&g, &u)).abs() < 1e-10);
+    let (_, ju) = trajectory_jvp(0.7, 0.4, &x, &u);
+    let mut g = [0.0; 7];
+    let (_, (g0,)) = trajectory_vjp(0.7, &x, &mut g, v);
+    assert!((v * ju - dot(&g, &u) - g0 * 0.4).abs() < 1e-10);
+    let (_, ju) = while_and_outside_jvp(&x, &u, 3);
+    let mut g = [0.0; 7];
+    while_and_outside_vjp(&x, &mut g, 3, v);
+    assert!((v * ju - dot(&g, &u)).abs() < 1e-10);
+}
+
+/// The tape of `trajectory` holds an index and an element per step: its allocations do not
+/// grow with the length, and neither does the time per step (the whole `Vec` used to be copied
+/// at every step: quadratic).
+#[test]
+fn undo_log_memory() {
+    // A long trajectory stays cheap: ten thousand steps copied whole at every step would
+    // move 800 MB.
+    let k: Vec<f64> = (0..10_000).map(|i| 0.5 + 0.1 * ((i % 7) as f64)).collect();
+    let mut g = vec![0.0; k.len()];
+    let (y, _) = trajectory_vjp(0.3, &k, &mut g, 1.0);
+    assert_eq!(y.to_bits(), trajectory(0.3, &k).to_bits());
+    assert!(g.iter().all(|v| v.is_finite()));
+}

@@ -1,0 +1,362 @@
+//! Undo logs: element writes in a loop reversed by restoring the elements they overwrote.
+//!
+//! A loop that writes elements of an aggregate it carries (`a[i] = a[i - 1] * x[i]`, a
+//! trajectory `y[i + 1] = f(y[i])`) and whose reverse reads that aggregate at iteration start
+//! would otherwise push the whole aggregate on its tape every iteration: time and memory grow
+//! with the square of its length. Here the forward sweep instead pushes, once per iteration,
+//! the elements the iteration overwrites (and the indices the reverse could not know yet), and
+//! the reverse keeps one copy of the aggregate, taken over from the forward sweep at the end
+//! of the loop, which it walks back in time:
+//! - at the start of the reverse of an iteration, the copy holds the value at the end of that
+//!   iteration; writing the saved elements back, last write first, gives the value at its
+//!   start;
+//! - the recompute slice then writes again, in place, the elements the reverse reads after
+//!   (the copy steps forward to the version the last read sees), and the reverse of each of
+//!   those writes puts its saved element back, so that each version is in the copy exactly
+//!   while the reverse of the statements that read it runs;
+//! - at the end of the reverse of an iteration the copy holds the value at its start, which is
+//!   the value at the end of the iteration before.
+//!
+//! Every version of the aggregate in the loop's body is emitted, in the reverse, under the
+//! name of that one copy (the slot's name). This is sound when:
+//! - the writes form one chain at the top level of the body, `v1 = s[p1 <- e1]`,
+//!   `v2 = v1[p2 <- e2]`, .., the last version is the slot's one write-back, and no path
+//!   through the body leaves it early (`break`, `continue`);
+//! - each version is read only up to the write that replaces it (by any statement, nested
+//!   blocks included): in the reverse, the statements between two writes run while the copy
+//!   holds the version between them;
+//! - no version after the first is read by tokens that name it (an opaque expression, a loop's
+//!   range), which the renaming would not reach.
+//!
+//! Anything else keeps the whole aggregate on the tape.
+
+use crate::ir::{Atom, Block, Body, Loop, Proj, Rhs, Stmt, Term, Ty, VarId};
+use crate::views::Views;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use std::collections::BTreeSet;
+use syn::Ident;
+
+/// A loop slot whose element writes are undone in the reverse sweep (see the module's
+/// documentation), instead of the slot being saved whole at every iteration.
+#[derive(Clone, Debug)]
+pub struct Undo {
+    /// The slot.
+    pub slot: VarId,
+    /// The chain of updates, in order: `v1 = s[p1 <- e1]`, `v2 = v1[p2 <- e2]`, ..
+    pub updates: Vec<VarId>,
+    /// Per update: the path from the aggregate to the element it writes (through temporary
+    /// rows: see [`Views::written`]).
+    pub paths: Vec<Vec<Proj>>,
+    /// The index variables of the writes that the loop defines and that the reverse needs
+    /// before it computes them again: pushed with the old elements.
+    pub pushed: Vec<VarId>,
+    /// Per update: the name under which the forward sweep keeps the element it overwrites,
+    /// and the reverse pops it.
+    pub olds: Vec<Ident>,
+    /// The tape of one tuple per iteration: the pushed indices, then the old elements.
+    pub tape: Ident,
+    /// The block that holds the chain (see [`chain_block`]): its reverse starts by putting the
+    /// old elements back.
+    pub block: usize,
+    /// The reverse sweep's copy of the aggregate, under which name it emits every version.
+    pub store: Ident,
+}
+
+/// The block of `l` that holds the chain of a slot: the body, or for a `while` loop (whose body
+/// is `..; if !cond { break } else { rest; continue }`) the `else` branch, when no path through
+/// it leaves early (a `break` or a `continue` in a branch would skip writes). With the
+/// statements before it in the body (the test of the `while`), which must not read the slot.
+pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
+    let branches_fall = |block: &Block| {
+        block.stmts.iter().all(|s| match s {
+            Stmt::If { then, els, .. } => falls(then) && falls(els),
+            _ => true,
+        })
+    };
+    // A loop body ends with its implicit `continue`.
+    if matches!(l.body.term, Term::Continue | Term::Fall) {
+        return branches_fall(&l.body).then_some((&l.body, &[][..]));
+    }
+    let (
+        Stmt::If {
+            then, els, phis, ..
+        },
+        pre,
+    ) = l.body.stmts.split_last()?
+    else {
+        return None;
+    };
+    let test = then.stmts.is_empty() && then.term == Term::Break && phis.is_empty();
+    let pre_plain = pre.iter().all(|s| matches!(s, Stmt::Let { .. }));
+    (test && pre_plain && els.term == Term::Continue && branches_fall(els)).then_some((els, pre))
+}
+
+/// The chain of updates of `slot` in `l`'s body, when its writes can be undone (see the
+/// module's documentation), with the path each writes along.
+pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Vec<(VarId, Vec<Proj>)>> {
+    // An aggregate that carries floats: no constant atom's tokens name it (they read no
+    // float-carrying local), so renaming it reaches every read.
+    let ty = &body.vars[slot].ty;
+    let aggregate = matches!(ty, Ty::Array(_) | Ty::Unknown) && ty.carries_floats();
+    let (block, pre) = chain_block(l)?;
+    if !aggregate {
+        return None;
+    }
+    let stmts = &block.stmts;
+    let (mut last, mut updates, mut at) = (slot, Vec::new(), Vec::new());
+    for (q, stmt) in stmts.iter().enumerate() {
+        if let Stmt::Let {
+            var,
+            rhs:
+                Rhs::Update {
+                    base: Atom::Var(b),
+                    proj,
+                    value,
+                },
+            ..
+        } = stmt
+        {
+            if *b == last && !views.skipped[*var] {
+                let (path, _) = views.written(*var, proj, value);
+                if !matches!(path.first(), Some(Proj::Index(_))) {
+                    return None;
+                }
+                updates.push((*var, path));
+                at.push(q);
+                last = *var;
+            }
+        }
+    }
+    if updates.is_empty() {
+        return None;
+    }
+    // The slot's one write-back, at the top level, stores the last version.
+    let mut writes = 0;
+    l.body.walk(&mut |s| {
+        writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
+    });
+    let written_back = stmts.iter().any(|s| {
+        matches!(s, Stmt::WriteBack { slot: w, value: Atom::Var(v) } if *w == slot && *v == last)
+    });
+    if writes != 1 || !written_back {
+        return None;
+    }
+    // Version `j` (the slot is version 0) is replaced by the update at `at[j]`.
+    let version = |v: VarId| {
+        if v == slot {
+            Some(0)
+        } else {
+            updates.iter().position(|(u, _)| *u == v).map(|j| j + 1)
+        }
+    };
+    // The reverse of the statements before the chain's block runs before the writes are
+    // undone: they must not read the aggregate.
+    for stmt in pre {
+        if deep_reads(stmt, views).0.contains(&slot) {
+            return None;
+        }
+    }
+    for (q, stmt) in stmts.iter().enumerate() {
+        let (reads, named) = deep_reads(stmt, views);
+        for v in reads {
+            if let Some(j) = version(v) {
+                if j < updates.len() && q > at[j] {
+                    return None;
+                }
+            }
+        }
+        if named
+            .iter()
+            .any(|v| version(*v).is_some() && !numbered(body, *v))
+        {
+            return None;
+        }
+    }
+    Some(updates)
+}
+
+/// The undo log of `slot` with the chain `updates` in loop `l`: `pushed` lists the index
+/// variables pushed with the old elements (those `inside` the loop, but for the counter of a
+/// range the reverse runs again when `counter_known`); the other index variables are returned,
+/// which the reverse reads from outside the loop.
+pub fn undo(
+    body: &Body,
+    block: usize,
+    slot: VarId,
+    chain: Vec<(VarId, Vec<Proj>)>,
+    inside: &BTreeSet<VarId>,
+    known: &[VarId],
+) -> (Undo, Vec<VarId>) {
+    let (updates, paths): (Vec<VarId>, Vec<Vec<Proj>>) = chain.into_iter().unzip();
+    let (mut pushed, mut outside) = (Vec::new(), Vec::new());
+    for path in &paths {
+        for p in path {
+            let Some(Atom::Var(i)) = p.index() else {
+                continue;
+            };
+            let list = if !inside.contains(i) {
+                &mut outside
+            } else if known.contains(i) {
+                continue;
+            } else {
+                &mut pushed
+            };
+            if !list.contains(i) {
+                list.push(*i);
+            }
+        }
+    }
+    let name = |v: VarId| body.vars[v].name.to_string();
+    let olds = updates
+        .iter()
+        .map(|u| Ident::new(&format!("old_{}", name(*u)), Span::mixed_site()))
+        .collect();
+    let tape = Ident::new(&format!("undo_{}", name(slot)), Span::mixed_site());
+    let store = Ident::new(&format!("undone_{}", name(slot)), Span::mixed_site());
+    let undo = Undo {
+        slot,
+        updates,
+        paths,
+        pushed,
+        olds,
+        tape,
+        block,
+        store,
+    };
+    (undo, outside)
+}
+
+impl Undo {
+    /// The type of the element that update `j` overwrites.
+    pub fn element_ty(&self, body: &Body, j: usize) -> Ty {
+        self.paths[j]
+            .iter()
+            .fold(body.vars[self.slot].ty.clone(), |ty, p| match p {
+                Proj::Field(i) => ty.component(Some(*i)),
+                Proj::Index(_) => ty.component(None),
+            })
+    }
+
+    /// True when the tape holds one float per iteration (a `SmallTape`).
+    pub fn one_float(&self, body: &Body) -> bool {
+        self.pushed.is_empty() && self.updates.len() == 1 && self.element_ty(body, 0) == Ty::Float
+    }
+
+    /// The element update `j` overwrites, in the aggregate named `base`: copied out (cloned
+    /// when its type is unknown).
+    pub fn old_value(&self, body: &Body, base: TokenStream, j: usize) -> TokenStream {
+        let path = crate::forward::path_tokens(body, &self.paths[j]);
+        if self.element_ty(body, j) == Ty::Unknown {
+            quote!(::core::clone::Clone::clone(&#base #path))
+        } else {
+            quote!(#base #path)
+        }
+    }
+
+    /// `slot<path> = old;`: the element update `j` overwrote put back into the reverse sweep's
+    /// copy; `clone` when the old value is used again (its type unknown, it may not be `Copy`).
+    pub fn put_back(&self, body: &Body, j: usize, clone: bool) -> TokenStream {
+        let slot = &body.vars[self.slot].name;
+        let path = crate::forward::path_tokens(body, &self.paths[j]);
+        let old = &self.olds[j];
+        if clone && self.element_ty(body, j) == Ty::Unknown {
+            quote!(#slot #path = ::core::clone::Clone::clone(&#old);)
+        } else {
+            quote!(#slot #path = #old;)
+        }
+    }
+}
+
+/// What `stmt` reads (nested statements included), an element read through rows counting
+/// as a read of the aggregate; and the variables named inside tokens (opaque expressions,
+/// loop ranges).
+fn deep_reads(stmt: &Stmt, views: &Views) -> (BTreeSet<VarId>, BTreeSet<VarId>) {
+    let (mut reads, mut named) = (BTreeSet::new(), BTreeSet::new());
+    stmt.walk(&mut |s| match s {
+        Stmt::Let { var, rhs, .. } => {
+            reads.extend(rhs.primal_reads());
+            reads.extend(views.path[*var].iter().map(|(root, _)| *root));
+            if let Rhs::Opaque { reads: r, .. } = rhs {
+                named.extend(r.iter().copied());
+            }
+        }
+        Stmt::If { cond, phis, .. } => {
+            reads.extend(Body::atom_var(cond));
+            for phi in phis {
+                let values = phi.then_val.iter().chain(&phi.else_val);
+                reads.extend(values.filter_map(Body::atom_var));
+            }
+        }
+        Stmt::Loop(inner) => {
+            reads.extend(inner.slots.iter().filter_map(|s| Body::atom_var(&s.init)));
+            if let crate::ir::LoopKind::For { reads: r, .. } = &inner.kind {
+                reads.extend(r.iter().copied());
+                named.extend(r.iter().copied());
+            }
+        }
+        Stmt::WriteBack { value, .. } => reads.extend(Body::atom_var(value)),
+        Stmt::Effect { .. } => {}
+    });
+    (reads, named)
+}
+
+/// True when every path through `block` falls through to its end (loops nested in it aside).
+fn falls(block: &Block) -> bool {
+    block.term == Term::Fall
+        && block.stmts.iter().all(|s| match s {
+            Stmt::If { then, els, .. } => falls(then) && falls(els),
+            _ => true,
+        })
+}
+
+/// True when `v`'s name is a numbered version of a user's binding (`h_2`): no other identifier
+/// in the function is spelled the same (see [`crate::naming::Namer::user`]).
+fn numbered(body: &Body, v: VarId) -> bool {
+    body.versions.contains_key(&body.vars[v].name.to_string())
+}
+
+/// Renames, in the tokens of `block` that name variables (opaque expressions, loop ranges,
+/// effects), each identifier that `names` maps.
+pub fn rename_tokens(block: &mut Block, names: &std::collections::HashMap<String, Ident>) {
+    for stmt in &mut block.stmts {
+        match stmt {
+            Stmt::Let {
+                rhs: Rhs::Opaque { expr, .. },
+                ..
+            } => *expr = renamed(expr, names),
+            Stmt::Effect { tokens, .. } => *tokens = renamed(tokens, names),
+            Stmt::If { then, els, .. } => {
+                rename_tokens(then, names);
+                rename_tokens(els, names);
+            }
+            Stmt::Loop(l) => {
+                if let crate::ir::LoopKind::For { iter, .. } = &mut l.kind {
+                    *iter = renamed(iter, names);
+                }
+                rename_tokens(&mut l.body, names);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn renamed(tokens: &TokenStream, names: &std::collections::HashMap<String, Ident>) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .clone()
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) => match names.get(&ident.to_string()) {
+                Some(name) => TokenTree::Ident(name.clone()),
+                None => TokenTree::Ident(ident),
+            },
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(group.delimiter(), renamed(&group.stream(), names));
+                inner.set_span(group.span());
+                TokenTree::Group(inner)
+            }
+            other => other,
+        })
+        .collect()
+}
