@@ -293,6 +293,71 @@ fn nested_ranges_get_their_room_once() {
     }
 }
 
+/// Element writes in a loop whose reverse reads the `Vec` written: its buffer, a second one
+/// (the first is kept as the witness of its adjoint's zero), the adjoint, and one tape for the
+/// overwritten elements, whatever the length (the whole `Vec` was cloned onto the tape at
+/// every step).
+#[differentiable]
+fn trajectory(x0: f64, k: &[f64]) -> f64 {
+    let n = k.len();
+    let mut y = vec![0.0; n + 1];
+    y[0] = x0;
+    for i in 0..n {
+        y[i + 1] = (y[i] * k[i]).sin() + y[i];
+    }
+    y[n]
+}
+
+/// A fused loop writing a `Vec` without derivatives that values with derivatives read: the
+/// reverse, in the same iteration, reads those values where they are, and copies nothing: the
+/// `Vec` and its copy in the loop, whatever the length.
+#[differentiable]
+fn fused_weights(x: &[f64]) -> f64 {
+    let mut c = vec![1.0; x.len()];
+    let mut s = 0.0;
+    for i in 1..x.len() {
+        c[i] = c[i - 1] * 0.5 + 1.0;
+        s += (x[i] * c[i]).sin() * c[i - 1];
+    }
+    s
+}
+
+#[test]
+fn element_writes_do_not_copy_the_aggregate() {
+    for n in [1, 10, 1000] {
+        let k: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 9) as f64).collect();
+        let mut g = vec![0.0; n];
+        assert_eq!(
+            allocations(|| _ = trajectory_vjp(0.3, &k, &mut g, 1.0)),
+            4,
+            "{n}"
+        );
+        let want = check_trajectory(&k);
+        assert!(
+            (g[0] - want).abs() < 1e-6 * want.abs().max(1.0),
+            "{n}: {} {want}",
+            g[0]
+        );
+        let x: Vec<f64> = (0..n + 1).map(|i| 0.1 * (i % 5) as f64).collect();
+        let mut g = vec![0.0; n + 1];
+        assert_eq!(
+            allocations(|| _ = fused_weights_vjp(&x, &mut g, 1.0)),
+            2,
+            "{n}"
+        );
+    }
+}
+
+/// The derivative of `trajectory` in `k[0]`, by central differences.
+fn check_trajectory(k: &[f64]) -> f64 {
+    let h = 1e-6;
+    let mut up = k.to_vec();
+    up[0] += h;
+    let mut down = k.to_vec();
+    down[0] -= h;
+    (trajectory(0.3, &up) - trajectory(0.3, &down)) / (2.0 * h)
+}
+
 #[test]
 fn allocations_per_call() {
     assert_eq!(allocations(|| _ = straight_vjp(0.3, 0.7, 1.0)), 0);

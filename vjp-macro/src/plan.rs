@@ -722,13 +722,13 @@ impl Planner<'_> {
                 for d in stmt.defs() {
                     n.remove(&d);
                 }
-                let reads = primal_reads(stmt);
                 if rerun {
-                    // Run again in the reverse sweep, after the forward sweep's updates.
+                    // Run again in the reverse sweep, after the forward sweep's updates: what
+                    // it reads is read by the reverse too. (A block run once computed it in
+                    // place; its reverse reads it there, and needs nothing more for it.)
+                    let reads = primal_reads(stmt);
                     self.mark_read(&reads, block.id);
-                }
-                n.extend(reads);
-                if rerun {
+                    n.extend(reads);
                     self.check_pure(stmt);
                 }
             }
