@@ -338,3 +338,61 @@ fn undo_log_memory() {
     assert_eq!(y.to_bits(), trajectory(0.3, &k).to_bits());
     assert!(g.iter().all(|v| v.is_finite()));
 }
+
+/// Found by `vjp-fuzzgen` (seed 97000): a loop whose writes are undone, moved ahead of a fused
+/// loop, and a statement that runs after the fused loop reading the aggregate the undone loop
+/// left: the reverse's copy must not take it away.
+#[differentiable]
+fn undo_then_late_read(x: &[f64], y: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i].sin() * x[i];
+    }
+    let mut h = vec![0.5; 3];
+    for i in 0..3 {
+        h[i] = h[(i + 2) % 3] * y + x[i];
+    }
+    let m = ((h[1] > 0.0) && (s > 0.0)) as i32 as f64;
+    s + m + h[2]
+}
+
+/// Found by `vjp-fuzzgen` (seed 97000): an update moved ahead of a fused loop while a
+/// statement that runs after the loop, and came first in the source, reads the `Vec` it
+/// updates (`buf.len()`): the update copies it.
+#[differentiable]
+fn update_before_late_read(x: &[f64], y: f64) -> f64 {
+    let mut buf = vec![0.0; 3];
+    buf[0] = y;
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i].sin() * x[i];
+    }
+    let m = (buf.len() as f64) * ((s > 0.0) as i32 as f64);
+    buf[1] = y * 2.0;
+    s + m + buf[1] * buf[0]
+}
+
+#[test]
+fn fused_loop_reordering() {
+    let x = [0.3, -0.5, 0.8, 1.1];
+    for y in [0.7, -0.4] {
+        let mut g = [0.0; 4];
+        let (out, (gy,)) = undo_then_late_read_vjp(&x, &mut g, y, 1.0);
+        assert_eq!(out.to_bits(), undo_then_late_read(&x, y).to_bits());
+        assert_near(&g, &fd_grad(|p| undo_then_late_read(p, y), &x), 1e-6);
+        assert_near(
+            &[gy],
+            &fd_grad(|p| undo_then_late_read(&x, p[0]), &[y]),
+            1e-6,
+        );
+        let mut g = [0.0; 4];
+        let (out, (gy,)) = update_before_late_read_vjp(&x, &mut g, y, 1.0);
+        assert_eq!(out.to_bits(), update_before_late_read(&x, y).to_bits());
+        assert_near(&g, &fd_grad(|p| update_before_late_read(p, y), &x), 1e-6);
+        assert_near(
+            &[gy],
+            &fd_grad(|p| update_before_late_read(&x, p[0]), &[y]),
+            1e-6,
+        );
+    }
+}

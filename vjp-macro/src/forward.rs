@@ -436,7 +436,10 @@ impl Emitter<'_> {
                 .into_iter()
                 .map(|v| {
                     v.map_or_else(missing_phi_value, |v| match v {
-                        Atom::Var(x) if !self.plan.read_in_reverse[*x].is_empty() => {
+                        Atom::Var(x)
+                            if !self.plan.read_in_reverse[*x].is_empty()
+                                || self.plan.read_late.contains(x) =>
+                        {
                             owned_copy(self.body, v, atom(self.body, v))
                         }
                         _ => atom(self.body, v),

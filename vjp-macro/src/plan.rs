@@ -97,6 +97,11 @@ pub struct Plan {
     pub uses: Vec<usize>,
     /// Per loop slot: its initial value is moved into it, not copied (see [`moves`]).
     pub move_init: Vec<bool>,
+    /// With a fused loop: what the statements after it that run after it read (see
+    /// [`crate::fuse::Fusion::early`]). A statement moved ahead of the loop that would move one
+    /// of these values (an update of it, a branch's value) copies it instead, since in the
+    /// user's order the read came first.
+    pub read_late: Set,
     /// The tapes that each iteration of the fused loop fills and empties again, and whose
     /// number of values per iteration is known before that loop: those of a range loop `p`
     /// directly in the fused loop's body (its own tape and the exit values of the loops
@@ -206,6 +211,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             copy_base: Vec::new(),
             uses: body.use_counts(),
             move_init: Vec::new(),
+            read_late: Set::new(),
         },
     };
     planner.defs(&body.block);
@@ -223,6 +229,13 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     }
     planner.plan.is_witness = is_witness;
     let mut plan = planner.plan;
+    if let Some(fusion) = &plan.fused {
+        for (i, stmt) in body.block.stmts.iter().enumerate() {
+            if i > fusion.index && !fusion.early[i] {
+                plan.read_late.extend(primal_reads(stmt));
+            }
+        }
+    }
     let Moves {
         copy_base,
         move_init,
@@ -413,11 +426,17 @@ struct Around {
 /// see the moved value; a read after the loop sees the written-back one. Elsewhere any read
 /// counts.
 ///
-/// - An update copies its aggregate when the reverse sweep reads it.
+/// - An update copies its aggregate when the reverse sweep reads it, or a statement that runs
+///   after the fused loop ([`Plan::read_late`]).
 /// - A loop's slot takes its initial value by move when nothing else reads it: no other primal
 ///   read, no read by the reverse sweep, not a witness.
 fn moves(body: &Body, plan: &Plan) -> Moves {
-    fn walk(block: &Block, body: &Body, plan: &Plan, around: &mut Vec<Around>, out: &mut Moves) {
+    fn walk(
+        block: &Block,
+        (body, plan, late): (&Body, &Plan, &Set),
+        around: &mut Vec<Around>,
+        out: &mut Moves,
+    ) {
         // The loop around whose slot `v` is, if any.
         fn slot_of(around: &[Around], v: VarId) -> Option<&Around> {
             around.iter().rev().find(|a| a.slots.contains(&v))
@@ -440,12 +459,13 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
                     ..
                 } => {
                     // The reverse sweep reads an undone chain's versions from its own copy.
-                    out.copy_base[*var] =
-                        read_in_reverse(*b, around) && plan.undo_update(*var).is_none();
+                    out.copy_base[*var] = (read_in_reverse(*b, around)
+                        && plan.undo_update(*var).is_none())
+                        || late.contains(b);
                 }
                 Stmt::If { then, els, .. } => {
-                    walk(then, body, plan, around, out);
-                    walk(els, body, plan, around, out);
+                    walk(then, (body, plan, late), around, out);
+                    walk(els, (body, plan, late), around, out);
                 }
                 Stmt::Loop(l) => {
                     for slot in &l.slots {
@@ -461,7 +481,7 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
                         blocks,
                         uses: l.body.use_counts(body.vars.len()),
                     });
-                    walk(&l.body, body, plan, around, out);
+                    walk(&l.body, (body, plan, late), around, out);
                     around.pop();
                 }
                 _ => {}
@@ -472,7 +492,12 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
         copy_base: vec![false; body.vars.len()],
         move_init: vec![false; body.vars.len()],
     };
-    walk(&body.block, body, plan, &mut Vec::new(), &mut out);
+    walk(
+        &body.block,
+        (body, plan, &plan.read_late),
+        &mut Vec::new(),
+        &mut out,
+    );
     out
 }
 

@@ -421,9 +421,12 @@ impl Reverse<'_> {
         let outer = self.body;
         let mut take = TokenStream::new();
         for log in &self.plan.undo[l.id] {
-            // Moved, unless it is the function's output, which is read at the end.
+            // Moved, unless it is read later: the function's output is read at the end, and
+            // the statements that run after a fused loop run after the reverse of this loop
+            // when it is moved ahead of the fused loop (see `Plan::read_late`).
             let (slot, store) = (&outer.vars[log.slot].name, &log.store);
-            let value = if matches!(outer.ret, Atom::Var(r) if r == log.slot) {
+            let output = matches!(outer.ret, Atom::Var(r) if r == log.slot);
+            let value = if output || self.plan.read_late.contains(&log.slot) {
                 owned_copy(outer, &Atom::Var(log.slot), quote!(#slot))
             } else {
                 quote!(#slot)
