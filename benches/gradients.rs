@@ -27,6 +27,8 @@ mod rosenbrock;
 mod rows;
 #[path = "gradients/straight_line.rs"]
 mod straight_line;
+#[path = "gradients/writes.rs"]
+mod writes;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -149,6 +151,10 @@ fn main() {
     if selected("rows") {
         run(rows::problem(quick), plan);
         run(rows::writes_problem(quick), plan);
+    }
+    if selected("writes") {
+        run(writes::trajectory_problem(quick), plan);
+        run(writes::recurrent_problem(quick), plan);
     }
 }
 

@@ -237,6 +237,12 @@ impl Emitter<'_> {
             {
                 continue;
             }
+            if let (Mode::Recompute, Some(name)) = (mode, self.forwarded(stmt)) {
+                // The value the iteration left in the reverse's copy (see `Undo::forwarded`).
+                let var = &self.body.vars[stmt.defs()[0]].name;
+                out.extend(quote!(let #var = #name;));
+                continue;
+            }
             if let Some(code) = self.undone_update(stmt, mode, reserved, &mut out) {
                 out.extend(code);
                 continue;
@@ -268,6 +274,18 @@ impl Emitter<'_> {
             });
         }
         out
+    }
+
+    /// For the statement computing an undo log's forwarded value (see
+    /// [`crate::undo::Undo::forwarded`]), the name the reverse read it into.
+    fn forwarded(&self, stmt: &Stmt) -> Option<&Ident> {
+        let Stmt::Let { var, .. } = stmt else {
+            return None;
+        };
+        let logs = self.plan.undo.iter().flatten();
+        logs.filter_map(|u| u.forwarded.as_ref())
+            .find(|(v, _)| v == var)
+            .map(|(_, name)| name)
     }
 
     /// An update of a chain whose writes the reverse undoes ([`crate::undo`]): in the forward

@@ -892,8 +892,14 @@ impl Planner<'_> {
                         let Some((block, _)) = crate::undo::chain_block(l) else {
                             continue;
                         };
-                        let (log, outside) =
-                            crate::undo::undo(self.body, block.id, slot, chain, &inside, &known);
+                        let (log, outside) = crate::undo::undo(
+                            self.body,
+                            (block.id, &block.stmts),
+                            slot,
+                            chain,
+                            &inside,
+                            &known,
+                        );
                         n.extend(outside);
                         undo.push(log);
                     }

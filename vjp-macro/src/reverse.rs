@@ -329,6 +329,12 @@ impl Reverse<'_> {
                 .collect();
             let (tape, pattern) = (&log.tape, tuple_or_single(&names));
             out.extend(quote!(let #pattern = #tape.pop();));
+            if let Some((_, name)) = &log.forwarded {
+                let last = log.updates.len() - 1;
+                let store = &log.store;
+                let value = log.old_value(self.body, quote!(#store), last);
+                out.extend(quote!(let #name = #value;));
+            }
             for j in (0..log.updates.len()).rev() {
                 out.extend(log.put_back(self.body, j, true));
             }

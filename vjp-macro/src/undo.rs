@@ -61,6 +61,11 @@ pub struct Undo {
     pub block: usize,
     /// The reverse sweep's copy of the aggregate, under which name it emits every version.
     pub store: Ident,
+    /// The value the last update writes, when a primitive or a call at the top level of the
+    /// chain's block computes it: the reverse reads it from its copy, where the iteration left
+    /// it, before putting the old elements back, instead of computing it again (a `tanh` whose
+    /// rule reads its result). The name it reads it into comes with it.
+    pub forwarded: Option<(VarId, Ident)>,
 }
 
 /// The block of `l` that holds the chain of a slot: the body, or for a `while` loop (whose body
@@ -182,7 +187,7 @@ pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Vec<(V
 /// which the reverse reads from outside the loop.
 pub fn undo(
     body: &Body,
-    block: usize,
+    (block, block_stmts): (usize, &[Stmt]),
     slot: VarId,
     chain: Vec<(VarId, Vec<Proj>)>,
     inside: &BTreeSet<VarId>,
@@ -214,6 +219,10 @@ pub fn undo(
         .collect();
     let tape = Ident::new(&format!("undo_{}", name(slot)), Span::mixed_site());
     let store = Ident::new(&format!("undone_{}", name(slot)), Span::mixed_site());
+    let forwarded = forwarded(body, block_stmts, &updates).map(|v| {
+        let name = Ident::new(&format!("forwarded_{}", name(v)), Span::mixed_site());
+        (v, name)
+    });
     let undo = Undo {
         slot,
         updates,
@@ -223,6 +232,7 @@ pub fn undo(
         tape,
         block,
         store,
+        forwarded,
     };
     (undo, outside)
 }
@@ -308,6 +318,23 @@ fn falls(block: &Block) -> bool {
             Stmt::If { then, els, .. } => falls(then) && falls(els),
             _ => true,
         })
+}
+
+/// See [`Undo::forwarded`]: the value of the last of `updates`, in the chain's block `stmts`.
+fn forwarded(body: &Body, stmts: &[Stmt], updates: &[VarId]) -> Option<VarId> {
+    let last = *updates.last()?;
+    let value = stmts.iter().find_map(|s| match s {
+        Stmt::Let {
+            var,
+            rhs: Rhs::Update { value, .. },
+            ..
+        } if *var == last => Body::atom_var(value),
+        _ => None,
+    })?;
+    let computed = stmts.iter().any(|s| {
+        matches!(s, Stmt::Let { var, rhs: Rhs::Prim { .. } | Rhs::Call { .. }, .. } if *var == value)
+    });
+    (computed && body.vars[value].ty == Ty::Float).then_some(value)
 }
 
 /// True when `v`'s name is a numbered version of a user's binding (`h_2`): no other identifier

@@ -503,3 +503,31 @@ fn row_views() {
         },
     );
 }
+
+/// Element writes in loops whose reverse reads the aggregate (see `undo.rs`): the forward sweep
+/// pushes the overwritten elements (`y[i + 1]`: with the index, which the reverse needs before
+/// it computes it again), the reverse puts them back in its own copy, `undone_y_2`, writes
+/// again in place what its recompute slice reads, and reads the `tanh` it needs from that copy
+/// (the forwarded value) instead of computing it again.
+#[test]
+fn undo_log() {
+    check(
+        "undo_log",
+        quote! {
+            fn undo_log(k: &[f64], w: &[f64; 3]) -> f64 {
+                let n = k.len();
+                let mut y = vec![1.0; n + 1];
+                for i in 0..n {
+                    y[i + 1] = 0.5 * y[i] + (y[i] * k[i]).sin();
+                    let t = y[i + 1] * y[i];
+                    y[i] = t.tanh();
+                }
+                let mut h = [0.5; 3];
+                for i in 0..3 {
+                    h[i] = (w[i] * h[i] + y[n]).tanh();
+                }
+                h[0] + h[2] * y[n]
+            }
+        },
+    );
+}
