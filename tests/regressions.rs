@@ -306,3 +306,47 @@ fn reference_loop_variable_shadowed_in_a_while() {
     let (_, jx) = shadowed_in_while_jvp(x, 1.0, &w);
     assert!((jx - gx).abs() < 1e-14);
 }
+
+/// B11 (seed 98000, f59): a float variable assigned the result of a plain function
+/// (`h = weight(i);`), then passed to a differentiable callee, was rejected ("vjp cannot tell
+/// whether the argument `h` is a float"): an assignment keeps the variable's type.
+fn weight(i: usize) -> f64 {
+    1.0 / (1.0 + i as f64)
+}
+
+#[differentiable]
+fn scaled_sine(a: f64, b: f64) -> f64 {
+    a * b.sin()
+}
+
+#[differentiable]
+fn assigned_from_plain_call(x: f64) -> f64 {
+    let mut h = x * 2.0;
+    let mut s = scaled_sine(h, x);
+    for i in 0..3 {
+        h = weight(i);
+        s += scaled_sine(h, x * s);
+    }
+    s
+}
+
+#[test]
+fn assignment_keeps_the_type() {
+    let f = |x: f64| {
+        let mut s = 2.0 * x * x.sin();
+        for i in 0..3 {
+            s += weight(i) * (x * s).sin();
+        }
+        s
+    };
+    for x in [0.4, -1.1] {
+        let (y, (g,)) = assigned_from_plain_call_vjp(x, 1.0);
+        assert_eq!(y, assigned_from_plain_call(x));
+        assert!((y - f(x)).abs() < 1e-14);
+        let h = 1e-6;
+        let fd = (f(x + h) - f(x - h)) / (2.0 * h);
+        assert!((g - fd).abs() < 1e-6 * fd.abs().max(1.0), "{g} {fd}");
+        let (_, jx) = assigned_from_plain_call_jvp(x, 1.0);
+        assert!((jx - g).abs() < 1e-12 * g.abs().max(1.0));
+    }
+}

@@ -37,7 +37,14 @@ impl Lowerer<'_> {
             )
         };
         match new {
-            Atom::Var(v) => self.rebind(&root_name, v),
+            Atom::Var(v) => {
+                // An assignment does not change the variable's type: a value of a type vjp
+                // cannot see (`h = weight(i);`) has the type the variable had.
+                if projs.is_empty() && self.vars[v].ty == Ty::Unknown {
+                    self.vars[v].ty = self.vars[current].ty.clone();
+                }
+                self.rebind(&root_name, v)
+            }
             constant => {
                 let ty = self.vars[current].ty.clone();
                 let name = self.namer.user(&root_name, root.span());
