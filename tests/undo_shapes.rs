@@ -15,7 +15,9 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 fn tangent(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 0.3 + 0.17 * i as f64 * if i % 2 == 0 { 1.0 } else { -1.0 }).collect()
+    (0..n)
+        .map(|i| 0.3 + 0.17 * i as f64 * if i % 2 == 0 { 1.0 } else { -1.0 })
+        .collect()
 }
 
 #[track_caller]
@@ -464,7 +466,11 @@ fn branch_before_write(x: &[f64]) -> f64 {
     let mut a = vec![0.3; n];
     let mut s = 0.0;
     for i in 0..n {
-        let t = if a[i] > 0.25 { a[i] * x[i] } else { a[i] + x[i] };
+        let t = if a[i] > 0.25 {
+            a[i] * x[i]
+        } else {
+            a[i] + x[i]
+        };
         a[i] = t * a[(i + 1) % n];
         s += t;
     }
@@ -794,8 +800,20 @@ fn vec_read_after_moved(x: &[f64]) -> f64 {
 #[test]
 fn batch1() {
     let x = &X7[..];
-    chk!(three_writes, three_writes_vjp, three_writes_grad, three_writes_jvp, x);
-    chk!(same_index_twice, same_index_twice_vjp, same_index_twice_grad, same_index_twice_jvp, x);
+    chk!(
+        three_writes,
+        three_writes_vjp,
+        three_writes_grad,
+        three_writes_jvp,
+        x
+    );
+    chk!(
+        same_index_twice,
+        same_index_twice_vjp,
+        same_index_twice_grad,
+        same_index_twice_jvp,
+        x
+    );
     chk!(
         same_index_thrice_no_reads,
         same_index_thrice_no_reads_vjp,
@@ -803,7 +821,13 @@ fn batch1() {
         same_index_thrice_no_reads_jvp,
         x
     );
-    chk!(compound_ops, compound_ops_vjp, compound_ops_grad, compound_ops_jvp, x);
+    chk!(
+        compound_ops,
+        compound_ops_vjp,
+        compound_ops_grad,
+        compound_ops_jvp,
+        x
+    );
     chk!(
         read_first_then_write,
         read_first_then_write_vjp,
@@ -833,16 +857,36 @@ fn batch1() {
             )
         };
     }
-    chk4!(matrix_writes, matrix_writes_vjp, matrix_writes_grad, matrix_writes_jvp);
-    chk4!(matrix_row_temp, matrix_row_temp_vjp, matrix_row_temp_grad, matrix_row_temp_jvp);
+    chk4!(
+        matrix_writes,
+        matrix_writes_vjp,
+        matrix_writes_grad,
+        matrix_writes_jvp
+    );
+    chk4!(
+        matrix_row_temp,
+        matrix_row_temp_vjp,
+        matrix_row_temp_grad,
+        matrix_row_temp_jvp
+    );
     chk4!(
         row_read_after_write,
         row_read_after_write_vjp,
         row_read_after_write_grad,
         row_read_after_write_jvp
     );
-    chk4!(whole_row_write, whole_row_write_vjp, whole_row_write_grad, whole_row_write_jvp);
-    chk4!(by_value_array, by_value_array_vjp, by_value_array_grad, by_value_array_jvp);
+    chk4!(
+        whole_row_write,
+        whole_row_write_vjp,
+        whole_row_write_grad,
+        whole_row_write_jvp
+    );
+    chk4!(
+        by_value_array,
+        by_value_array_vjp,
+        by_value_array_grad,
+        by_value_array_jvp
+    );
     chk4!(
         copied_before_write,
         copied_before_write_vjp,
@@ -855,9 +899,27 @@ fn batch1() {
         copied_after_write_grad,
         copied_after_write_jvp
     );
-    chk!(vec_of_vec, vec_of_vec_vjp, vec_of_vec_grad, vec_of_vec_jvp, x);
-    chk!(vec_of_vec_rows, vec_of_vec_rows_vjp, vec_of_vec_rows_grad, vec_of_vec_rows_jvp, x);
-    chk!(index_modular, index_modular_vjp, index_modular_grad, index_modular_jvp, x);
+    chk!(
+        vec_of_vec,
+        vec_of_vec_vjp,
+        vec_of_vec_grad,
+        vec_of_vec_jvp,
+        x
+    );
+    chk!(
+        vec_of_vec_rows,
+        vec_of_vec_rows_vjp,
+        vec_of_vec_rows_grad,
+        vec_of_vec_rows_jvp,
+        x
+    );
+    chk!(
+        index_modular,
+        index_modular_vjp,
+        index_modular_grad,
+        index_modular_jvp,
+        x
+    );
     chk!(
         index_from_int_slot,
         index_from_int_slot_vjp,
@@ -872,7 +934,13 @@ fn batch1() {
         index_slot_updated_before_jvp,
         x
     );
-    chk!(index_from_float, index_from_float_vjp, index_from_float_grad, index_from_float_jvp, x);
+    chk!(
+        index_from_float,
+        index_from_float_vjp,
+        index_from_float_grad,
+        index_from_float_jvp,
+        x
+    );
     chk!(
         index_from_aggregate,
         index_from_aggregate_vjp,
@@ -906,7 +974,13 @@ fn batch1() {
         index_reversed_range_jvp,
         x
     );
-    chk!(index_step_by, index_step_by_vjp, index_step_by_grad, index_step_by_jvp, &X8[..]);
+    chk!(
+        index_step_by,
+        index_step_by_vjp,
+        index_step_by_grad,
+        index_step_by_jvp,
+        &X8[..]
+    );
     chk!(
         lent_before_after,
         lent_before_after_vjp,
@@ -942,15 +1016,69 @@ fn batch1() {
         written_in_branch_jvp,
         x
     );
-    chk!(match_on_index, match_on_index_vjp, match_on_index_grad, match_on_index_jvp, x);
-    chk!(closure_reads, closure_reads_vjp, closure_reads_grad, closure_reads_jvp, x);
-    chk!(iter_sum_before, iter_sum_before_vjp, iter_sum_before_grad, iter_sum_before_jvp, x);
-    chk!(iter_zip_after, iter_zip_after_vjp, iter_zip_after_grad, iter_zip_after_jvp, x);
-    chk!(while_plain, while_plain_vjp, while_plain_grad, while_plain_jvp, x);
-    chk!(while_test_reads, while_test_reads_vjp, while_test_reads_grad, while_test_reads_jvp, x);
-    chk!(while_float_test, while_float_test_vjp, while_float_test_grad, while_float_test_jvp, x);
-    chk!(loop_break_end, loop_break_end_vjp, loop_break_end_grad, loop_break_end_jvp, x);
-    chk!(loop_break_start, loop_break_start_vjp, loop_break_start_grad, loop_break_start_jvp, x);
+    chk!(
+        match_on_index,
+        match_on_index_vjp,
+        match_on_index_grad,
+        match_on_index_jvp,
+        x
+    );
+    chk!(
+        closure_reads,
+        closure_reads_vjp,
+        closure_reads_grad,
+        closure_reads_jvp,
+        x
+    );
+    chk!(
+        iter_sum_before,
+        iter_sum_before_vjp,
+        iter_sum_before_grad,
+        iter_sum_before_jvp,
+        x
+    );
+    chk!(
+        iter_zip_after,
+        iter_zip_after_vjp,
+        iter_zip_after_grad,
+        iter_zip_after_jvp,
+        x
+    );
+    chk!(
+        while_plain,
+        while_plain_vjp,
+        while_plain_grad,
+        while_plain_jvp,
+        x
+    );
+    chk!(
+        while_test_reads,
+        while_test_reads_vjp,
+        while_test_reads_grad,
+        while_test_reads_jvp,
+        x
+    );
+    chk!(
+        while_float_test,
+        while_float_test_vjp,
+        while_float_test_grad,
+        while_float_test_jvp,
+        x
+    );
+    chk!(
+        loop_break_end,
+        loop_break_end_vjp,
+        loop_break_end_grad,
+        loop_break_end_jvp,
+        x
+    );
+    chk!(
+        loop_break_start,
+        loop_break_start_vjp,
+        loop_break_start_grad,
+        loop_break_start_jvp,
+        x
+    );
     chk!(
         continue_in_branch,
         continue_in_branch_vjp,
@@ -977,7 +1105,13 @@ fn batch1() {
         outer_writes_inner_reads_jvp,
         x
     );
-    chk!(both_write, both_write_vjp, both_write_grad, both_write_jvp, x);
+    chk!(
+        both_write,
+        both_write_vjp,
+        both_write_grad,
+        both_write_jvp,
+        x
+    );
     chk!(
         inner_writes_then_outer,
         inner_writes_then_outer_vjp,
@@ -985,7 +1119,13 @@ fn batch1() {
         inner_writes_then_outer_jvp,
         x
     );
-    chk!(two_aggregates, two_aggregates_vjp, two_aggregates_grad, two_aggregates_jvp, x);
+    chk!(
+        two_aggregates,
+        two_aggregates_vjp,
+        two_aggregates_grad,
+        two_aggregates_jvp,
+        x
+    );
     chk!(
         two_aggregates_swapped,
         two_aggregates_swapped_vjp,
@@ -1562,7 +1702,13 @@ fn batch2() {
         inner_range_direct_jvp,
         x
     );
-    chk!(row_modified_read, row_modified_read_vjp, row_modified_read_grad, row_modified_read_jvp, x);
+    chk!(
+        row_modified_read,
+        row_modified_read_vjp,
+        row_modified_read_grad,
+        row_modified_read_jvp,
+        x
+    );
     chk!(
         row_same_modified_read,
         row_same_modified_read_vjp,
@@ -1570,7 +1716,13 @@ fn batch2() {
         row_same_modified_read_jvp,
         x
     );
-    chk!(row_temp_one_elem, row_temp_one_elem_vjp, row_temp_one_elem_grad, row_temp_one_elem_jvp, x);
+    chk!(
+        row_temp_one_elem,
+        row_temp_one_elem_vjp,
+        row_temp_one_elem_grad,
+        row_temp_one_elem_jvp,
+        x
+    );
     let w = [0.7, -0.9, 1.2, 0.4, -0.6, 0.8, 1.1];
     check(
         "enumerate_loop",
@@ -1606,7 +1758,13 @@ fn batch2() {
         rewound_slot_index_from_top_jvp,
         x
     );
-    chk!(argmax_index, argmax_index_vjp, argmax_index_grad, argmax_index_jvp, x);
+    chk!(
+        argmax_index,
+        argmax_index_vjp,
+        argmax_index_grad,
+        argmax_index_jvp,
+        x
+    );
     chk!(
         generic_chain::<f64>,
         generic_chain_vjp::<f64>,
@@ -1649,8 +1807,20 @@ fn batch2() {
         let got: Vec<f64> = gg.iter().map(|v| *v as f64).collect();
         assert_near(&got, &g64, 1e-3);
     }
-    chk!(inner_block_write, inner_block_write_vjp, inner_block_write_grad, inner_block_write_jvp, x);
-    chk!(early_return, early_return_vjp, early_return_grad, early_return_jvp, x);
+    chk!(
+        inner_block_write,
+        inner_block_write_vjp,
+        inner_block_write_grad,
+        inner_block_write_jvp,
+        x
+    );
+    chk!(
+        early_return,
+        early_return_vjp,
+        early_return_grad,
+        early_return_jvp,
+        x
+    );
     chk!(
         outer_and_inner_undo,
         outer_and_inner_undo_vjp,
@@ -1677,12 +1847,42 @@ fn batch2() {
             x,
         );
     }
-    chk!(tuple_of_arrays, tuple_of_arrays_vjp, tuple_of_arrays_grad, tuple_of_arrays_jvp, x);
-    chk!(array_of_tuples, array_of_tuples_vjp, array_of_tuples_grad, array_of_tuples_jvp, x);
-    chk!(vec_of_arrays, vec_of_arrays_vjp, vec_of_arrays_grad, vec_of_arrays_jvp, x);
+    chk!(
+        tuple_of_arrays,
+        tuple_of_arrays_vjp,
+        tuple_of_arrays_grad,
+        tuple_of_arrays_jvp,
+        x
+    );
+    chk!(
+        array_of_tuples,
+        array_of_tuples_vjp,
+        array_of_tuples_grad,
+        array_of_tuples_jvp,
+        x
+    );
+    chk!(
+        vec_of_arrays,
+        vec_of_arrays_vjp,
+        vec_of_arrays_grad,
+        vec_of_arrays_jvp,
+        x
+    );
     chk!(three_d, three_d_vjp, three_d_grad, three_d_jvp, x);
-    chk!(identity_write, identity_write_vjp, identity_write_grad, identity_write_jvp, x);
-    chk!(plain_call_value, plain_call_value_vjp, plain_call_value_grad, plain_call_value_jvp, x);
+    chk!(
+        identity_write,
+        identity_write_vjp,
+        identity_write_grad,
+        identity_write_jvp,
+        x
+    );
+    chk!(
+        plain_call_value,
+        plain_call_value_vjp,
+        plain_call_value_grad,
+        plain_call_value_jvp,
+        x
+    );
     chk!(
         const_index_writes,
         const_index_writes_vjp,
@@ -1809,7 +2009,13 @@ fn fused_then_move_slot(x: &[f64], y: &[f64]) -> f64 {
 #[test]
 fn batch3() {
     let x = &X7[..];
-    chk!(fused_inactive_vec, fused_inactive_vec_vjp, fused_inactive_vec_grad, fused_inactive_vec_jvp, x);
+    chk!(
+        fused_inactive_vec,
+        fused_inactive_vec_vjp,
+        fused_inactive_vec_grad,
+        fused_inactive_vec_jvp,
+        x
+    );
     chk!(
         fused_inactive_read_write_read,
         fused_inactive_read_write_read_vjp,
@@ -1817,7 +2023,13 @@ fn batch3() {
         fused_inactive_read_write_read_jvp,
         x
     );
-    chk!(fused_inactive_sum, fused_inactive_sum_vjp, fused_inactive_sum_grad, fused_inactive_sum_jvp, x);
+    chk!(
+        fused_inactive_sum,
+        fused_inactive_sum_vjp,
+        fused_inactive_sum_grad,
+        fused_inactive_sum_jvp,
+        x
+    );
     chk!(
         fused_inactive_inner_loop,
         fused_inactive_inner_loop_vjp,
@@ -1825,8 +2037,20 @@ fn batch3() {
         fused_inactive_inner_loop_jvp,
         x
     );
-    chk!(fused_scalar_slot, fused_scalar_slot_vjp, fused_scalar_slot_grad, fused_scalar_slot_jvp, x);
-    chk!(fused_array_slot, fused_array_slot_vjp, fused_array_slot_grad, fused_array_slot_jvp, x);
+    chk!(
+        fused_scalar_slot,
+        fused_scalar_slot_vjp,
+        fused_scalar_slot_grad,
+        fused_scalar_slot_jvp,
+        x
+    );
+    chk!(
+        fused_array_slot,
+        fused_array_slot_vjp,
+        fused_array_slot_grad,
+        fused_array_slot_jvp,
+        x
+    );
     let y = [0.6, -0.9];
     check(
         "fused_then_move (x)",
@@ -2118,7 +2342,11 @@ fn aggregate_and_scalar_phi(x: &[f64]) -> f64 {
     let mut a = vec![0.3; n];
     let mut s = 0.0;
     for i in 0..n {
-        let t = if x[i] > 0.0 { a[i] * 2.0 } else { a[(i + 1) % n] };
+        let t = if x[i] > 0.0 {
+            a[i] * 2.0
+        } else {
+            a[(i + 1) % n]
+        };
         a[i] = t * x[i] + 0.1;
         let u = if x[i] > 0.5 { a[i] } else { a[(i + 1) % n] * t };
         a[(i + 1) % n] = u * 0.5;
@@ -2137,8 +2365,20 @@ fn batch4() {
         whole_assign_mid_body_jvp,
         &X7[..4]
     );
-    chk!(vec_clone_between, vec_clone_between_vjp, vec_clone_between_grad, vec_clone_between_jvp, x);
-    chk!(len_and_fold, len_and_fold_vjp, len_and_fold_grad, len_and_fold_jvp, x);
+    chk!(
+        vec_clone_between,
+        vec_clone_between_vjp,
+        vec_clone_between_grad,
+        vec_clone_between_jvp,
+        x
+    );
+    chk!(
+        len_and_fold,
+        len_and_fold_vjp,
+        len_and_fold_grad,
+        len_and_fold_jvp,
+        x
+    );
     let pairs = [(0, 3), (2, 5), (3, 0), (6, 1), (4, 4), (1, 2)];
     check(
         "pairs_loop",
@@ -2150,8 +2390,20 @@ fn batch4() {
         |p, u| pairs_loop_jvp(p, u, &pairs),
         x,
     );
-    chk!(inclusive_range, inclusive_range_vjp, inclusive_range_grad, inclusive_range_jvp, x);
-    chk!(three_level, three_level_vjp, three_level_grad, three_level_jvp, x);
+    chk!(
+        inclusive_range,
+        inclusive_range_vjp,
+        inclusive_range_grad,
+        inclusive_range_jvp,
+        x
+    );
+    chk!(
+        three_level,
+        three_level_vjp,
+        three_level_grad,
+        three_level_jvp,
+        x
+    );
     let idx = [3, 1, 3, 0, 6, 2, 3, 5, 1];
     check(
         "index_from_no_grad",
@@ -2170,8 +2422,20 @@ fn batch4() {
         outer_counter_index_jvp,
         x
     );
-    chk!(outer_slot_index, outer_slot_index_vjp, outer_slot_index_grad, outer_slot_index_jvp, x);
-    chk!(two_inner_loops, two_inner_loops_vjp, two_inner_loops_grad, two_inner_loops_jvp, x);
+    chk!(
+        outer_slot_index,
+        outer_slot_index_vjp,
+        outer_slot_index_grad,
+        outer_slot_index_jvp,
+        x
+    );
+    chk!(
+        two_inner_loops,
+        two_inner_loops_vjp,
+        two_inner_loops_grad,
+        two_inner_loops_jvp,
+        x
+    );
     {
         let f = |p: &[f64]| array_param_by_value([p[0], p[1], p[2], p[3]], p[4]);
         let p = [0.5, -0.7, 1.2, 0.3, 0.8];
@@ -2179,7 +2443,8 @@ fn batch4() {
         assert_eq!(y, f(&p));
         let want = fd_grad(f, &p);
         assert_near(&[ga[0], ga[1], ga[2], ga[3], gx], &want, 1e-5);
-        let (_, ju) = array_param_by_value_jvp([p[0], p[1], p[2], p[3]], [0.1, 0.2, -0.3, 0.4], p[4], 0.5);
+        let (_, ju) =
+            array_param_by_value_jvp([p[0], p[1], p[2], p[3]], [0.1, 0.2, -0.3, 0.4], p[4], 0.5);
         let want_ju = ga[0] * 0.1 + ga[1] * 0.2 - ga[2] * 0.3 + ga[3] * 0.4 + gx * 0.5;
         assert!((ju - want_ju).abs() < 1e-9);
     }
@@ -2190,7 +2455,13 @@ fn batch4() {
         read_old_value_var_jvp,
         x
     );
-    chk!(while_two_writes, while_two_writes_vjp, while_two_writes_grad, while_two_writes_jvp, x);
+    chk!(
+        while_two_writes,
+        while_two_writes_vjp,
+        while_two_writes_grad,
+        while_two_writes_jvp,
+        x
+    );
     chk!(
         while_index_slot_direct,
         while_index_slot_direct_vjp,
@@ -2425,8 +2696,20 @@ fn generic_array<T: Real>(x: &[T]) -> T {
 #[test]
 fn batch5() {
     let x = &X7[..];
-    chk!(post_loop_in_place, post_loop_in_place_vjp, post_loop_in_place_grad, post_loop_in_place_jvp, x);
-    chk!(name_collisions, name_collisions_vjp, name_collisions_grad, name_collisions_jvp, x);
+    chk!(
+        post_loop_in_place,
+        post_loop_in_place_vjp,
+        post_loop_in_place_grad,
+        post_loop_in_place_jvp,
+        x
+    );
+    chk!(
+        name_collisions,
+        name_collisions_vjp,
+        name_collisions_grad,
+        name_collisions_jvp,
+        x
+    );
     chk!(
         inner_for_over_inactive,
         inner_for_over_inactive_vjp,
@@ -2434,9 +2717,27 @@ fn batch5() {
         inner_for_over_inactive_jvp,
         x
     );
-    chk!(vec_vec_row_clone, vec_vec_row_clone_vjp, vec_vec_row_clone_grad, vec_vec_row_clone_jvp, x);
-    chk!(plain_fn_index, plain_fn_index_vjp, plain_fn_index_grad, plain_fn_index_jvp, x);
-    chk!(while_active_test, while_active_test_vjp, while_active_test_grad, while_active_test_jvp, x);
+    chk!(
+        vec_vec_row_clone,
+        vec_vec_row_clone_vjp,
+        vec_vec_row_clone_grad,
+        vec_vec_row_clone_jvp,
+        x
+    );
+    chk!(
+        plain_fn_index,
+        plain_fn_index_vjp,
+        plain_fn_index_grad,
+        plain_fn_index_jvp,
+        x
+    );
+    chk!(
+        while_active_test,
+        while_active_test_vjp,
+        while_active_test_grad,
+        while_active_test_jvp,
+        x
+    );
     chk!(
         explicit_continue_end,
         explicit_continue_end_vjp,
@@ -2451,7 +2752,13 @@ fn batch5() {
         closure_after_last_write_jvp,
         x
     );
-    chk!(shadow_in_loop, shadow_in_loop_vjp, shadow_in_loop_grad, shadow_in_loop_jvp, x);
+    chk!(
+        shadow_in_loop,
+        shadow_in_loop_vjp,
+        shadow_in_loop_grad,
+        shadow_in_loop_jvp,
+        x
+    );
     chk!(
         scalar_slot_from_aggregate,
         scalar_slot_from_aggregate_vjp,
@@ -2459,7 +2766,13 @@ fn batch5() {
         scalar_slot_from_aggregate_jvp,
         x
     );
-    chk!(output_user, output_user_vjp, output_user_grad, output_user_jvp, &X7[..5]);
+    chk!(
+        output_user,
+        output_user_vjp,
+        output_user_grad,
+        output_user_jvp,
+        &X7[..5]
+    );
     chk!(
         aggregate_in_condition_of_inner_while,
         aggregate_in_condition_of_inner_while_vjp,
