@@ -203,3 +203,69 @@ fn ranges_read_the_buffer_finite_differences() {
     ranges_read_the_buffer_grad(&x, &mut g);
     assert_near(&g, &fd_grad(ranges_read_the_buffer, &x), 1e-6);
 }
+
+/// From a review of the undo logs (found failing before them too): a `Vec<usize>` declared with
+/// its type and permuted in a loop whose reverse reads it was moved onto the tape (or into the
+/// fused loop's copy at iteration start) instead of cloned, and a fused loop's write-back moved
+/// the `Vec` version that a branch's reverse, later in the same iteration, reads (E0382 in the
+/// generated code).
+#[differentiable]
+fn int_permutation(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut p: Vec<usize> = (0..n).collect();
+    let mut s = 0.0;
+    let mut h = 1.0;
+    for i in 0..n {
+        p[i] = p[(i + 2) % n];
+        s += x[p[i]] * x[i];
+        h = h * x[p[(i + 1) % n]] + 0.1;
+    }
+    s + h
+}
+
+#[differentiable]
+fn int_permutation_fused(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut p: Vec<usize> = (0..n).collect();
+    let mut s = 0.0;
+    for i in 0..n {
+        p[i] = p[(i + 2) % n];
+        s += x[p[i]] * x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn fused_inactive_vec_branch(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut c = vec![1.0; n + 1];
+    let mut s = 0.0;
+    for i in 0..n {
+        let p = c[i];
+        c[i + 1] = p * 0.7 + 0.3;
+        if x[i] > 0.0 {
+            s += x[i] * c[i] * c[i + 1];
+        } else {
+            s -= x[i] * x[i] * p;
+        }
+    }
+    s
+}
+
+#[test]
+fn typed_index_vecs_and_fused_write_backs() {
+    let x = [0.4, -0.7, 1.3, 0.25, -1.1];
+    let check = |f: fn(&[f64]) -> f64, vjp: &dyn Fn(&[f64], &mut [f64]) -> f64| {
+        let mut g = vec![0.0; x.len()];
+        let y = vjp(&x, &mut g);
+        assert_eq!(y.to_bits(), f(&x).to_bits());
+        assert_near(&g, &fd_grad(f, &x), 1e-6);
+    };
+    check(int_permutation, &|p, g| int_permutation_vjp(p, g, 1.0).0);
+    check(int_permutation_fused, &|p, g| {
+        int_permutation_fused_vjp(p, g, 1.0).0
+    });
+    check(fused_inactive_vec_branch, &|p, g| {
+        fused_inactive_vec_branch_vjp(p, g, 1.0).0
+    });
+}

@@ -404,8 +404,18 @@ impl Emitter<'_> {
             },
             Stmt::WriteBack { slot, value } => {
                 let slot = &self.body.vars[*slot].name;
-                let value = atom(self.body, value);
-                quote!(#slot = #value;)
+                let tokens = atom(self.body, value);
+                // In a fused loop the reverse of the iteration follows in the same pass, after
+                // the write-back: a value it reads is copied, not moved (a `Vec` is cloned).
+                match value {
+                    Atom::Var(v)
+                        if mode == Mode::Fused && !self.plan.read_in_reverse[*v].is_empty() =>
+                    {
+                        let copy = owned_copy(self.body, value, tokens);
+                        quote!(#slot = #copy;)
+                    }
+                    _ => quote!(#slot = #tokens;),
+                }
             }
             Stmt::If {
                 cond,
@@ -698,14 +708,17 @@ impl Emitter<'_> {
 }
 
 /// `value` where a copy of `atom` is kept while the original lives on: itself for a float, an
-/// array or a tuple (all `Copy`), `Clone::clone(&value)` for a value of unknown type, which may
-/// be a `Vec` buffer.
+/// array or a tuple of floats (all `Copy`), `Clone::clone(&value)` for a value of unknown type,
+/// which may be a `Vec` buffer, and for a variable without floats declared with a type that may
+/// own memory (`let p: Vec<usize>`: see [`Body::owning`]).
 pub fn owned_copy(body: &Body, atom: &Atom, value: TokenStream) -> TokenStream {
     let ty = match atom {
         Atom::Var(v) => body.vars[*v].ty.clone(),
         Atom::Const(_, ty) => ty.clone(),
     };
-    if ty == crate::ir::Ty::Unknown {
+    // A variable without floats declared as a `Vec<usize>` or a `String` is cloned too.
+    let owning = matches!(atom, Atom::Var(v) if ty == crate::ir::Ty::Other && body.owns_memory(*v));
+    if ty == crate::ir::Ty::Unknown || owning {
         quote!(::core::clone::Clone::clone(&#value))
     } else {
         value

@@ -368,6 +368,10 @@ pub struct Body {
     pub blocks: usize,
     /// The user's name of each numbered version of a binding (`x_1` → `x`), for messages.
     pub versions: std::collections::HashMap<String, String>,
+    /// The user's names of bindings declared with a type that carries no floats but may own
+    /// memory (`let p: Vec<usize>`, `String`): not `Copy`, so a copy of one is a clone (see
+    /// [`Body::owns_memory`]).
+    pub owning: std::collections::HashSet<String>,
 }
 
 impl Body {
@@ -379,6 +383,13 @@ impl Body {
             uses[v] += 1;
         }
         uses
+    }
+
+    /// True when `v` is a version of a binding in [`Body::owning`].
+    pub fn owns_memory(&self, v: VarId) -> bool {
+        let name = self.vars[v].name.to_string();
+        let user = self.versions.get(&name).unwrap_or(&name);
+        self.owning.contains(user)
     }
 
     /// The variable an atom reads, if any.

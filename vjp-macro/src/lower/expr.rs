@@ -15,6 +15,13 @@ impl Lowerer<'_> {
             Some(t) => classify_local(t, self.floats),
             None => self.infer(&rhs),
         };
+        if let (Some(t), Ty::Other) = (&ann, &ty) {
+            if may_own_memory(t) {
+                let text = name.to_string();
+                let user = self.namer.versions().get(&text).cloned().unwrap_or(text);
+                self.owning.insert(user);
+            }
+        }
         let var = self.new_var(name, ty);
         self.stmts.push(Stmt::Let {
             var,
@@ -701,5 +708,26 @@ fn repeat_len(len: &Expr) -> Option<usize> {
         Expr::Paren(p) => repeat_len(&p.expr),
         Expr::Group(g) => repeat_len(&g.expr),
         _ => None,
+    }
+}
+
+/// True for a type without floats that may not be `Copy`: anything but a primitive scalar, a
+/// reference, or an array or tuple of those (`Vec<usize>`, `String`, `Option<Vec<u8>>`).
+fn may_own_memory(ty: &syn::Type) -> bool {
+    const SCALARS: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "bool", "char",
+    ];
+    match ty {
+        syn::Type::Path(p) => !p
+            .path
+            .get_ident()
+            .is_some_and(|i| SCALARS.contains(&i.to_string().as_str())),
+        syn::Type::Reference(r) => r.mutability.is_some(),
+        syn::Type::Array(a) => may_own_memory(&a.elem),
+        syn::Type::Tuple(t) => t.elems.iter().any(may_own_memory),
+        syn::Type::Paren(p) => may_own_memory(&p.elem),
+        syn::Type::Group(g) => may_own_memory(&g.elem),
+        _ => true,
     }
 }

@@ -72,6 +72,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         elements: Vec::new(),
         vec_params: Vec::new(),
         changed_in_place: Vec::new(),
+        owning: std::collections::HashSet::new(),
     };
     lowerer.changed_in_place = in_place::check(&model.item, cx);
     let params = lowerer.declare_params(model);
@@ -88,6 +89,7 @@ pub fn lower(model: &Model, root: &syn::Path, namer: &mut Namer, cx: &Ctxt) -> B
         ret,
         blocks: lowerer.blocks,
         versions: lowerer.namer.versions().clone(),
+        owning: lowerer.owning,
     };
     refine_types(&mut body);
     body
@@ -112,6 +114,8 @@ struct Lowerer<'a> {
     /// typed as such when their `let` is lowered, so that what reads them is kept whole and a
     /// part is known to be an integer, not a float.
     no_floats: Vec<String>,
+    /// See [`Body::owning`].
+    owning: std::collections::HashSet<String>,
     floats: &'a [Ident],
     namer: &'a mut Namer,
     vars: Vec<Var>,
