@@ -985,7 +985,13 @@ fn renamed(body: &Body, plan: &Plan) -> Vec<(usize, Body)> {
                         let mut copy = body.clone();
                         let mut by_name = std::collections::HashMap::new();
                         for (v, name) in names.iter() {
-                            by_name.insert(body.vars[*v].name.to_string(), name.clone());
+                            // In tokens, only a numbered version's name, which nothing else in
+                            // the function is spelled as (`undo::chain` checks that no other
+                            // version is named there).
+                            let old = body.vars[*v].name.to_string();
+                            if body.versions.contains_key(&old) {
+                                by_name.insert(old, name.clone());
+                            }
                             copy.vars[*v].name = name.clone();
                         }
                         crate::undo::rename_tokens(&mut copy.block, &by_name);
