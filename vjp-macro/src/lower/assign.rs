@@ -40,7 +40,9 @@ impl Lowerer<'_> {
             Atom::Var(v) => {
                 // An assignment does not change the variable's type: a value of a type vjp
                 // cannot see (`h = weight(i);`) has the type the variable had.
-                if projs.is_empty() && self.vars[v].ty == Ty::Unknown {
+                // (Not a reference to a row: a local never gets a shadow.)
+                let known = !matches!(self.vars[current].ty, Ty::Unknown | Ty::Slice(_));
+                if projs.is_empty() && known && self.vars[v].ty == Ty::Unknown {
                     self.vars[v].ty = self.vars[current].ty.clone();
                 }
                 self.rebind(&root_name, v)
