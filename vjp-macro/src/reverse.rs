@@ -328,6 +328,7 @@ impl Reverse<'_> {
                 .chain(log.olds.iter().map(|o| quote!(#o)))
                 .collect();
             let (tape, pattern) = (&log.tape, tuple_or_single(&names));
+            out.extend(log.computed.iter().map(|(_, code)| code.clone()));
             out.extend(quote!(let #pattern = #tape.pop();));
             if let Some((_, name)) = &log.forwarded {
                 let last = log.updates.len() - 1;

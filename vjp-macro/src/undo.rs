@@ -51,6 +51,10 @@ pub struct Undo {
     /// The index variables of the writes that the loop defines and that the reverse needs
     /// before it computes them again: pushed with the old elements.
     pub pushed: Vec<VarId>,
+    /// Index variables that the reverse computes before it puts the old elements back instead
+    /// (`let t0 = i + 1;`): a pure expression at the top level of the chain's block of what the
+    /// reverse has by then, the counter or values from outside the loop. With the `let`.
+    pub computed: Vec<(VarId, TokenStream)>,
     /// Per update: the name under which the forward sweep keeps the element it overwrites,
     /// and the reverse pops it.
     pub olds: Vec<Ident>,
@@ -195,11 +199,24 @@ pub fn undo(
 ) -> (Undo, Vec<VarId>) {
     let (updates, paths): (Vec<VarId>, Vec<Vec<Proj>>) = chain.into_iter().unzip();
     let (mut pushed, mut outside) = (Vec::new(), Vec::new());
+    let mut computed = Vec::new();
     for path in &paths {
         for p in path {
             let Some(Atom::Var(i)) = p.index() else {
                 continue;
             };
+            if computed.iter().any(|(c, _)| c == i) {
+                continue;
+            }
+            if let Some((code, reads)) = computable(body, block_stmts, *i, inside, known) {
+                computed.push((*i, code));
+                for r in reads {
+                    if !outside.contains(&r) {
+                        outside.push(r);
+                    }
+                }
+                continue;
+            }
             let list = if !inside.contains(i) {
                 &mut outside
             } else if known.contains(i) {
@@ -228,6 +245,7 @@ pub fn undo(
         updates,
         paths,
         pushed,
+        computed,
         olds,
         tape,
         block,
@@ -318,6 +336,40 @@ fn falls(block: &Block) -> bool {
             Stmt::If { then, els, .. } => falls(then) && falls(els),
             _ => true,
         })
+}
+
+/// See [`Undo::computed`]: the `let` of index `var` and the variables from outside the loop it
+/// reads, when the reverse can compute it before it puts the old elements back.
+fn computable(
+    body: &Body,
+    stmts: &[Stmt],
+    var: VarId,
+    inside: &BTreeSet<VarId>,
+    known: &[VarId],
+) -> Option<(TokenStream, Vec<VarId>)> {
+    let rhs = stmts.iter().find_map(|s| match s {
+        Stmt::Let { var: v, rhs, .. } if *v == var => Some(rhs),
+        _ => None,
+    })?;
+    let Rhs::Opaque { expr, reads, .. } = rhs else {
+        return None;
+    };
+    // What it reads is there before the writes are undone, and is no aggregate that they
+    // change: the loop's known integers, or values from outside the loop.
+    let ready = |r: &VarId| {
+        !inside.contains(r) || (known.contains(r) && !body.vars[*r].ty.carries_floats())
+    };
+    if !crate::plan::is_pure_tokens(expr) || !reads.iter().all(ready) {
+        return None;
+    }
+    let name = &body.vars[var].name;
+    let value = crate::forward::let_tokens(body, var, rhs);
+    let outside = reads
+        .iter()
+        .copied()
+        .filter(|r| !inside.contains(r))
+        .collect();
+    Some((quote!(let #name = #value;), outside))
 }
 
 /// See [`Undo::forwarded`]: the value of the last of `updates`, in the chain's block `stmts`.

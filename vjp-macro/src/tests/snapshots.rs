@@ -505,8 +505,8 @@ fn row_views() {
 }
 
 /// Element writes in loops whose reverse reads the aggregate (see `undo.rs`): the forward sweep
-/// pushes the overwritten elements (`y[i + 1]`: with the index, which the reverse needs before
-/// it computes it again), the reverse puts them back in its own copy, `undone_y_2`, writes
+/// pushes the overwritten elements (the index `i + 1` the reverse computes before it puts them
+/// back), the reverse puts them back in its own copy, `undone_y_1`, writes
 /// again in place what its recompute slice reads, and reads the `tanh` it needs from that copy
 /// (the forwarded value) instead of computing it again.
 #[test]

@@ -81,7 +81,7 @@ fn undo_log_vjp(
             updated[i] = t11;
             updated
         };
-        undo_y_1.push_reserved((t0, old_y_2, old_y_3));
+        undo_y_1.push_reserved((old_y_2, old_y_3));
         y_1 = y_3;
     }
     let h = [0.5; 3];
@@ -144,7 +144,8 @@ fn undo_log_vjp(
     }
     let mut undone_y_1 = y_1;
     for i in ::core::iter::Iterator::rev(0..n) {
-        let (t0, old_y_2, old_y_3) = undo_y_1.pop();
+        let t0 = i + 1;
+        let (old_y_2, old_y_3) = undo_y_1.pop();
         let forwarded_t11 = ::core::clone::Clone::clone(&undone_y_1[i]);
         undone_y_1[i] = ::core::clone::Clone::clone(&old_y_3);
         undone_y_1[t0] = ::core::clone::Clone::clone(&old_y_2);
