@@ -21,6 +21,7 @@ mod nested;
 mod plain;
 mod reduce;
 mod rows;
+mod undo;
 
 pub use bindings::value_text;
 pub use plain::{calls_helpers, HELPERS};
@@ -111,6 +112,11 @@ pub struct Opts {
     /// Local arrays and `Vec`s (of floats, or of `[f64; 2]`) lent to callees that take a row
     /// (`g(&h)`), also in loops, branches and after the local changed.
     pub lent_rows: bool,
+    /// Emphasis: loops that write elements of a local array, `Vec` or matrix they also read
+    /// (`a[i] = 0.5 * (a[i - 1] * e + c).sin()`, trajectories, time loops, Gauss–Seidel
+    /// sweeps, an index kept in an integer slot), reversed with an undo log, and the shapes
+    /// that fall back to saving the whole aggregate.
+    pub undo_writes: bool,
 }
 
 /// The switches, by name.
@@ -154,6 +160,7 @@ const EMPHASIS: &[&str] = &[
     "invariant-reads",
     "stepped-counters",
     "carried-counters",
+    "undo-writes",
 ];
 
 impl Opts {
@@ -187,6 +194,7 @@ impl Opts {
             untyped_inactive_closure: false,
             nested_rows: false,
             lent_rows: false,
+            undo_writes: false,
         }
     }
 
@@ -219,6 +227,7 @@ impl Opts {
             "untyped-inactive-closure" => &mut self.untyped_inactive_closure,
             "nested-rows" => &mut self.nested_rows,
             "lent-rows" => &mut self.lent_rows,
+            "undo-writes" => &mut self.undo_writes,
             _ => return None,
         })
     }
@@ -264,7 +273,11 @@ impl Opts {
 
     /// Whether an emphasis switch is on.
     pub fn emphasis(&self) -> bool {
-        self.fused_loops || self.invariant_reads || self.stepped_counters || self.carried_counters
+        self.fused_loops
+            || self.invariant_reads
+            || self.stepped_counters
+            || self.carried_counters
+            || self.undo_writes
     }
 
     /// The switches that are on, comma-separated.
@@ -531,6 +544,9 @@ pub struct Gen {
     closures: Vec<closures::Sig>,
     /// The last declaration's `Var::uid`.
     uids: std::cell::Cell<usize>,
+    /// A local `[f64; 2]` written by an `undo-writes` loop among the function's own
+    /// statements, to be returned as the function's value.
+    undo_out: Option<String>,
 }
 
 impl Ctx {
@@ -635,6 +651,7 @@ impl Gen {
             in_reduce: 0,
             closures: Vec::new(),
             uids: std::cell::Cell::new(0),
+            undo_out: None,
         }
     }
 
@@ -1741,6 +1758,11 @@ impl Gen {
                 0
             }, // 24 a point copied out of a row of arrays, or a reduction over one
             if self.opts.lent_rows { 9 } else { 0 }, // 25 a local row lent to a callee
+            if self.opts.undo_writes && !deep && cx.level() < 2 {
+                16
+            } else {
+                0
+            }, // 26 a loop writing elements of an aggregate it reads
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1856,7 +1878,8 @@ impl Gen {
             22 => self.reduction_let(cx, out),
             23 => self.closure_def(cx, out),
             24 => self.nested_stmt(cx, out),
-            _ => self.lent_stmt(cx, out),
+            25 => self.lent_stmt(cx, out),
+            _ => self.undo_stmt(cx, out),
         }
     }
 
@@ -2844,6 +2867,7 @@ impl Gen {
 
     pub fn function(&mut self, index: usize) -> Func {
         let name = format!("f{index}");
+        self.undo_out = None;
         let n_params = self.rng.range(1, 4);
         let mut params: Vec<Param> = Vec::new();
         let mut cx = Ctx {
@@ -2940,9 +2964,24 @@ impl Gen {
         } else {
             self.fill(&mut cx, &mut body);
         }
+        if self.opts.undo_writes && self.rng.chance(0.7) {
+            // At least one such loop in most functions.
+            self.undo_stmt(&mut cx, &mut body);
+        }
         cx.top = false;
         let linear = cx.visible().iter().any(|v| v.linear && v.kind == Kind::F);
-        let (tail, tb) = if linear {
+        let undo_out = self.undo_out.take().filter(|a| {
+            ret == Ret::Arr2
+                && cx
+                    .visible()
+                    .iter()
+                    .any(|v| v.name == *a && v.kind == Kind::Arr(2) && !v.linear)
+        });
+        let (tail, tb) = if let Some(a) = undo_out {
+            // The aggregate the loop wrote is the function's value.
+            let b = cx.visible().iter().find(|v| v.name == a).map_or(1.0, |v| v.bound);
+            (E::Place(a), b)
+        } else if linear {
             self.linear_tail(&cx)
         } else if self.rng.chance(0.15) {
             let c = self.cond(&cx, 1);

@@ -395,6 +395,12 @@ impl Gen {
         let Some(r) = self.carried_loop(cx, out, None) else {
             return;
         };
+        self.use_float(cx, out, r);
+    }
+
+    /// The float `r` a loop left, used: by the function's tail at its own level, else added to
+    /// an accumulator of the loop around or into a float local in scope.
+    pub(super) fn use_float(&mut self, cx: &mut Ctx, out: &mut Vec<S>, r: String) {
         if cx.level() == 0 && cx.depth == 0 {
             cx.pending.push(r);
             return;

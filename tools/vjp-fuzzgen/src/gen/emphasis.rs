@@ -64,6 +64,8 @@ enum Piece {
     StepRead,
     /// Nested loops carrying a counter (`carried-counters`), maybe the fused loop's own.
     Carried,
+    /// A loop writing elements of an aggregate it reads (`undo-writes`).
+    Undo,
 }
 
 impl Gen {
@@ -990,6 +992,7 @@ impl Gen {
             (Piece::Stepped, 0.45, self.opts.stepped_counters),
             (Piece::Invariant, 0.35, self.opts.invariant_reads),
             (Piece::Carried, 0.6, self.opts.carried_counters),
+            (Piece::Undo, 0.5, self.opts.undo_writes),
         ];
         for (piece, p, on) in optional {
             if on && self.rng.chance(p) {
@@ -1020,10 +1023,11 @@ impl Gen {
                 Piece::ZeroArray => self.zero_array(cx, &mut body, true),
                 Piece::Branch => self.acc_branch(cx, &mut body, id),
                 Piece::Call => self.call_stmt(cx, &mut body),
-                Piece::Stepped | Piece::Invariant | Piece::Carried => {
+                Piece::Stepped | Piece::Invariant | Piece::Carried | Piece::Undo => {
                     let result = match piece {
                         Piece::Stepped => self.stepped_loop(cx, &mut body),
                         Piece::Invariant => self.invariant_loop(cx, &mut body),
+                        Piece::Undo => self.undo_loop(cx, &mut body),
                         _ => self.carried_loop(cx, &mut body, carrier.take()),
                     };
                     // Its result flows into an accumulator (else the loop has no adjoint

@@ -268,7 +268,7 @@ impl Gen {
     }
 
     /// A read of an active parameter (not shadowed): `x`, `y[1]`, `t.0`, `p[i][j]`.
-    fn active_param_read(&mut self, cx: &Ctx) -> Option<(E, f64)> {
+    pub(super) fn active_param_read(&mut self, cx: &Ctx) -> Option<(E, f64)> {
         let params: Vec<Var> = cx
             .readable(|_| true)
             .into_iter()
@@ -670,5 +670,35 @@ impl Gen {
             }
             _ => {}
         }
+    }
+
+    /// `undo-writes`: `let r: T = g(.., &h, ..);` for a callee that takes the local `h`
+    /// (declared in `cx`) as it is, when there is one: the float it gives (`r`, `r.0`, `r[0]`)
+    /// and its bound.
+    pub(super) fn lend_undo(&mut self, cx: &mut Ctx, out: &mut Vec<S>, h: &str) -> Option<(E, f64)> {
+        let var = cx.visible().into_iter().find(|v| v.name == h).cloned()?;
+        let cands: Vec<(usize, usize)> = self
+            .lendable(cx)
+            .into_iter()
+            .filter(|(k, p)| want(self.funcs[*k].params[*p].kind).is_some_and(|w| fits(&var, w)))
+            .collect();
+        if cands.is_empty() {
+            return None;
+        }
+        let (k, pos) = *self.rng.pick(&cands);
+        let before = out.len();
+        if !self.lend_call(cx, out, k, pos, h) {
+            return None;
+        }
+        let Some(S::Let { pat, .. }) = out[before..].last() else {
+            return None;
+        };
+        let f = &self.funcs[k];
+        let place = match f.ret {
+            Ret::F => pat.clone(),
+            Ret::Tup2 => format!("{pat}.0"),
+            Ret::Arr2 => format!("{pat}[0]"),
+        };
+        Some((E::Place(place), f.out_bound))
     }
 }
