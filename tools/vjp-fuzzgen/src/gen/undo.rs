@@ -235,7 +235,10 @@ impl Gen {
             Shape::Mat(n, m) => (*m, m.to_string(), Some(*n)),
             Shape::Pts(k) => (*k, k.to_string(), Some(2)),
         };
-        let len = if self.rng.chance(0.5) {
+        // Not `a.len()` for a `Vec`: `a[(i + 1) % a.len()] = ..` borrows it while it is
+        // borrowed mutably (E0502).
+        let vec = matches!(shape, Shape::Vec(..) | Shape::Pts(_));
+        let len = if self.rng.chance(0.5) && !vec {
             format!("{name}.len()")
         } else {
             lit.clone()
