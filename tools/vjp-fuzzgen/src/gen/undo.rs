@@ -1057,6 +1057,12 @@ impl Gen {
         {
             self.undo_out = Some(a.clone());
         }
+        // Lent first: the call's `let` may shadow a name the expressions below read.
+        let lent = if self.rng.chance(0.3) {
+            self.lend_undo(cx, out, a)
+        } else {
+            None
+        };
         let sb = cx.find_mut(s).map_or(1.0, |v| v.bound);
         let (mut e, _) = self.fit((E::Place(s.into()), sb), 2.0);
         let mut b = 2.0;
@@ -1089,12 +1095,10 @@ impl Gen {
         };
         e = bin("+", e, term);
         b += 1.0;
-        if self.rng.chance(0.3) {
-            if let Some((r, rb)) = self.lend_undo(cx, out, a) {
-                let (r, _) = self.fit((r, rb), 2.0);
-                e = bin("+", e, r);
-                b += 2.0;
-            }
+        if let Some((r, rb)) = lent {
+            let (r, _) = self.fit((r, rb), 2.0);
+            e = bin("+", e, r);
+            b += 2.0;
         }
         self.fresh += 1;
         let r = format!("ur{}", self.fresh);
