@@ -2979,7 +2979,11 @@ impl Gen {
         });
         let (tail, tb) = if let Some(a) = undo_out {
             // The aggregate the loop wrote is the function's value.
-            let b = cx.visible().iter().find(|v| v.name == a).map_or(1.0, |v| v.bound);
+            let b = cx
+                .visible()
+                .iter()
+                .find(|v| v.name == a)
+                .map_or(1.0, |v| v.bound);
             (E::Place(a), b)
         } else if linear {
             self.linear_tail(&cx)

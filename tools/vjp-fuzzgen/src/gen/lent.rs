@@ -675,7 +675,12 @@ impl Gen {
     /// `undo-writes`: `let r: T = g(.., &h, ..);` for a callee that takes the local `h`
     /// (declared in `cx`) as it is, when there is one: the float it gives (`r`, `r.0`, `r[0]`)
     /// and its bound.
-    pub(super) fn lend_undo(&mut self, cx: &mut Ctx, out: &mut Vec<S>, h: &str) -> Option<(E, f64)> {
+    pub(super) fn lend_undo(
+        &mut self,
+        cx: &mut Ctx,
+        out: &mut Vec<S>,
+        h: &str,
+    ) -> Option<(E, f64)> {
         let var = cx.visible().into_iter().find(|v| v.name == h).cloned()?;
         let cands: Vec<(usize, usize)> = self
             .lendable(cx)

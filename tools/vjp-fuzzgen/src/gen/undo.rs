@@ -172,7 +172,14 @@ impl Gen {
 
     /// `for i in 0..len { a[i] = 0.5 * (e + 0.3 * (i as f64)).sin(); }` (`a[i] = [.., ..]`
     /// for points): every element different and active.
-    fn undo_fill(&mut self, cx: &mut Ctx, name: &str, len: &str, max: usize, cols: Option<usize>) -> S {
+    fn undo_fill(
+        &mut self,
+        cx: &mut Ctx,
+        name: &str,
+        len: &str,
+        max: usize,
+        cols: Option<usize>,
+    ) -> S {
         self.loop_ids += 1;
         let i = self.counter_name();
         let info = LoopInfo {
@@ -337,7 +344,13 @@ impl Gen {
     }
 
     /// A new loop's info and id.
-    fn undo_info(&mut self, id: Option<usize>, counter: &str, max: usize, trips: usize) -> LoopInfo {
+    fn undo_info(
+        &mut self,
+        id: Option<usize>,
+        counter: &str,
+        max: usize,
+        trips: usize,
+    ) -> LoopInfo {
         let id = id.unwrap_or_else(|| {
             self.loop_ids += 1;
             self.loop_ids
@@ -351,21 +364,21 @@ impl Gen {
     }
 
     /// The loops over a flat aggregate: returns the trips of the innermost body in all.
-    fn undo_1d(&mut self, cx: &mut Ctx, out: &mut Vec<S>, u: &U, s: &str, id: usize, twist: Twist) -> usize {
+    fn undo_1d(
+        &mut self,
+        cx: &mut Ctx,
+        out: &mut Vec<S>,
+        u: &U,
+        s: &str,
+        id: usize,
+        twist: Twist,
+    ) -> usize {
         let a = &u.name;
         let l = &u.len;
         let top = cx.level() == 0;
-        let form = self.rng.weighted(&[
-            3,
-            3,
-            3,
-            2,
-            2,
-            2,
-            1,
-            if top { 2 } else { 0 },
-            2,
-        ]);
+        let form = self
+            .rng
+            .weighted(&[3, 3, 3, 2, 2, 2, 1, if top { 2 } else { 0 }, 2]);
         let i = self.counter_name();
         let sweep_places = |i: &str| {
             vec![
@@ -477,7 +490,10 @@ impl Gen {
                 let k = self.counter_name();
                 let t = i;
                 let trips = self.rng.range(2, 6);
-                out.push(S::Raw(format!("let mut {k}: usize = {};", self.rng.below(2))));
+                out.push(S::Raw(format!(
+                    "let mut {k}: usize = {};",
+                    self.rng.below(2)
+                )));
                 let mut kv = self.var(cx, k.clone(), Kind::Int, (u.max - 1) as f64, true);
                 kv.level = cx.level();
                 cx.declare(kv);
@@ -500,7 +516,11 @@ impl Gen {
                     counter: t.clone(),
                     twist,
                     in_while: false,
-                    pre: if at_top { vec![update.clone()] } else { Vec::new() },
+                    pre: if at_top {
+                        vec![update.clone()]
+                    } else {
+                        Vec::new()
+                    },
                     value: None,
                 };
                 let mut body = self.undo_body(cx, &info, u, plan);
@@ -654,7 +674,15 @@ impl Gen {
     }
 
     /// The loops over a matrix or a `Vec` of points: returns the trips of the innermost body.
-    fn undo_2d(&mut self, cx: &mut Ctx, out: &mut Vec<S>, u: &U, s: &str, id: usize, twist: Twist) -> usize {
+    fn undo_2d(
+        &mut self,
+        cx: &mut Ctx,
+        out: &mut Vec<S>,
+        u: &U,
+        s: &str,
+        id: usize,
+        twist: Twist,
+    ) -> usize {
         let a = &u.name;
         let r = &u.len;
         let n = u.cols.unwrap();
@@ -836,7 +864,11 @@ impl Gen {
         };
         let p1 = || E::Place(r1.to_string());
         match self.rng.weighted(&[4, 2, 2, 2, 3, 1]) {
-            0 => bin("*", E::Num(0.5), method("sin", bin("+", bin("*", p1(), e), c), vec![])),
+            0 => bin(
+                "*",
+                E::Num(0.5),
+                method("sin", bin("+", bin("*", p1(), e), c), vec![]),
+            ),
             1 => bin("+", p1(), bin("*", E::Num(0.5), bin("-", c, p1()))),
             2 => bin(
                 "*",
@@ -868,7 +900,10 @@ impl Gen {
             _ => method(
                 "mul_add",
                 p1(),
-                vec![E::Num(0.5), bin("*", E::Num(0.25), method("tanh", c, vec![]))],
+                vec![
+                    E::Num(0.5),
+                    bin("*", E::Num(0.25), method("tanh", c, vec![])),
+                ],
             ),
         }
     }
@@ -878,7 +913,11 @@ impl Gen {
         let (e, b) = self.expr(cx, 1);
         let (e, _) = self.fit((e, b), 1.0);
         let op = if self.rng.chance(0.8) { "+=" } else { "-=" };
-        body.push(S::Compound(s.into(), op, bin("*", E::Place(place.into()), e)));
+        body.push(S::Compound(
+            s.into(),
+            op,
+            bin("*", E::Place(place.into()), e),
+        ));
         if let Some(v) = cx.find_mut(s) {
             v.growth += 1.0;
         }
@@ -975,7 +1014,13 @@ impl Gen {
             Some(v) => v.clone(),
             None => self.undo_value(cx, &plan.main, &r2, extra),
         };
-        write(self, cx, &mut body, S::Assign(plan.tgt.clone(), value), false);
+        write(
+            self,
+            cx,
+            &mut body,
+            S::Assign(plan.tgt.clone(), value),
+            false,
+        );
         // Between the writes.
         if self.rng.chance(0.5) {
             let p = self.rng.pick(&plan.places).clone();
