@@ -94,6 +94,31 @@ struct Plan<'a> {
     value: Option<E>,
 }
 
+impl<'a> Plan<'a> {
+    /// A plan for a `for` loop, with nothing at the top of its body and the main write's value
+    /// drawn with it.
+    fn new(
+        s: &'a str,
+        tgt: String,
+        main: String,
+        places: Vec<String>,
+        counter: String,
+        twist: Twist,
+    ) -> Self {
+        Plan {
+            s,
+            tgt,
+            main,
+            places,
+            counter,
+            twist,
+            in_while: false,
+            pre: Vec::new(),
+            value: None,
+        }
+    }
+}
+
 impl Gen {
     /// A loop writing an aggregate it reads, among ordinary statements; its result used like a
     /// `carried-counters` nest's.
@@ -430,17 +455,7 @@ impl Gen {
                     }
                 };
                 let info = self.undo_info(Some(id), &i, u.max - 1, trips);
-                let plan = Plan {
-                    s,
-                    tgt,
-                    main,
-                    places,
-                    counter: i.clone(),
-                    twist,
-                    in_while: false,
-                    pre: Vec::new(),
-                    value: None,
-                };
+                let plan = Plan::new(s, tgt, main, places, i.clone(), twist);
                 let body = self.undo_body(cx, &info, u, plan);
                 out.push(S::For(header, body));
                 trips
@@ -471,15 +486,8 @@ impl Gen {
                 ];
                 let main = self.rng.pick(&places).clone();
                 let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{j}]"),
-                    main,
-                    places,
-                    counter: i.clone(),
-                    twist,
-                    in_while: false,
                     pre,
-                    value: None,
+                    ..Plan::new(s, format!("{a}[{j}]"), main, places, i.clone(), twist)
                 };
                 let body = self.undo_body(cx, &info, u, plan);
                 out.push(S::For(format!("{i} in 0..{l}"), body));
@@ -509,19 +517,12 @@ impl Gen {
                 let at_top = self.rng.chance(0.3);
                 let info = self.undo_info(Some(id), &t, trips - 1, trips);
                 let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{k}]"),
-                    main,
-                    places,
-                    counter: t.clone(),
-                    twist,
-                    in_while: false,
                     pre: if at_top {
                         vec![update.clone()]
                     } else {
                         Vec::new()
                     },
-                    value: None,
+                    ..Plan::new(s, format!("{a}[{k}]"), main, places, t.clone(), twist)
                 };
                 let mut body = self.undo_body(cx, &info, u, plan);
                 if !at_top {
@@ -560,15 +561,8 @@ impl Gen {
                 out.push(S::Raw(format!("let mut {i} = {start};")));
                 let info = self.undo_info(Some(id), &i, u.max - 1, u.max - 1);
                 let plan = Plan {
-                    s,
-                    tgt,
-                    main,
-                    places,
-                    counter: i.clone(),
-                    twist,
                     in_while: true,
-                    pre: Vec::new(),
-                    value: None,
+                    ..Plan::new(s, tgt, main, places, i.clone(), twist)
                 };
                 let mut body = self.undo_body(cx, &info, u, plan);
                 body.push(S::Raw(format!("{i} += 1;")));
@@ -588,17 +582,7 @@ impl Gen {
                 } else {
                     self.rng.pick(&places).clone()
                 };
-                let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{i}]"),
-                    main,
-                    places,
-                    counter: i.clone(),
-                    twist,
-                    in_while: false,
-                    pre: Vec::new(),
-                    value: None,
-                };
+                let plan = Plan::new(s, format!("{a}[{i}]"), main, places, i.clone(), twist);
                 let inner_body = self.undo_body(cx, &inner, u, plan);
                 let mut body = vec![S::For(format!("{i} in 0..{l}"), inner_body)];
                 if self.rng.chance(0.5) {
@@ -650,15 +634,16 @@ impl Gen {
                 ];
                 let value = bin("*", E::Num(0.5), bin("-", c, E::Place(g)));
                 let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{i}]"),
-                    main: format!("{a}[{i}]"),
-                    places: sweep_places(&i),
-                    counter: i.clone(),
-                    twist,
-                    in_while: false,
                     pre,
                     value: Some(value),
+                    ..Plan::new(
+                        s,
+                        format!("{a}[{i}]"),
+                        format!("{a}[{i}]"),
+                        sweep_places(&i),
+                        i.clone(),
+                        twist,
+                    )
                 };
                 let body = self.undo_body(cx, &inner, u, plan);
                 let sweep = S::For(format!("{i} in 0..{l}"), body);
@@ -703,17 +688,7 @@ impl Gen {
                     format!("{a}[({i} * 3 + 1) % {r}][{} - {j}]", n - 1),
                 ];
                 let main = self.rng.pick(&[&places[0], &places[2]]).to_string();
-                let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{i}][{j}]"),
-                    main,
-                    places,
-                    counter: j.clone(),
-                    twist,
-                    in_while: false,
-                    pre: Vec::new(),
-                    value: None,
-                };
+                let plan = Plan::new(s, format!("{a}[{i}][{j}]"), main, places, j.clone(), twist);
                 let body = self.undo_body(cx, &inner, u, plan);
                 Self::close_loop(cx);
                 out.push(S::For(
@@ -733,17 +708,7 @@ impl Gen {
                     format!("{a}[({i} + 1) % {r}][{}]", n - 1),
                 ];
                 let main = self.rng.pick(&places[..2]).clone();
-                let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{i}][0]"),
-                    main,
-                    places,
-                    counter: i.clone(),
-                    twist,
-                    in_while: false,
-                    pre: Vec::new(),
-                    value: None,
-                };
+                let plan = Plan::new(s, format!("{a}[{i}][0]"), main, places, i.clone(), twist);
                 let body = self.undo_body(cx, &info, u, plan);
                 out.push(S::For(format!("{i} in 1..{r}"), body));
                 u.max - 1
@@ -765,15 +730,15 @@ impl Gen {
                     format!("{a}[0][{}]", n - 1),
                 ];
                 let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{i}]"),
-                    main: places[0].clone(),
-                    places,
-                    counter: i.clone(),
-                    twist,
-                    in_while: false,
-                    pre: Vec::new(),
                     value: Some(E::Array(items)),
+                    ..Plan::new(
+                        s,
+                        format!("{a}[{i}]"),
+                        places[0].clone(),
+                        places,
+                        i.clone(),
+                        twist,
+                    )
                 };
                 let body = self.undo_body(cx, &info, u, plan);
                 out.push(S::For(format!("{i} in 1..{r}"), body));
@@ -796,17 +761,7 @@ impl Gen {
                     format!("{a}[({i} + {r} - 1) % {r}][{} - {j}]", n - 1),
                 ];
                 let main = self.rng.pick(&places).clone();
-                let plan = Plan {
-                    s,
-                    tgt: format!("{a}[{i}][{j}]"),
-                    main,
-                    places,
-                    counter: j.clone(),
-                    twist,
-                    in_while: false,
-                    pre: Vec::new(),
-                    value: None,
-                };
+                let plan = Plan::new(s, format!("{a}[{i}][{j}]"), main, places, j.clone(), twist);
                 let body = self.undo_body(cx, &inner, u, plan);
                 Self::close_loop(cx);
                 Self::close_loop(cx);
@@ -832,15 +787,8 @@ impl Gen {
                 let main = self.rng.pick(&places[..2]).clone();
                 let tgt = format!("{a}[{i}][{}]", self.rng.below(2));
                 let plan = Plan {
-                    s,
-                    tgt,
-                    main,
-                    places,
-                    counter: i.clone(),
-                    twist,
                     in_while: true,
-                    pre: Vec::new(),
-                    value: None,
+                    ..Plan::new(s, tgt, main, places, i.clone(), twist)
                 };
                 let mut body = self.undo_body(cx, &info, u, plan);
                 body.push(S::Raw(format!("{i} += 1;")));
