@@ -396,3 +396,92 @@ fn fused_loop_reordering() {
         );
     }
 }
+
+/// An in-place ReLU: a write inside an `if`, in a `Vec` and in an array. The forward sweep keeps
+/// the old element as `Some` where the branch ran, and the `if`'s version shares the
+/// aggregate's adjoint, so neither sweep copies the aggregate per iteration.
+#[differentiable]
+fn relu_in_place(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if h[i] < 0.0 {
+            h[i] = 0.1 * h[i];
+        }
+    }
+    h.iter().map(|v| v * v).sum()
+}
+
+/// Writes in either branch, reads before, inside and after them, and a clamp in a `while`.
+#[differentiable]
+fn branch_writes(x: &[f64; 6]) -> f64 {
+    let mut a = [0.3; 6];
+    let mut s = 0.0;
+    for i in 1..6 {
+        let before = a[i - 1];
+        if x[i] > 0.0 {
+            a[i] = a[i - 1] * x[i] + 0.5;
+            s += a[i] * before;
+        } else {
+            s += a[i] * x[i];
+        }
+        a[i - 1] = (a[i] * x[i - 1]).sin();
+        if a[i - 1] > 0.2 {
+            a[i - 1] = 0.2 + 0.5 * (a[i - 1] - 0.2);
+            a[(i + 2) % 6] += a[i - 1];
+        } else {
+            s -= a[i - 1];
+        }
+        s += a[i - 1] * a[i];
+    }
+    let mut k = 0;
+    while k < 6 {
+        if a[k] < -0.5 {
+            a[k] = -0.5;
+        }
+        k += 1;
+    }
+    s + a.iter().sum::<f64>()
+}
+
+/// Two values of one `if` that are versions of the same array (`a` and `m`, both read after
+/// it): they must not share an adjoint.
+#[differentiable]
+#[allow(clippy::needless_late_init)]
+fn two_versions_from_one_if(x: f64, y: f64) -> f64 {
+    let mut a = [x, y];
+    let m = if x > 0.0 {
+        a[0] = x * y;
+        a
+    } else {
+        a
+    };
+    a[1] * m[0] + a[0] * m[1] * 2.0
+}
+
+#[test]
+fn writes_in_branches() {
+    let xs = [0.5, -0.8, 1.3, -0.2, 0.7, -1.1];
+    let mut g = [0.0; 6];
+    let (y, ()) = relu_in_place_vjp(&xs, &mut g, 1.0);
+    assert_eq!(y.to_bits(), relu_in_place(&xs).to_bits());
+    assert_near(&g, &fd_grad(relu_in_place, &xs), 1e-6);
+    for x in [xs, [0.9, 0.4, -0.6, 1.2, -0.3, 0.8]] {
+        let f = |p: &[f64]| branch_writes(p.try_into().unwrap());
+        let mut g = [0.0; 6];
+        let (y, ()) = branch_writes_vjp(&x, &mut g, 1.0);
+        assert_eq!(y.to_bits(), branch_writes(&x).to_bits());
+        assert_near(&g, &fd_grad(f, &x), 1e-6);
+        let u = [0.3, -0.2, 0.5, 0.1, -0.4, 0.25];
+        let (_, ju) = branch_writes_jvp(&x, &u);
+        let mut g = [0.0; 6];
+        branch_writes_vjp(&x, &mut g, -1.3);
+        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+        assert!((-1.3 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
+    }
+    for (x, y) in [(0.7, -0.4), (-0.6, 1.1)] {
+        let (out, (gx, gy)) = two_versions_from_one_if_vjp(x, y, 1.0);
+        assert_eq!(out, two_versions_from_one_if(x, y));
+        let want = fd_grad(|p| two_versions_from_one_if(p[0], p[1]), &[x, y]);
+        assert_near(&[gx, gy], &want, 1e-6);
+    }
+}

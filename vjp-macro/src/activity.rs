@@ -135,6 +135,47 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
             }
         }
     });
+    // An aggregate defined by an `if` whose branches both give a version of the same storage
+    // (`if c { a[i] = e; }`: the updated `a`, or `a` as it was) shares that storage's adjoint:
+    // as for an update, nothing after the `if` reads the versions it replaces. The reverse of
+    // the `if` then hands nothing on, instead of copying the whole adjoint.
+    body.block.walk(&mut |stmt| {
+        if let Stmt::If { phis, .. } = stmt {
+            let root = |alias: &[Option<VarId>], mut v: VarId| {
+                while let Some(b) = alias[v] {
+                    v = b;
+                }
+                v
+            };
+            // Only one value of the `if` may take the storage (`let m = if c { a[0] = 0.0; a }
+            // else { a };` defines `a` and `m`, both read after it).
+            let mut takers = std::collections::BTreeMap::new();
+            for phi in phis {
+                for v in [&phi.then_val, &phi.else_val].into_iter().flatten() {
+                    if let Atom::Var(v) = v {
+                        let r = root(&alias, *v);
+                        let entry = takers.entry(r).or_insert_with(Vec::new);
+                        if !entry.contains(&phi.var) {
+                            entry.push(phi.var);
+                        }
+                    }
+                }
+            }
+            for phi in phis {
+                let (Some(Atom::Var(t)), Some(Atom::Var(e))) = (&phi.then_val, &phi.else_val)
+                else {
+                    continue;
+                };
+                let r = root(&alias, *t);
+                let aggregate = !matches!(body.vars[phi.var].ty, Ty::Float | Ty::Other);
+                let all_active = [phi.var, *t, *e].iter().all(|v| activity.active(*v));
+                let alone = takers.get(&r).is_some_and(|p| p.len() == 1);
+                if aggregate && all_active && r == root(&alias, *e) && r != phi.var && alone {
+                    alias[phi.var] = Some(r);
+                }
+            }
+        }
+    });
     // A loop's active slot whose initial value is a variable of the same block (or a slot of
     // the loop around it, at iteration start) read nowhere else in that block shares that
     // variable's adjoint: the transfers in and out of the loop's reverse are then the identity,

@@ -243,6 +243,10 @@ impl Emitter<'_> {
                 out.extend(quote!(let #var = #name;));
                 continue;
             }
+            if let Some(code) = self.undone_if(stmt, mode, reserved) {
+                out.extend(code);
+                continue;
+            }
             if let Some(code) = self.undone_update(stmt, mode, reserved, &mut out) {
                 out.extend(code);
                 continue;
@@ -310,32 +314,24 @@ impl Emitter<'_> {
         };
         let (undo, j) = self.plan.undo_update(*var)?;
         let body = self.body;
+        // The reverse's copy: every version of the aggregate has its name there.
+        let in_copy = body.vars[*var].name == undo.store;
         match mode {
             Mode::Forward => {
                 let old = &undo.olds[j];
                 let value = undo.old_value(body, atom(body, base), j);
-                out.extend(quote!(let #old = #value;));
+                if undo.branch[j].is_some() {
+                    out.extend(quote!(#old = ::core::option::Option::Some(#value);));
+                } else {
+                    out.extend(quote!(let #old = #value;));
+                }
                 let mut code = self.stmt(stmt, mode);
-                if j + 1 == undo.updates.len() {
-                    let names: Vec<TokenStream> = undo
-                        .pushed
-                        .iter()
-                        .map(|v| {
-                            let name = &body.vars[*v].name;
-                            quote!(#name)
-                        })
-                        .chain(undo.olds.iter().map(|o| quote!(#o)))
-                        .collect();
-                    let (tape, values) = (&undo.tape, tuple_or_single(&names));
-                    code.extend(if reserved {
-                        quote!(#tape.push_reserved(#values);)
-                    } else {
-                        quote!(#tape.push(#values);)
-                    });
+                if *var == undo.last {
+                    code.extend(push_undo(body, undo, reserved));
                 }
                 Some(code)
             }
-            Mode::Recompute => {
+            Mode::Recompute | Mode::Replay if in_copy => {
                 let Stmt::Let {
                     rhs: Rhs::Update { proj, value, .. },
                     ..
@@ -351,8 +347,43 @@ impl Emitter<'_> {
                 );
                 Some(quote!(#base #path = #value;))
             }
-            Mode::Replay | Mode::Fused => None,
+            _ => None,
         }
+    }
+
+    /// An `if` of an undo log's chain (one branch writes the aggregate): in the forward sweep,
+    /// the old elements of the branch's writes start as `None` before it (each becomes `Some`
+    /// where its write runs), and when it makes the chain's last version, the iteration's old
+    /// elements are pushed after it. `None` for any other statement or mode.
+    fn undone_if(&self, stmt: &Stmt, mode: Mode, reserved: bool) -> Option<TokenStream> {
+        let Stmt::If { then, els, .. } = stmt else {
+            return None;
+        };
+        if mode != Mode::Forward {
+            return None;
+        }
+        let logs = self.plan.undo.iter().flatten();
+        let mut found = None;
+        for undo in logs {
+            let mine: Vec<usize> = (0..undo.updates.len())
+                .filter(|j| matches!(undo.branch[*j], Some(b) if b == then.id || b == els.id))
+                .collect();
+            if !mine.is_empty() {
+                found = Some((undo, mine));
+                break;
+            }
+        }
+        let (undo, mine) = found?;
+        let mut code = TokenStream::new();
+        for j in mine {
+            let old = &undo.olds[j];
+            code.extend(quote!(let mut #old = ::core::option::Option::None;));
+        }
+        code.extend(self.stmt(stmt, mode));
+        if stmt.defs().contains(&undo.last) {
+            code.extend(push_undo(self.body, undo, reserved));
+        }
+        Some(code)
     }
 
     /// True when `block` is a loop body (whose final `continue` is implicit).
@@ -453,6 +484,17 @@ impl Emitter<'_> {
         } else {
             Mode::Replay
         };
+        // In the reverse's copy of an undone aggregate (see `crate::undo`), the `if`'s branch
+        // writes it in place: its version is not a value of the `if`.
+        let plan = self.plan;
+        let in_copy = |v: VarId| {
+            let logs = plan.undo.iter().flatten();
+            logs.into_iter()
+                .any(|u| u.phis.contains(&v) && self.body.vars[v].name == u.store)
+        };
+        let kept: Vec<crate::ir::Phi> = phis.iter().filter(|p| !in_copy(p.var)).cloned().collect();
+        let phis = &kept[..];
+        let version = |v: VarId| plan.undo.iter().flatten().any(|u| u.has_version(v));
         let branch = |block: &Block, vals: Vec<Option<&Atom>>| {
             let stmts = self.block(block, inner);
             if block.term != Term::Fall || vals.is_empty() {
@@ -464,8 +506,9 @@ impl Emitter<'_> {
                 .into_iter()
                 .map(|v| {
                     v.map_or_else(missing_phi_value, |v| match v {
+                        // (Not a version of an undone aggregate: the reverse reads its copy.)
                         Atom::Var(x)
-                            if !self.plan.read_in_reverse[*x].is_empty()
+                            if (!self.plan.read_in_reverse[*x].is_empty() && !version(*x))
                                 || self.plan.read_late.contains(x) =>
                         {
                             owned_copy(self.body, v, atom(self.body, v))
@@ -704,6 +747,26 @@ impl Emitter<'_> {
             }
         }
         out
+    }
+}
+
+/// `undo.push((pushed indices.., old elements..));`: the iteration's entry of an undo log,
+/// pushed without a check for room when the loop made room for its trip count.
+fn push_undo(body: &Body, undo: &crate::undo::Undo, reserved: bool) -> TokenStream {
+    let names: Vec<TokenStream> = undo
+        .pushed
+        .iter()
+        .map(|v| {
+            let name = &body.vars[*v].name;
+            quote!(#name)
+        })
+        .chain(undo.olds.iter().map(|o| quote!(#o)))
+        .collect();
+    let (tape, values) = (&undo.tape, tuple_or_single(&names));
+    if reserved {
+        quote!(#tape.push_reserved(#values);)
+    } else {
+        quote!(#tape.push(#values);)
     }
 }
 

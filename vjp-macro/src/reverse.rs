@@ -183,6 +183,7 @@ impl Reverse<'_> {
             .filter(|_| block.id == self.body.block.id)
             .map(|f| f.index);
         for (i, stmt) in block.stmts.iter().enumerate().rev() {
+            self.put_back_branches(stmt);
             self.stmt(stmt);
             self.put_back(block, i, stmt);
             if fused_at == Some(i) {
@@ -206,6 +207,27 @@ impl Reverse<'_> {
         let replayed = self.plan.slice[block.id].get(i).copied().unwrap_or(false);
         if let (true, Some((undo, j))) = (replayed, self.plan.undo_update(*var)) {
             let code = undo.put_back(self.body, j, false);
+            self.items.push(Item::Stmt(code));
+        }
+    }
+
+    /// Before the reverse of an `if` of an undo log's chain (one branch writes the aggregate):
+    /// the elements its branch overwrote, put back when it ran, last write first, so that the
+    /// branch's reverse (which may write them again for its recompute slice) and the statements
+    /// before the `if` see the version before it.
+    fn put_back_branches(&mut self, stmt: &Stmt) {
+        let Stmt::If { then, els, .. } = stmt else {
+            return;
+        };
+        let mut code = TokenStream::new();
+        for log in self.plan.undo.iter().flatten() {
+            for j in (0..log.updates.len()).rev() {
+                if matches!(log.branch[j], Some(b) if b == then.id || b == els.id) {
+                    code.extend(log.put_back(self.body, j, true));
+                }
+            }
+        }
+        if !code.is_empty() {
             self.items.push(Item::Stmt(code));
         }
     }
@@ -289,7 +311,9 @@ impl Reverse<'_> {
             else {
                 continue;
             };
-            if self.activity.active(phi) && self.activity.active(*v) {
+            // A version that shares the `if`'s storage (see `Activity::root`) hands nothing on.
+            let shared = self.activity.root(*v) == self.activity.root(phi);
+            if self.activity.active(phi) && self.activity.active(*v) && !shared {
                 self.bar_name(*v);
                 prologue.push(Item::Add {
                     target: self.activity.root(*v),
@@ -979,7 +1003,9 @@ fn renamed(body: &Body, plan: &Plan) -> Vec<(usize, Body)> {
                 Stmt::Loop(l) => {
                     let before = names.len();
                     for undo in &plan.undo[l.id] {
-                        let versions = std::iter::once(&undo.slot).chain(&undo.updates);
+                        let versions = std::iter::once(&undo.slot)
+                            .chain(&undo.updates)
+                            .chain(&undo.phis);
                         names.extend(versions.map(|v| (*v, undo.store.clone())));
                     }
                     if names.len() > before {

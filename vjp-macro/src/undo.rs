@@ -48,6 +48,13 @@ pub struct Undo {
     /// Per update: the path from the aggregate to the element it writes (through temporary
     /// rows: see [`Views::written`]).
     pub paths: Vec<Vec<Proj>>,
+    /// Per update: for a write inside an `if`, the id of its branch. Its old element is an
+    /// `Option`, `Some` when the branch ran.
+    pub branch: Vec<Option<usize>>,
+    /// The versions that the `if`s of the chain define.
+    pub phis: Vec<VarId>,
+    /// The last version at the top level (see [`Chain::last`]).
+    pub last: VarId,
     /// The index variables of the writes that the loop defines and that the reverse needs
     /// before it computes them again: pushed with the old elements.
     pub pushed: Vec<VarId>,
@@ -101,9 +108,26 @@ pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
     (test && pre_plain && els.term == Term::Continue && branches_fall(els)).then_some((els, pre))
 }
 
-/// The chain of updates of `slot` in `l`'s body, when its writes can be undone (see the
-/// module's documentation), with the path each writes along.
-pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Vec<(VarId, Vec<Proj>)>> {
+/// An update of a chain, the path it writes along and, for a write inside an `if`, the id of
+/// its branch.
+pub type Link = (VarId, Vec<Proj>, Option<usize>);
+
+/// A chain of writes that can be undone (see [`chain`]).
+pub struct Chain {
+    /// Every update, in order.
+    pub updates: Vec<Link>,
+    /// The versions that an `if` with a write in one branch defines.
+    pub phis: Vec<VarId>,
+    /// The last version at the top level (an update or an `if`'s version): the forward sweep
+    /// pushes the iteration's old elements once it is computed.
+    pub last: VarId,
+}
+
+/// The chain of writes to `slot` in `l`'s body, when they can be undone (see the module's
+/// documentation): updates at the top level of the chain's block, and `if`s one branch of which
+/// writes (a chain of updates at its own top level, at indices known before the `if`) while the
+/// other passes the aggregate on.
+pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Chain> {
     // An aggregate that carries floats: no constant atom's tokens name it (they read no
     // float-carrying local), so renaming it reaches every read.
     let ty = &body.vars[slot].ty;
@@ -113,28 +137,74 @@ pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Vec<(V
         return None;
     }
     let stmts = &block.stmts;
-    let (mut last, mut updates, mut at) = (slot, Vec::new(), Vec::new());
+    // The top-level versions, each with the position of the statement that makes it.
+    let (mut last, mut versions, mut at) = (slot, Vec::new(), Vec::new());
+    let (mut updates, mut phis) = (Vec::new(), Vec::new());
     for (q, stmt) in stmts.iter().enumerate() {
-        if let Stmt::Let {
-            var,
-            rhs:
-                Rhs::Update {
-                    base: Atom::Var(b),
-                    proj,
-                    value,
-                },
-            ..
-        } = stmt
-        {
-            if *b == last && !views.skipped[*var] {
+        match stmt {
+            Stmt::Let {
+                var,
+                rhs:
+                    Rhs::Update {
+                        base: Atom::Var(b),
+                        proj,
+                        value,
+                    },
+                ..
+            } if *b == last && !views.skipped[*var] => {
                 let (path, _) = views.written(*var, proj, value);
                 if !matches!(path.first(), Some(Proj::Index(_))) {
                     return None;
                 }
-                updates.push((*var, path));
+                updates.push((*var, path, None));
+                versions.push(*var);
                 at.push(q);
                 last = *var;
             }
+            Stmt::If {
+                then,
+                els,
+                phis: ps,
+                ..
+            } => {
+                let mine: Vec<_> = ps
+                    .iter()
+                    .filter(|p| {
+                        [&p.then_val, &p.else_val]
+                            .iter()
+                            .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last))
+                    })
+                    .collect();
+                let [phi] = mine.as_slice() else {
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    return None;
+                };
+                let (Some(Atom::Var(t)), Some(Atom::Var(e))) = (&phi.then_val, &phi.else_val)
+                else {
+                    return None;
+                };
+                let (branch, written) = match (*t == last, *e == last) {
+                    (false, true) => (then, *t),
+                    (true, false) => (els, *e),
+                    _ => return None,
+                };
+                // No other value of the `if` is a version of the aggregate.
+                let others = ps.iter().filter(|p| p.var != phi.var);
+                if others
+                    .flat_map(|p| [&p.then_val, &p.else_val])
+                    .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last || *x == written))
+                {
+                    return None;
+                }
+                updates.extend(branch_chain(views, branch, last, written)?);
+                phis.push(phi.var);
+                versions.push(phi.var);
+                at.push(q);
+                last = phi.var;
+            }
+            _ => {}
         }
     }
     if updates.is_empty() {
@@ -151,12 +221,12 @@ pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Vec<(V
     if writes != 1 || !written_back {
         return None;
     }
-    // Version `j` (the slot is version 0) is replaced by the update at `at[j]`.
+    // Version `j` (the slot is version 0) is replaced by the statement at `at[j]`.
     let version = |v: VarId| {
         if v == slot {
             Some(0)
         } else {
-            updates.iter().position(|(u, _)| *u == v).map(|j| j + 1)
+            versions.iter().position(|u| *u == v).map(|j| j + 1)
         }
     };
     // The reverse of the statements before the chain's block runs before the writes are
@@ -166,23 +236,87 @@ pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Vec<(V
             return None;
         }
     }
+    let in_branch = |v: VarId| updates.iter().any(|(u, _, b)| *u == v && b.is_some());
     for (q, stmt) in stmts.iter().enumerate() {
         let (reads, named) = deep_reads(stmt, views);
         for v in reads {
             if let Some(j) = version(v) {
-                if j < updates.len() && q > at[j] {
+                if j < versions.len() && q > at[j] {
                     return None;
                 }
             }
         }
+        let version_named = |v: &VarId| version(*v).is_some() || in_branch(*v);
         if named
             .iter()
-            .any(|v| version(*v).is_some() && !numbered(body, *v))
+            .any(|v| version_named(v) && !numbered(body, *v))
         {
             return None;
         }
     }
-    Some(updates)
+    Some(Chain {
+        updates,
+        phis,
+        last,
+    })
+}
+
+/// The updates of the branch `block` of an `if` that take the aggregate from version `from`
+/// to `to`, one after another at its top level: each version read only until the next
+/// update (reads in statements nested in the branch included), and every index defined
+/// outside the branch (the reverse puts the old elements back before it runs the branch
+/// again).
+fn branch_chain(views: &Views, block: &Block, from: VarId, to: VarId) -> Option<Vec<Link>> {
+    let mut defined = BTreeSet::new();
+    block.walk(&mut |s| defined.extend(s.defs()));
+    let (mut last, mut out, mut at) = (from, Vec::new(), Vec::new());
+    for (q, stmt) in block.stmts.iter().enumerate() {
+        if let Stmt::Let {
+            var,
+            rhs:
+                Rhs::Update {
+                    base: Atom::Var(b),
+                    proj,
+                    value,
+                },
+            ..
+        } = stmt
+        {
+            if *b == last && !views.skipped[*var] {
+                let (path, _) = views.written(*var, proj, value);
+                let inside = path
+                    .iter()
+                    .filter_map(|p| p.index())
+                    .any(|i| matches!(i, Atom::Var(v) if defined.contains(v)));
+                if !matches!(path.first(), Some(Proj::Index(_))) || inside {
+                    return None;
+                }
+                out.push((*var, path, Some(block.id)));
+                at.push(q);
+                last = *var;
+            }
+        }
+    }
+    if last != to || out.is_empty() {
+        return None;
+    }
+    let version = |v: VarId| {
+        if v == from {
+            Some(0)
+        } else {
+            out.iter().position(|(u, _, _)| *u == v).map(|j| j + 1)
+        }
+    };
+    for (q, stmt) in block.stmts.iter().enumerate() {
+        for v in deep_reads(stmt, views).0 {
+            if let Some(j) = version(v) {
+                if j < out.len() && q > at[j] {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The undo log of `slot` with the chain `updates` in loop `l`: `pushed` lists the index
@@ -193,11 +327,18 @@ pub fn undo(
     body: &Body,
     (block, block_stmts): (usize, &[Stmt]),
     slot: VarId,
-    chain: Vec<(VarId, Vec<Proj>)>,
+    chain: Chain,
     inside: &BTreeSet<VarId>,
     known: &[VarId],
 ) -> (Undo, Vec<VarId>) {
-    let (updates, paths): (Vec<VarId>, Vec<Vec<Proj>>) = chain.into_iter().unzip();
+    let Chain {
+        updates: all,
+        phis,
+        last,
+    } = chain;
+    let updates: Vec<VarId> = all.iter().map(|(u, _, _)| *u).collect();
+    let branch: Vec<Option<usize>> = all.iter().map(|(_, _, b)| *b).collect();
+    let paths: Vec<Vec<Proj>> = all.into_iter().map(|(_, p, _)| p).collect();
     let (mut pushed, mut outside) = (Vec::new(), Vec::new());
     let mut computed = Vec::new();
     for path in &paths {
@@ -236,14 +377,21 @@ pub fn undo(
         .collect();
     let tape = Ident::new(&format!("undo_{}", name(slot)), Span::mixed_site());
     let store = Ident::new(&format!("undone_{}", name(slot)), Span::mixed_site());
-    let forwarded = forwarded(body, block_stmts, &updates).map(|v| {
-        let name = Ident::new(&format!("forwarded_{}", name(v)), Span::mixed_site());
-        (v, name)
-    });
+    // Only when the last version at the top level is a top-level update.
+    let top_last = updates.last() == Some(&last) && branch.last() == Some(&None);
+    let forwarded = forwarded(body, block_stmts, &updates)
+        .filter(|_| top_last)
+        .map(|v| {
+            let name = Ident::new(&format!("forwarded_{}", name(v)), Span::mixed_site());
+            (v, name)
+        });
     let undo = Undo {
         slot,
         updates,
         paths,
+        branch,
+        phis,
+        last,
         pushed,
         computed,
         olds,
@@ -268,7 +416,10 @@ impl Undo {
 
     /// True when the tape holds one float per iteration (a `SmallTape`).
     pub fn one_float(&self, body: &Body) -> bool {
-        self.pushed.is_empty() && self.updates.len() == 1 && self.element_ty(body, 0) == Ty::Float
+        self.pushed.is_empty()
+            && self.updates.len() == 1
+            && self.branch[0].is_none()
+            && self.element_ty(body, 0) == Ty::Float
     }
 
     /// The element update `j` overwrites, in the aggregate named `base`: copied out (cloned
@@ -288,6 +439,15 @@ impl Undo {
         let slot = &body.vars[self.slot].name;
         let path = crate::forward::path_tokens(body, &self.paths[j]);
         let old = &self.olds[j];
+        if self.branch[j].is_some() {
+            // Written inside an `if`: only when its branch ran.
+            let element = Ident::new("element", Span::mixed_site());
+            return quote! {
+                if let ::core::option::Option::Some(#element) = &#old {
+                    #slot #path = ::core::clone::Clone::clone(#element);
+                }
+            };
+        }
         if clone && self.element_ty(body, j) == Ty::Unknown {
             quote!(#slot #path = ::core::clone::Clone::clone(&#old);)
         } else {
@@ -438,4 +598,12 @@ fn renamed(tokens: &TokenStream, names: &std::collections::HashMap<String, Ident
             other => other,
         })
         .collect()
+}
+
+impl Undo {
+    /// True when `var` is a version of this log's aggregate: the slot, an update, or an `if`'s
+    /// version.
+    pub fn has_version(&self, var: VarId) -> bool {
+        var == self.slot || self.updates.contains(&var) || self.phis.contains(&var)
+    }
 }
