@@ -397,7 +397,7 @@ fn fused_loop_reordering() {
     }
 }
 
-/// An in-place ReLU: a write inside an `if`, in a `Vec` and in an array. The forward sweep keeps
+/// A leaky ReLU in place: a write inside an `if`, in a `Vec` and in an array. The forward sweep keeps
 /// the old element as `Some` where the branch ran, and the `if`'s version shares the
 /// aggregate's adjoint, so neither sweep copies the aggregate per iteration.
 #[differentiable]
@@ -405,7 +405,7 @@ fn relu_in_place(x: &[f64]) -> f64 {
     let mut h = x.to_vec();
     for i in 0..h.len() {
         if h[i] < 0.0 {
-            h[i] = 0.1 * h[i];
+            h[i] *= 0.1;
         }
     }
     h.iter().map(|v| v * v).sum()
