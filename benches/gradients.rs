@@ -155,6 +155,7 @@ fn main() {
     if selected("writes") {
         run(writes::trajectory_problem(quick), plan);
         run(writes::recurrent_problem(quick), plan);
+        run(writes::relu_problem(quick), plan);
     }
 }
 

@@ -1,10 +1,12 @@
 //! Element writes in loops whose reverse reads the aggregate written: a trajectory stored in a
-//! `Vec` (`y[i + 1] = f(y[i])`, 1000 steps) and a recurrent cell updating its state in place
-//! (`h[i] = tanh(w[i] h[i] + x[t])`, 64 units, 32 steps). Not among the performance issue's
+//! `Vec` (`y[i + 1] = f(y[i])`, 1000 steps), a recurrent cell updating its state in place
+//! (`h[i] = tanh(w[i] h[i] + x[t])`, 64 units, 32 steps), and a leaky ReLU applied in place to
+//! a `Vec` of 1000 (`if h[i] < 0.0 { h[i] *= 0.1 }`, a write inside an `if`). Not among the performance issue's
 //! problems: they check that `vjp` saves only the elements each step overwrites (an undo log,
 //! `vjp-macro/src/undo.rs`), against a hand-written gradient and against the same function
 //! written so that `vjp` must save the whole aggregate at every step (the write inside an
-//! `if`), which is what it did for every such loop before.
+//! `if`, always taken but for the ReLU, at an index computed inside it), which is what it did
+//! for every such loop before.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -32,7 +34,8 @@ fn trajectory(k: &[f64]) -> f64 {
     y[n]
 }
 
-/// The same, with the write in a branch that is always taken: `vjp` saves the whole `Vec`.
+/// The same, with the write in a branch that is always taken, at an index computed there:
+/// `vjp` saves the whole `Vec`.
 #[differentiable]
 fn trajectory_whole(k: &[f64]) -> f64 {
     let n = k.len();
@@ -95,13 +98,16 @@ fn recurrent(w: &[f64], #[no_grad] x: &[f64]) -> f64 {
     h.iter().sum()
 }
 
+/// The same, with the write in a branch that is always taken, at an index computed there:
+/// `vjp` saves the whole array.
 #[differentiable]
 fn recurrent_whole(w: &[f64], #[no_grad] x: &[f64]) -> f64 {
     let mut h = [0.5; UNITS];
     for t in 0..x.len() {
         for i in 0..UNITS {
             if t < x.len() {
-                h[i] = (w[i] * h[i] + x[t]).tanh();
+                let j = i;
+                h[j] = (w[j] * h[j] + x[t]).tanh();
             }
         }
     }
@@ -152,4 +158,74 @@ pub fn recurrent_problem(_quick: bool) -> Problem<Data> {
         g.fill(0.0);
         recurrent_whole_grad(&d.k, g, &d.x);
     })
+}
+
+const RELU: usize = 1000;
+
+#[differentiable]
+fn relu(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if h[i] < 0.0 {
+            h[i] *= 0.1;
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..h.len() {
+        s += h[i] * h[(i + 1) % h.len()];
+    }
+    s
+}
+
+/// The same, with the index computed inside the `if`: `vjp` saves the whole `Vec`.
+#[differentiable]
+fn relu_whole(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if h[i] < 0.0 {
+            let j = i;
+            h[j] *= 0.1;
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..h.len() {
+        s += h[i] * h[(i + 1) % h.len()];
+    }
+    s
+}
+
+/// By hand: with h the activations, d/dh[i] = h[i + 1] + h[i - 1] (cyclically), times the
+/// slope at x[i].
+fn relu_hand(x: &[f64], g: &mut [f64]) {
+    let n = x.len();
+    let slope = |v: f64| if v < 0.0 { 0.1 } else { 1.0 };
+    let h: Vec<f64> = x.iter().map(|&v| v * slope(v)).collect();
+    for i in 0..n {
+        g[i] = (h[(i + 1) % n] + h[(i + n - 1) % n]) * slope(x[i]);
+    }
+}
+
+pub fn relu_problem(_quick: bool) -> Problem<Data> {
+    let mut rng = Rng::new(13);
+    let k = rng.vec(RELU, |r| r.uniform(-1.0, 1.0));
+    Problem {
+        name: "writes_relu",
+        about: format!("element writes in an if: a leaky ReLU in place on a Vec of {RELU}"),
+        data: Data { k, x: Vec::new() },
+        n: RELU,
+        primal: |d| relu(&d.k),
+        tools: Vec::new(),
+    }
+    .tool("vjp", |d, g| {
+        g.fill(0.0);
+        relu_grad(&d.k, g);
+    })
+    .tool("hand-written", |d, g| relu_hand(&d.k, g))
+    .tool(
+        "vjp, the Vec saved whole (index computed in the if)",
+        |d, g| {
+            g.fill(0.0);
+            relu_whole_grad(&d.k, g);
+        },
+    )
 }
