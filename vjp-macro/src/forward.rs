@@ -243,15 +243,14 @@ impl Emitter<'_> {
                 out.extend(quote!(let #var = #name;));
                 continue;
             }
-            if let Some(code) = self.undone_if(stmt, mode, reserved) {
-                out.extend(code);
-                continue;
-            }
             if let Some(code) = self.undone_update(stmt, mode, reserved, &mut out) {
                 out.extend(code);
                 continue;
             }
-            out.extend(self.stmt(stmt, mode));
+            match self.undone_if(stmt, mode, reserved) {
+                Some(code) => out.extend(code),
+                None => out.extend(self.stmt(stmt, mode)),
+            }
             let defs = stmt.defs().into_iter();
             for v in defs.filter(|v| mode == Mode::Forward && self.plan.is_saved(*v)) {
                 let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);

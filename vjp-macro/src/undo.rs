@@ -190,6 +190,11 @@ pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Chain>
                     (true, false) => (els, *e),
                     _ => return None,
                 };
+                // An `if` the reverse would not run again (its values saved instead, because it
+                // calls a plain function) keeps the whole aggregate on the tape.
+                if !runs_again(stmt) {
+                    return None;
+                }
                 // No other value of the `if` is a version of the aggregate.
                 let others = ps.iter().filter(|p| p.var != phi.var);
                 if others
@@ -547,6 +552,28 @@ fn forwarded(body: &Body, stmts: &[Stmt], updates: &[VarId]) -> Option<VarId> {
         matches!(s, Stmt::Let { var, rhs: Rhs::Prim { .. } | Rhs::Call { .. }, .. } if *var == value)
     });
     (computed && body.vars[value].ty == Ty::Float).then_some(value)
+}
+
+/// True when the reverse may run `stmt` again rather than save its results: no call (it may
+/// be a plain function) and only pure opaque expressions and ranges (see `plan::saves_whole`).
+fn runs_again(stmt: &Stmt) -> bool {
+    let mut pure = true;
+    stmt.walk(&mut |s| match s {
+        Stmt::Let {
+            rhs: Rhs::Opaque { expr, .. },
+            ..
+        } => pure &= crate::plan::is_pure_tokens(expr),
+        Stmt::Let {
+            rhs: Rhs::Call { .. },
+            ..
+        } => pure = false,
+        Stmt::Loop(Loop {
+            kind: crate::ir::LoopKind::For { iter, .. },
+            ..
+        }) => pure &= crate::plan::is_pure_tokens(iter),
+        _ => {}
+    });
+    pure
 }
 
 /// True when `v`'s name is a numbered version of a user's binding (`h_2`): no other identifier
