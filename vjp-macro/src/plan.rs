@@ -796,10 +796,13 @@ impl Planner<'_> {
                 cond, then, els, ..
             } if self.plan.work[then.id] || self.plan.work[els.id] || self.if_phis_active(stmt) => {
                 let mut n: Set = Body::atom_var(cond).into_iter().collect();
-                // An aggregate phi's adjoint starts as `zero_like(&witness)`.
+                // An aggregate phi's adjoint starts as `zero_like(&witness)` (unless it shares
+                // the storage of the aggregate its branches give).
                 if let Stmt::If { phis, .. } = stmt {
                     for phi in phis.iter().filter(|p| self.activity.active(p.var)) {
-                        if self.body.vars[phi.var].ty != crate::ir::Ty::Float {
+                        if self.body.vars[phi.var].ty != crate::ir::Ty::Float
+                            && self.activity.alias[phi.var].is_none()
+                        {
                             n.insert(self.plan.witness[phi.var]);
                         }
                     }
