@@ -141,75 +141,63 @@ pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Chain>
     let (mut last, mut versions, mut at) = (slot, Vec::new(), Vec::new());
     let (mut updates, mut phis) = (Vec::new(), Vec::new());
     for (q, stmt) in stmts.iter().enumerate() {
-        match stmt {
-            Stmt::Let {
-                var,
-                rhs:
-                    Rhs::Update {
-                        base: Atom::Var(b),
-                        proj,
-                        value,
-                    },
-                ..
-            } if *b == last && !views.skipped[*var] => {
-                let (path, _) = views.written(*var, proj, value);
-                if !matches!(path.first(), Some(Proj::Index(_))) {
-                    return None;
-                }
-                updates.push((*var, path, None));
-                versions.push(*var);
-                at.push(q);
-                last = *var;
+        if let Some((var, path)) = next_update(views, stmt, last) {
+            if !matches!(path.first(), Some(Proj::Index(_))) {
+                return None;
             }
-            Stmt::If {
-                then,
-                els,
-                phis: ps,
-                ..
-            } => {
-                let mine: Vec<_> = ps
-                    .iter()
-                    .filter(|p| {
-                        [&p.then_val, &p.else_val]
-                            .iter()
-                            .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last))
-                    })
-                    .collect();
-                let [phi] = mine.as_slice() else {
-                    if mine.is_empty() {
-                        continue;
-                    }
-                    return None;
-                };
-                let (Some(Atom::Var(t)), Some(Atom::Var(e))) = (&phi.then_val, &phi.else_val)
-                else {
-                    return None;
-                };
-                let (branch, written) = match (*t == last, *e == last) {
-                    (false, true) => (then, *t),
-                    (true, false) => (els, *e),
-                    _ => return None,
-                };
-                // An `if` the reverse would not run again (its values saved instead, because it
-                // calls a plain function) keeps the whole aggregate on the tape.
-                if !runs_again(stmt) {
-                    return None;
+            updates.push((var, path, None));
+            versions.push(var);
+            at.push(q);
+            last = var;
+            continue;
+        }
+        if let Stmt::If {
+            then,
+            els,
+            phis: ps,
+            ..
+        } = stmt
+        {
+            let mine: Vec<_> = ps
+                .iter()
+                .filter(|p| {
+                    [&p.then_val, &p.else_val]
+                        .iter()
+                        .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last))
+                })
+                .collect();
+            let [phi] = mine.as_slice() else {
+                if mine.is_empty() {
+                    continue;
                 }
-                // No other value of the `if` is a version of the aggregate.
-                let others = ps.iter().filter(|p| p.var != phi.var);
-                if others
-                    .flat_map(|p| [&p.then_val, &p.else_val])
-                    .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last || *x == written))
-                {
-                    return None;
-                }
-                updates.extend(branch_chain(views, branch, last, written)?);
-                phis.push(phi.var);
-                versions.push(phi.var);
-                at.push(q);
-                last = phi.var;
+                return None;
+            };
+            let (Some(Atom::Var(t)), Some(Atom::Var(e))) = (&phi.then_val, &phi.else_val) else {
+                return None;
+            };
+            let (branch, written) = match (*t == last, *e == last) {
+                (false, true) => (then, *t),
+                (true, false) => (els, *e),
+                _ => return None,
+            };
+            // An `if` the reverse would not run again (its values saved instead, because it
+            // calls a plain function) keeps the whole aggregate on the tape.
+            if !runs_again(stmt) {
+                return None;
             }
-            _ => {}
+            // No other value of the `if` is a version of the aggregate.
+            let others = ps.iter().filter(|p| p.var != phi.var);
+            if others
+                .flat_map(|p| [&p.then_val, &p.else_val])
+                .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last || *x == written))
+            {
+                return None;
+            }
+            updates.extend(branch_chain(views, branch, last, written)?);
+            phis.push(phi.var);
+            versions.push(phi.var);
+            at.push(q);
+            last = phi.var;
         }
     }
     if updates.is_empty() {
@@ -276,30 +264,17 @@ fn branch_chain(views: &Views, block: &Block, from: VarId, to: VarId) -> Option<
     block.walk(&mut |s| defined.extend(s.defs()));
     let (mut last, mut out, mut at) = (from, Vec::new(), Vec::new());
     for (q, stmt) in block.stmts.iter().enumerate() {
-        if let Stmt::Let {
-            var,
-            rhs:
-                Rhs::Update {
-                    base: Atom::Var(b),
-                    proj,
-                    value,
-                },
-            ..
-        } = stmt
-        {
-            if *b == last && !views.skipped[*var] {
-                let (path, _) = views.written(*var, proj, value);
-                let inside = path
-                    .iter()
-                    .filter_map(|p| p.index())
-                    .any(|i| matches!(i, Atom::Var(v) if defined.contains(v)));
-                if !matches!(path.first(), Some(Proj::Index(_))) || inside {
-                    return None;
-                }
-                out.push((*var, path, Some(block.id)));
-                at.push(q);
-                last = *var;
+        if let Some((var, path)) = next_update(views, stmt, last) {
+            let inside = path
+                .iter()
+                .filter_map(|p| p.index())
+                .any(|i| matches!(i, Atom::Var(v) if defined.contains(v)));
+            if !matches!(path.first(), Some(Proj::Index(_))) || inside {
+                return None;
             }
+            out.push((var, path, Some(block.id)));
+            at.push(q);
+            last = var;
         }
     }
     if last != to || out.is_empty() {
@@ -501,6 +476,25 @@ fn falls(block: &Block) -> bool {
             Stmt::If { then, els, .. } => falls(then) && falls(els),
             _ => true,
         })
+}
+
+/// `(var, path)` when `stmt` is `var = last[path <- ..]`, the next link of a chain from `last`
+/// (not a temporary row of a write through rows: see [`Views::written`]).
+fn next_update(views: &Views, stmt: &Stmt, last: VarId) -> Option<(VarId, Vec<Proj>)> {
+    let Stmt::Let {
+        var,
+        rhs:
+            Rhs::Update {
+                base: Atom::Var(b),
+                proj,
+                value,
+            },
+        ..
+    } = stmt
+    else {
+        return None;
+    };
+    (*b == last && !views.skipped[*var]).then(|| (*var, views.written(*var, proj, value).0))
 }
 
 /// See [`Undo::computed`]: the `let` of index `var` and the variables from outside the loop it
