@@ -458,8 +458,32 @@ fn two_versions_from_one_if(x: f64, y: f64) -> f64 {
     a[1] * m[0] + a[0] * m[1] * 2.0
 }
 
+/// Two aggregates written in the same `if` (two chains through it): each keeps its old
+/// elements and pushes its entry (the second's were missing, found by reading the change).
+#[differentiable]
+fn two_in_one_if(x: &[f64; 5]) -> f64 {
+    let mut a = [0.5; 5];
+    let mut b = [0.25; 5];
+    let mut s = 0.0;
+    for i in 1..5 {
+        if x[i] > 0.0 {
+            a[i] = a[i - 1] * x[i];
+            b[i] = (b[i - 1] + x[i]).sin();
+        }
+        s += a[i] * b[i] * x[i - 1];
+    }
+    s
+}
+
 #[test]
 fn writes_in_branches() {
+    for x in [[0.4, -0.7, 1.3, 0.25, -1.1], [0.9, 0.6, -0.3, 1.2, 0.8]] {
+        let f = |p: &[f64]| two_in_one_if(p.try_into().unwrap());
+        let mut g = [0.0; 5];
+        let (y, ()) = two_in_one_if_vjp(&x, &mut g, 1.0);
+        assert_eq!(y.to_bits(), two_in_one_if(&x).to_bits());
+        assert_near(&g, &fd_grad(f, &x), 1e-6);
+    }
     let xs = [0.5, -0.8, 1.3, -0.2, 0.7, -1.1];
     let mut g = [0.0; 6];
     let (y, ()) = relu_in_place_vjp(&xs, &mut g, 1.0);

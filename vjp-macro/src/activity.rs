@@ -42,17 +42,22 @@ impl Activity {
     /// Also for a loop's slot whose initial value `b` is read nowhere else: `b`'s adjoint is the
     /// slot's once the loop's reverse is done, and nothing else adds to it before.
     pub fn root(&self, var: VarId) -> VarId {
-        let mut v = var;
-        while let Some(b) = self.alias[v] {
-            v = b;
-        }
-        v
+        root_of(&self.alias, var)
     }
 
     /// True when `atom` is a varied variable.
     pub fn varied_atom(&self, atom: &Atom) -> bool {
         Body::atom_var(atom).is_some_and(|v| self.varied[v])
     }
+}
+
+/// `var` followed along `alias` to the variable whose adjoint it shares (see [`Activity::root`]).
+fn root_of(alias: &[Option<VarId>], var: VarId) -> VarId {
+    let mut v = var;
+    while let Some(b) = alias[v] {
+        v = b;
+    }
+    v
 }
 
 /// Every "value flows from `from` into `to`" edge of the body that a derivative can follow.
@@ -141,19 +146,13 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
     // the `if` then hands nothing on, instead of copying the whole adjoint.
     body.block.walk(&mut |stmt| {
         if let Stmt::If { phis, .. } = stmt {
-            let root = |alias: &[Option<VarId>], mut v: VarId| {
-                while let Some(b) = alias[v] {
-                    v = b;
-                }
-                v
-            };
             // Only one value of the `if` may take the storage (`let m = if c { a[0] = 0.0; a }
             // else { a };` defines `a` and `m`, both read after it).
             let mut takers = std::collections::BTreeMap::new();
             for phi in phis {
                 for v in [&phi.then_val, &phi.else_val].into_iter().flatten() {
                     if let Atom::Var(v) = v {
-                        let r = root(&alias, *v);
+                        let r = root_of(&alias, *v);
                         let entry = takers.entry(r).or_insert_with(Vec::new);
                         if !entry.contains(&phi.var) {
                             entry.push(phi.var);
@@ -166,11 +165,11 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
                 else {
                     continue;
                 };
-                let r = root(&alias, *t);
+                let r = root_of(&alias, *t);
                 let aggregate = !matches!(body.vars[phi.var].ty, Ty::Float | Ty::Other);
                 let all_active = [phi.var, *t, *e].iter().all(|v| activity.active(*v));
                 let alone = takers.get(&r).is_some_and(|p| p.len() == 1);
-                if aggregate && all_active && r == root(&alias, *e) && r != phi.var && alone {
+                if aggregate && all_active && r == root_of(&alias, *e) && r != phi.var && alone {
                     alias[phi.var] = Some(r);
                 }
             }

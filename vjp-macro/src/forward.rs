@@ -361,26 +361,30 @@ impl Emitter<'_> {
         if mode != Mode::Forward {
             return None;
         }
-        let logs = self.plan.undo.iter().flatten();
-        let mut found = None;
-        for undo in logs {
-            let mine: Vec<usize> = (0..undo.updates.len())
-                .filter(|j| matches!(undo.branch[*j], Some(b) if b == then.id || b == els.id))
-                .collect();
-            if !mine.is_empty() {
-                found = Some((undo, mine));
-                break;
+        // Every chain that passes through this `if` (two aggregates may be written in it).
+        let logs: Vec<(&crate::undo::Undo, Vec<usize>)> = self
+            .plan
+            .undo
+            .iter()
+            .flatten()
+            .map(|u| (u, u.in_branches(then, els)))
+            .filter(|(_, mine)| !mine.is_empty())
+            .collect();
+        if logs.is_empty() {
+            return None;
+        }
+        let mut code = TokenStream::new();
+        for (undo, mine) in &logs {
+            for j in mine {
+                let old = &undo.olds[*j];
+                code.extend(quote!(let mut #old = ::core::option::Option::None;));
             }
         }
-        let (undo, mine) = found?;
-        let mut code = TokenStream::new();
-        for j in mine {
-            let old = &undo.olds[j];
-            code.extend(quote!(let mut #old = ::core::option::Option::None;));
-        }
         code.extend(self.stmt(stmt, mode));
-        if stmt.defs().contains(&undo.last) {
-            code.extend(push_undo(self.body, undo, reserved));
+        for (undo, _) in &logs {
+            if stmt.defs().contains(&undo.last) {
+                code.extend(push_undo(self.body, undo, reserved));
+            }
         }
         Some(code)
     }
@@ -752,20 +756,11 @@ impl Emitter<'_> {
 /// `undo.push((pushed indices.., old elements..));`: the iteration's entry of an undo log,
 /// pushed without a check for room when the loop made room for its trip count.
 fn push_undo(body: &Body, undo: &crate::undo::Undo, reserved: bool) -> TokenStream {
-    let names: Vec<TokenStream> = undo
-        .pushed
-        .iter()
-        .map(|v| {
-            let name = &body.vars[*v].name;
-            quote!(#name)
-        })
-        .chain(undo.olds.iter().map(|o| quote!(#o)))
-        .collect();
-    let (tape, values) = (&undo.tape, tuple_or_single(&names));
+    let (tape, entry) = (&undo.tape, undo.entry(body));
     if reserved {
-        quote!(#tape.push_reserved(#values);)
+        quote!(#tape.push_reserved(#entry);)
     } else {
-        quote!(#tape.push(#values);)
+        quote!(#tape.push(#entry);)
     }
 }
 
@@ -922,7 +917,12 @@ pub fn let_tokens(body: &Body, var: VarId, rhs: &Rhs) -> TokenStream {
 
 /// `place`, or `Clone::clone(&place)` when `var`'s type is unknown.
 pub fn cloned_out(body: &Body, var: VarId, place: TokenStream) -> TokenStream {
-    if body.vars[var].ty == crate::ir::Ty::Unknown {
+    cloned_if_unknown(&body.vars[var].ty, place)
+}
+
+/// `place`, or `Clone::clone(&place)` when `ty` is unknown (it may not be `Copy`).
+pub fn cloned_if_unknown(ty: &Ty, place: TokenStream) -> TokenStream {
+    if *ty == Ty::Unknown {
         quote!(::core::clone::Clone::clone(&#place))
     } else {
         place

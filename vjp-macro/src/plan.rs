@@ -388,8 +388,6 @@ fn hoisted_room(body: &Body, plan: &Plan) -> (Vec<Vec<Room>>, Vec<bool>) {
     (room, outside)
 }
 
-/// The variables that loop `l` defines: its slots, its counters, and every variable defined
-/// in its body.
 /// The ids of `block` and of the blocks nested in it.
 fn blocks_in(block: &Block, out: &mut Vec<usize>) {
     out.push(block.id);
@@ -431,12 +429,7 @@ struct Around {
 /// - A loop's slot takes its initial value by move when nothing else reads it: no other primal
 ///   read, no read by the reverse sweep, not a witness.
 fn moves(body: &Body, plan: &Plan) -> Moves {
-    fn walk(
-        block: &Block,
-        (body, plan, late): (&Body, &Plan, &Set),
-        around: &mut Vec<Around>,
-        out: &mut Moves,
-    ) {
+    fn walk(block: &Block, body: &Body, plan: &Plan, around: &mut Vec<Around>, out: &mut Moves) {
         // The loop around whose slot `v` is, if any.
         fn slot_of(around: &[Around], v: VarId) -> Option<&Around> {
             around.iter().rev().find(|a| a.slots.contains(&v))
@@ -461,11 +454,11 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
                     // The reverse sweep reads an undone chain's versions from its own copy.
                     out.copy_base[*var] = (read_in_reverse(*b, around)
                         && plan.undo_update(*var).is_none())
-                        || late.contains(b);
+                        || plan.read_late.contains(b);
                 }
                 Stmt::If { then, els, .. } => {
-                    walk(then, (body, plan, late), around, out);
-                    walk(els, (body, plan, late), around, out);
+                    walk(then, body, plan, around, out);
+                    walk(els, body, plan, around, out);
                 }
                 Stmt::Loop(l) => {
                     for slot in &l.slots {
@@ -481,7 +474,7 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
                         blocks,
                         uses: l.body.use_counts(body.vars.len()),
                     });
-                    walk(&l.body, (body, plan, late), around, out);
+                    walk(&l.body, body, plan, around, out);
                     around.pop();
                 }
                 _ => {}
@@ -492,15 +485,12 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
         copy_base: vec![false; body.vars.len()],
         move_init: vec![false; body.vars.len()],
     };
-    walk(
-        &body.block,
-        (body, plan, &plan.read_late),
-        &mut Vec::new(),
-        &mut out,
-    );
+    walk(&body.block, body, plan, &mut Vec::new(), &mut out);
     out
 }
 
+/// The variables that loop `l` defines: its slots, its counters, and every variable defined
+/// in its body.
 fn defined_in(l: &Loop) -> Set {
     let mut out: Set = l.slots.iter().map(|s| s.var).collect();
     let counters = |l: &Loop, out: &mut Set| {
@@ -892,17 +882,8 @@ impl Planner<'_> {
                         let Some(chain) = crate::undo::chain(self.body, views, l, slot) else {
                             continue;
                         };
-                        let Some((block, _)) = crate::undo::chain_block(l) else {
-                            continue;
-                        };
-                        let (log, outside) = crate::undo::undo(
-                            self.body,
-                            (block.id, &block.stmts),
-                            slot,
-                            chain,
-                            &inside,
-                            &known,
-                        );
+                        let (log, outside) =
+                            crate::undo::undo(self.body, slot, chain, &inside, &known);
                         n.extend(outside);
                         undo.push(log);
                     }

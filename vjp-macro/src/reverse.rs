@@ -221,10 +221,8 @@ impl Reverse<'_> {
         };
         let mut code = TokenStream::new();
         for log in self.plan.undo.iter().flatten() {
-            for j in (0..log.updates.len()).rev() {
-                if matches!(log.branch[j], Some(b) if b == then.id || b == els.id) {
-                    code.extend(log.put_back(self.body, j, true));
-                }
+            for j in log.in_branches(then, els).into_iter().rev() {
+                code.extend(log.put_back(self.body, j, true));
             }
         }
         if !code.is_empty() {
@@ -342,16 +340,7 @@ impl Reverse<'_> {
             .flatten()
             .filter(|u| u.block == block.id)
         {
-            let names: Vec<TokenStream> = log
-                .pushed
-                .iter()
-                .map(|v| {
-                    let name = &self.body.vars[*v].name;
-                    quote!(#name)
-                })
-                .chain(log.olds.iter().map(|o| quote!(#o)))
-                .collect();
-            let (tape, pattern) = (&log.tape, tuple_or_single(&names));
+            let (tape, pattern) = (&log.tape, log.entry(self.body));
             out.extend(log.computed.iter().map(|(_, code)| code.clone()));
             out.extend(quote!(let #pattern = #tape.pop();));
             if let Some((_, name)) = &log.forwarded {

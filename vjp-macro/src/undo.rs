@@ -18,15 +18,18 @@
 //!   the value at the end of the iteration before.
 //!
 //! Every version of the aggregate in the loop's body is emitted, in the reverse, under the
-//! name of that one copy (the slot's name). This is sound when:
-//! - the writes form one chain at the top level of the body, `v1 = s[p1 <- e1]`,
-//!   `v2 = v1[p2 <- e2]`, .., the last version is the slot's one write-back, and no path
-//!   through the body leaves it early (`break`, `continue`);
+//! name of that one copy (`undone_a` for a slot `a`; see `reverse::renamed`). This is sound
+//! when:
+//! - the writes form one chain at the top level of the body (or of a `while` body after its
+//!   test), `v1 = s[p1 <- e1]`, `v2 = v1[p2 <- e2]`, .., possibly through an `if` one branch of
+//!   which writes at indices known before it (its old elements are `Option`s, `Some` when the
+//!   branch ran), the last version is the slot's one write-back, and no path through the body
+//!   leaves it early (`break`, `continue`);
 //! - each version is read only up to the write that replaces it (by any statement, nested
 //!   blocks included): in the reverse, the statements between two writes run while the copy
 //!   holds the version between them;
-//! - no version after the first is read by tokens that name it (an opaque expression, a loop's
-//!   range), which the renaming would not reach.
+//! - a version read by tokens that name it (an opaque expression, a loop's range) has a
+//!   numbered name, which the renaming changes in those tokens and nothing else is spelled as.
 //!
 //! Anything else keeps the whole aggregate on the tape.
 
@@ -113,7 +116,9 @@ pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
 pub type Link = (VarId, Vec<Proj>, Option<usize>);
 
 /// A chain of writes that can be undone (see [`chain`]).
-pub struct Chain {
+pub struct Chain<'a> {
+    /// The block that holds the chain (see [`chain_block`]).
+    pub block: &'a Block,
     /// Every update, in order.
     pub updates: Vec<Link>,
     /// The versions that an `if` with a write in one branch defines.
@@ -127,15 +132,14 @@ pub struct Chain {
 /// documentation): updates at the top level of the chain's block, and `if`s one branch of which
 /// writes (a chain of updates at its own top level, at indices known before the `if`) while the
 /// other passes the aggregate on.
-pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Chain> {
+pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option<Chain<'a>> {
     // An aggregate that carries floats: no constant atom's tokens name it (they read no
     // float-carrying local), so renaming it reaches every read.
     let ty = &body.vars[slot].ty;
-    let aggregate = matches!(ty, Ty::Array(_) | Ty::Unknown) && ty.carries_floats();
-    let (block, pre) = chain_block(l)?;
-    if !aggregate {
+    if !matches!(ty, Ty::Array(_) | Ty::Unknown) || !ty.carries_floats() {
         return None;
     }
+    let (block, pre) = chain_block(l)?;
     let stmts = &block.stmts;
     // The top-level versions, each with the position of the statement that makes it.
     let (mut last, mut versions, mut at) = (slot, Vec::new(), Vec::new());
@@ -248,6 +252,7 @@ pub fn chain(body: &Body, views: &Views, l: &Loop, slot: VarId) -> Option<Chain>
         }
     }
     Some(Chain {
+        block,
         updates,
         phis,
         last,
@@ -299,23 +304,25 @@ fn branch_chain(views: &Views, block: &Block, from: VarId, to: VarId) -> Option<
     Some(out)
 }
 
-/// The undo log of `slot` with the chain `updates` in loop `l`: `pushed` lists the index
-/// variables pushed with the old elements (those `inside` the loop, but for the counter of a
-/// range the reverse runs again when `counter_known`); the other index variables are returned,
-/// which the reverse reads from outside the loop.
+/// The undo log of `slot` with its `chain`: the index variables of the writes that the reverse
+/// cannot compute before it puts the old elements back (defined `inside` the loop, and not
+/// `known` at iteration start: the counter of a range it runs again, what it pops or rewinds)
+/// are pushed with them. Returns it, with the index variables from outside the loop, which the
+/// reverse reads there.
 pub fn undo(
     body: &Body,
-    (block, block_stmts): (usize, &[Stmt]),
     slot: VarId,
     chain: Chain,
     inside: &BTreeSet<VarId>,
     known: &[VarId],
 ) -> (Undo, Vec<VarId>) {
     let Chain {
+        block,
         updates: all,
         phis,
         last,
     } = chain;
+    let (block, block_stmts) = (block.id, &block.stmts[..]);
     let updates: Vec<VarId> = all.iter().map(|(u, _, _)| *u).collect();
     let branch: Vec<Option<usize>> = all.iter().map(|(_, _, b)| *b).collect();
     let paths: Vec<Vec<Proj>> = all.into_iter().map(|(_, p, _)| p).collect();
@@ -394,6 +401,29 @@ impl Undo {
             })
     }
 
+    /// The iteration's entry on the tape: the pushed indices, then the old elements, as the
+    /// forward sweep pushes it and the reverse binds it when it pops it.
+    pub fn entry(&self, body: &Body) -> TokenStream {
+        let names: Vec<TokenStream> = self
+            .pushed
+            .iter()
+            .map(|v| {
+                let name = &body.vars[*v].name;
+                quote!(#name)
+            })
+            .chain(self.olds.iter().map(|o| quote!(#o)))
+            .collect();
+        crate::forward::tuple_or_single(&names)
+    }
+
+    /// The updates (by position in the chain) inside a branch of the `if` whose branches are
+    /// `then` and `els`.
+    pub fn in_branches(&self, then: &Block, els: &Block) -> Vec<usize> {
+        (0..self.updates.len())
+            .filter(|j| matches!(self.branch[*j], Some(b) if b == then.id || b == els.id))
+            .collect()
+    }
+
     /// True when the tape holds one float per iteration (a `SmallTape`).
     pub fn one_float(&self, body: &Body) -> bool {
         self.pushed.is_empty()
@@ -406,11 +436,7 @@ impl Undo {
     /// when its type is unknown).
     pub fn old_value(&self, body: &Body, base: TokenStream, j: usize) -> TokenStream {
         let path = crate::forward::path_tokens(body, &self.paths[j]);
-        if self.element_ty(body, j) == Ty::Unknown {
-            quote!(::core::clone::Clone::clone(&#base #path))
-        } else {
-            quote!(#base #path)
-        }
+        crate::forward::cloned_if_unknown(&self.element_ty(body, j), quote!(#base #path))
     }
 
     /// `slot<path> = old;`: the element update `j` overwrote put back into the reverse sweep's
@@ -440,31 +466,19 @@ impl Undo {
 /// as a read of the aggregate; and the variables named inside tokens (opaque expressions,
 /// loop ranges).
 fn deep_reads(stmt: &Stmt, views: &Views) -> (BTreeSet<VarId>, BTreeSet<VarId>) {
-    let (mut reads, mut named) = (BTreeSet::new(), BTreeSet::new());
+    let (mut reads, mut named) = (crate::plan::primal_reads(stmt), BTreeSet::new());
     stmt.walk(&mut |s| match s {
         Stmt::Let { var, rhs, .. } => {
-            reads.extend(rhs.primal_reads());
             reads.extend(views.path[*var].iter().map(|(root, _)| *root));
             if let Rhs::Opaque { reads: r, .. } = rhs {
                 named.extend(r.iter().copied());
             }
         }
-        Stmt::If { cond, phis, .. } => {
-            reads.extend(Body::atom_var(cond));
-            for phi in phis {
-                let values = phi.then_val.iter().chain(&phi.else_val);
-                reads.extend(values.filter_map(Body::atom_var));
-            }
-        }
-        Stmt::Loop(inner) => {
-            reads.extend(inner.slots.iter().filter_map(|s| Body::atom_var(&s.init)));
-            if let crate::ir::LoopKind::For { reads: r, .. } = &inner.kind {
-                reads.extend(r.iter().copied());
-                named.extend(r.iter().copied());
-            }
-        }
-        Stmt::WriteBack { value, .. } => reads.extend(Body::atom_var(value)),
-        Stmt::Effect { .. } => {}
+        Stmt::Loop(Loop {
+            kind: crate::ir::LoopKind::For { reads: r, .. },
+            ..
+        }) => named.extend(r.iter().copied()),
+        _ => {}
     });
     (reads, named)
 }
