@@ -25,6 +25,8 @@ mod peers;
 mod rosenbrock;
 #[path = "gradients/rows.rs"]
 mod rows;
+#[path = "gradients/softmax.rs"]
+mod softmax;
 #[path = "gradients/straight_line.rs"]
 mod straight_line;
 #[path = "gradients/writes.rs"]
@@ -151,6 +153,10 @@ fn main() {
     if selected("rows") {
         run(rows::problem(quick), plan);
         run(rows::writes_problem(quick), plan);
+    }
+    if selected("softmax") {
+        run(softmax::cross_entropy_problem(quick), plan);
+        run(softmax::logsumexp_problem(quick), plan);
     }
     if selected("writes") {
         run(writes::trajectory_problem(quick), plan);

@@ -139,7 +139,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
             for v in &plan.saved[l.id] {
-                out.extend(save_declaration(body, *v, root));
+                out.extend(save_declaration(body, plan, *v, root));
             }
             for undo in &plan.undo[l.id] {
                 let tape = &undo.tape;
@@ -169,17 +169,22 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     // Values saved in branches of the function's own block (the last entry of `saved`).
     if let Some(top) = plan.saved.last() {
         for v in top {
-            out.extend(save_declaration(body, *v, root));
+            out.extend(save_declaration(body, plan, *v, root));
         }
     }
     out
 }
 
-/// `let mut save_v = ..;`: the tape of a saved value (see [`Plan::saved`]): a `SmallTape` for
-/// a float, a `Tape` for a value of another type.
-fn save_declaration(body: &Body, v: VarId, root: &syn::Path) -> TokenStream {
+/// `let mut save_v = ..;`: the tape of a saved value (see [`Plan::saved`]), unless it is a
+/// float saved on the tape of another (see [`Plan::save_head`]): a `SmallTape` for floats (up
+/// to four per tuple), a `Tape` for more or for a value of another type.
+fn save_declaration(body: &Body, plan: &Plan, v: VarId, root: &syn::Path) -> TokenStream {
+    if plan.save_head[v] != v {
+        return TokenStream::new();
+    }
     let save = save_tape(body, v);
-    if body.vars[v].ty == Ty::Float {
+    let floats = plan.save_head.iter().filter(|h| **h == v).count();
+    if body.vars[v].ty == Ty::Float && floats <= 4 {
         quote!(let mut #save = #root::tape::SmallTape::new();)
     } else {
         quote!(let mut #save = #root::Tape::new();)
@@ -231,6 +236,11 @@ impl Emitter<'_> {
     /// room the loop whose body `block` is made for its trip count.
     fn saving_block(&self, block: &Block, mode: Mode, reserved: bool) -> TokenStream {
         let mut out = TokenStream::new();
+        // The floats saved here go on one tape, as one tuple, after the last of them.
+        let floats = match mode {
+            Mode::Forward => self.plan.saved_floats(self.body, block),
+            _ => Vec::new(),
+        };
         for (i, stmt) in block.stmts.iter().enumerate() {
             if mode == Mode::Recompute
                 && !self.plan.slice[block.id].get(i).copied().unwrap_or(false)
@@ -251,16 +261,29 @@ impl Emitter<'_> {
                 Some(code) => out.extend(code),
                 None => out.extend(self.stmt(stmt, mode)),
             }
-            let defs = stmt.defs().into_iter();
-            for v in defs.filter(|v| mode == Mode::Forward && self.plan.is_saved(*v)) {
-                let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
-                // A float is copied; a value of another type (the result of a plain function)
-                // is cloned, since the forward sweep goes on using it.
-                let value = if self.body.vars[v].ty == Ty::Float {
-                    quote!(#name)
-                } else {
-                    quote!(::core::clone::Clone::clone(&#name))
-                };
+            let defs = stmt.defs();
+            let mut pushes: Vec<(Ident, TokenStream)> = Vec::new();
+            for v in defs.iter().copied() {
+                if mode != Mode::Forward || !self.plan.is_saved(v) || floats.contains(&v) {
+                    continue;
+                }
+                // A value of another type than a float (the result of a plain function) is
+                // cloned, since the forward sweep goes on using it.
+                let name = &self.body.vars[v].name;
+                let value = quote!(::core::clone::Clone::clone(&#name));
+                pushes.push((save_tape(self.body, v), value));
+            }
+            if floats.last().is_some_and(|last| defs.contains(last)) {
+                let names: Vec<TokenStream> = floats
+                    .iter()
+                    .map(|v| {
+                        let name = &self.body.vars[*v].name;
+                        quote!(#name)
+                    })
+                    .collect();
+                pushes.push((save_tape(self.body, floats[0]), tuple_or_single(&names)));
+            }
+            for (save, value) in pushes {
                 // Once per iteration of a range, which made room for its trip count.
                 if reserved {
                     out.extend(quote!(#save.push_reserved(#value);));

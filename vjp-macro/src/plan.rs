@@ -14,7 +14,9 @@
 //! values that never reach an adjoint. Statements re-run must be pure: an opaque expression
 //! that vjp cannot show to be pure (a call of a plain function) is saved instead
 //! ([`Plan::saved`]), and so are the results of an `if` or of an inactive loop that contains
-//! one (or a loop range that calls one), rather than run again. What is left, an `if` with a
+//! one (or a loop range that calls one), rather than run again. So are costly values
+//! (`exp`, `tanh`, ...) computed at the top level of a loop body, which cost more to compute
+//! again than to reload. What is left, an `if` with a
 //! `break` or `continue` inside that the reverse would run again, is an error rather than a
 //! silently different value.
 
@@ -28,8 +30,8 @@ type Set = BTreeSet<VarId>;
 /// Where a block sits in the loop whose values it may save (see [`Planner::needs`]).
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Save {
-    /// The loop's body: costly values (inside the fused loop) and values that may differ
-    /// when computed again are saved.
+    /// The loop's body: costly values and values that may differ when computed again are
+    /// saved.
     Body,
     /// A branch in the body: values that may differ when computed again are saved.
     Branch,
@@ -68,17 +70,24 @@ pub struct Plan {
     pub nested: Vec<bool>,
     /// The loop whose forward and reverse sweeps run in one pass, if any (see [`crate::fuse`]).
     pub fused: Option<crate::fuse::Fusion>,
-    /// Per loop: values computed at the top level of its body that its reverse reads and that
-    /// are not computed again: in a loop inside the fused loop's body, values of costly
-    /// primitives (`exp`, `tanh`, ...), whose tapes are emptied once per iteration of the fused
-    /// loop, so they stay small; in any loop but the fused one, opaque expressions that vjp
-    /// cannot show to be pure (a call of a plain function), which must not run again, also in
-    /// branches of the body, and the results of an `if` or of an inactive loop that contains
-    /// one (see `saves_whole`). One entry more than there are loops: values computed in
-    /// branches of the function's own block. The forward sweep pushes each on a tape of its
-    /// own right after the statement that computes it, and the reverse of the iteration or
-    /// branch whose top level holds that statement pops it.
+    /// Per loop: values computed in its body that its reverse reads and that are not computed
+    /// again: at the top level of the body of any loop but the fused one, values of costly
+    /// primitives (`exp`, `tanh`, ...: reloading a float costs a few cycles, computing it
+    /// again tens), except the value an undo log reads back from its copy
+    /// ([`crate::undo::Undo::forwarded`]); in any loop but the fused one, opaque expressions
+    /// that vjp cannot show to be pure (a call of a plain function), which must not run again,
+    /// also in branches of the body, and the results of an `if` or of an inactive loop that
+    /// contains one (see `saves_whole`). One entry more than there are loops: values computed
+    /// in branches of the function's own block. The forward sweep pushes the floats saved at
+    /// the top level of a block as one tuple, after the last of them (see
+    /// [`Plan::save_head`]), and every other value on a tape of its own right after the
+    /// statement that computes it; the reverse of the iteration or branch whose top level
+    /// holds those statements pops them.
     pub saved: Vec<Vec<VarId>>,
+    /// Per variable: for a float saved at the top level of a block (see [`Plan::saved`]), the
+    /// first float saved there, on whose tape the forward sweep pushes them all, as one tuple
+    /// per run of the block, after the last of them; itself for any other variable.
+    pub save_head: Vec<VarId>,
     /// Per loop: its reverse runs the iterations in their forward order (see
     /// [`Planner::forward_order`]).
     pub forward: Vec<bool>,
@@ -200,6 +209,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             rewind: vec![Vec::new(); loops],
             undo: vec![Vec::new(); loops],
             saved: vec![Vec::new(); loops + 1],
+            save_head: Vec::new(),
             forward: vec![false; loops],
             presized: Vec::new(),
             exits_reserved: vec![false; loops],
@@ -251,6 +261,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     });
     plan.exits_reserved = exits_reserved;
     plan.frames = frames(body, &plan);
+    plan.save_head = save_heads(body, &plan);
     plan.presized = presized_tapes(body, &plan);
     (plan.room, plan.room_outside) = hoisted_room(body, &plan);
     plan
@@ -265,6 +276,14 @@ impl Plan {
     /// True when `var` is saved by the forward sweep for the reverse (see [`Plan::saved`]).
     pub fn is_saved(&self, var: VarId) -> bool {
         self.saved.iter().any(|s| s.contains(&var))
+    }
+
+    /// The floats saved at the top level of `block` (see [`Plan::saved`]), in order: one tape
+    /// holds them, as one tuple per run of the block (see [`Plan::save_head`]).
+    pub fn saved_floats(&self, body: &Body, block: &Block) -> Vec<VarId> {
+        let defs = block.stmts.iter().flat_map(|s| s.defs());
+        defs.filter(|v| self.is_saved(*v) && body.vars[*v].ty == crate::ir::Ty::Float)
+            .collect()
     }
 
     /// The undo log (see [`crate::undo`]) whose chain has the update `var`, and its position in
@@ -317,6 +336,7 @@ impl Plan {
             tapes.extend(
                 self.saved[l.id]
                     .iter()
+                    .filter(|v| self.save_head[**v] == **v)
                     .map(|v| crate::forward::save_tape(body, *v)),
             );
             tapes.extend(self.undo[l.id].iter().map(|u| u.tape.clone()));
@@ -401,6 +421,46 @@ fn blocks_in(block: &Block, out: &mut Vec<usize>) {
             _ => {}
         }
     }
+}
+
+/// The block in `block` (itself or one nested in it) whose top level defines `var`, and the
+/// statement's index there.
+fn top_level_def(block: &Block, var: VarId) -> Option<(usize, usize)> {
+    block.stmts.iter().enumerate().find_map(|(i, stmt)| {
+        if stmt.defs().contains(&var) {
+            return Some((block.id, i));
+        }
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                top_level_def(then, var).or_else(|| top_level_def(els, var))
+            }
+            Stmt::Loop(l) => top_level_def(&l.body, var),
+            _ => None,
+        }
+    })
+}
+
+/// See [`Plan::save_head`].
+fn save_heads(body: &Body, plan: &Plan) -> Vec<VarId> {
+    fn walk(block: &Block, body: &Body, plan: &Plan, heads: &mut [VarId]) {
+        let floats = plan.saved_floats(body, block);
+        for v in &floats {
+            heads[*v] = floats[0];
+        }
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    walk(then, body, plan, heads);
+                    walk(els, body, plan, heads);
+                }
+                Stmt::Loop(l) => walk(&l.body, body, plan, heads),
+                _ => {}
+            }
+        }
+    }
+    let mut heads: Vec<VarId> = (0..body.vars.len()).collect();
+    walk(&body.block, body, plan, &mut heads);
+    heads
 }
 
 /// Where a value is moved (into an update's new version, or into a loop's slot): whether it
@@ -706,9 +766,9 @@ impl Planner<'_> {
             }
             let wanted = stmt.defs().iter().any(|d| n.contains(d));
             if let (true, Some((l, at)), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
-                // A costly value inside the fused loop (its tape is emptied every iteration),
-                // or a value that may not be the same when computed again, in any loop.
-                let costly = at == Save::Body && costly(rhs) && self.inside_fused(l);
+                // A costly value (saving and reloading it costs less than computing it
+                // again), or a value that may not be the same when computed again.
+                let costly = at == Save::Body && costly(rhs);
                 if costly || (at != Save::RunOnce && self.may_differ(*var, rhs)) {
                     self.plan.saved[l].push(*var);
                     n.remove(var);
@@ -898,6 +958,17 @@ impl Planner<'_> {
                     n.remove(&v);
                 }
                 n.extend(undo.iter().map(|u| u.slot));
+                // A costly value that an undo log reads back from its copy is not saved too:
+                // its statement is in the recompute slice, where it reads that copy.
+                for (v, _) in undo.iter().filter_map(|u| u.forwarded.as_ref()) {
+                    if !self.plan.saved[l.id].contains(v) {
+                        continue;
+                    }
+                    if let Some((block, i)) = top_level_def(&l.body, *v) {
+                        self.plan.saved[l.id].retain(|s| s != v);
+                        self.plan.slice[block][i] = true;
+                    }
+                }
                 self.plan.undo[l.id] = undo;
                 // The reverse starts a rewound slot from its value after the loop.
                 n.extend(rewind.iter().map(|r| r.slot));
@@ -973,18 +1044,6 @@ impl Planner<'_> {
     /// The id of the fused loop's body block, if a loop is fused.
     fn fused_body(&self) -> Option<usize> {
         Some(self.plan.fused.as_ref()?.lookup(self.body)?.body.id)
-    }
-
-    /// True when loop `id` sits (at any depth) inside the fused loop's body.
-    fn inside_fused(&self, id: usize) -> bool {
-        let Some(fused) = self.plan.fused.as_ref().and_then(|f| f.lookup(self.body)) else {
-            return false;
-        };
-        let mut found = false;
-        fused.body.walk(&mut |s| {
-            found |= matches!(s, Stmt::Loop(inner) if inner.id == id);
-        });
-        found
     }
 
     fn if_phis_active(&self, stmt: &Stmt) -> bool {

@@ -361,9 +361,23 @@ impl Reverse<'_> {
     /// reverse of a loop's iteration, or of a branch that ran.
     fn pop_saved(&self, block: &Block) -> TokenStream {
         let mut pops = TokenStream::new();
+        // The floats, as one tuple (see `Plan::save_head`).
+        let floats = self.plan.saved_floats(self.body, block);
+        if let Some(head) = floats.first() {
+            let save = save_tape(self.body, *head);
+            let names: Vec<TokenStream> = floats
+                .iter()
+                .map(|v| {
+                    let name = &self.body.vars[*v].name;
+                    quote!(#name)
+                })
+                .collect();
+            let names = tuple_or_single(&names);
+            pops.extend(quote!(let #names = #save.pop();));
+        }
         for stmt in &block.stmts {
             for v in stmt.defs() {
-                if self.plan.is_saved(v) {
+                if self.plan.is_saved(v) && !floats.contains(&v) {
                     let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
                     pops.extend(quote!(let #name = #save.pop();));
                 }

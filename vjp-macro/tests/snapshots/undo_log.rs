@@ -47,6 +47,7 @@ fn undo_log_vjp(
             "the shadow of `w` has length {} but `w` has length {}", bar_w.len(), w.len()
         );
     }
+    let mut save_t6 = ::vjp::tape::SmallTape::new();
     let mut undo_y_1 = ::vjp::Tape::new();
     let mut undo_h_1 = ::vjp::tape::SmallTape::new();
     let n = k.len();
@@ -54,6 +55,7 @@ fn undo_log_vjp(
     let mut y_1 = ::core::clone::Clone::clone(&y);
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
+    save_t6.reserve(room_trips);
     undo_y_1.reserve(room_trips);
     for i in iterator {
         let t0 = i + 1;
@@ -63,6 +65,7 @@ fn undo_log_vjp(
         let t4 = k[i];
         let t5 = t3 * t4;
         let t6 = t5.sin();
+        save_t6.push_reserved(t6);
         let t7 = t2 + t6;
         let old_y_2 = ::core::clone::Clone::clone(&y_1[t0]);
         let y_2 = {
@@ -127,9 +130,6 @@ fn undo_log_vjp(
         undone_h_1[i_1] = old_h_2;
         let t12 = w[i_1];
         let t13 = undone_h_1[i_1];
-        let t14 = t12 * t13;
-        let t15 = y_1[n];
-        let t16 = t14 + t15;
         let t17 = forwarded_t17;
         let bar_t17 = bar_h_1[i_1];
         bar_h_1[i_1] = ::vjp::zero_like(&bar_h_1[i_1]);
@@ -144,6 +144,7 @@ fn undo_log_vjp(
     }
     let mut undone_y_1 = y_1;
     for i in ::core::iter::Iterator::rev(0..n) {
+        let t6 = save_t6.pop();
         let t0 = i + 1;
         let (old_y_2, old_y_3) = undo_y_1.pop();
         let forwarded_t11 = ::core::clone::Clone::clone(&undone_y_1[i]);
@@ -155,13 +156,11 @@ fn undo_log_vjp(
         let t3 = undone_y_1[i];
         let t4 = k[i];
         let t5 = t3 * t4;
-        let t6 = t5.sin();
         let t7 = t2 + t6;
         undone_y_1[t0] = t7;
         let t8 = i + 1;
         let t9 = undone_y_1[t8];
         let t10 = undone_y_1[i];
-        let t = t9 * t10;
         let t11 = forwarded_t11;
         let bar_t11 = bar_y_1[i];
         bar_y_1[i] = ::vjp::zero_like(&bar_y_1[i]);

@@ -34,14 +34,19 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
             "the shadow of `x` has length {} but `x` has length {}", bar_x.len(), x.len()
         );
     }
+    let mut save_t3 = ::vjp::tape::SmallTape::new();
     let n = x.len();
     let h = vec![0.0; n];
     let mut h_1 = ::core::clone::Clone::clone(&h);
-    for j in 0..n {
+    let iterator = ::core::iter::IntoIterator::into_iter(0..n);
+    let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
+    save_t3.reserve(room_trips);
+    for j in iterator {
         let t0 = x[j];
         let t1 = w[j];
         let t2 = t0 * t1;
         let t3 = t2.tanh();
+        save_t3.push_reserved(t3);
         let h_2 = {
             let mut updated = h_1;
             updated[j] = t3;
@@ -74,10 +79,8 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         ::vjp::Tangent::accumulate(&mut bar_h_1[j_1], bar_t4);
     }
     for j in ::core::iter::Iterator::rev(0..n) {
-        let t0 = x[j];
+        let t3 = save_t3.pop();
         let t1 = w[j];
-        let t2 = t0 * t1;
-        let t3 = t2.tanh();
         let bar_t3 = bar_h_1[j];
         bar_h_1[j] = ::vjp::zero_like(&bar_h_1[j]);
         let bar_t2 = bar_t3 * ::vjp::rules::tanh(t3, t3);

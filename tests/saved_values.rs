@@ -1,0 +1,268 @@
+//! Costly values (`exp`, `tanh`, `ln`, ...) computed in a loop and read by its reverse are
+//! saved by the forward sweep instead of computed again (`Plan::saved`): the floats saved at
+//! the top level of one block go on one tape, as one tuple per run of the block
+//! (`Plan::save_head`). Each shape is checked against central differences, with the shadow's
+//! accumulation and the exact primal output; `one_tape_per_block` counts the allocations.
+#![deny(warnings)]
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::{assert_near, fd_grad};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use vjp::differentiable;
+
+/// Two saved values in one body: one tuple per iteration. (The square of the sum: the
+/// loop's reverse needs the sum's final value, so it cannot run in the forward pass.)
+#[differentiable]
+fn exp_and_tanh(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let e = (0.5 * x[i]).exp();
+        let t = (x[i] - 0.2).tanh();
+        s += e * t;
+    }
+    s * s
+}
+
+/// Five saved values in one body: more than a `SmallTape` tuple holds, on a `Tape`.
+#[differentiable]
+fn five(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut p: f64 = 1.0;
+    for i in 0..x.len() {
+        let a = x[i].exp();
+        let b = x[i].tanh();
+        let c = (x[i] * x[i] + 1.0).ln();
+        let d = (0.3 * x[i]).sin();
+        let e = (0.2 * x[i]).cosh();
+        p = 0.5 * p + 0.1 * (a * b - c * d + e * p.sin());
+        s += p;
+    }
+    s
+}
+
+/// A log-sum-exp: the running maximum, then the exponentials saved by the sum's loop.
+#[differentiable]
+fn logsumexp(z: &[f64]) -> f64 {
+    let mut m = z[0];
+    for i in 1..z.len() {
+        m = m.max(z[i]);
+    }
+    let mut s = 0.0;
+    for i in 0..z.len() {
+        s += (z[i] - m).exp();
+    }
+    s.ln() + m
+}
+
+/// A cross-entropy through iterator adapters: the collected exponentials are saved.
+#[differentiable]
+fn cross_entropy(z: &[f64]) -> f64 {
+    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = z.iter().map(|v| (v - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    -(e[1] / s).ln()
+}
+
+/// Saved values in an inner loop, and in the outer loop's body after it.
+#[differentiable]
+fn nested(x: &[f64]) -> f64 {
+    let mut h = 0.1;
+    for r in 0..3 {
+        let mut a = 0.0;
+        for i in 0..x.len() {
+            a += (x[i] * h + r as f64 * 0.1).tanh();
+        }
+        h = (0.5 * a).exp() * 0.3;
+    }
+    h
+}
+
+/// A `while` loop that leaves early: the saved values of the iterations that ran.
+#[differentiable]
+fn while_break(x: &[f64]) -> f64 {
+    let mut i = 0;
+    let mut s = 0.0;
+    while i < x.len() {
+        let e = (x[i] * 0.7).exp();
+        if s > 6.0 {
+            break;
+        }
+        s += e * x[i];
+        i += 1;
+    }
+    s
+}
+
+/// A saved value at the top level of the body and another computed in a branch.
+#[differentiable]
+fn branch(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let e = x[i].exp();
+        if x[i] > 0.0 {
+            s += e * x[i].tanh();
+        } else {
+            s += e * 0.5;
+        }
+    }
+    s
+}
+
+/// Generic over the float type.
+#[differentiable]
+fn generic<T: vjp::Real>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for i in 0..x.len() {
+        s = s * T::from_f64(0.5) + (x[i] * s + T::from_f64(0.1)).tanh();
+    }
+    s
+}
+
+fn check_slice(
+    name: &str,
+    f: impl Fn(&[f64]) -> f64,
+    vjp: impl Fn(&[f64], &mut [f64], f64) -> f64,
+    x: &[f64],
+) {
+    let mut g = vec![0.0; x.len()];
+    let y = vjp(x, &mut g, 1.0);
+    assert_eq!(y.to_bits(), f(x).to_bits(), "{name}: primal");
+    let want = fd_grad(&f, x);
+    assert_near(&g, &want, 1e-6);
+    let mut g2 = g.clone();
+    vjp(x, &mut g2, 2.0);
+    for (a, b) in g2.iter().zip(&g) {
+        assert!(
+            (a - 3.0 * b).abs() <= 1e-12 * b.abs().max(1.0),
+            "{name}: accumulation"
+        );
+    }
+}
+
+/// Inputs of length 3, 32 (the `SmallTape`'s room in place) and 40 (past it), none at the
+/// kink of `branch`.
+fn inputs() -> Vec<Vec<f64>> {
+    [3, 32, 40]
+        .iter()
+        .map(|n| {
+            (0..*n)
+                .map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.17 + 0.03)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn finite_differences() {
+    for x in inputs() {
+        check_slice(
+            "exp_and_tanh",
+            exp_and_tanh,
+            |x, g, v| exp_and_tanh_vjp(x, g, v).0,
+            &x,
+        );
+        check_slice("five", five, |x, g, v| five_vjp(x, g, v).0, &x);
+        check_slice(
+            "logsumexp",
+            logsumexp,
+            |x, g, v| logsumexp_vjp(x, g, v).0,
+            &x,
+        );
+        check_slice(
+            "cross_entropy",
+            cross_entropy,
+            |x, g, v| cross_entropy_vjp(x, g, v).0,
+            &x,
+        );
+        check_slice("nested", nested, |x, g, v| nested_vjp(x, g, v).0, &x);
+        check_slice(
+            "while_break",
+            while_break,
+            |x, g, v| while_break_vjp(x, g, v).0,
+            &x,
+        );
+        check_slice("branch", branch, |x, g, v| branch_vjp(x, g, v).0, &x);
+        check_slice(
+            "generic",
+            generic::<f64>,
+            |x, g, v| generic_vjp(x, g, v).0,
+            &x,
+        );
+    }
+}
+
+#[test]
+fn generic_f32() {
+    let x: Vec<f32> = (0..40)
+        .map(|i| ((i * 7 % 11) as f32 - 5.0) * 0.17)
+        .collect();
+    let mut g = vec![0.0f32; x.len()];
+    generic_grad(&x, &mut g);
+    let x64: Vec<f64> = x.iter().map(|v| *v as f64).collect();
+    let mut g64 = vec![0.0; x.len()];
+    generic_grad(&x64, &mut g64);
+    for (a, b) in g.iter().zip(&g64) {
+        assert!(
+            (*a as f64 - b).abs() <= 1e-4 * b.abs().max(1.0),
+            "{a} against {b}"
+        );
+    }
+}
+
+/// The system allocator, counting the allocations of each thread.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for `realloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn one_tape_per_block() {
+    let count = |run: &dyn Fn()| {
+        let before = ALLOCATIONS.with(Cell::get);
+        run();
+        ALLOCATIONS.with(Cell::get) - before
+    };
+    for n in [3, 32] {
+        let x = vec![0.1; n];
+        let g = vec![0.0; n];
+        // Two saved floats per iteration, up to 32 pairs in place: only the clone of `g`.
+        assert_eq!(
+            count(&|| _ = exp_and_tanh_vjp(&x, &mut g.clone(), 1.0)),
+            1,
+            "{n}"
+        );
+    }
+    let x = vec![0.1; 1000];
+    let g = vec![0.0; 1000];
+    // One tape of pairs, made once for the trip count (and the clone of `g`).
+    assert_eq!(count(&|| _ = exp_and_tanh_vjp(&x, &mut g.clone(), 1.0)), 2);
+    // The five saved floats as one tuple per iteration, and the slot `p`: two tapes.
+    assert_eq!(count(&|| _ = five_vjp(&x, &mut g.clone(), 1.0)), 3);
+}
