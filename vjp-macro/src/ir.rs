@@ -479,12 +479,18 @@ impl Rhs {
                     crate::prims::RuleReads::Result => vec![var],
                 };
             }
-            Rhs::Prim { args, int_arg, .. } => {
+            Rhs::Prim {
+                prim,
+                args,
+                int_arg,
+                ..
+            } => {
+                let result = (!crate::prims::ignores_result(prim.name)).then_some(var);
                 return args
                     .iter()
                     .chain(int_arg)
                     .filter_map(Body::atom_var)
-                    .chain([var])
+                    .chain(result)
                     .collect();
             }
             Rhs::Call { args, .. } => args.iter().collect(),

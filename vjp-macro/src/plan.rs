@@ -768,7 +768,8 @@ impl Planner<'_> {
             if let (true, Some((l, at)), Stmt::Let { var, rhs, .. }) = (wanted, save_in, stmt) {
                 // A costly value (saving and reloading it costs less than computing it
                 // again), or a value that may not be the same when computed again.
-                let costly = at == Save::Body && costly(rhs);
+                let in_loop = l + 1 < self.plan.saved.len();
+                let costly = costly(rhs) && (at == Save::Body || (at == Save::Branch && in_loop));
                 if costly || (at != Save::RunOnce && self.may_differ(*var, rhs)) {
                     self.plan.saved[l].push(*var);
                     n.remove(var);

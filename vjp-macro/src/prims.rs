@@ -126,3 +126,11 @@ pub fn rule_reads(name: &str) -> RuleReads {
         _ => RuleReads::Operand,
     }
 }
+
+/// True when the rule of a primitive of several operands (or of one operand and an integer,
+/// `powi`) ignores its result: the reverse sweep passes its first operand in that place, so
+/// that the result need not be kept for it (`atan2`, whose result would otherwise be saved or
+/// computed again only to be ignored).
+pub fn ignores_result(name: &str) -> bool {
+    matches!(name, "atan2" | "mul_add" | "max" | "min" | "clamp" | "powi")
+}

@@ -758,6 +758,9 @@ impl Reverse<'_> {
                 crate::prims::RuleReads::Operand => result = x.clone(),
                 crate::prims::RuleReads::Result => *x = result.clone(),
             }
+        } else if let (true, Some(first)) = (crate::prims::ignores_result(name), operands.first()) {
+            // (The first operand has the result's type.)
+            result = first.clone();
         }
         let call = quote!(#root::rules::#rule(#(#operands,)* #result));
         let active: Vec<bool> = args.iter().map(|a| self.activity.active_atom(a)).collect();

@@ -35,7 +35,7 @@ fn generic_vjp<T: vjp::Real>(p: (T, T), n: i32, c: T, v: T) -> (T, ((T, T),)) {
     let bar_t2 = bar_t3;
     let bar_b = bar_t2 * ::vjp::rules::exp(t2, t2);
     let bar_t0 = bar_t1 * c;
-    let bar_a = bar_t0 * ::vjp::rules::powi(a, n, t0);
+    let bar_a = bar_t0 * ::vjp::rules::powi(a, n, a);
     let mut bar_p = ::vjp::zero_like(&p);
     bar_p.1 += bar_b;
     bar_p.0 += bar_a;

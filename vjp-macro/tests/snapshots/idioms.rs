@@ -70,13 +70,12 @@ fn idioms_vjp(
         let t4 = ::vjp::__private::window_index(i_2_1, 0, 2);
         let t5 = a[t4];
         let t6 = t3 - t5;
-        let t7 = t6.powi(2);
         let took_rough_1 = bar_rough_1;
         bar_rough_1 = ::vjp::zero_like(&took_rough_1);
         let bar_rough_2 = took_rough_1;
         bar_rough_1 += bar_rough_2;
         let bar_t7 = bar_rough_2;
-        let bar_t6 = bar_t7 * ::vjp::rules::powi(t6, 2, t7);
+        let bar_t6 = bar_t7 * ::vjp::rules::powi(t6, 2, t6);
         let bar_t3 = bar_t6;
         let bar_t5 = -bar_t6;
         bar_a[t4] += bar_t5;

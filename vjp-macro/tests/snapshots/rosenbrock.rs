@@ -56,10 +56,10 @@ fn rosenbrock_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         let bar_t8 = bar_s_2;
         let bar_t5 = bar_t8;
         let bar_t7 = bar_t8;
-        let bar_t6 = bar_t7 * ::vjp::rules::powi(t6, 2, t7);
+        let bar_t6 = bar_t7 * ::vjp::rules::powi(t6, 2, t6);
         let mut bar_a = -bar_t6;
         let bar_t4 = bar_t5 * 100.0;
-        let bar_t3 = bar_t4 * ::vjp::rules::powi(t3, 2, t4);
+        let bar_t3 = bar_t4 * ::vjp::rules::powi(t3, 2, t3);
         let bar_b = bar_t3;
         let bar_t2 = -bar_t3;
         bar_a += bar_t2 * a;

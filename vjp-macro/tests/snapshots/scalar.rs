@@ -33,7 +33,7 @@ fn scalar_vjp(x: f64, y: f64, v: f64) -> (f64, (f64, f64)) {
     let bar_s_1 = bar_s_2 * ::vjp::rules::div_by(2.0);
     let bar_s = bar_s_1;
     let bar_t0 = bar_s_1;
-    let (dt0_dx, dt0_dy) = ::vjp::rules::atan2(x, y, t0);
+    let (dt0_dx, dt0_dy) = ::vjp::rules::atan2(x, y, x);
     let mut bar_x = bar_t0 * dt0_dx;
     let mut bar_y = bar_t0 * dt0_dy;
     bar_x += bar_s * y;
