@@ -191,6 +191,18 @@ fn save_declaration(body: &Body, plan: &Plan, v: VarId, root: &syn::Path) -> Tok
     }
 }
 
+/// `(a, b, ..)` of the variables' names, or the name of one.
+pub fn names_tuple(body: &Body, vars: &[VarId]) -> TokenStream {
+    let names: Vec<TokenStream> = vars
+        .iter()
+        .map(|v| {
+            let name = &body.vars[*v].name;
+            quote!(#name)
+        })
+        .collect();
+    tuple_or_single(&names)
+}
+
 /// The tape on which the forward sweep saves the value of `var` for the reverse (see
 /// [`Plan::saved`]).
 pub fn save_tape(body: &Body, var: VarId) -> Ident {
@@ -274,14 +286,8 @@ impl Emitter<'_> {
                 pushes.push((save_tape(self.body, v), value));
             }
             if floats.last().is_some_and(|last| defs.contains(last)) {
-                let names: Vec<TokenStream> = floats
-                    .iter()
-                    .map(|v| {
-                        let name = &self.body.vars[*v].name;
-                        quote!(#name)
-                    })
-                    .collect();
-                pushes.push((save_tape(self.body, floats[0]), tuple_or_single(&names)));
+                let tuple = names_tuple(self.body, &floats);
+                pushes.push((save_tape(self.body, floats[0]), tuple));
             }
             for (save, value) in pushes {
                 // Once per iteration of a range, which made room for its trip count.

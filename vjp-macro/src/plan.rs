@@ -15,8 +15,8 @@
 //! that vjp cannot show to be pure (a call of a plain function) is saved instead
 //! ([`Plan::saved`]), and so are the results of an `if` or of an inactive loop that contains
 //! one (or a loop range that calls one), rather than run again. So are costly values
-//! (`exp`, `tanh`, ...) computed at the top level of a loop body, which cost more to compute
-//! again than to reload. What is left, an `if` with a
+//! (`exp`, `tanh`, ...) computed in a loop body, which cost more to compute again than to
+//! reload. What is left, an `if` with a
 //! `break` or `continue` inside that the reverse would run again, is an error rather than a
 //! silently different value.
 
@@ -33,7 +33,8 @@ enum Save {
     /// The loop's body: costly values and values that may differ when computed again are
     /// saved.
     Body,
-    /// A branch in the body: values that may differ when computed again are saved.
+    /// A branch in the body: costly values (in a loop) and values that may differ when
+    /// computed again are saved.
     Branch,
     /// A block that is not run again (the fused loop's body, the function's block): nothing
     /// is saved at its top level, only in its branches.
@@ -71,13 +72,13 @@ pub struct Plan {
     /// The loop whose forward and reverse sweeps run in one pass, if any (see [`crate::fuse`]).
     pub fused: Option<crate::fuse::Fusion>,
     /// Per loop: values computed in its body that its reverse reads and that are not computed
-    /// again: at the top level of the body of any loop but the fused one, values of costly
-    /// primitives (`exp`, `tanh`, ...: reloading a float costs a few cycles, computing it
-    /// again tens), except the value an undo log reads back from its copy
-    /// ([`crate::undo::Undo::forwarded`]); in any loop but the fused one, opaque expressions
-    /// that vjp cannot show to be pure (a call of a plain function), which must not run again,
-    /// also in branches of the body, and the results of an `if` or of an inactive loop that
-    /// contains one (see `saves_whole`). One entry more than there are loops: values computed
+    /// again: values of costly primitives (`exp`, `tanh`, ...: reloading a float costs a few
+    /// cycles, computing it again tens), at the top level of the body of any loop but the fused
+    /// one and in branches of any loop's body, except the value an undo log reads back from
+    /// its copy ([`crate::undo::Undo::forwarded`]); in any loop but the fused one, opaque
+    /// expressions that vjp cannot show to be pure (a call of a plain function), which must
+    /// not run again, also in branches of the body, and the results of an `if` or of an
+    /// inactive loop that contains one (see `saves_whole`). One entry more than there are loops: values computed
     /// in branches of the function's own block. The forward sweep pushes the floats saved at
     /// the top level of a block as one tuple, after the last of them (see
     /// [`Plan::save_head`]), and every other value on a tape of its own right after the

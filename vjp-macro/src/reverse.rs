@@ -17,8 +17,8 @@
 
 use crate::activity::Activity;
 use crate::forward::{
-    atom, forward_late, fused_loop, owned_copy, path_tokens, proj, recompute, save_tape,
-    tuple_or_single,
+    atom, forward_late, fused_loop, names_tuple, owned_copy, path_tokens, proj, recompute,
+    save_tape, tuple_or_single,
 };
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
@@ -365,14 +365,7 @@ impl Reverse<'_> {
         let floats = self.plan.saved_floats(self.body, block);
         if let Some(head) = floats.first() {
             let save = save_tape(self.body, *head);
-            let names: Vec<TokenStream> = floats
-                .iter()
-                .map(|v| {
-                    let name = &self.body.vars[*v].name;
-                    quote!(#name)
-                })
-                .collect();
-            let names = tuple_or_single(&names);
+            let names = names_tuple(self.body, &floats);
             pops.extend(quote!(let #names = #save.pop();));
         }
         for stmt in &block.stmts {
