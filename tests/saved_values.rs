@@ -1,7 +1,8 @@
 //! Costly values (`exp`, `tanh`, `ln`, ...) computed in a loop and read by its reverse are
 //! saved by the forward sweep instead of computed again (`Plan::saved`): the floats saved at
 //! the top level of one block go on one tape, as one tuple per run of the block
-//! (`Plan::save_head`). Each shape is checked against central differences, with the shadow's
+//! (`Plan::save_head`), or, with the slot values a loop saves, on the loop's own tape
+//! (`Plan::merged`). Each shape is checked against central differences, with the shadow's
 //! accumulation and the exact primal output; `one_tape_per_block` counts the allocations.
 #![deny(warnings)]
 #![allow(clippy::needless_range_loop)]
@@ -111,6 +112,16 @@ fn branch(x: &[f64]) -> f64 {
     s
 }
 
+/// A recurrence: the state at iteration start and its `tanh` share the loop's tape.
+#[differentiable]
+fn recurrence(w: f64, #[no_grad] x: &[f64]) -> f64 {
+    let mut h = 0.2;
+    for i in 0..x.len() {
+        h = (w * h + x[i]).tanh();
+    }
+    h
+}
+
 /// Generic over the float type.
 #[differentiable]
 fn generic<T: vjp::Real>(x: &[T]) -> T {
@@ -195,6 +206,21 @@ fn finite_differences() {
 }
 
 #[test]
+fn recurrence_against_differences() {
+    let x: Vec<f64> = (0..40).map(|i| (i as f64 * 0.37).sin()).collect();
+    for w in [-1.3, 0.4, 0.9] {
+        let (y, (g,)) = recurrence_vjp(w, &x, 1.0);
+        assert_eq!(y.to_bits(), recurrence(w, &x).to_bits());
+        let h = 1e-6;
+        let want = (recurrence(w + h, &x) - recurrence(w - h, &x)) / (2.0 * h);
+        assert!(
+            (g - want).abs() <= 1e-7 * want.abs().max(1.0),
+            "{g} against {want}"
+        );
+    }
+}
+
+#[test]
 fn generic_f32() {
     let x: Vec<f32> = (0..40)
         .map(|i| ((i * 7 % 11) as f32 - 5.0) * 0.17)
@@ -263,6 +289,12 @@ fn one_tape_per_block() {
     let g = vec![0.0; 1000];
     // One tape of pairs, made once for the trip count (and the clone of `g`).
     assert_eq!(count(&|| _ = exp_and_tanh_vjp(&x, &mut g.clone(), 1.0)), 2);
-    // The five saved floats as one tuple per iteration, and the slot `p`: two tapes.
-    assert_eq!(count(&|| _ = five_vjp(&x, &mut g.clone(), 1.0)), 3);
+    // The slot `p` and the five saved floats as one tuple per iteration, on the loop's own
+    // tape (a `Tape`: more than four floats).
+    assert_eq!(count(&|| _ = five_vjp(&x, &mut g.clone(), 1.0)), 2);
+    // The state `h` and its `tanh` on one `SmallTape`: none up to 32 steps, one after.
+    for (n, tapes) in [(32, 0), (33, 1), (1000, 1)] {
+        let x = vec![0.1; n];
+        assert_eq!(count(&|| _ = recurrence_vjp(0.7, &x, 1.0)), tapes, "{n}");
+    }
 }

@@ -138,7 +138,8 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     let presized = |tape: &Ident| plan.presized.iter().any(|(t, _)| t == tape);
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
-            for v in &plan.saved[l.id] {
+            let merged = plan.merged_floats(body, l);
+            for v in plan.saved[l.id].iter().filter(|v| !merged.contains(v)) {
                 out.extend(save_declaration(body, plan, *v, root));
             }
             for undo in &plan.undo[l.id] {
@@ -240,13 +241,21 @@ impl Emitter<'_> {
     }
 
     fn block(&self, block: &Block, mode: Mode) -> TokenStream {
-        self.saving_block(block, mode, false)
+        self.saving_block(block, mode, false, None)
     }
 
     /// `block` in `mode`; in `Forward` mode, each value saved for the reverse (see
     /// [`Plan::saved`]) is pushed on its tape right after it is computed, with `reserved` in
-    /// room the loop whose body `block` is made for its trip count.
-    fn saving_block(&self, block: &Block, mode: Mode, reserved: bool) -> TokenStream {
+    /// room the loop whose body `block` is made for its trip count. `lead`: the loop's own
+    /// tape and its slot values, pushed with the floats saved at the top level of its body
+    /// (see [`Plan::merged`]).
+    fn saving_block(
+        &self,
+        block: &Block,
+        mode: Mode,
+        reserved: bool,
+        lead: Option<(&Ident, Vec<TokenStream>)>,
+    ) -> TokenStream {
         let mut out = TokenStream::new();
         // The floats saved here go on one tape, as one tuple, after the last of them.
         let floats = match mode {
@@ -286,8 +295,20 @@ impl Emitter<'_> {
                 pushes.push((save_tape(self.body, v), value));
             }
             if floats.last().is_some_and(|last| defs.contains(last)) {
-                let tuple = names_tuple(self.body, &floats);
-                pushes.push((save_tape(self.body, floats[0]), tuple));
+                match &lead {
+                    Some((tape, values)) => {
+                        let names = floats.iter().map(|v| {
+                            let name = &self.body.vars[*v].name;
+                            quote!(#name)
+                        });
+                        let all: Vec<TokenStream> = values.iter().cloned().chain(names).collect();
+                        pushes.push(((*tape).clone(), tuple_or_single(&all)));
+                    }
+                    None => {
+                        let tuple = names_tuple(self.body, &floats);
+                        pushes.push((save_tape(self.body, floats[0]), tuple));
+                    }
+                }
             }
             for (save, value) in pushes {
                 // Once per iteration of a range, which made room for its trip count.
@@ -706,9 +727,19 @@ impl Emitter<'_> {
         let augmented = active;
         let body = &self.body;
         let mut out = self.slot_declarations(l);
-        let code = self.saving_block(&l.body, mode, self.plan.reversible[l.id]);
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
+        let values: Vec<TokenStream> = taped
+            .iter()
+            .map(|v| {
+                let name = &body.vars[*v].name;
+                owned_copy(body, &Atom::Var(*v), quote!(#name))
+            })
+            .collect();
+        // The slot values go with the floats the body saves, when it has pushed them.
+        let merged = augmented && mode == Mode::Forward && self.plan.merged[l.id];
+        let lead = merged.then(|| (tape, values.clone()));
+        let code = self.saving_block(&l.body, mode, self.plan.reversible[l.id], lead);
         // A reversible range needs neither a tape nor a trip count when nothing is saved.
         let augmented = augmented && !(self.plan.reversible[l.id] && taped.is_empty());
         // A reversible range gives the reverse its trip count.
@@ -717,16 +748,9 @@ impl Emitter<'_> {
             if count {
                 out.extend(quote!(let mut #trips = 0usize;));
             }
-            let push = if taped.is_empty() {
+            let push = if taped.is_empty() || merged {
                 TokenStream::new()
             } else {
-                let values: Vec<TokenStream> = taped
-                    .iter()
-                    .map(|v| {
-                        let name = &body.vars[*v].name;
-                        owned_copy(body, &Atom::Var(*v), quote!(#name))
-                    })
-                    .collect();
                 let values = tuple_or_single(&values);
                 // A range's trip count is known when it starts, and room for it is made then.
                 if self.plan.reversible[l.id] {

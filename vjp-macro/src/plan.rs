@@ -22,7 +22,7 @@
 
 use crate::activity::Activity;
 use crate::ctxt::Ctxt;
-use crate::ir::{Atom, Block, Body, Loop, LoopKind, Rhs, Stmt, VarId};
+use crate::ir::{Atom, Block, Body, Loop, LoopKind, Rhs, Stmt, Term, VarId};
 use std::collections::BTreeSet;
 
 type Set = BTreeSet<VarId>;
@@ -89,6 +89,13 @@ pub struct Plan {
     /// first float saved there, on whose tape the forward sweep pushes them all, as one tuple
     /// per run of the block, after the last of them; itself for any other variable.
     pub save_head: Vec<VarId>,
+    /// Per loop: the floats saved at the top level of its body (see [`Plan::saved_floats`])
+    /// go on the loop's own tape, after its slot values, in one tuple per iteration pushed
+    /// after the last of them instead of at iteration start: one tape, one push and one pop
+    /// per iteration instead of two. Only for a range loop whose body has no `continue` or
+    /// `break` and writes back no slot before that point, and whose slots on the tape are
+    /// floats (so that they are still there, unmoved, when the tuple is pushed).
+    pub merged: Vec<bool>,
     /// Per loop: its reverse runs the iterations in their forward order (see
     /// [`Planner::forward_order`]).
     pub forward: Vec<bool>,
@@ -211,6 +218,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             undo: vec![Vec::new(); loops],
             saved: vec![Vec::new(); loops + 1],
             save_head: Vec::new(),
+            merged: vec![false; loops],
             forward: vec![false; loops],
             presized: Vec::new(),
             exits_reserved: vec![false; loops],
@@ -263,6 +271,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     plan.exits_reserved = exits_reserved;
     plan.frames = frames(body, &plan);
     plan.save_head = save_heads(body, &plan);
+    plan.merged = merged_saves(body, &plan);
     plan.presized = presized_tapes(body, &plan);
     (plan.room, plan.room_outside) = hoisted_room(body, &plan);
     plan
@@ -285,6 +294,16 @@ impl Plan {
         let defs = block.stmts.iter().flat_map(|s| s.defs());
         defs.filter(|v| self.is_saved(*v) && body.vars[*v].ty == crate::ir::Ty::Float)
             .collect()
+    }
+
+    /// The floats saved at the top level of `l`'s body that go on `l`'s own tape (see
+    /// [`Plan::merged`]); none when they have a tape of their own.
+    pub fn merged_floats(&self, body: &Body, l: &Loop) -> Vec<VarId> {
+        if self.merged[l.id] {
+            self.saved_floats(body, &l.body)
+        } else {
+            Vec::new()
+        }
     }
 
     /// The undo log (see [`crate::undo`]) whose chain has the update `var`, and its position in
@@ -334,10 +353,11 @@ impl Plan {
             if !self.taped[l.id].is_empty() {
                 tapes.push(l.tape.clone());
             }
+            let merged = self.merged_floats(body, l);
             tapes.extend(
                 self.saved[l.id]
                     .iter()
-                    .filter(|v| self.save_head[**v] == **v)
+                    .filter(|v| self.save_head[**v] == **v && !merged.contains(v))
                     .map(|v| crate::forward::save_tape(body, *v)),
             );
             tapes.extend(self.undo[l.id].iter().map(|u| u.tape.clone()));
@@ -631,10 +651,59 @@ fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::Tok
     out
 }
 
-/// True when loop `l` saves one float per iteration, on a `SmallTape`: the first ones in
-/// place, no allocation for a short loop.
+/// True when loop `l` saves one float per iteration, or up to four with the floats its
+/// body saves (see [`Plan::merged`]), on a `SmallTape`: the first ones in place, no
+/// allocation for a short loop.
 pub fn small_loop_tape(body: &Body, plan: &Plan, l: &Loop) -> bool {
+    if plan.merged[l.id] {
+        return plan.taped[l.id].len() + plan.saved_floats(body, &l.body).len() <= 4;
+    }
     matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == crate::ir::Ty::Float)
+}
+
+/// See [`Plan::merged`].
+fn merged_saves(body: &Body, plan: &Plan) -> Vec<bool> {
+    /// True when no block in `block` (inner loops aside) leaves it early.
+    fn falls_through(block: &Block) -> bool {
+        block.stmts.iter().all(|s| match s {
+            Stmt::If { then, els, .. } => {
+                then.term == Term::Fall
+                    && els.term == Term::Fall
+                    && falls_through(then)
+                    && falls_through(els)
+            }
+            _ => true,
+        })
+    }
+    let mut merged = plan.merged.clone();
+    body.block.walk(&mut |stmt| {
+        let Stmt::Loop(l) = stmt else { return };
+        let floats = plan.saved_floats(body, &l.body);
+        let Some(last) = floats.last() else { return };
+        let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
+        let taped = &plan.taped[l.id];
+        let stmts = &l.body.stmts;
+        // The statement that computes the last saved float, and no write-back before it.
+        let Some(at) = stmts.iter().position(|s| s.defs().contains(last)) else {
+            return;
+        };
+        let mut written = false;
+        for s in &stmts[..at] {
+            s.walk(&mut |s| {
+                written |= matches!(s, Stmt::WriteBack { slot, .. } if taped.contains(slot));
+            });
+        }
+        merged[l.id] = plan.loop_work[l.id]
+            && !fused
+            && plan.reversible[l.id]
+            && !taped.is_empty()
+            && taped
+                .iter()
+                .all(|v| body.vars[*v].ty == crate::ir::Ty::Float)
+            && falls_through(&l.body)
+            && !written;
+    });
+    merged
 }
 
 fn count_loops(block: &Block) -> usize {

@@ -18,7 +18,7 @@
 use crate::activity::Activity;
 use crate::forward::{
     atom, forward_late, fused_loop, names_tuple, owned_copy, path_tokens, proj, recompute,
-    save_tape, tuple_or_single,
+    save_tape,
 };
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
@@ -321,7 +321,7 @@ impl Reverse<'_> {
                 });
             }
         }
-        let pops = self.pop_saved(block);
+        let pops = self.pop_saved(block, false);
         let undo = self.undo_start(block);
         let again = recompute(self.body, self.plan, block);
         let code = self.block(block, prologue);
@@ -359,11 +359,12 @@ impl Reverse<'_> {
     /// `let v = save_v.pop();` for each value saved by the forward sweep (see
     /// [`crate::plan::Plan::saved`]) that `block` computes at its top level: the start of the
     /// reverse of a loop's iteration, or of a branch that ran.
-    fn pop_saved(&self, block: &Block) -> TokenStream {
+    fn pop_saved(&self, block: &Block, merged: bool) -> TokenStream {
         let mut pops = TokenStream::new();
-        // The floats, as one tuple (see `Plan::save_head`).
+        // The floats, as one tuple (see `Plan::save_head`), unless the loop's own tape holds
+        // them (`merged`: see `Plan::merged`).
         let floats = self.plan.saved_floats(self.body, block);
-        if let Some(head) = floats.first() {
+        if let (Some(head), false) = (floats.first(), merged) {
             let save = save_tape(self.body, *head);
             let names = names_tuple(self.body, &floats);
             pops.extend(quote!(let #names = #save.pop();));
@@ -402,17 +403,14 @@ impl Reverse<'_> {
         }
         let (tape, trips) = (&l.tape, &l.trips);
         let taped = &self.plan.taped[l.id];
+        // The slot values, and the floats the body saved when they share the loop's tape
+        // (see `Plan::merged`).
+        let merged = self.plan.merged_floats(self.body, l);
         let restore = if taped.is_empty() {
             TokenStream::new()
         } else {
-            let names: Vec<TokenStream> = taped
-                .iter()
-                .map(|v| {
-                    let name = &self.body.vars[*v].name;
-                    quote!(#name)
-                })
-                .collect();
-            let pattern = tuple_or_single(&names);
+            let all: Vec<VarId> = taped.iter().chain(&merged).copied().collect();
+            let pattern = names_tuple(self.body, &all);
             quote!(let #pattern = #tape.pop();)
         };
         // Integer slots stepped back from their values after the loop, each on a counter of
@@ -472,7 +470,7 @@ impl Reverse<'_> {
         }
         let undo = self.undo_start(&l.body);
         // Values saved by the forward sweep, popped instead of computed again.
-        let saved = self.pop_saved(&l.body);
+        let saved = self.pop_saved(&l.body, !merged.is_empty());
         let again = recompute(self.body, self.plan, &l.body);
         let code = self.block(&l.body, Vec::new());
         self.body = outer;

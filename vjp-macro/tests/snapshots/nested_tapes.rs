@@ -37,7 +37,6 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             "the shadow of `a` has length {} but `a` has length {}", bar_a.len(), a.len()
         );
     }
-    let mut save_t13 = ::vjp::tape::SmallTape::new();
     let mut tape_2 = ::vjp::tape::SmallTape::new();
     let mut tape = ::vjp::tape::SmallTape::new();
     let mut exits_1 = ::vjp::Tape::new();
@@ -46,7 +45,6 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
     tape_2.reserve(room_trips);
-    save_t13.reserve(room_trips);
     exits_1.reserve(room_trips);
     if room_trips > 0 {
         let n = room_trips
@@ -59,7 +57,6 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         tape.reserve(n);
     }
     for i in iterator {
-        tape_2.push_reserved(s_1);
         let y = s_1;
         let mut y_1 = y;
         for j in 0..3 {
@@ -92,7 +89,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         let t11 = t10 * y_1;
         let t12 = t9 + t11;
         let t13 = t12.tanh();
-        save_t13.push_reserved(t13);
+        tape_2.push_reserved((s_1, t13));
         let t14 = 0.1 * i as f64;
         let s_2 = t13 + t14;
         s_1 = s_2;
@@ -100,8 +97,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
     let mut bar_s_1 = ::vjp::zero_like(&s);
     bar_s_1 += v;
     for i in ::core::iter::Iterator::rev(0..n) {
-        let s_1 = tape_2.pop();
-        let t13 = save_t13.pop();
+        let (s_1, t13) = tape_2.pop();
         let (y_1, q_1) = exits_1.pop();
         let q = [0.0; 2];
         let t8 = q_1[0];

@@ -39,7 +39,6 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     }
     let mut save_t1 = ::vjp::tape::SmallTape::new();
     let mut save_k_1 = ::vjp::Tape::new();
-    let mut save_t_2 = ::vjp::tape::SmallTape::new();
     let mut tape_1 = ::vjp::tape::SmallTape::new();
     let s = 0.5;
     let mut s_1 = s;
@@ -48,9 +47,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     tape_1.reserve(room_trips);
     save_t1.reserve(room_trips);
     save_k_1.reserve(room_trips);
-    save_t_2.reserve(room_trips);
     for i in iterator {
-        tape_1.push_reserved(s_1);
         let t = s_1;
         let t0 = i > 1;
         let t_2 = if t0 {
@@ -62,7 +59,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         } else {
             t
         };
-        save_t_2.push_reserved(t_2);
+        tape_1.push_reserved((s_1, t_2));
         let k = i;
         let mut k_1 = k;
         for _ in 0..next_len() {
@@ -78,8 +75,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     let mut bar_s_1 = ::vjp::zero_like(&s);
     bar_s_1 += v;
     for i in ::core::iter::Iterator::rev(0..x.len()) {
-        let s_1 = tape_1.pop();
-        let t_2 = save_t_2.pop();
+        let (s_1, t_2) = tape_1.pop();
         let k_1 = save_k_1.pop();
         let t = s_1;
         let t0 = i > 1;
