@@ -183,7 +183,7 @@ impl Reverse<'_> {
             .filter(|_| block.id == self.body.block.id)
             .map(|f| f.index);
         for (i, stmt) in block.stmts.iter().enumerate().rev() {
-            self.put_back_branches(stmt);
+            self.put_back_branches(block, i, stmt);
             self.stmt(stmt);
             self.put_back(block, i, stmt);
             if fused_at == Some(i) {
@@ -211,14 +211,20 @@ impl Reverse<'_> {
         }
     }
 
-    /// Before the reverse of an `if` of an undo log's chain (one branch writes the aggregate):
-    /// the elements its branch overwrote, put back when it ran, last write first, so that the
-    /// branch's reverse (which may write them again for its recompute slice) and the statements
-    /// before the `if` see the version before it.
-    fn put_back_branches(&mut self, stmt: &Stmt) {
+    /// Before the reverse of an `if` of an undo log's chain (one branch writes the aggregate)
+    /// that the recompute slice ran again: the elements its branch overwrote, put back when it
+    /// ran, last write first, so that the branch's reverse (which may write them again for its
+    /// recompute slice) and the statements before the `if` see the version before it. When
+    /// the slice did not run the `if` again, the copy already holds a version before it, and
+    /// putting the elements back would step it forwards (to the version the `if` started
+    /// from), where the reverse of the iterations before would read it.
+    fn put_back_branches(&mut self, block: &Block, i: usize, stmt: &Stmt) {
         let Stmt::If { then, els, .. } = stmt else {
             return;
         };
+        if !self.plan.slice[block.id].get(i).copied().unwrap_or(false) {
+            return;
+        }
         let mut code = TokenStream::new();
         for log in self.plan.undo.iter().flatten() {
             for j in log.in_branches(then, els).into_iter().rev() {
