@@ -350,3 +350,80 @@ fn assignment_keeps_the_type() {
         assert!((jx - g).abs() < 1e-12 * g.abs().max(1.0));
     }
 }
+
+/// B12 (seed 107000, f897): names bound inside an expression kept as written (a condition
+/// that reads only inactive values, here through a closure) shadow the locals of the same
+/// name. The renaming of locals to their current versions went token by token, so
+/// `|l: &f64| l.cos()` read the outer `l` in the generated functions: a wrong value and
+/// gradient (or, with `(*l)`, code that did not compile). Closure parameters, `let`s in a
+/// block, `match` arms, `if let` and `for` patterns are scoped now.
+#[differentiable]
+#[allow(clippy::blocks_in_conditions, clippy::match_single_binding)]
+fn shadowing_bindings(q: &[f64], x: f64) -> f64 {
+    let mut l = x * 0.5;
+    l += q[0];
+    let p = x.sin();
+    let c = if q.iter().map(|l: &f64| l.cos()).sum::<f64>() <= 0.0 {
+        1.0
+    } else {
+        2.0
+    };
+    let d = if q
+        .iter()
+        .map(|l: &f64| 2.0 * (*l).cos())
+        .fold(0.5, |s, p: f64| s + p)
+        > 0.0
+    {
+        3.0
+    } else {
+        4.0
+    };
+    let e = if {
+        let p = q.len() as f64;
+        p > 3.5
+    } {
+        5.0
+    } else {
+        6.0
+    };
+    let f = if match q.len() {
+        l => l > 3,
+    } {
+        7.0
+    } else {
+        8.0
+    };
+    let gb: bool = if let Some(&l) = q.get(1) {
+        l > 2.0
+    } else {
+        false
+    };
+    let g = if gb { 9.0 } else { 10.0 };
+    let hb: bool = q.iter().any(|v| {
+        let mut n = 0;
+        for l in 0..3 {
+            n += l;
+        }
+        *v > n as f64
+    });
+    let h = if hb { 12.0 } else { 13.0 };
+    (c + d + e + f + g + h) * l * p
+}
+
+#[test]
+fn shadowing_bindings_are_scoped() {
+    // With the bindings scoped: the cosines' sum is negative (c = 1, d = 4), q has 4
+    // elements (e = 5, f = 7), q[1] = 3 > 2 (g = 9) and 3.1 > 0 + 1 + 2 (h = 12).
+    let q = [0.2, 3.0, 3.1, 2.9];
+    let x: f64 = 0.7;
+    let k = 1.0 + 4.0 + 5.0 + 7.0 + 9.0 + 12.0;
+    let want = k * (x * 0.5 + q[0]) * x.sin();
+    assert!((shadowing_bindings(&q, x) - want).abs() < 1e-12);
+    let mut g = [0.0; 4];
+    let (y, (gx,)) = shadowing_bindings_vjp(&q, &mut g, x, 1.0);
+    assert_eq!(y.to_bits(), shadowing_bindings(&q, x).to_bits());
+    assert!((g[0] - k * x.sin()).abs() < 1e-12, "{g:?}");
+    assert_eq!(&g[1..], &[0.0; 3]);
+    let dx = k * (0.5 * x.sin() + (x * 0.5 + q[0]) * x.cos());
+    assert!((gx - dx).abs() < 1e-12, "{gx} {dx}");
+}

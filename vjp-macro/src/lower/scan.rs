@@ -45,10 +45,34 @@ impl Lowerer<'_> {
 
     // ----- token scanning -----
 
-    /// Renames the locals in `tokens` to their current versions and lists the locals read. Identifiers after `.` (fields, methods) or `::` (paths) are not locals.
+    /// Renames the locals in `tokens` to their current versions and lists the locals read.
+    /// Identifiers after `.` (fields, methods) or `::` (paths) are not locals, nor are names
+    /// that a closure's parameters, a `let`, a `match` arm, an `if let`, a `while let` or a
+    /// `for` inside the tokens bind over the code they scope (`|l: &f64| l.cos()` reads the
+    /// closure's `l`, whatever local `l` is outside): the tokens are parsed as an expression
+    /// or as statements for that (see [`Renamer`]); tokens that parse as neither are renamed
+    /// identifier by identifier.
     pub(super) fn scan(&self, tokens: TokenStream) -> (TokenStream, Vec<VarId>) {
         let mut reads = Vec::new();
-        let renamed = self.scan_into(tokens, &mut reads, false);
+        let mut renamer = Renamer {
+            lowerer: self,
+            shadowed: Vec::new(),
+            reads: &mut reads,
+        };
+        if let Ok(mut e) = syn::parse2::<Expr>(tokens.clone()) {
+            syn::visit_mut::VisitMut::visit_expr_mut(&mut renamer, &mut e);
+            return (e.to_token_stream(), reads);
+        }
+        let parser = syn::Block::parse_within;
+        if let Ok(mut stmts) = syn::parse::Parser::parse2(parser, tokens.clone()) {
+            renamer.stmts(&mut stmts);
+            let mut out = TokenStream::new();
+            for stmt in &stmts {
+                stmt.to_tokens(&mut out);
+            }
+            return (out, reads);
+        }
+        let renamed = self.scan_into(tokens, &mut reads, false, &[]);
         (renamed, reads)
     }
 
@@ -57,11 +81,13 @@ impl Lowerer<'_> {
         matches!(tree, Some(TokenTree::Ident(i)) if self.lookup(&i.to_string()).is_some_and(|v| self.by_ref.contains(&v)))
     }
 
+    /// [`Lowerer::scan`] identifier by identifier, leaving the names in `shadowed` alone.
     pub(super) fn scan_into(
         &self,
         tokens: TokenStream,
         reads: &mut Vec<VarId>,
         in_macro: bool,
+        shadowed: &[String],
     ) -> TokenStream {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
@@ -76,7 +102,10 @@ impl Lowerer<'_> {
                 continue;
             }
             let next = match tree {
-                TokenTree::Ident(ident) if !is_field_or_path(&trees, k) => {
+                TokenTree::Ident(ident)
+                    if !is_field_or_path(&trees, k)
+                        && !shadowed.iter().any(|n| n == unraw(&ident.to_string())) =>
+                {
                     match self.lookup(&ident.to_string()) {
                         Some(var) if self.is_inlined_closure(var) => {
                             self.closure_misuse(ident, &ident.to_string());
@@ -101,7 +130,7 @@ impl Lowerer<'_> {
                         );
                     let mut new = proc_macro2::Group::new(
                         group.delimiter(),
-                        self.scan_into(group.stream(), reads, in_macro || macro_args),
+                        self.scan_into(group.stream(), reads, in_macro || macro_args, shadowed),
                     );
                     new.set_span(group.span());
                     TokenTree::Group(new)
@@ -363,6 +392,207 @@ impl<'ast> syn::visit::Visit<'ast> for ValueReads<'_, '_> {
         }
         if let Some(rest) = &s.rest {
             self.visit_expr(rest);
+        }
+    }
+}
+
+/// Renames the locals an expression reads to their current versions (see
+/// [`Lowerer::scan`]), except where a binding inside it shadows them.
+struct Renamer<'a, 'b> {
+    lowerer: &'a Lowerer<'b>,
+    /// The names bound inside the expression around the current point.
+    shadowed: Vec<String>,
+    reads: &'a mut Vec<VarId>,
+}
+
+impl Renamer<'_, '_> {
+    /// The local `ident` names here, if it names one (and no binding inside shadows it).
+    fn local(&self, ident: &Ident) -> Option<VarId> {
+        let name = unraw(&ident.to_string()).to_string();
+        if self.shadowed.contains(&name) {
+            return None;
+        }
+        self.lowerer.lookup(&name)
+    }
+
+    /// `ident` renamed to the current version of the local it names, noted as read.
+    fn rename(&mut self, ident: &mut Ident) {
+        let Some(var) = self.local(ident) else {
+            return;
+        };
+        if self.lowerer.is_inlined_closure(var) {
+            self.lowerer.closure_misuse(&*ident, &ident.to_string());
+            return;
+        }
+        if !self.reads.contains(&var) {
+            self.reads.push(var);
+        }
+        let mut name = self.lowerer.vars[var].name.clone();
+        name.set_span(ident.span());
+        *ident = name;
+    }
+
+    /// Statements in order: a `let` shadows its names from the next statement on, until the
+    /// end of the block.
+    fn stmts(&mut self, stmts: &mut [syn::Stmt]) {
+        let before = self.shadowed.len();
+        for stmt in stmts {
+            match stmt {
+                syn::Stmt::Local(local) => {
+                    if let Some(init) = &mut local.init {
+                        syn::visit_mut::VisitMut::visit_expr_mut(self, &mut init.expr);
+                        if let Some((_, diverge)) = &mut init.diverge {
+                            syn::visit_mut::VisitMut::visit_expr_mut(self, diverge);
+                        }
+                    }
+                    collect_pattern_names(&local.pat, &mut self.shadowed);
+                }
+                // An item inside sees no local.
+                syn::Stmt::Item(_) => {}
+                syn::Stmt::Expr(e, _) => syn::visit_mut::VisitMut::visit_expr_mut(self, e),
+                syn::Stmt::Macro(m) => self.mac(&mut m.mac),
+            }
+        }
+        self.shadowed.truncate(before);
+    }
+
+    /// A macro's arguments, identifier by identifier (and the names in its format string).
+    fn mac(&mut self, mac: &mut syn::Macro) {
+        let tokens = std::mem::take(&mut mac.tokens);
+        mac.tokens = self
+            .lowerer
+            .scan_into(tokens, self.reads, true, &self.shadowed);
+    }
+
+    /// `f` with the names `pats` bind shadowed.
+    fn scoped<'p>(&mut self, pats: impl IntoIterator<Item = &'p Pat>, f: impl FnOnce(&mut Self)) {
+        let before = self.shadowed.len();
+        for pat in pats {
+            collect_pattern_names(pat, &mut self.shadowed);
+        }
+        f(self);
+        self.shadowed.truncate(before);
+    }
+}
+
+impl syn::visit_mut::VisitMut for Renamer<'_, '_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        // `*v` of a loop variable over references, which the index loop binds by value.
+        if let Expr::Unary(u) = e {
+            if let (UnOp::Deref(_), Expr::Path(p)) = (&u.op, &*u.expr) {
+                let by_ref = p.path.get_ident().and_then(|i| self.local(i));
+                if by_ref.is_some_and(|v| self.lowerer.by_ref.contains(&v)) {
+                    *e = (*u.expr).clone();
+                }
+            }
+        }
+        match e {
+            Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                let segment = &mut p.path.segments[0];
+                if segment.arguments.is_none() && p.path.leading_colon.is_none() {
+                    self.rename(&mut segment.ident);
+                }
+            }
+            Expr::Closure(c) => {
+                let inputs = c.inputs.iter().cloned().collect::<Vec<Pat>>();
+                self.scoped(&inputs, |r| r.visit_expr_mut(&mut c.body));
+            }
+            Expr::Block(b) => self.stmts(&mut b.block.stmts),
+            Expr::Unsafe(b) => self.stmts(&mut b.block.stmts),
+            Expr::Const(b) => self.stmts(&mut b.block.stmts),
+            Expr::Async(b) => self.stmts(&mut b.block.stmts),
+            Expr::TryBlock(b) => self.stmts(&mut b.block.stmts),
+            Expr::Loop(l) => self.stmts(&mut l.body.stmts),
+            Expr::Match(m) => {
+                self.visit_expr_mut(&mut m.expr);
+                for arm in &mut m.arms {
+                    let pat = arm.pat.clone();
+                    self.scoped([&pat], |r| {
+                        if let Some((_, guard)) = &mut arm.guard {
+                            r.visit_expr_mut(guard);
+                        }
+                        r.visit_expr_mut(&mut arm.body);
+                    });
+                }
+            }
+            Expr::If(i) => {
+                // The names of `if let` are bound in its condition's `&&` chain after the
+                // `let` and in the first branch.
+                let mut bound = Vec::new();
+                self.condition(&mut i.cond, &mut bound);
+                self.scoped(&bound, |r| r.stmts(&mut i.then_branch.stmts));
+                if let Some((_, els)) = &mut i.else_branch {
+                    self.visit_expr_mut(els);
+                }
+            }
+            Expr::While(w) => {
+                let mut bound = Vec::new();
+                self.condition(&mut w.cond, &mut bound);
+                self.scoped(&bound, |r| r.stmts(&mut w.body.stmts));
+            }
+            Expr::ForLoop(f) => {
+                self.visit_expr_mut(&mut f.expr);
+                let pat = (*f.pat).clone();
+                self.scoped([&pat], |r| r.stmts(&mut f.body.stmts));
+            }
+            Expr::Let(l) => {
+                // A `let` outside an `if` or `while` condition binds nothing usable here.
+                self.visit_expr_mut(&mut l.expr);
+            }
+            Expr::Macro(m) => self.mac(&mut m.mac),
+            Expr::Struct(s) => {
+                for field in &mut s.fields {
+                    // `S { x }` names the local `x`: written out, `S { x: x_1 }`.
+                    if field.colon_token.is_none() {
+                        field.colon_token = Some(Default::default());
+                    }
+                    self.visit_expr_mut(&mut field.expr);
+                }
+                if let Some(rest) = &mut s.rest {
+                    self.visit_expr_mut(rest);
+                }
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        self.mac(mac);
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.stmts(&mut b.stmts);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {
+        // An item inside sees no local.
+    }
+}
+
+impl Renamer<'_, '_> {
+    /// A condition, `&&` by `&&`: each `let` binds its names for the rest of the chain and
+    /// the first branch (collected into `bound`).
+    fn condition(&mut self, cond: &mut Expr, bound: &mut Vec<Pat>) {
+        match cond {
+            Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
+                self.condition(&mut b.left, bound);
+                let scope = bound.clone();
+                self.scoped(&scope, |r| r.condition(&mut b.right, bound));
+            }
+            Expr::Let(l) => {
+                let scope = bound.clone();
+                self.scoped(&scope, |r| {
+                    syn::visit_mut::VisitMut::visit_expr_mut(r, &mut l.expr)
+                });
+                bound.push((*l.pat).clone());
+            }
+            Expr::Paren(p) => self.condition(&mut p.expr, bound),
+            other => {
+                let scope = bound.clone();
+                self.scoped(&scope, |r| {
+                    syn::visit_mut::VisitMut::visit_expr_mut(r, other)
+                });
+            }
         }
     }
 }
