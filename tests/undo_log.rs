@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{assert_near, fd_grad};
+use common::{assert_near, check_slice, fd_grad};
 use vjp::differentiable;
 
 /// A cumulative product in an array: one write per iteration at the counter.
@@ -163,29 +163,6 @@ fn returned(x: f64) -> [f64; 4] {
         a[i] = a[i - 1] * a[i] + 0.5;
     }
     a
-}
-
-fn check_slice(
-    name: &str,
-    f: impl Fn(&[f64]) -> f64,
-    vjp: impl Fn(&[f64], &mut [f64], f64) -> f64,
-    x: &[f64],
-) {
-    let mut g = vec![0.0; x.len()];
-    let y = vjp(x, &mut g, 1.0);
-    assert_eq!(y.to_bits(), f(x).to_bits(), "{name}: primal");
-    let want = fd_grad(&f, x);
-    println!("{name}: {g:?}");
-    assert_near(&g, &want, 1e-6);
-    // Twice the cotangent, twice the gradient (and the shadow accumulates).
-    let mut g2 = g.clone();
-    vjp(x, &mut g2, 2.0);
-    for (a, b) in g2.iter().zip(&g) {
-        assert!(
-            (a - 3.0 * b).abs() <= 1e-12 * b.abs().max(1.0),
-            "{name}: accumulation"
-        );
-    }
 }
 
 #[test]

@@ -165,3 +165,27 @@ pub fn assert_near(got: &[f64], want: &[f64], tol: f64) {
         );
     }
 }
+
+/// Checks `vjp` (a function of one slice with its shadow, returning the primal output) against
+/// `f` at `x`: the primal output bit for bit, the gradient against central differences, and
+/// that the shadow accumulates (a second call with twice the cotangent adds twice as much).
+pub fn check_slice(
+    name: &str,
+    f: impl Fn(&[f64]) -> f64,
+    vjp: impl Fn(&[f64], &mut [f64], f64) -> f64,
+    x: &[f64],
+) {
+    let mut g = vec![0.0; x.len()];
+    let y = vjp(x, &mut g, 1.0);
+    assert_eq!(y.to_bits(), f(x).to_bits(), "{name}: primal");
+    let want = fd_grad(&f, x);
+    assert_near(&g, &want, 1e-6);
+    let mut g2 = g.clone();
+    vjp(x, &mut g2, 2.0);
+    for (a, b) in g2.iter().zip(&g) {
+        assert!(
+            (a - 3.0 * b).abs() <= 1e-12 * b.abs().max(1.0),
+            "{name}: accumulation"
+        );
+    }
+}
