@@ -407,7 +407,9 @@ fn shadowing_bindings(q: &[f64], x: f64) -> f64 {
         *v > n as f64
     });
     let h = if hb { 12.0 } else { 13.0 };
-    (c + d + e + f + g + h) * l * p
+    // The closure's `l` in a format string too.
+    let digits: usize = q.iter().map(|l| format!("{l}").len()).sum();
+    (c + d + e + f + g + h) * l * p * digits as f64
 }
 
 #[test]
@@ -416,7 +418,8 @@ fn shadowing_bindings_are_scoped() {
     // elements (e = 5, f = 7), q[1] = 3 > 2 (g = 9) and 3.1 > 0 + 1 + 2 (h = 12).
     let q = [0.2, 3.0, 3.1, 2.9];
     let x: f64 = 0.7;
-    let k = 1.0 + 4.0 + 5.0 + 7.0 + 9.0 + 12.0;
+    // And "0.2", "3", "3.1", "2.9" have 10 characters.
+    let k = (1.0 + 4.0 + 5.0 + 7.0 + 9.0 + 12.0) * 10.0;
     let want = k * (x * 0.5 + q[0]) * x.sin();
     assert!((shadowing_bindings(&q, x) - want).abs() < 1e-12);
     let mut g = [0.0; 4];

@@ -136,7 +136,7 @@ impl Lowerer<'_> {
                     TokenTree::Group(new)
                 }
                 TokenTree::Literal(lit) if in_macro => {
-                    TokenTree::Literal(self.rename_format_args(lit, reads))
+                    TokenTree::Literal(self.rename_format_args(lit, reads, shadowed))
                 }
                 other => other.clone(),
             };
@@ -146,11 +146,13 @@ impl Lowerer<'_> {
     }
 
     /// In a format string (`"{x}"`, `"{x:.3}"`), a captured local is renamed like any other
-    /// read of it, so `println!("{x}")` prints the same version in the generated functions.
+    /// read of it, so `println!("{x}")` prints the same version in the generated functions
+    /// (unless a binding around the macro, in `shadowed`, is the `x` it names).
     pub(super) fn rename_format_args(
         &self,
         lit: &proc_macro2::Literal,
         reads: &mut Vec<VarId>,
+        shadowed: &[String],
     ) -> proc_macro2::Literal {
         let text = lit.to_string();
         if !text.starts_with('"') || !text.contains('{') {
@@ -159,7 +161,7 @@ impl Lowerer<'_> {
         let mut renamed = text.clone();
         let names: std::collections::BTreeSet<&String> =
             self.scopes.iter().flatten().map(|(n, _)| n).collect();
-        for name in names {
+        for name in names.into_iter().filter(|n| !shadowed.contains(n)) {
             let Some(var) = self.lookup(name) else {
                 continue;
             };
