@@ -142,6 +142,10 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             for v in plan.saved[l.id].iter().filter(|v| !merged.contains(v)) {
                 out.extend(save_declaration(body, plan, *v, root));
             }
+            for e in &plan.extrema[l.id] {
+                let record = &e.record;
+                out.extend(quote!(let mut #record = #root::tape::RunningExtremum::new();));
+            }
             for undo in &plan.undo[l.id] {
                 let tape = &undo.tape;
                 out.extend(if undo.one_float(body) {
@@ -283,6 +287,24 @@ impl Emitter<'_> {
                 None => out.extend(self.stmt(stmt, mode)),
             }
             let defs = stmt.defs();
+            if mode == Mode::Forward {
+                // A step of a running maximum or minimum (see `plan::Extremum`).
+                for e in self.plan.extrema.iter().flatten() {
+                    if defs.contains(&e.new) {
+                        let (record, old, new) = (
+                            &e.record,
+                            &self.body.vars[e.old].name,
+                            &self.body.vars[e.new].name,
+                        );
+                        let operand = atom(self.body, &e.operand);
+                        out.extend(if e.max {
+                            quote!(#record.record_max(#old, #operand, #new);)
+                        } else {
+                            quote!(#record.record_min(#old, #operand, #new);)
+                        });
+                    }
+                }
+            }
             let mut pushes: Vec<(Ident, TokenStream)> = Vec::new();
             for v in defs.iter().copied() {
                 if mode != Mode::Forward || !self.plan.is_saved(v) || floats.contains(&v) {

@@ -27,6 +27,28 @@ use std::collections::BTreeSet;
 
 type Set = BTreeSet<VarId>;
 
+/// A running maximum or minimum: a float slot `m` of a loop at the top level of the function,
+/// read in the loop only by `m2 = m.max(e)` (or `e.max(m)`, or `min`; possibly through one
+/// copy, `let acc = m;`, as `fold` is lowered) at the top level of a
+/// body that cannot leave early, `m2` read only by the write-back `m = m2`. The forward sweep
+/// records each step on a `vjp_runtime::tape::RunningExtremum` instead of saving `m` on the
+/// loop's tape, and the reverse sweep rebuilds from it a value of `m` at iteration start with
+/// which the rule of `max` gives the same partial derivatives, bit for bit (see its
+/// documentation): no tape, no allocation, however long the loop.
+#[derive(Clone, Debug)]
+pub struct Extremum {
+    /// The slot, whose value at iteration start the reverse rebuilds.
+    pub old: VarId,
+    /// The statement's result, `m2`.
+    pub new: VarId,
+    /// The other operand, `e`.
+    pub operand: Atom,
+    /// `max` (else `min`).
+    pub max: bool,
+    /// The name of the record.
+    pub record: syn::Ident,
+}
+
 /// Where a block sits in the loop whose values it may save (see [`Planner::needs`]).
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Save {
@@ -153,6 +175,9 @@ pub struct Plan {
     /// Per loop: the slots whose element writes the reverse undoes instead of the slot being
     /// saved at every iteration (see [`crate::undo`]); they are not in [`Plan::taped`].
     pub undo: Vec<Vec<crate::undo::Undo>>,
+    /// Per loop: running maxima and minima whose values at iteration start the reverse
+    /// rebuilds instead of saving them (see [`Extremum`]); they are not in [`Plan::taped`].
+    pub extrema: Vec<Vec<Extremum>>,
 }
 
 /// The tapes of a range loop `c` whose room an enclosing range loop `a` makes (see
@@ -216,6 +241,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             fused: None,
             rewind: vec![Vec::new(); loops],
             undo: vec![Vec::new(); loops],
+            extrema: vec![Vec::new(); loops],
             saved: vec![Vec::new(); loops + 1],
             save_head: Vec::new(),
             merged: vec![false; loops],
@@ -661,20 +687,78 @@ pub fn small_loop_tape(body: &Body, plan: &Plan, l: &Loop) -> bool {
     matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == crate::ir::Ty::Float)
 }
 
+/// `slot` of loop `l` as an [`Extremum`], when it is one.
+fn extremum(body: &Body, l: &Loop, slot: VarId) -> Option<Extremum> {
+    if body.vars[slot].ty != crate::ir::Ty::Float || !falls_through(&l.body) {
+        return None;
+    }
+    let uses = l.body.use_counts(body.vars.len());
+    if uses[slot] != 1 {
+        return None;
+    }
+    // The lowering of `fold` binds the accumulator first: `let acc = m;`, read once.
+    let copy = l.body.stmts.iter().find_map(|s| match s {
+        Stmt::Let {
+            var,
+            rhs: Rhs::Use(Atom::Var(v)),
+            ..
+        } if *v == slot => Some(*var),
+        _ => None,
+    });
+    let read = match copy {
+        Some(c) if uses[c] == 1 => c,
+        Some(_) => return None,
+        None => slot,
+    };
+    let (new, operand, max) = l.body.stmts.iter().find_map(|s| match s {
+        Stmt::Let {
+            var,
+            rhs:
+                Rhs::Prim {
+                    prim,
+                    args,
+                    int_arg: None,
+                    ..
+                },
+            ..
+        } if matches!(prim.name, "max" | "min") && args.len() == 2 => {
+            let operand = match (&args[0], &args[1]) {
+                (Atom::Var(a), b) if *a == read && Body::atom_var(b) != Some(read) => b.clone(),
+                (a, Atom::Var(b)) if *b == read && Body::atom_var(a) != Some(read) => a.clone(),
+                _ => return None,
+            };
+            Some((*var, operand, prim.name == "max"))
+        }
+        _ => None,
+    })?;
+    let written_back = l.body.stmts.iter().any(|s| {
+        matches!(s, Stmt::WriteBack { slot: w, value: Atom::Var(v) } if *w == slot && *v == new)
+    });
+    let name = &body.vars[slot].name;
+    (uses[new] == 1 && written_back).then(|| Extremum {
+        old: slot,
+        new,
+        operand,
+        max,
+        record: syn::Ident::new(&format!("extremum_{name}"), proc_macro2::Span::mixed_site()),
+    })
+}
+
+/// True when no block in `block` (inner loops aside) leaves it early.
+fn falls_through(block: &Block) -> bool {
+    block.stmts.iter().all(|s| match s {
+        Stmt::If { then, els, .. } => {
+            then.term == Term::Fall
+                && els.term == Term::Fall
+                && falls_through(then)
+                && falls_through(els)
+        }
+        _ => true,
+    })
+}
+
 /// See [`Plan::merged`].
 fn merged_saves(body: &Body, plan: &Plan) -> Vec<bool> {
-    /// True when no block in `block` (inner loops aside) leaves it early.
-    fn falls_through(block: &Block) -> bool {
-        block.stmts.iter().all(|s| match s {
-            Stmt::If { then, els, .. } => {
-                then.term == Term::Fall
-                    && els.term == Term::Fall
-                    && falls_through(then)
-                    && falls_through(els)
-            }
-            _ => true,
-        })
-    }
     let mut merged = plan.merged.clone();
     body.block.walk(&mut |stmt| {
         let Stmt::Loop(l) = stmt else { return };
@@ -1019,12 +1103,30 @@ impl Planner<'_> {
                         undo.push(log);
                     }
                 }
+                // Running maxima and minima of a loop at the top level of the function.
+                let top = self
+                    .body
+                    .block
+                    .stmts
+                    .iter()
+                    .any(|s| matches!(s, Stmt::Loop(t) if t.id == l.id));
+                let extrema: Vec<Extremum> = if top && !fused {
+                    l.slots
+                        .iter()
+                        .filter(|s| n.contains(&s.var) && self.activity.active(s.var))
+                        .filter_map(|s| extremum(self.body, l, s.var))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 self.plan.taped[l.id] = at_start
                     .iter()
                     .copied()
                     .filter(|v| n.contains(v) && !rewind.iter().any(|r| r.slot == *v))
                     .filter(|v| !undo.iter().any(|u| u.slot == *v))
+                    .filter(|v| !extrema.iter().any(|e| e.old == *v))
                     .collect();
+                self.plan.extrema[l.id] = extrema;
                 for v in at_start {
                     n.remove(&v);
                 }

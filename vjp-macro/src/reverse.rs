@@ -412,13 +412,18 @@ impl Reverse<'_> {
         // The slot values, and the floats the body saved when they share the loop's tape
         // (see `Plan::merged`).
         let merged = self.plan.merged_floats(self.body, l);
-        let restore = if taped.is_empty() {
+        let mut restore = if taped.is_empty() {
             TokenStream::new()
         } else {
             let all: Vec<VarId> = taped.iter().chain(&merged).copied().collect();
             let pattern = names_tuple(self.body, &all);
             quote!(let #pattern = #tape.pop();)
         };
+        // Running maxima and minima: their values at iteration start, rebuilt.
+        for e in &self.plan.extrema[l.id] {
+            let (record, old) = (&e.record, &self.body.vars[e.old].name);
+            restore.extend(quote!(let #old = #record.old();));
+        }
         // Integer slots stepped back from their values after the loop, each on a counter of
         // its own unless an enclosing loop keeps one for it.
         let (mut rewind_start, mut rewind_step) = (TokenStream::new(), TokenStream::new());

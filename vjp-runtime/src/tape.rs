@@ -496,3 +496,109 @@ mod tests {
         tape.pop();
     }
 }
+
+/// What the reverse sweep of a running maximum or minimum (`m = m.max(e)` in a loop, `m` read
+/// nowhere else in it) needs instead of a tape of `m`'s values: the forward sweep records,
+/// per step, whether `e` won strictly and whether `m` was NaN, and the reverse sweep rebuilds
+/// from that a value of `m` at the start of each step ([`RunningExtremum::old`]) with which the
+/// rule of `max` (or `min`) gives the same partial derivatives, bit for bit, as with the true
+/// value:
+/// - after the last step `e` won strictly (and at every step when it never did), `m` equals
+///   the final value in every comparison (it can only have tied with it since);
+/// - at that step the rule gives `(0, 1)`, as it does for a NaN `m` and a number `e`;
+/// - before it, the adjoint that reaches `m` is `w · 0` (zero, or NaN when `w` is not finite),
+///   so any finite partials give the same products: the final value serves;
+/// - while `m` is still NaN (a NaN start, and NaN `e`s), NaN is the true value.
+///
+/// ```
+/// use vjp_runtime::tape::RunningExtremum;
+///
+/// let values = [1.0_f64, 3.0, 2.0, 3.0];
+/// let mut m = values[0];
+/// let mut record = RunningExtremum::new();
+/// for &e in &values[1..] {
+///     let old = m;
+///     m = m.max(e);
+///     record.record_max(old, e, m);
+/// }
+/// assert_eq!(record.old(), 3.0); // the tie with 3.0 at the last step
+/// assert_eq!(record.old(), 3.0); // 2.0 lost to 3.0
+/// assert!(record.old().is_nan()); // 3.0 won strictly: the rule gives (0, 1)
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct RunningExtremum<T> {
+    /// The steps recorded and not yet taken back.
+    steps: usize,
+    /// The last step (counting from 1) at which the operand won strictly; 0 if none did.
+    won: usize,
+    /// The last step at whose start `m` was NaN; 0 if none.
+    nan: usize,
+    /// `m` after the last step recorded.
+    last: T,
+}
+
+impl<T: crate::Real> RunningExtremum<T> {
+    /// No steps recorded.
+    #[inline]
+    pub fn new() -> Self {
+        RunningExtremum {
+            steps: 0,
+            won: 0,
+            nan: 0,
+            last: T::zero(),
+        }
+    }
+
+    /// Records `new = old.max(operand)`.
+    #[inline]
+    pub fn record_max(&mut self, old: T, operand: T, new: T) {
+        self.record(old, operand > old, new);
+    }
+
+    /// Records `new = old.min(operand)`.
+    #[inline]
+    pub fn record_min(&mut self, old: T, operand: T, new: T) {
+        self.record(old, operand < old, new);
+    }
+
+    #[inline]
+    fn record(&mut self, old: T, beats: bool, new: T) {
+        self.steps += 1;
+        let old_nan = old.is_nan();
+        // The rule's `(0, 1)`: the operand is larger (smaller), or `old` alone is NaN.
+        if beats || (old_nan && !new.is_nan()) {
+            self.won = self.steps;
+        }
+        if old_nan {
+            self.nan = self.steps;
+        }
+        self.last = new;
+    }
+
+    /// A value of `m` at the start of the last step not yet taken back, with which the rule
+    /// gives that step's partial derivatives (see the type's documentation); takes the step
+    /// back.
+    ///
+    /// # Panics
+    /// When every recorded step was taken back already (a bug in vjp).
+    #[inline]
+    #[track_caller]
+    pub fn old(&mut self) -> T {
+        let step = self.steps;
+        self.steps = match step.checked_sub(1) {
+            Some(s) => s,
+            None => panic!("{UNDERFLOW}"),
+        };
+        if step <= self.nan || step == self.won {
+            T::NAN
+        } else {
+            self.last
+        }
+    }
+}
+
+impl<T: crate::Real> Default for RunningExtremum<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
