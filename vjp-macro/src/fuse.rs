@@ -166,7 +166,7 @@ fn candidate(
 
 /// True when a path through `block` (not counting nested loops) leaves the loop body before its
 /// end: a `break`, a `continue` other than the body's own last one, or a diverging branch.
-fn leaves(block: &Block, top: bool) -> bool {
+pub fn leaves(block: &Block, top: bool) -> bool {
     let ok = block.term == Term::Fall || (top && block.term == Term::Continue);
     !ok || block.stmts.iter().any(|s| match s {
         Stmt::If { then, els, .. } => leaves(then, false) || leaves(els, false),

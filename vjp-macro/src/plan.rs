@@ -22,7 +22,7 @@
 
 use crate::activity::Activity;
 use crate::ctxt::Ctxt;
-use crate::ir::{Atom, Block, Body, Loop, LoopKind, Rhs, Stmt, Term, VarId};
+use crate::ir::{Atom, Block, Body, Loop, LoopKind, Rhs, Stmt, VarId};
 use std::collections::BTreeSet;
 
 type Set = BTreeSet<VarId>;
@@ -689,7 +689,7 @@ pub fn small_loop_tape(body: &Body, plan: &Plan, l: &Loop) -> bool {
 
 /// `slot` of loop `l` as an [`Extremum`], when it is one.
 fn extremum(body: &Body, l: &Loop, slot: VarId) -> Option<Extremum> {
-    if body.vars[slot].ty != crate::ir::Ty::Float || !falls_through(&l.body) {
+    if body.vars[slot].ty != crate::ir::Ty::Float || crate::fuse::leaves(&l.body, true) {
         return None;
     }
     let uses = l.body.use_counts(body.vars.len());
@@ -744,19 +744,6 @@ fn extremum(body: &Body, l: &Loop, slot: VarId) -> Option<Extremum> {
     })
 }
 
-/// True when no block in `block` (inner loops aside) leaves it early.
-fn falls_through(block: &Block) -> bool {
-    block.stmts.iter().all(|s| match s {
-        Stmt::If { then, els, .. } => {
-            then.term == Term::Fall
-                && els.term == Term::Fall
-                && falls_through(then)
-                && falls_through(els)
-        }
-        _ => true,
-    })
-}
-
 /// See [`Plan::merged`].
 fn merged_saves(body: &Body, plan: &Plan) -> Vec<bool> {
     let mut merged = plan.merged.clone();
@@ -784,7 +771,7 @@ fn merged_saves(body: &Body, plan: &Plan) -> Vec<bool> {
             && taped
                 .iter()
                 .all(|v| body.vars[*v].ty == crate::ir::Ty::Float)
-            && falls_through(&l.body)
+            && !crate::fuse::leaves(&l.body, true)
             && !written;
     });
     merged

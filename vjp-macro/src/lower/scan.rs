@@ -81,6 +81,25 @@ impl Lowerer<'_> {
         matches!(tree, Some(TokenTree::Ident(i)) if self.lookup(&i.to_string()).is_some_and(|v| self.by_ref.contains(&v)))
     }
 
+    /// `ident` renamed to the current version of the local it names, if it names one (noted
+    /// in `reads`); a closure that exists only through its calls, named otherwise, is an
+    /// error.
+    fn rename_local(&self, ident: &mut Ident, reads: &mut Vec<VarId>) {
+        let Some(var) = self.lookup(&ident.to_string()) else {
+            return;
+        };
+        if self.is_inlined_closure(var) {
+            self.closure_misuse(&*ident, &ident.to_string());
+            return;
+        }
+        if !reads.contains(&var) {
+            reads.push(var);
+        }
+        let mut name = self.vars[var].name.clone();
+        name.set_span(ident.span());
+        *ident = name;
+    }
+
     /// [`Lowerer::scan`] identifier by identifier, leaving the names in `shadowed` alone.
     pub(super) fn scan_into(
         &self,
@@ -106,21 +125,9 @@ impl Lowerer<'_> {
                     if !is_field_or_path(&trees, k)
                         && !shadowed.iter().any(|n| n == unraw(&ident.to_string())) =>
                 {
-                    match self.lookup(&ident.to_string()) {
-                        Some(var) if self.is_inlined_closure(var) => {
-                            self.closure_misuse(ident, &ident.to_string());
-                            tree.clone()
-                        }
-                        Some(var) => {
-                            if !reads.contains(&var) {
-                                reads.push(var);
-                            }
-                            let mut name = self.vars[var].name.clone();
-                            name.set_span(ident.span());
-                            TokenTree::Ident(name)
-                        }
-                        None => tree.clone(),
-                    }
+                    let mut ident = ident.clone();
+                    self.rename_local(&mut ident, reads);
+                    TokenTree::Ident(ident)
                 }
                 TokenTree::Group(group) => {
                     let macro_args = punct_at(k.checked_sub(1), '!')
@@ -419,19 +426,9 @@ impl Renamer<'_, '_> {
 
     /// `ident` renamed to the current version of the local it names, noted as read.
     fn rename(&mut self, ident: &mut Ident) {
-        let Some(var) = self.local(ident) else {
-            return;
-        };
-        if self.lowerer.is_inlined_closure(var) {
-            self.lowerer.closure_misuse(&*ident, &ident.to_string());
-            return;
+        if self.local(ident).is_some() {
+            self.lowerer.rename_local(ident, self.reads);
         }
-        if !self.reads.contains(&var) {
-            self.reads.push(var);
-        }
-        let mut name = self.lowerer.vars[var].name.clone();
-        name.set_span(ident.span());
-        *ident = name;
     }
 
     /// Statements in order: a `let` shadows its names from the next statement on, until the
