@@ -51,6 +51,15 @@ enum Item {
     /// `bar_target` lent as a shadow (`&mut bar_target`) to the statement that follows: declared
     /// first (zero) if nothing has added to it yet.
     Lend(VarId),
+    /// `reset`, which sets the float adjoint `bar_target` to zero. When the next item that
+    /// names `bar_target` adds to the whole of it, that addition becomes an assignment and the
+    /// reset goes: `bar = 0; bar += x` is a loop-carried `0.0 + x` the optimiser must keep (it
+    /// turns `-0.0` into `+0.0`), a latency chain through every iteration of a reverse loop.
+    Reset {
+        target: VarId,
+        bar: Ident,
+        reset: TokenStream,
+    },
 }
 
 struct Reverse<'a> {
@@ -253,8 +262,13 @@ impl Reverse<'_> {
         }
         for ((slot, _), (name, _)) in writes.iter().zip(&took) {
             let bar = self.bar_name(*slot);
-            self.items
-                .push(Item::Stmt(quote!(#bar = #root::zero_like(&#name);)));
+            let reset = quote!(#bar = #root::zero_like(&#name););
+            let target = self.activity.root(*slot);
+            self.items.push(if self.body.vars[target].ty == Ty::Float {
+                Item::Reset { target, bar, reset }
+            } else {
+                Item::Stmt(reset)
+            });
         }
         for (name, value) in took {
             self.add_atom(value, quote!(#name), false);
@@ -895,7 +909,8 @@ impl Reverse<'_> {
     }
 
     /// The items as statements: an adjoint is declared by its first contribution and is
-    /// `mut` only if a second one follows (a predeclared one is only accumulated into).
+    /// `mut` only if a second one follows (a predeclared one is only accumulated into). A reset
+    /// waits for the next item that names its adjoint (see [`Item::Reset`]).
     fn emit(&self, items: &[Item]) -> TokenStream {
         let mut count = vec![0usize; self.body.vars.len()];
         for item in items {
@@ -909,8 +924,41 @@ impl Reverse<'_> {
         }
         let mut declared = self.predeclared.clone();
         let mut out = TokenStream::new();
+        // Resets not emitted yet.
+        let mut pending: Vec<(VarId, &Ident, &TokenStream)> = Vec::new();
         for item in items {
+            if let Item::Add {
+                target,
+                proj,
+                value,
+                negate,
+            } = item
+            {
+                let at = pending.iter().position(|(t, ..)| t == target);
+                let reads_pending = pending.iter().any(|(_, bar, _)| mentions(value, bar));
+                if let (Some(at), true, false) = (at, proj.is_empty(), reads_pending) {
+                    let (_, bar, _) = pending.remove(at);
+                    let sign = negate.then(|| quote!(-));
+                    out.extend(quote!(#bar = #sign #value;));
+                    continue;
+                }
+            }
+            // Any other item that names a waiting reset's adjoint comes after the reset.
+            pending.retain(|(target, bar, reset)| {
+                let named = match item {
+                    Item::Stmt(tokens) => mentions(tokens, bar),
+                    Item::Lend(t) | Item::Reset { target: t, .. } => t == target,
+                    Item::Add {
+                        target: t, value, ..
+                    } => t == target || mentions(value, bar),
+                };
+                if named {
+                    out.extend((*reset).clone());
+                }
+                !named
+            });
             match item {
+                Item::Reset { target, bar, reset } => pending.push((*target, bar, reset)),
                 Item::Stmt(tokens) => out.extend(tokens.clone()),
                 Item::Lend(target) => {
                     if !declared[*target] {
@@ -939,6 +987,9 @@ impl Reverse<'_> {
                     ));
                 }
             }
+        }
+        for (_, _, reset) in pending {
+            out.extend(reset.clone());
         }
         out
     }
@@ -986,6 +1037,15 @@ impl Reverse<'_> {
         };
         quote!(#declare #add)
     }
+}
+
+/// Whether `tokens` contain the identifier `name` (at any depth).
+fn mentions(tokens: &TokenStream, name: &Ident) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(i) => i == *name,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
+        _ => false,
+    })
 }
 
 /// For each loop with an undo log ([`crate::undo`]): a copy of `body` in which every version of

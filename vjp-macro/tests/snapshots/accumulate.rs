@@ -37,9 +37,8 @@ fn accumulate_vjp(c: f64, x: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         let s_2 = s_1 + t2;
         s_1 = s_2;
         let took_s_1 = bar_s_1;
-        bar_s_1 = ::vjp::zero_like(&took_s_1);
         let bar_s_2 = took_s_1;
-        bar_s_1 += bar_s_2;
+        bar_s_1 = bar_s_2;
         let bar_t2 = bar_s_2;
         let bar_t0 = bar_t2 * t1;
         bar_c += bar_t0 * x;

@@ -108,9 +108,8 @@ fn fused_vjp(
         let mut bar_y_1 = ::vjp::zero_like(&y);
         let mut bar_e_1 = ::vjp::zero_like(&e);
         let took_total_1 = bar_total_1;
-        bar_total_1 = ::vjp::zero_like(&took_total_1);
         let bar_total_2 = took_total_1;
-        bar_total_1 += bar_total_2;
+        bar_total_1 = bar_total_2;
         let bar_t9 = bar_total_2;
         bar_e_1 += bar_t9 * e_1;
         bar_e_1 += bar_t9 * e_1;
@@ -118,9 +117,8 @@ fn fused_vjp(
             let t6 = save_t6.pop();
             let t7 = ys[s];
             let took_e_1 = bar_e_1;
-            bar_e_1 = ::vjp::zero_like(&took_e_1);
             let bar_e_2 = took_e_1;
-            bar_e_1 += bar_e_2;
+            bar_e_1 = bar_e_2;
             let bar_t8 = bar_e_2;
             let bar_t6 = bar_t8 * t7;
             let bar_t5 = bar_t6 * ::vjp::rules::tanh(t6, t6);

@@ -71,9 +71,8 @@ fn idioms_vjp(
         let t5 = a[t4];
         let t6 = t3 - t5;
         let took_rough_1 = bar_rough_1;
-        bar_rough_1 = ::vjp::zero_like(&took_rough_1);
         let bar_rough_2 = took_rough_1;
-        bar_rough_1 += bar_rough_2;
+        bar_rough_1 = bar_rough_2;
         let bar_t7 = bar_rough_2;
         let bar_t6 = bar_t7 * ::vjp::rules::powi(t6, 2, t6);
         let bar_t3 = bar_t6;
@@ -93,9 +92,8 @@ fn idioms_vjp(
         let total_2 = total_1 + t1;
         total_1 = total_2;
         let took_total_1 = bar_total_1;
-        bar_total_1 = ::vjp::zero_like(&took_total_1);
         let bar_total_2 = took_total_1;
-        bar_total_1 += bar_total_2;
+        bar_total_1 = bar_total_2;
         let bar_t1 = bar_total_2;
         let bar_t0 = bar_t1 * ::vjp::rules::tanh(t1, t1);
         let bar_t = bar_t0 * k;

@@ -55,8 +55,8 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         let x_1 = tape.pop();
         let t0 = x_1 > b;
         let took_x_1 = bar_x;
-        bar_x = ::vjp::zero_like(&took_x_1);
         let bar_x_4 = took_x_1;
+        bar_x = ::vjp::zero_like(&took_x_1);
         if t0 {
             let bar_x_2 = bar_x_4;
             let (dx_2_dx_1, dx_2_db) = ::vjp::rules::atan2(x_1, b, x_1);

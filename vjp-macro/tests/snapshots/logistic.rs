@@ -45,11 +45,10 @@ fn logistic_vjp(r: f64, x0: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         let t0 = r * x_1;
         let t1 = 1.0 - x_1;
         let took_x_1 = bar_x;
-        bar_x = ::vjp::zero_like(&took_x_1);
         let bar_x_2 = took_x_1;
         let bar_t0 = bar_x_2 * t1;
         let bar_t1 = bar_x_2 * t0;
-        bar_x -= bar_t1;
+        bar_x = -bar_t1;
         bar_r += bar_t0 * x_1;
         bar_x += bar_t0 * r;
     }

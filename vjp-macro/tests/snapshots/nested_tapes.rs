@@ -105,7 +105,6 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         let mut bar_y = ::vjp::zero_like(&s);
         let mut bar_q_1 = ::vjp::zero_like(&q);
         let took_s_1 = bar_s_1;
-        bar_s_1 = ::vjp::zero_like(&took_s_1);
         let bar_s_2 = took_s_1;
         let bar_t13 = bar_s_2;
         let bar_t12 = bar_t13 * ::vjp::rules::tanh(t13, t13);
@@ -114,7 +113,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         let bar_t10 = bar_t11 * y_1;
         bar_y += bar_t11 * t10;
         bar_q_1[1] += bar_t10;
-        bar_s_1 += bar_t9 * t8;
+        bar_s_1 = bar_t9 * t8;
         let bar_t8 = bar_t9 * s_1;
         bar_q_1[0] += bar_t8;
         for j_1 in ::core::iter::Iterator::rev(0..2) {
@@ -135,10 +134,9 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             let t0 = a[j];
             let t1 = y_1 * t0;
             let took_y_1 = bar_y;
-            bar_y = ::vjp::zero_like(&took_y_1);
             let bar_y_2 = took_y_1;
             let bar_t1 = bar_y_2 * ::vjp::rules::sin(t1, t1);
-            bar_y += bar_t1 * t0;
+            bar_y = bar_t1 * t0;
             let bar_t0 = bar_t1 * y_1;
             bar_a[j] += bar_t0;
         }

@@ -86,9 +86,9 @@ fn newton_sqrt_vjp(a: f64, v: f64) -> (f64, (f64,)) {
                 let mut bar_next = ::vjp::zero_like(&next);
                 if !t4 {
                     let took_x_1 = bar_x;
-                    bar_x = ::vjp::zero_like(&took_x_1);
                     let bar_x_2 = took_x_1;
                     bar_next += bar_x_2;
+                    bar_x = ::vjp::zero_like(&took_x_1);
                 }
                 let bar_t3 = bar_next * 0.5;
                 bar_x += bar_t3;

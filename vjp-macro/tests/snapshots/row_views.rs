@@ -67,9 +67,8 @@ fn row_views_vjp(
         s_1 = s_2;
         let mut bar_a_1 = ::vjp::zero_like(&a);
         let took_s_1 = bar_s_1;
-        bar_s_1 = ::vjp::zero_like(&took_s_1);
         let bar_s_2 = took_s_1;
-        bar_s_1 += bar_s_2;
+        bar_s_1 = bar_s_2;
         let bar_t6 = bar_s_2;
         let bar_t4 = bar_t6 * t5;
         let bar_t5 = bar_t6 * t4;
@@ -81,9 +80,8 @@ fn row_views_vjp(
             let t1 = w[i][j];
             let t2 = x[j];
             let took_a_1 = bar_a_1;
-            bar_a_1 = ::vjp::zero_like(&took_a_1);
             let bar_a_2 = took_a_1;
-            bar_a_1 += bar_a_2;
+            bar_a_1 = bar_a_2;
             let bar_t3 = bar_a_2;
             let bar_t1 = bar_t3 * t2;
             let bar_t2 = bar_t3 * t1;

@@ -83,7 +83,6 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         let t4 = x[t3];
         let mut bar_t = ::vjp::zero_like(&s);
         let took_s_1 = bar_s_1;
-        bar_s_1 = ::vjp::zero_like(&took_s_1);
         let bar_s_2 = took_s_1;
         let bar_t_2 = bar_s_2 * t4;
         let bar_t4 = bar_s_2 * t_2;
@@ -97,7 +96,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         } else {
             bar_t += bar_t_2;
         }
-        bar_s_1 += bar_t;
+        bar_s_1 = bar_t;
     }
     (s_1, ())
 }

@@ -68,9 +68,8 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         let s_2 = s_1 + t8;
         s_1 = s_2;
         let took_s_1 = bar_s_1;
-        bar_s_1 = ::vjp::zero_like(&took_s_1);
         let bar_s_2 = took_s_1;
-        bar_s_1 += bar_s_2;
+        bar_s_1 = bar_s_2;
         let bar_t8 = bar_s_2;
         let bar_t6 = bar_t8 * t7;
         let bar_t4 = bar_t6 * t5;
