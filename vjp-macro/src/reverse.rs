@@ -55,11 +55,75 @@ enum Item {
     /// names `bar_target` adds to the whole of it, that addition becomes an assignment and the
     /// reset goes: `bar = 0; bar += x` is a loop-carried `0.0 + x` the optimiser must keep (it
     /// turns `-0.0` into `+0.0`), a latency chain through every iteration of a reverse loop.
-    Reset {
-        target: VarId,
-        bar: Ident,
-        reset: TokenStream,
+    Reset(Reset),
+    /// The reverse of an `if`, into whose branches the resets of `absorbed` went (see
+    /// [`Reverse::if_stmt`]): those are no longer waiting after it.
+    If {
+        code: TokenStream,
+        absorbed: Vec<VarId>,
     },
+}
+
+/// A reset of a float slot adjoint (see [`Item::Reset`]).
+#[derive(Clone)]
+struct Reset {
+    target: VarId,
+    bar: Ident,
+    /// `bar = zero`.
+    code: TokenStream,
+    /// Handed down from the block around an `if` into one of its branches: when nothing in
+    /// the branch names it, it is left out and reported (see [`Reverse::emit`]).
+    inherited: bool,
+}
+
+/// The resets waiting, while items are emitted, for the next item that names their adjoint.
+#[derive(Default)]
+struct Waiting<'i> {
+    resets: Vec<&'i Reset>,
+}
+
+impl<'i> Waiting<'i> {
+    /// Takes `item` in emission order. An addition to the whole of a waiting adjoint is
+    /// written as an assignment (`true`: the item is done); every waiting reset whose adjoint
+    /// the item names otherwise is written first.
+    fn take(&mut self, item: &'i Item, out: &mut TokenStream) -> bool {
+        if let Item::Add {
+            target,
+            proj,
+            value,
+            negate,
+        } = item
+        {
+            let at = self.resets.iter().position(|r| r.target == *target);
+            let reads = self.resets.iter().any(|r| mentions(value, &r.bar));
+            if let (Some(at), true, false) = (at, proj.is_empty(), reads) {
+                let bar = &self.resets.remove(at).bar;
+                let sign = negate.then(|| quote!(-));
+                out.extend(quote!(#bar = #sign #value;));
+                return true;
+            }
+        }
+        if let Item::If { absorbed, .. } = item {
+            self.resets.retain(|r| !absorbed.contains(&r.target));
+        }
+        self.resets.retain(|r| {
+            let named = match item {
+                Item::Stmt(tokens) | Item::If { code: tokens, .. } => mentions(tokens, &r.bar),
+                Item::Lend(t) | Item::Reset(Reset { target: t, .. }) => *t == r.target,
+                Item::Add {
+                    target: t, value, ..
+                } => *t == r.target || mentions(value, &r.bar),
+            };
+            if named {
+                out.extend(r.code.clone());
+            }
+            !named
+        });
+        if let Item::Reset(reset) = item {
+            self.resets.push(reset);
+        }
+        false
+    }
 }
 
 struct Reverse<'a> {
@@ -149,6 +213,13 @@ impl Reverse<'_> {
     /// enter the block from where it ends: a phi's value, the output seed), then its
     /// statements in reverse order.
     fn block(&mut self, block: &Block, prologue: Vec<Item>) -> TokenStream {
+        self.block_claiming(block, prologue).0
+    }
+
+    /// [`Reverse::block`], whose prologue may hold inherited resets (see
+    /// [`Reverse::if_stmt`]): also returns the targets of those that nothing in the block
+    /// named, which are left out of its code.
+    fn block_claiming(&mut self, block: &Block, prologue: Vec<Item>) -> (TokenStream, Vec<VarId>) {
         let saved = std::mem::replace(&mut self.items, prologue);
         let mut declarations = TokenStream::new();
         for &v in &self.plan.predeclare[block.id] {
@@ -202,8 +273,8 @@ impl Reverse<'_> {
             }
         }
         let items = std::mem::replace(&mut self.items, saved);
-        let code = self.emit(&items);
-        quote!(#declarations #code)
+        let (code, unclaimed) = self.emit(&items);
+        (quote!(#declarations #code), unclaimed)
     }
 
     /// After the reverse of an undone update that the recompute slice wrote again
@@ -265,7 +336,12 @@ impl Reverse<'_> {
             let reset = quote!(#bar = #root::zero_like(&#name););
             let target = self.activity.root(*slot);
             self.items.push(if self.body.vars[target].ty == Ty::Float {
-                Item::Reset { target, bar, reset }
+                Item::Reset(Reset {
+                    target,
+                    bar,
+                    code: reset,
+                    inherited: false,
+                })
             } else {
                 Item::Stmt(reset)
             });
@@ -303,26 +379,83 @@ impl Reverse<'_> {
     }
 
     /// `if cond { recompute; reverse then } else { recompute; reverse else }`.
+    ///
+    /// The resets still waiting before the `if` (see [`Item::Reset`]) go into both branches,
+    /// where the first addition to the whole adjoint can take their place, as it would in
+    /// straight-line code. A reset that neither branch names stays outside; one that only one
+    /// branch names ends the other.
     fn if_stmt(&mut self, cond: &Atom, then: &Block, els: &Block, phis: &[Phi]) {
-        let then_code = self.branch(
+        let inherited = self.waiting_resets(&[then, els]);
+        let (mut then_code, then_left) = self.branch(
             then,
             phis.iter().map(|p| (p.var, p.then_val.as_ref())).collect(),
+            &inherited,
         );
-        let else_code = self.branch(
+        let (mut else_code, else_left) = self.branch(
             els,
             phis.iter().map(|p| (p.var, p.else_val.as_ref())).collect(),
+            &inherited,
         );
+        let mut absorbed = Vec::new();
+        for reset in &inherited {
+            let (in_then, in_else) = (
+                !then_left.contains(&reset.target),
+                !else_left.contains(&reset.target),
+            );
+            if !in_then && !in_else {
+                continue;
+            }
+            if !in_then {
+                then_code.extend(reset.code.clone());
+            }
+            if !in_else {
+                else_code.extend(reset.code.clone());
+            }
+            absorbed.push(reset.target);
+        }
         let cond = atom(self.body, cond);
         let code = match (then_code.is_empty(), else_code.is_empty()) {
             (_, true) => quote!(if #cond { #then_code }),
             (true, false) => quote!(if !#cond { #else_code }),
             (false, false) => quote!(if #cond { #then_code } else { #else_code }),
         };
-        self.items.push(Item::Stmt(code));
+        self.items.push(Item::If { code, absorbed });
     }
 
-    fn branch(&mut self, block: &Block, phis: Vec<(VarId, Option<&Atom>)>) -> TokenStream {
-        let mut prologue = Vec::new();
+    /// The resets waiting at the end of the items so far, as inherited resets, but for those
+    /// of an adjoint that one of `blocks` declares afresh at its start.
+    fn waiting_resets(&self, blocks: &[&Block]) -> Vec<Reset> {
+        let mut waiting = Waiting::default();
+        let mut sink = TokenStream::new();
+        for item in &self.items {
+            waiting.take(item, &mut sink);
+        }
+        waiting
+            .resets
+            .into_iter()
+            .filter(|r| {
+                !blocks.iter().any(|b| {
+                    self.plan.predeclare[b.id]
+                        .iter()
+                        .any(|v| self.activity.root(*v) == r.target)
+                })
+            })
+            .map(|r| Reset {
+                inherited: true,
+                ..r.clone()
+            })
+            .collect()
+    }
+
+    /// The reverse of a branch, with the inherited resets first; also the targets of those
+    /// that nothing in it named (see [`Reverse::block_claiming`]).
+    fn branch(
+        &mut self,
+        block: &Block,
+        phis: Vec<(VarId, Option<&Atom>)>,
+        inherited: &[Reset],
+    ) -> (TokenStream, Vec<VarId>) {
+        let mut prologue: Vec<Item> = inherited.iter().cloned().map(Item::Reset).collect();
         for (phi, value) in phis {
             let (Some(bar), Some(Atom::Var(v))) =
                 (self.bar[self.activity.root(phi)].clone(), value)
@@ -344,8 +477,8 @@ impl Reverse<'_> {
         let pops = self.pop_saved(block, false);
         let undo = self.undo_start(block);
         let again = recompute(self.body, self.plan, block);
-        let code = self.block(block, prologue);
-        quote!(#pops #undo #again #code)
+        let (code, left) = self.block_claiming(block, prologue);
+        (quote!(#pops #undo #again #code), left)
     }
 
     /// The start of the reverse of a block that holds the chain of an undo log (a loop's body,
@@ -910,8 +1043,9 @@ impl Reverse<'_> {
 
     /// The items as statements: an adjoint is declared by its first contribution and is
     /// `mut` only if a second one follows (a predeclared one is only accumulated into). A reset
-    /// waits for the next item that names its adjoint (see [`Item::Reset`]).
-    fn emit(&self, items: &[Item]) -> TokenStream {
+    /// waits for the next item that names its adjoint (see [`Item::Reset`]). Also returns the
+    /// targets of the inherited resets that nothing named, which are left out.
+    fn emit(&self, items: &[Item]) -> (TokenStream, Vec<VarId>) {
         let mut count = vec![0usize; self.body.vars.len()];
         for item in items {
             if let Item::Add { target, .. } | Item::Lend(target) = item {
@@ -924,41 +1058,14 @@ impl Reverse<'_> {
         }
         let mut declared = self.predeclared.clone();
         let mut out = TokenStream::new();
-        // Resets not emitted yet.
-        let mut pending: Vec<(VarId, &Ident, &TokenStream)> = Vec::new();
+        let mut waiting = Waiting::default();
         for item in items {
-            if let Item::Add {
-                target,
-                proj,
-                value,
-                negate,
-            } = item
-            {
-                let at = pending.iter().position(|(t, ..)| t == target);
-                let reads_pending = pending.iter().any(|(_, bar, _)| mentions(value, bar));
-                if let (Some(at), true, false) = (at, proj.is_empty(), reads_pending) {
-                    let (_, bar, _) = pending.remove(at);
-                    let sign = negate.then(|| quote!(-));
-                    out.extend(quote!(#bar = #sign #value;));
-                    continue;
-                }
+            if waiting.take(item, &mut out) {
+                continue;
             }
-            // Any other item that names a waiting reset's adjoint comes after the reset.
-            pending.retain(|(target, bar, reset)| {
-                let named = match item {
-                    Item::Stmt(tokens) => mentions(tokens, bar),
-                    Item::Lend(t) | Item::Reset { target: t, .. } => t == target,
-                    Item::Add {
-                        target: t, value, ..
-                    } => t == target || mentions(value, bar),
-                };
-                if named {
-                    out.extend((*reset).clone());
-                }
-                !named
-            });
             match item {
-                Item::Reset { target, bar, reset } => pending.push((*target, bar, reset)),
+                Item::Reset(_) => {}
+                Item::If { code, .. } => out.extend(code.clone()),
                 Item::Stmt(tokens) => out.extend(tokens.clone()),
                 Item::Lend(target) => {
                     if !declared[*target] {
@@ -988,10 +1095,15 @@ impl Reverse<'_> {
                 }
             }
         }
-        for (_, _, reset) in pending {
-            out.extend(reset.clone());
+        let mut unclaimed = Vec::new();
+        for reset in waiting.resets {
+            if reset.inherited {
+                unclaimed.push(reset.target);
+            } else {
+                out.extend(reset.code.clone());
+            }
         }
-        out
+        (out, unclaimed)
     }
 
     fn emit_add(

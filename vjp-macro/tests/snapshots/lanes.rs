@@ -56,11 +56,10 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         let t0 = x_1 > b;
         let took_x_1 = bar_x;
         let bar_x_4 = took_x_1;
-        bar_x = ::vjp::zero_like(&took_x_1);
         if t0 {
             let bar_x_2 = bar_x_4;
             let (dx_2_dx_1, dx_2_db) = ::vjp::rules::atan2(x_1, b, x_1);
-            bar_x += bar_x_2 * dx_2_dx_1;
+            bar_x = bar_x_2 * dx_2_dx_1;
             bar_b += bar_x_2 * dx_2_db;
         } else {
             let bar_x_3 = bar_x_4;
@@ -71,7 +70,7 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
                 2,
                 _,
             >(helper_vjp(x_1, b, bar_t1).1);
-            bar_x += helper_bar_x_1;
+            bar_x = helper_bar_x_1;
             bar_b += helper_bar_b;
         }
     }
