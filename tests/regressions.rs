@@ -430,3 +430,49 @@ fn shadowing_bindings_are_scoped() {
     let dx = k * (0.5 * x.sin() + (x * 0.5 + q[0]) * x.cos());
     assert!((gx - dx).abs() < 1e-12, "{gx} {dx}");
 }
+
+/// B13 (seed 112000, f594): a `Vec` written by a loop with an undo log, then written in an
+/// `if` after the loop. The `if`'s else branch moved the loop's last version out as its
+/// value, though the reverse reads that version (the callee's reverse and the undo log's copy
+/// start from it): generated code that did not compile ("use of moved value").
+#[differentiable]
+fn undone_then_branch(q0: &[f64], q1: &[f64], s: f64) -> f64 {
+    let mut u: Vec<f64> = q1.to_vec();
+    for i in 1..q1.len() {
+        u[i] = u[i - 1] * s;
+    }
+    if q0.len() >= 2 {
+        u[0] = dot_two(q0, &u);
+    }
+    u[1] + u[0] * u[2]
+}
+
+#[differentiable]
+fn dot_two(x: &[f64], w: &[f64]) -> f64 {
+    x[0] * w[0] + x[1] * w[1]
+}
+
+#[test]
+fn undone_vec_read_after_a_branch() {
+    let (a, s) = (0.7, 1.3);
+    let q1 = [a, -0.4, 2.0];
+    // u = [a, a s, a s²]; with q0 = [p, r], u[0] becomes p a + r a s.
+    let (p, r) = (0.5, -1.1);
+    let mut g0 = [0.0; 2];
+    let mut g1 = [0.0; 3];
+    let (y, (gs,)) = undone_then_branch_vjp(&[p, r], &mut g0, &q1, &mut g1, s, 1.0);
+    let close = |x: f64, want: f64| (x - want).abs() < 1e-12 * (1.0 + want.abs());
+    assert!(close(y, a * s + p * a * a * s * s + r * a * a * s.powi(3)));
+    assert!(close(g0[0], a * a * s * s) && close(g0[1], a * a * s.powi(3)), "{g0:?}");
+    let da = s + 2.0 * p * a * s * s + 2.0 * r * a * s.powi(3);
+    assert!(close(g1[0], da) && g1[1] == 0.0 && g1[2] == 0.0, "{g1:?}");
+    assert!(close(gs, a + 2.0 * p * a * a * s + 3.0 * r * a * a * s * s), "{gs}");
+    // With one element in q0 the branch does not run: y = a s + a² s².
+    let mut g0 = [0.0; 1];
+    let mut g1 = [0.0; 3];
+    let (y, (gs,)) = undone_then_branch_vjp(&[p], &mut g0, &q1, &mut g1, s, 1.0);
+    assert!(close(y, a * s + a * a * s * s));
+    assert_eq!(g0, [0.0]);
+    assert!(close(g1[0], s + 2.0 * a * s * s) && g1[1] == 0.0 && g1[2] == 0.0, "{g1:?}");
+    assert!(close(gs, a + 2.0 * a * a * s), "{gs}");
+}

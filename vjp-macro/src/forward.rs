@@ -569,8 +569,14 @@ impl Emitter<'_> {
         };
         let kept: Vec<crate::ir::Phi> = phis.iter().filter(|p| !in_copy(p.var)).cloned().collect();
         let phis = &kept[..];
-        let version = |v: VarId| plan.undo.iter().flatten().any(|u| u.has_version(v));
-        let branch = |block: &Block, vals: Vec<Option<&Atom>>| {
+        // A version of an undone aggregate given to a version of the same chain: the reverse
+        // reads the copy, not either. (After the loop, its last version is read again: the
+        // reverse's copy starts from it.)
+        let in_chain = |phi: VarId, v: VarId| {
+            let mut logs = plan.undo.iter().flatten();
+            logs.any(|u| u.phis.contains(&phi) && u.has_version(v))
+        };
+        let branch = |block: &Block, vals: Vec<(VarId, Option<&Atom>)>| {
             let stmts = self.block(block, inner);
             if block.term != Term::Fall || vals.is_empty() {
                 return stmts;
@@ -579,11 +585,11 @@ impl Emitter<'_> {
             // (a `Vec` is cloned; see `Plan::read_in_reverse`).
             let vals: Vec<TokenStream> = vals
                 .into_iter()
-                .map(|v| {
+                .map(|(phi, v)| {
                     v.map_or_else(missing_phi_value, |v| match v {
-                        // (Not a version of an undone aggregate: the reverse reads its copy.)
                         Atom::Var(x)
-                            if (!self.plan.read_in_reverse[*x].is_empty() && !version(*x))
+                            if (!self.plan.read_in_reverse[*x].is_empty()
+                                && !in_chain(phi, *x))
                                 || self.plan.read_late.contains(x) =>
                         {
                             owned_copy(self.body, v, atom(self.body, v))
@@ -595,8 +601,14 @@ impl Emitter<'_> {
             let value = tuple_or_single(&vals);
             quote!(#stmts #value)
         };
-        let then_code = branch(then, phis.iter().map(|p| p.then_val.as_ref()).collect());
-        let else_code = branch(els, phis.iter().map(|p| p.else_val.as_ref()).collect());
+        let then_code = branch(
+            then,
+            phis.iter().map(|p| (p.var, p.then_val.as_ref())).collect(),
+        );
+        let else_code = branch(
+            els,
+            phis.iter().map(|p| (p.var, p.else_val.as_ref())).collect(),
+        );
         let else_part = if els.stmts.is_empty() && phis.is_empty() && els.term == Term::Fall {
             TokenStream::new()
         } else {
