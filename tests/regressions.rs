@@ -463,16 +463,25 @@ fn undone_vec_read_after_a_branch() {
     let (y, (gs,)) = undone_then_branch_vjp(&[p, r], &mut g0, &q1, &mut g1, s, 1.0);
     let close = |x: f64, want: f64| (x - want).abs() < 1e-12 * (1.0 + want.abs());
     assert!(close(y, a * s + p * a * a * s * s + r * a * a * s.powi(3)));
-    assert!(close(g0[0], a * a * s * s) && close(g0[1], a * a * s.powi(3)), "{g0:?}");
+    assert!(
+        close(g0[0], a * a * s * s) && close(g0[1], a * a * s.powi(3)),
+        "{g0:?}"
+    );
     let da = s + 2.0 * p * a * s * s + 2.0 * r * a * s.powi(3);
     assert!(close(g1[0], da) && g1[1] == 0.0 && g1[2] == 0.0, "{g1:?}");
-    assert!(close(gs, a + 2.0 * p * a * a * s + 3.0 * r * a * a * s * s), "{gs}");
+    assert!(
+        close(gs, a + 2.0 * p * a * a * s + 3.0 * r * a * a * s * s),
+        "{gs}"
+    );
     // With one element in q0 the branch does not run: y = a s + a² s².
     let mut g0 = [0.0; 1];
     let mut g1 = [0.0; 3];
     let (y, (gs,)) = undone_then_branch_vjp(&[p], &mut g0, &q1, &mut g1, s, 1.0);
     assert!(close(y, a * s + a * a * s * s));
     assert_eq!(g0, [0.0]);
-    assert!(close(g1[0], s + 2.0 * a * s * s) && g1[1] == 0.0 && g1[2] == 0.0, "{g1:?}");
+    assert!(
+        close(g1[0], s + 2.0 * a * s * s) && g1[1] == 0.0 && g1[2] == 0.0,
+        "{g1:?}"
+    );
     assert!(close(gs, a + 2.0 * a * a * s), "{gs}");
 }
