@@ -138,7 +138,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     let presized = |tape: &Ident| plan.presized.iter().any(|(t, _)| t == tape);
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
-            let merged = plan.merged_floats(body, l);
+            let merged = plan.merged_floats(l);
             for v in plan.saved[l.id].iter().filter(|v| !merged.contains(v)) {
                 out.extend(save_declaration(body, plan, *v, root));
             }
@@ -263,8 +263,8 @@ impl Emitter<'_> {
         let mut out = TokenStream::new();
         // The floats saved here go on one tape, as one tuple, after the last of them.
         let floats = match mode {
-            Mode::Forward => self.plan.saved_floats(self.body, block),
-            _ => Vec::new(),
+            Mode::Forward => self.plan.saved_floats(block),
+            _ => &[],
         };
         for (i, stmt) in block.stmts.iter().enumerate() {
             if mode == Mode::Recompute
@@ -327,7 +327,7 @@ impl Emitter<'_> {
                         pushes.push(((*tape).clone(), tuple_or_single(&all)));
                     }
                     None => {
-                        let tuple = names_tuple(self.body, &floats);
+                        let tuple = names_tuple(self.body, floats);
                         pushes.push((save_tape(self.body, floats[0]), tuple));
                     }
                 }

@@ -111,6 +111,9 @@ pub struct Plan {
     /// first float saved there, on whose tape the forward sweep pushes them all, as one tuple
     /// per run of the block, after the last of them; itself for any other variable.
     pub save_head: Vec<VarId>,
+    /// Per block id: the floats saved at the top level of that block, in order (see
+    /// [`Plan::saved_floats`]).
+    block_floats: Vec<Vec<VarId>>,
     /// Per loop: the floats saved at the top level of its body (see [`Plan::saved_floats`])
     /// go on the loop's own tape, after its slot values, in one tuple per iteration pushed
     /// after the last of them instead of at iteration start: one tape, one push and one pop
@@ -244,6 +247,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             extrema: vec![Vec::new(); loops],
             saved: vec![Vec::new(); loops + 1],
             save_head: Vec::new(),
+            block_floats: Vec::new(),
             merged: vec![false; loops],
             forward: vec![false; loops],
             presized: Vec::new(),
@@ -296,6 +300,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     });
     plan.exits_reserved = exits_reserved;
     plan.frames = frames(body, &plan);
+    plan.block_floats = block_floats(body, &plan);
     plan.save_head = save_heads(body, &plan);
     plan.merged = merged_saves(body, &plan);
     plan.presized = presized_tapes(body, &plan);
@@ -316,19 +321,17 @@ impl Plan {
 
     /// The floats saved at the top level of `block` (see [`Plan::saved`]), in order: one tape
     /// holds them, as one tuple per run of the block (see [`Plan::save_head`]).
-    pub fn saved_floats(&self, body: &Body, block: &Block) -> Vec<VarId> {
-        let defs = block.stmts.iter().flat_map(|s| s.defs());
-        defs.filter(|v| self.is_saved(*v) && body.vars[*v].ty == crate::ir::Ty::Float)
-            .collect()
+    pub fn saved_floats(&self, block: &Block) -> &[VarId] {
+        self.block_floats.get(block.id).map_or(&[], Vec::as_slice)
     }
 
     /// The floats saved at the top level of `l`'s body that go on `l`'s own tape (see
     /// [`Plan::merged`]); none when they have a tape of their own.
-    pub fn merged_floats(&self, body: &Body, l: &Loop) -> Vec<VarId> {
+    pub fn merged_floats(&self, l: &Loop) -> &[VarId] {
         if self.merged[l.id] {
-            self.saved_floats(body, &l.body)
+            self.saved_floats(&l.body)
         } else {
-            Vec::new()
+            &[]
         }
     }
 
@@ -379,7 +382,7 @@ impl Plan {
             if !self.taped[l.id].is_empty() {
                 tapes.push(l.tape.clone());
             }
-            let merged = self.merged_floats(body, l);
+            let merged = self.merged_floats(l);
             tapes.extend(
                 self.saved[l.id]
                     .iter()
@@ -487,26 +490,41 @@ fn top_level_def(block: &Block, var: VarId) -> Option<(usize, usize)> {
     })
 }
 
-/// See [`Plan::save_head`].
-fn save_heads(body: &Body, plan: &Plan) -> Vec<VarId> {
-    fn walk(block: &Block, body: &Body, plan: &Plan, heads: &mut [VarId]) {
-        let floats = plan.saved_floats(body, block);
-        for v in &floats {
-            heads[*v] = floats[0];
-        }
+/// See [`Plan::saved_floats`].
+fn block_floats(body: &Body, plan: &Plan) -> Vec<Vec<VarId>> {
+    fn walk(block: &Block, body: &Body, saved: &[bool], out: &mut [Vec<VarId>]) {
+        let defs = block.stmts.iter().flat_map(|s| s.defs());
+        out[block.id] = defs
+            .filter(|v| saved[*v] && body.vars[*v].ty == crate::ir::Ty::Float)
+            .collect();
         for stmt in &block.stmts {
             match stmt {
                 Stmt::If { then, els, .. } => {
-                    walk(then, body, plan, heads);
-                    walk(els, body, plan, heads);
+                    walk(then, body, saved, out);
+                    walk(els, body, saved, out);
                 }
-                Stmt::Loop(l) => walk(&l.body, body, plan, heads),
+                Stmt::Loop(l) => walk(&l.body, body, saved, out),
                 _ => {}
             }
         }
     }
+    let mut saved = vec![false; body.vars.len()];
+    for v in plan.saved.iter().flatten() {
+        saved[*v] = true;
+    }
+    let mut out = vec![Vec::new(); body.blocks];
+    walk(&body.block, body, &saved, &mut out);
+    out
+}
+
+/// See [`Plan::save_head`].
+fn save_heads(body: &Body, plan: &Plan) -> Vec<VarId> {
     let mut heads: Vec<VarId> = (0..body.vars.len()).collect();
-    walk(&body.block, body, plan, &mut heads);
+    for floats in &plan.block_floats {
+        for v in floats {
+            heads[*v] = floats[0];
+        }
+    }
     heads
 }
 
@@ -682,7 +700,7 @@ fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::Tok
 /// allocation for a short loop.
 pub fn small_loop_tape(body: &Body, plan: &Plan, l: &Loop) -> bool {
     if plan.merged[l.id] {
-        return plan.taped[l.id].len() + plan.saved_floats(body, &l.body).len() <= 4;
+        return plan.taped[l.id].len() + plan.saved_floats(&l.body).len() <= 4;
     }
     matches!(plan.taped[l.id].as_slice(), [v] if body.vars[*v].ty == crate::ir::Ty::Float)
 }
@@ -749,7 +767,7 @@ fn merged_saves(body: &Body, plan: &Plan) -> Vec<bool> {
     let mut merged = plan.merged.clone();
     body.block.walk(&mut |stmt| {
         let Stmt::Loop(l) = stmt else { return };
-        let floats = plan.saved_floats(body, &l.body);
+        let floats = plan.saved_floats(&l.body);
         let Some(last) = floats.last() else { return };
         let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
         let taped = &plan.taped[l.id];

@@ -516,10 +516,10 @@ impl Reverse<'_> {
         let mut pops = TokenStream::new();
         // The floats, as one tuple (see `Plan::save_head`), unless the loop's own tape holds
         // them (`merged`: see `Plan::merged`).
-        let floats = self.plan.saved_floats(self.body, block);
+        let floats = self.plan.saved_floats(block);
         if let (Some(head), false) = (floats.first(), merged) {
             let save = save_tape(self.body, *head);
-            let names = names_tuple(self.body, &floats);
+            let names = names_tuple(self.body, floats);
             pops.extend(quote!(let #names = #save.pop();));
         }
         for stmt in &block.stmts {
@@ -558,11 +558,11 @@ impl Reverse<'_> {
         let taped = &self.plan.taped[l.id];
         // The slot values, and the floats the body saved when they share the loop's tape
         // (see `Plan::merged`).
-        let merged = self.plan.merged_floats(self.body, l);
+        let merged = self.plan.merged_floats(l);
         let mut restore = if taped.is_empty() {
             TokenStream::new()
         } else {
-            let all: Vec<VarId> = taped.iter().chain(&merged).copied().collect();
+            let all: Vec<VarId> = taped.iter().chain(merged).copied().collect();
             let pattern = names_tuple(self.body, &all);
             quote!(let #pattern = #tape.pop();)
         };
