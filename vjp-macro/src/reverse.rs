@@ -74,6 +74,10 @@ struct Reset {
     /// Handed down from the block around an `if` into one of its branches: when nothing in
     /// the branch names it, it is left out and reported (see [`Reverse::emit`]).
     inherited: bool,
+    /// The adjoint's declaration at the start of its block (`let mut bar = zero`), which the
+    /// first addition to the whole of it makes `let mut bar = value`. Never inherited: a
+    /// branch's declaration would not reach past it.
+    declares: bool,
 }
 
 /// The resets waiting, while items are emitted, for the next item that names their adjoint.
@@ -97,9 +101,14 @@ impl<'i> Waiting<'i> {
             let at = self.resets.iter().position(|r| r.target == *target);
             let reads = self.resets.iter().any(|r| mentions(value, &r.bar));
             if let (Some(at), true, false) = (at, proj.is_empty(), reads) {
-                let bar = &self.resets.remove(at).bar;
+                let reset = self.resets.remove(at);
+                let bar = &reset.bar;
                 let sign = negate.then(|| quote!(-));
-                out.extend(quote!(#bar = #sign #value;));
+                out.extend(if reset.declares {
+                    quote!(let mut #bar = #sign #value;)
+                } else {
+                    quote!(#bar = #sign #value;)
+                });
                 return true;
             }
         }
@@ -222,6 +231,7 @@ impl Reverse<'_> {
     fn block_claiming(&mut self, block: &Block, prologue: Vec<Item>) -> (TokenStream, Vec<VarId>) {
         let saved = std::mem::replace(&mut self.items, prologue);
         let mut declarations = TokenStream::new();
+        let mut waiting = Vec::new();
         for &v in &self.plan.predeclare[block.id] {
             if self.activity.root(v) != v {
                 continue;
@@ -238,8 +248,23 @@ impl Reverse<'_> {
             self.predeclared[v] = true;
             let name = &self.body.vars[self.plan.witness[v]].name;
             let root = self.root;
-            declarations.extend(quote!(let mut #bar = #root::zero_like(&#name);));
+            let code = quote!(let mut #bar = #root::zero_like(&#name););
+            // Of a fixed shape, the declaration waits for the first contribution (see
+            // `Reset::declares`); the zero of a `Vec` keeps its witness's length.
+            if fixed_shape(&self.body.vars[v].ty) {
+                waiting.push(Item::Reset(Reset {
+                    target: v,
+                    bar,
+                    code,
+                    inherited: false,
+                    declares: true,
+                }));
+            } else {
+                declarations.extend(code);
+            }
         }
+        // Before the prologue's contributions.
+        self.items.splice(0..0, waiting);
         let writes: Vec<(VarId, &Atom)> = block
             .stmts
             .iter()
@@ -341,6 +366,7 @@ impl Reverse<'_> {
                     bar,
                     code: reset,
                     inherited: false,
+                    declares: false,
                 })
             } else {
                 Item::Stmt(reset)
@@ -434,11 +460,12 @@ impl Reverse<'_> {
             .resets
             .into_iter()
             .filter(|r| {
-                !blocks.iter().any(|b| {
-                    self.plan.predeclare[b.id]
-                        .iter()
-                        .any(|v| self.activity.root(*v) == r.target)
-                })
+                !r.declares
+                    && !blocks.iter().any(|b| {
+                        self.plan.predeclare[b.id]
+                            .iter()
+                            .any(|v| self.activity.root(*v) == r.target)
+                    })
             })
             .map(|r| Reset {
                 inherited: true,
@@ -1148,6 +1175,17 @@ impl Reverse<'_> {
             (false, true) => quote!(#root::Tangent::accumulate(&mut #place, -#value);),
         };
         quote!(#declare #add)
+    }
+}
+
+/// True for a float, or an array or tuple of floats at any depth: a value whose shape its
+/// type fixes.
+fn fixed_shape(ty: &Ty) -> bool {
+    match ty {
+        Ty::Float => true,
+        Ty::Array(elem) => fixed_shape(elem),
+        Ty::Tuple(elems) => elems.iter().all(fixed_shape),
+        Ty::Slice(_) | Ty::Other | Ty::Unknown => false,
     }
 }
 

@@ -37,10 +37,10 @@ fn branch_vjp(x: f64, y: f64, v: f64) -> (f64, (f64, f64)) {
         let z_2 = z + t2;
         z_2
     };
+    let bar_z_3 = v;
     let mut bar_x = ::vjp::zero_like(&x);
     let mut bar_z = ::vjp::zero_like(&z);
     let mut bar_y = ::vjp::zero_like(&y);
-    let bar_z_3 = v;
     if t0 {
         let t1 = x.sin();
         let bar_z_1 = bar_z_3;

@@ -58,9 +58,8 @@ fn fused_vjp(
     let n = x.len();
     let total = 0.0;
     let t10 = ys.len() as f64;
-    let mut bar_total_1 = ::vjp::zero_like(&total);
     let bar_y_4 = v;
-    bar_total_1 += bar_y_4 * ::vjp::rules::div_by(t10);
+    let mut bar_total_1 = bar_y_4 * ::vjp::rules::div_by(t10);
     let mut total_1 = total;
     for s in 0..ys.len() {
         let y = [0.0; 4];
@@ -105,14 +104,13 @@ fn fused_vjp(
         let t9 = e_1 * e_1;
         let total_2 = total_1 + t9;
         total_1 = total_2;
-        let mut bar_y_1 = ::vjp::zero_like(&y);
-        let mut bar_e_1 = ::vjp::zero_like(&e);
         let took_total_1 = bar_total_1;
         let bar_total_2 = took_total_1;
         bar_total_1 = bar_total_2;
         let bar_t9 = bar_total_2;
+        let mut bar_e_1 = bar_t9 * e_1;
         bar_e_1 += bar_t9 * e_1;
-        bar_e_1 += bar_t9 * e_1;
+        let mut bar_y_1 = ::vjp::zero_like(&y);
         for r_1 in ::core::iter::Iterator::rev(0..n) {
             let t6 = save_t6.pop();
             let t7 = ys[s];

@@ -57,13 +57,10 @@ fn idioms_vjp(
         rough_1 = rough_2;
     }
     let t8 = 0.1 * rough_1;
-    let mut bar_k = ::vjp::zero_like(&k);
-    let mut bar_total_1 = ::vjp::zero_like(&total);
-    let mut bar_rough_1 = ::vjp::zero_like(&rough);
     let bar_y = v;
     let bar_dot = bar_y;
     let bar_t8 = bar_y;
-    bar_rough_1 += bar_t8 * 0.1;
+    let mut bar_rough_1 = bar_t8 * 0.1;
     for i_2_1 in 0..a.len().saturating_sub(1usize) {
         let t2 = ::vjp::__private::window_index(i_2_1, 1, 2);
         let t3 = a[t2];
@@ -80,7 +77,8 @@ fn idioms_vjp(
         bar_a[t4] += bar_t5;
         bar_a[t2] += bar_t3;
     }
-    bar_total_1 += bar_dot;
+    let mut bar_total_1 = bar_dot;
+    let mut bar_k = ::vjp::zero_like(&k);
     let mut total_1 = total;
     for i_1 in 0..a.len().min(b.len()) {
         let p = a[i_1];

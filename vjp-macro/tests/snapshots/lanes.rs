@@ -48,9 +48,8 @@ fn lanes_vjp(a: f64, b: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         };
         x_1 = x_4;
     }
-    let mut bar_x = ::vjp::zero_like(&a);
+    let mut bar_x = v;
     let mut bar_b = ::vjp::zero_like(&b);
-    bar_x += v;
     for _ in ::core::iter::Iterator::rev(0..n) {
         let x_1 = tape.pop();
         let t0 = x_1 > b;

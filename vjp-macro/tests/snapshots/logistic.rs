@@ -37,9 +37,8 @@ fn logistic_vjp(r: f64, x0: f64, n: usize, v: f64) -> (f64, (f64, f64)) {
         let x_2 = t0 * t1;
         x_1 = x_2;
     }
+    let mut bar_x = v;
     let mut bar_r = ::vjp::zero_like(&r);
-    let mut bar_x = ::vjp::zero_like(&x0);
-    bar_x += v;
     for _ in ::core::iter::Iterator::rev(0..n) {
         let x_1 = tape.pop();
         let t0 = r * x_1;

@@ -94,16 +94,13 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         let s_2 = t13 + t14;
         s_1 = s_2;
     }
-    let mut bar_s_1 = ::vjp::zero_like(&s);
-    bar_s_1 += v;
+    let mut bar_s_1 = v;
     for i in ::core::iter::Iterator::rev(0..n) {
         let (s_1, t13) = tape_2.pop();
         let (y_1, q_1) = exits_1.pop();
         let q = [0.0; 2];
         let t8 = q_1[0];
         let t10 = q_1[1];
-        let mut bar_y = ::vjp::zero_like(&s);
-        let mut bar_q_1 = ::vjp::zero_like(&q);
         let took_s_1 = bar_s_1;
         let bar_s_2 = took_s_1;
         let bar_t13 = bar_s_2;
@@ -111,7 +108,8 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         let bar_t9 = bar_t12;
         let bar_t11 = bar_t12;
         let bar_t10 = bar_t11 * y_1;
-        bar_y += bar_t11 * t10;
+        let mut bar_y = bar_t11 * t10;
+        let mut bar_q_1 = ::vjp::zero_like(&q);
         bar_q_1[1] += bar_t10;
         bar_s_1 = bar_t9 * t8;
         let bar_t8 = bar_t9 * s_1;

@@ -69,12 +69,11 @@ fn newton_sqrt_vjp(a: f64, v: f64) -> (f64, (f64,)) {
         exits.push(trips);
         x_1
     };
-    let mut bar_a = ::vjp::zero_like(&a);
     let bar_y = v;
+    let mut bar_a = ::vjp::zero_like(&a);
     if !t0 {
         let trips = exits.pop();
-        let mut bar_x = ::vjp::zero_like(&a);
-        bar_x += bar_y;
+        let mut bar_x = bar_y;
         for _ in 0..trips {
             let (x_1, k_1) = tape.pop();
             let t1 = !(k_1 < 50);

@@ -46,8 +46,7 @@ fn row_views_vjp(
         );
     }
     let s = 0.0;
-    let mut bar_s_1 = ::vjp::zero_like(&s);
-    bar_s_1 += v;
+    let mut bar_s_1 = v;
     let mut s_1 = s;
     for i in 0..w.len() {
         let a = 0.0;
@@ -65,7 +64,6 @@ fn row_views_vjp(
         let t6 = t4 * t5;
         let s_2 = s_1 + t6;
         s_1 = s_2;
-        let mut bar_a_1 = ::vjp::zero_like(&a);
         let took_s_1 = bar_s_1;
         let bar_s_2 = took_s_1;
         bar_s_1 = bar_s_2;
@@ -74,7 +72,7 @@ fn row_views_vjp(
         let bar_t5 = bar_t6 * t4;
         let mut bar_p = ::vjp::zero_like(&p);
         bar_p[0] += bar_t5;
-        bar_a_1 += bar_t4 * ::vjp::rules::tanh(t4, t4);
+        let mut bar_a_1 = bar_t4 * ::vjp::rules::tanh(t4, t4);
         ::vjp::Tangent::accumulate(&mut bar_w[i], bar_p);
         for j in 0..4 {
             let t1 = w[i][j];

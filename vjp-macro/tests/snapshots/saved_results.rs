@@ -72,8 +72,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         let s_2 = t_2 * t4;
         s_1 = s_2;
     }
-    let mut bar_s_1 = ::vjp::zero_like(&s);
-    bar_s_1 += v;
+    let mut bar_s_1 = v;
     for i in ::core::iter::Iterator::rev(0..x.len()) {
         let (s_1, t_2) = tape_1.pop();
         let k_1 = save_k_1.pop();
@@ -81,12 +80,12 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         let t0 = i > 1;
         let t3 = k_1 % x.len();
         let t4 = x[t3];
-        let mut bar_t = ::vjp::zero_like(&s);
         let took_s_1 = bar_s_1;
         let bar_s_2 = took_s_1;
         let bar_t_2 = bar_s_2 * t4;
         let bar_t4 = bar_s_2 * t_2;
         bar_x[t3] += bar_t4;
+        let mut bar_t = ::vjp::zero_like(&s);
         if t0 {
             let t1 = save_t1.pop();
             let t2 = t * t1;

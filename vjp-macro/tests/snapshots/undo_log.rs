@@ -114,13 +114,13 @@ fn undo_log_vjp(
     let t21 = t19 * t20;
     let y_4 = t18 + t21;
     let mut bar_y_1 = ::vjp::zero_like(&y);
-    let mut bar_h_1 = ::vjp::zero_like(&h);
     let bar_y_4 = v;
     let bar_t18 = bar_y_4;
     let bar_t21 = bar_y_4;
     let bar_t19 = bar_t21 * t20;
     let bar_t20 = bar_t21 * t19;
     ::vjp::Tangent::accumulate(&mut bar_y_1[n], bar_t20);
+    let mut bar_h_1 = ::vjp::zero_like(&h);
     bar_h_1[2] += bar_t19;
     bar_h_1[0] += bar_t18;
     let mut undone_h_1 = h_1;

@@ -56,8 +56,7 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
     }
     let s = 0.0;
     let mut bar_h_1 = ::vjp::zero_like(&h);
-    let mut bar_s_1 = ::vjp::zero_like(&s);
-    bar_s_1 += v;
+    let mut bar_s_1 = v;
     let mut s_1 = s;
     for j_1 in 0..n {
         let t4 = h_1[j_1];
