@@ -25,7 +25,7 @@ use crate::naming::Namer;
 use crate::plan::{Plan, Step};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use syn::spanned::Spanned;
 use syn::Ident;
 
@@ -69,6 +69,8 @@ enum Item {
 struct Reset {
     target: VarId,
     bar: Ident,
+    /// `bar` as a string, to look up in the names an item holds (see [`idents`]).
+    name: String,
     /// `bar = zero`.
     code: TokenStream,
     /// Handed down from the block around an `if` into one of its branches: when nothing in
@@ -80,17 +82,42 @@ struct Reset {
     declares: bool,
 }
 
-/// The resets waiting, while items are emitted, for the next item that names their adjoint.
-#[derive(Default)]
-struct Waiting<'i> {
-    resets: Vec<&'i Reset>,
+impl Reset {
+    fn new(target: VarId, bar: Ident, code: TokenStream, declares: bool) -> Reset {
+        Reset {
+            target,
+            name: bar.to_string(),
+            bar,
+            code,
+            inherited: false,
+            declares,
+        }
+    }
 }
 
-impl<'i> Waiting<'i> {
+/// The resets waiting, while items are emitted, for the next item that names their adjoint.
+#[derive(Default)]
+struct Waiting {
+    resets: Vec<Reset>,
+}
+
+impl Waiting {
     /// Takes `item` in emission order. An addition to the whole of a waiting adjoint is
     /// written as an assignment (`true`: the item is done); every waiting reset whose adjoint
     /// the item names otherwise is written first.
-    fn take(&mut self, item: &'i Item, out: &mut TokenStream) -> bool {
+    fn take(&mut self, item: &Item, out: &mut TokenStream) -> bool {
+        if self.resets.is_empty() {
+            if let Item::Reset(reset) = item {
+                self.resets.push(reset.clone());
+            }
+            return false;
+        }
+        // The names in the item's tokens, gathered once.
+        let names = match item {
+            Item::Stmt(tokens) | Item::If { code: tokens, .. } => idents(tokens),
+            Item::Add { value, .. } => idents(value),
+            Item::Lend(_) | Item::Reset(_) => HashSet::new(),
+        };
         if let Item::Add {
             target,
             proj,
@@ -99,7 +126,7 @@ impl<'i> Waiting<'i> {
         } = item
         {
             let at = self.resets.iter().position(|r| r.target == *target);
-            let reads = self.resets.iter().any(|r| mentions(value, &r.bar));
+            let reads = self.resets.iter().any(|r| names.contains(&r.name));
             if let (Some(at), true, false) = (at, proj.is_empty(), reads) {
                 let reset = self.resets.remove(at);
                 let bar = &reset.bar;
@@ -116,20 +143,19 @@ impl<'i> Waiting<'i> {
             self.resets.retain(|r| !absorbed.contains(&r.target));
         }
         self.resets.retain(|r| {
-            let named = match item {
-                Item::Stmt(tokens) | Item::If { code: tokens, .. } => mentions(tokens, &r.bar),
-                Item::Lend(t) | Item::Reset(Reset { target: t, .. }) => *t == r.target,
-                Item::Add {
-                    target: t, value, ..
-                } => *t == r.target || mentions(value, &r.bar),
-            };
+            let named = names.contains(&r.name)
+                || match item {
+                    Item::Lend(t) | Item::Reset(Reset { target: t, .. }) => *t == r.target,
+                    Item::Add { target: t, .. } => *t == r.target,
+                    Item::Stmt(_) | Item::If { .. } => false,
+                };
             if named {
                 out.extend(r.code.clone());
             }
             !named
         });
         if let Item::Reset(reset) = item {
-            self.resets.push(reset);
+            self.resets.push(reset.clone());
         }
         false
     }
@@ -149,6 +175,8 @@ struct Reverse<'a> {
     predeclared: Vec<bool>,
     /// The items of the block being reversed.
     items: Vec<Item>,
+    /// The resets waiting after the first `.1` of `items` (see [`Reverse::waiting_resets`]).
+    waiting: (Waiting, usize),
     /// Loop-invariant element reads whose adjoint goes to a local sum (see
     /// [`Reverse::lift_invariant_reads`]): the read's variable and the sum's name.
     lifted: Vec<(VarId, Ident)>,
@@ -183,6 +211,7 @@ pub fn reverse(
         bar: vec![None; body.vars.len()],
         predeclared: vec![false; body.vars.len()],
         items: Vec::new(),
+        waiting: (Waiting::default(), 0),
         lifted: Vec::new(),
         counters: Vec::new(),
         in_place: in_place_adds(body, activity, &plan.views),
@@ -230,6 +259,7 @@ impl Reverse<'_> {
     /// named, which are left out of its code.
     fn block_claiming(&mut self, block: &Block, prologue: Vec<Item>) -> (TokenStream, Vec<VarId>) {
         let saved = std::mem::replace(&mut self.items, prologue);
+        let saved_waiting = std::mem::take(&mut self.waiting);
         let mut declarations = TokenStream::new();
         let mut waiting = Vec::new();
         for &v in &self.plan.predeclare[block.id] {
@@ -252,13 +282,7 @@ impl Reverse<'_> {
             // Of a fixed shape, the declaration waits for the first contribution (see
             // `Reset::declares`); the zero of a `Vec` keeps its witness's length.
             if fixed_shape(&self.body.vars[v].ty) {
-                waiting.push(Item::Reset(Reset {
-                    target: v,
-                    bar,
-                    code,
-                    inherited: false,
-                    declares: true,
-                }));
+                waiting.push(Item::Reset(Reset::new(v, bar, code, true)));
             } else {
                 declarations.extend(code);
             }
@@ -298,6 +322,7 @@ impl Reverse<'_> {
             }
         }
         let items = std::mem::replace(&mut self.items, saved);
+        self.waiting = saved_waiting;
         let (code, unclaimed) = self.emit(&items);
         (quote!(#declarations #code), unclaimed)
     }
@@ -361,13 +386,7 @@ impl Reverse<'_> {
             let reset = quote!(#bar = #root::zero_like(&#name););
             let target = self.activity.root(*slot);
             self.items.push(if self.body.vars[target].ty == Ty::Float {
-                Item::Reset(Reset {
-                    target,
-                    bar,
-                    code: reset,
-                    inherited: false,
-                    declares: false,
-                })
+                Item::Reset(Reset::new(target, bar, reset, false))
             } else {
                 Item::Stmt(reset)
             });
@@ -450,15 +469,17 @@ impl Reverse<'_> {
 
     /// The resets waiting at the end of the items so far, as inherited resets, but for those
     /// of an adjoint that one of `blocks` declares afresh at its start.
-    fn waiting_resets(&self, blocks: &[&Block]) -> Vec<Reset> {
-        let mut waiting = Waiting::default();
+    fn waiting_resets(&mut self, blocks: &[&Block]) -> Vec<Reset> {
+        // From where the last call left off: a block only ever pushes items.
         let mut sink = TokenStream::new();
-        for item in &self.items {
-            waiting.take(item, &mut sink);
+        for item in self.items.get(self.waiting.1..).unwrap_or_default() {
+            self.waiting.0.take(item, &mut sink);
         }
-        waiting
+        self.waiting.1 = self.items.len();
+        self.waiting
+            .0
             .resets
-            .into_iter()
+            .iter()
             .filter(|r| {
                 !r.declares
                     && !blocks.iter().any(|b| {
@@ -1189,13 +1210,22 @@ fn fixed_shape(ty: &Ty) -> bool {
     }
 }
 
-/// Whether `tokens` contain the identifier `name` (at any depth).
-fn mentions(tokens: &TokenStream, name: &Ident) -> bool {
-    tokens.clone().into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(i) => i == *name,
-        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
-        _ => false,
-    })
+/// The identifiers in `tokens`, at any depth, as strings.
+fn idents(tokens: &TokenStream) -> HashSet<String> {
+    fn walk(tokens: &TokenStream, out: &mut HashSet<String>) {
+        for tree in tokens.clone() {
+            match tree {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => walk(&g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    walk(tokens, &mut out);
+    out
 }
 
 /// For each loop with an undo log ([`crate::undo`]): a copy of `body` in which every version of
