@@ -1,9 +1,10 @@
-//! The reverse of a loop takes a float slot's adjoint at the end of each iteration and resets
-//! it, and its first contribution after that assigns instead of adding to a zero, also inside
-//! the branches of an `if` (`Item::Reset` in `reverse.rs`). A reset that went missing on some
-//! path would add a stale adjoint: each function here has paths on which a branch does not
-//! read the slot, does not write it, or nests another `if`, and its gradient is compared with
-//! forward mode (`NAME_jvp`, which does not share that code) and with central differences.
+//! The reverse of a loop takes a slot's adjoint at the end of each iteration and resets it,
+//! and its first contribution after that assigns instead of adding to a zero, also inside the
+//! branches of an `if` (`Item::Reset` in `reverse.rs`). A reset that went missing on some path
+//! would add a stale adjoint: each function here has paths on which a branch does not read the
+//! slot, does not write it, or nests another `if` (or the slot is an array), and its gradient
+//! is compared with forward mode (`NAME_jvp`, which does not share that code) and with central
+//! differences.
 #![deny(warnings)]
 
 use vjp::differentiable;
@@ -102,6 +103,22 @@ fn two_slots(x0: f64, r: f64) -> f64 {
     a * 2.0 + b
 }
 
+/// An array slot whose whole cotangent comes back from a callee: it is assigned, not added to
+/// a zeroed array.
+#[differentiable]
+fn turn(a: [f64; 2], r: f64) -> [f64; 2] {
+    [a[1] * r, a[0].sin() + r]
+}
+
+#[differentiable]
+fn array_slot(x0: f64, r: f64) -> f64 {
+    let mut a = [x0, 2.0 * x0];
+    for _ in 0..5 {
+        a = turn(a, r);
+    }
+    a[0] * a[1]
+}
+
 type Vjp = fn(f64, f64, f64) -> (f64, (f64, f64));
 type Jvp = fn(f64, f64, f64, f64) -> (f64, f64);
 
@@ -154,6 +171,14 @@ fn resets_on_every_path() {
     }
     for (x0, r) in [(1.5, 0.6), (0.2, 1.1), (0.9, 0.95)] {
         check("two_slots", two_slots, two_slots_vjp, two_slots_jvp, x0, r);
+        check(
+            "array_slot",
+            array_slot,
+            array_slot_vjp,
+            array_slot_jvp,
+            x0,
+            r,
+        );
     }
 }
 

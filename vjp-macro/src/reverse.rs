@@ -51,10 +51,11 @@ enum Item {
     /// `bar_target` lent as a shadow (`&mut bar_target`) to the statement that follows: declared
     /// first (zero) if nothing has added to it yet.
     Lend(VarId),
-    /// `reset`, which sets the float adjoint `bar_target` to zero. When the next item that
-    /// names `bar_target` adds to the whole of it, that addition becomes an assignment and the
-    /// reset goes: `bar = 0; bar += x` is a loop-carried `0.0 + x` the optimiser must keep (it
-    /// turns `-0.0` into `+0.0`), a latency chain through every iteration of a reverse loop.
+    /// A reset, which sets an adjoint of a fixed shape (a float, an array or tuple of floats)
+    /// to zero. When the next item that names it adds to the whole of it, that addition
+    /// becomes an assignment and the reset goes: `bar = 0; bar += x` is a loop-carried
+    /// `0.0 + x` the optimiser must keep (it turns `-0.0` into `+0.0`), a latency chain through
+    /// every iteration of a reverse loop.
     Reset(Reset),
     /// The reverse of an `if`, into whose branches the resets of `absorbed` went (see
     /// [`Reverse::if_stmt`]): those are no longer waiting after it.
@@ -64,7 +65,8 @@ enum Item {
     },
 }
 
-/// A reset of a float slot adjoint (see [`Item::Reset`]).
+/// A reset of a slot adjoint of a fixed shape, or a block's zero declaration of one (see
+/// [`Item::Reset`]).
 #[derive(Clone)]
 struct Reset {
     target: VarId,
@@ -385,7 +387,7 @@ impl Reverse<'_> {
             let bar = self.bar_name(*slot);
             let reset = quote!(#bar = #root::zero_like(&#name););
             let target = self.activity.root(*slot);
-            self.items.push(if self.body.vars[target].ty == Ty::Float {
+            self.items.push(if fixed_shape(&self.body.vars[target].ty) {
                 Item::Reset(Reset::new(target, bar, reset, false))
             } else {
                 Item::Stmt(reset)
