@@ -39,6 +39,17 @@ pub enum Ty {
 }
 
 impl Ty {
+    /// True for a float, or an array or tuple of floats at any depth: a value whose shape its
+    /// type fixes.
+    pub fn fixed_shape(&self) -> bool {
+        match self {
+            Ty::Float => true,
+            Ty::Array(elem) => elem.fixed_shape(),
+            Ty::Tuple(elems) => elems.iter().all(Ty::fixed_shape),
+            Ty::Slice(_) | Ty::Other | Ty::Unknown => false,
+        }
+    }
+
     /// True when a value of this type may carry a derivative.
     pub fn carries_floats(&self) -> bool {
         match self {

@@ -1326,6 +1326,14 @@ fn witnesses(body: &Body) -> Vec<VarId> {
                 },
             ..
         } => from[*var] = Some(*b),
+        // A value written back to a slot, of a type that fixes its shape, has the slot's
+        // shape (`a = turn(a, r)`: the call's result need not be computed again for a zero).
+        Stmt::WriteBack {
+            slot,
+            value: Atom::Var(v),
+        } if from[*v].is_none() && *v != *slot && body.vars[*v].ty.fixed_shape() => {
+            from[*v] = Some(*slot)
+        }
         _ => {}
     });
     (0..body.vars.len())

@@ -283,7 +283,7 @@ impl Reverse<'_> {
             let code = quote!(let mut #bar = #root::zero_like(&#name););
             // Of a fixed shape, the declaration waits for the first contribution (see
             // `Reset::declares`); the zero of a `Vec` keeps its witness's length.
-            if fixed_shape(&self.body.vars[v].ty) {
+            if self.body.vars[v].ty.fixed_shape() {
                 waiting.push(Item::Reset(Reset::new(v, bar, code, true)));
             } else {
                 declarations.extend(code);
@@ -387,7 +387,7 @@ impl Reverse<'_> {
             let bar = self.bar_name(*slot);
             let reset = quote!(#bar = #root::zero_like(&#name););
             let target = self.activity.root(*slot);
-            self.items.push(if fixed_shape(&self.body.vars[target].ty) {
+            self.items.push(if self.body.vars[target].ty.fixed_shape() {
                 Item::Reset(Reset::new(target, bar, reset, false))
             } else {
                 Item::Stmt(reset)
@@ -1198,17 +1198,6 @@ impl Reverse<'_> {
             (false, true) => quote!(#root::Tangent::accumulate(&mut #place, -#value);),
         };
         quote!(#declare #add)
-    }
-}
-
-/// True for a float, or an array or tuple of floats at any depth: a value whose shape its
-/// type fixes.
-fn fixed_shape(ty: &Ty) -> bool {
-    match ty {
-        Ty::Float => true,
-        Ty::Array(elem) => fixed_shape(elem),
-        Ty::Tuple(elems) => elems.iter().all(fixed_shape),
-        Ty::Slice(_) | Ty::Other | Ty::Unknown => false,
     }
 }
 

@@ -125,6 +125,25 @@ fn lanes() {
     );
 }
 
+/// An array slot written back from a call: the reverse pops the slot and calls `turn_vjp`
+/// only (the call's result takes its zero's shape from the slot's initial value, so `turn` is
+/// not called again), and the slot's adjoint is assigned the callee's cotangent.
+#[test]
+fn array_slot() {
+    check(
+        "array_slot",
+        quote! {
+            fn array_slot(x0: f64, r: f64) -> f64 {
+                let mut a = [x0, 2.0 * x0];
+                for _ in 0..5 {
+                    a = turn(a, r);
+                }
+                a[0] * a[1]
+            }
+        },
+    );
+}
+
 /// An accumulation loop: no adjoint reads the accumulator, so nothing is saved.
 #[test]
 fn accumulate() {
