@@ -114,6 +114,8 @@ pub struct Plan {
     /// Per block id: the floats saved at the top level of that block, in order (see
     /// [`Plan::saved_floats`]).
     block_floats: Vec<Vec<VarId>>,
+    /// Per variable: whether it is in one of the [`Plan::saved`] lists.
+    saved_var: Vec<bool>,
     /// Per loop: the floats saved at the top level of its body (see [`Plan::saved_floats`])
     /// go on the loop's own tape, after its slot values, in one tuple per iteration pushed
     /// after the last of them instead of at iteration start: one tape, one push and one pop
@@ -248,6 +250,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             saved: vec![Vec::new(); loops + 1],
             save_head: Vec::new(),
             block_floats: Vec::new(),
+            saved_var: Vec::new(),
             merged: vec![false; loops],
             forward: vec![false; loops],
             presized: Vec::new(),
@@ -300,7 +303,11 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
     });
     plan.exits_reserved = exits_reserved;
     plan.frames = frames(body, &plan);
-    plan.block_floats = block_floats(body, &plan);
+    plan.saved_var = vec![false; body.vars.len()];
+    for v in plan.saved.iter().flatten() {
+        plan.saved_var[*v] = true;
+    }
+    plan.block_floats = block_floats(body, &plan.saved_var);
     plan.save_head = save_heads(body, &plan);
     plan.merged = merged_saves(body, &plan);
     plan.presized = presized_tapes(body, &plan);
@@ -316,7 +323,7 @@ impl Plan {
 
     /// True when `var` is saved by the forward sweep for the reverse (see [`Plan::saved`]).
     pub fn is_saved(&self, var: VarId) -> bool {
-        self.saved.iter().any(|s| s.contains(&var))
+        self.saved_var.get(var).copied().unwrap_or(false)
     }
 
     /// The floats saved at the top level of `block` (see [`Plan::saved`]), in order: one tape
@@ -491,7 +498,7 @@ fn top_level_def(block: &Block, var: VarId) -> Option<(usize, usize)> {
 }
 
 /// See [`Plan::saved_floats`].
-fn block_floats(body: &Body, plan: &Plan) -> Vec<Vec<VarId>> {
+fn block_floats(body: &Body, saved: &[bool]) -> Vec<Vec<VarId>> {
     fn walk(block: &Block, body: &Body, saved: &[bool], out: &mut [Vec<VarId>]) {
         let defs = block.stmts.iter().flat_map(|s| s.defs());
         out[block.id] = defs
@@ -508,12 +515,8 @@ fn block_floats(body: &Body, plan: &Plan) -> Vec<Vec<VarId>> {
             }
         }
     }
-    let mut saved = vec![false; body.vars.len()];
-    for v in plan.saved.iter().flatten() {
-        saved[*v] = true;
-    }
     let mut out = vec![Vec::new(); body.blocks];
-    walk(&body.block, body, &saved, &mut out);
+    walk(&body.block, body, saved, &mut out);
     out
 }
 

@@ -1172,12 +1172,8 @@ impl Reverse<'_> {
         let root = self.root;
         if first && projs.is_empty() {
             let mutability = more.then(|| quote!(mut));
-            let value = if negate {
-                quote!(-#value)
-            } else {
-                value.clone()
-            };
-            return quote!(let #mutability #bar = #value;);
+            let sign = negate.then(|| quote!(-));
+            return quote!(let #mutability #bar = #sign #value;);
         }
         let declare = if first {
             let primal = &self.body.vars[self.plan.witness[target]].name;
