@@ -1014,3 +1014,108 @@ fn tapes_made_before_the_fused_loop() {
         );
     }
 }
+
+// Calls whose result is only added to an accumulator (`s += f(..)`, `s -= f(..)`): their
+// cotangent is the accumulator's adjoint, known before the iteration runs, so the fused loop
+// calls `f_vjp` once, in place of `f`, and takes the value from it (`fuse::EarlyCall`). The
+// callee below has a hand-written rule, and both are counted.
+
+thread_local! {
+    /// Calls of `bump` and of `bump_vjp` on this thread.
+    static BUMPS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// The calls of `bump` and of `bump_vjp` made by `run`.
+fn bumps(run: impl FnOnce()) -> (usize, usize) {
+    let before = BUMPS.with(std::cell::Cell::get);
+    run();
+    let after = BUMPS.with(std::cell::Cell::get);
+    (after.0 - before.0, after.1 - before.1)
+}
+
+/// a b + sin a; counted.
+fn bump(a: f64, b: f64) -> f64 {
+    BUMPS.with(|c| c.set((c.get().0 + 1, c.get().1)));
+    a * b + a.sin()
+}
+
+/// The rule of `bump`: d/da = b + cos a, d/db = a; counted (it does not call `bump`).
+fn bump_vjp(a: f64, b: f64, v: f64) -> (f64, (f64, f64)) {
+    BUMPS.with(|c| c.set((c.get().0, c.get().1 + 1)));
+    (a * b + a.sin(), (v * (b + a.cos()), v * a))
+}
+
+fn bump_jvp(a: f64, da: f64, b: f64, db: f64) -> (f64, f64) {
+    (a * b + a.sin(), (b + a.cos()) * da + a * db)
+}
+
+/// `s += f(..)`, `s = f(..) + s` and `s -= f(..)`, in one fused loop.
+#[differentiable]
+#[allow(clippy::assign_op_pattern)] // `f(..) + s`: the call on the left, on purpose.
+fn sum_of_bumps(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += bump(x[i], x[i + 1]);
+        s = bump(x[i + 1], 0.5) + s;
+        s -= bump(0.25, x[i]);
+    }
+    s * 3.0
+}
+
+/// The call's result is also read by something else: its cotangent is not the accumulator's,
+/// so the call stays where it is and its rule runs in the reverse.
+#[differentiable]
+fn bumps_read_twice(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let b = bump(x[i], x[i + 1]);
+        s += b * x[i];
+        s += b;
+    }
+    s
+}
+
+/// Added to a value that is not the accumulator (`s += 2 t` through `t + t`, and `u = t + c`):
+/// no early call.
+#[differentiable]
+fn bumps_scaled(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let b = bump(x[i], x[i + 1]);
+        s += b + b;
+        s -= bump(x[i], 1.5) + 1.0;
+    }
+    s
+}
+
+#[test]
+fn calls_added_to_an_accumulator_run_their_rule_once() {
+    let x = points(6);
+    check_fn!(sum_of_bumps, sum_of_bumps_vjp, sum_of_bumps_jvp, &x);
+    let mut g = vec![0.0; 6];
+    // Fifteen calls, each of the rule alone, and the value is still the primal's.
+    let (y, counts) = {
+        let mut y = 0.0;
+        let counts = bumps(|| y = sum_of_bumps_vjp(&x, &mut g, 1.0).0);
+        (y, counts)
+    };
+    assert_eq!(counts, (0, 15));
+    assert_eq!(y, sum_of_bumps(&x));
+    assert_eq!(bumps(|| _ = sum_of_bumps(&x)), (15, 0));
+}
+
+#[test]
+fn calls_read_otherwise_keep_their_rule_in_the_reverse() {
+    let x = points(6);
+    check_fn!(
+        bumps_read_twice,
+        bumps_read_twice_vjp,
+        bumps_read_twice_jvp,
+        &x
+    );
+    check_fn!(bumps_scaled, bumps_scaled_vjp, bumps_scaled_jvp, &x);
+    let mut g = vec![0.0; 6];
+    assert_eq!(bumps(|| _ = bumps_read_twice_vjp(&x, &mut g, 1.0)), (5, 5));
+    // The second call's `+ 1.0` is before the accumulator: not early either.
+    assert_eq!(bumps(|| _ = bumps_scaled_vjp(&x, &mut g, 1.0)), (10, 10));
+}

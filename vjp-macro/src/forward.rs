@@ -37,11 +37,37 @@ enum Mode {
 struct Emitter<'a> {
     body: &'a Body,
     plan: &'a Plan,
+    /// In the fused loop's body: the calls whose `_vjp` runs instead (see [`Early`]).
+    early: &'a [Early],
+}
+
+/// A call in the fused loop's body whose `_vjp` the forward sweep runs in its place (see
+/// [`crate::fuse::EarlyCall`]): `let (t, grads) = f_vjp(args, cotangent);`.
+pub struct Early {
+    /// The call's result.
+    pub var: VarId,
+    /// The name of the cotangents `f_vjp` returns, which the reverse of the call reads.
+    pub grads: Ident,
+    /// The call's cotangent: the adjoint of the slot it is added to, or its negation.
+    pub cotangent: TokenStream,
+}
+
+/// `m::f_vjp` for the path `m::f` of a call, and `f`'s name.
+pub fn vjp_path(path: &syn::Path) -> Option<(syn::Path, String)> {
+    let mut vjp = path.clone();
+    let last = vjp.segments.last_mut()?;
+    let callee = last.ident.to_string();
+    last.ident = quote::format_ident!("{}_vjp", last.ident, span = last.ident.span());
+    Some((vjp, callee))
 }
 
 /// The forward sweep of `body`; with a fused loop, only what runs before that loop.
 pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter { body, plan };
+    let emitter = Emitter {
+        body,
+        plan,
+        early: &[],
+    };
     match &plan.fused {
         None => emitter.block(&body.block, Mode::Forward),
         Some(fusion) => emitter.some_stmts(|i| fusion.early[i]),
@@ -51,7 +77,11 @@ pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
 /// With a fused loop: the statements after it that did not run before it, emitted right after
 /// it.
 pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter { body, plan };
+    let emitter = Emitter {
+        body,
+        plan,
+        early: &[],
+    };
     match &plan.fused {
         None => TokenStream::new(),
         Some(fusion) => emitter.some_stmts(|i| i > fusion.index && !fusion.early[i]),
@@ -70,8 +100,9 @@ pub fn fused_loop(
     l: &Loop,
     reverse: TokenStream,
     root: &syn::Path,
+    early: &[Early],
 ) -> TokenStream {
-    let emitter = Emitter { body, plan };
+    let emitter = Emitter { body, plan, early };
     let mut out = emitter.slot_declarations(l);
     let code = emitter.block(&l.body, Mode::Fused);
     // What the reverse reads at iteration start, rewound slots included (the fused loop does
@@ -229,7 +260,12 @@ fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
 
 /// The statements of `block` that its reverse reads, run again.
 pub fn recompute(body: &Body, plan: &Plan, block: &Block) -> TokenStream {
-    Emitter { body, plan }.block(block, Mode::Recompute)
+    Emitter {
+        body,
+        plan,
+        early: &[],
+    }
+    .block(block, Mode::Recompute)
 }
 
 impl Emitter<'_> {
@@ -488,6 +524,23 @@ impl Emitter<'_> {
             _ => false,
         };
         let read_again = |v: VarId| plan.uses[v] > 1 || !plan.read_in_reverse[v].is_empty();
+        if let (Some(early), Rhs::Call { path, args, by_ref }) =
+            (self.early.iter().find(|e| e.var == var), rhs)
+        {
+            // `f_vjp` in place of `f`, given the cotangent, which it follows.
+            if let Some((path, _)) = vjp_path(path) {
+                let mut args = args.clone();
+                args.push(Atom::Const(early.cotangent.clone(), Ty::Unknown));
+                let mut by_ref = by_ref.clone();
+                by_ref.push(false);
+                let value = let_tokens(self.body, var, &Rhs::Call { path, args, by_ref });
+                let grads = &early.grads;
+                return match ty {
+                    Some(ty) => quote_spanned!(span=> let (#name, #grads): (#ty, _) = #value;),
+                    None => quote_spanned!(span=> let (#name, #grads) = #value;),
+                };
+            }
+        }
         let Some(value) = primal_value(self.body, &plan.views, var, rhs, read_again, copy_base)
         else {
             return TokenStream::new();

@@ -40,6 +40,25 @@ pub struct Fusion {
     /// it, and the statements after it whose values the reverse of that code reads). The others
     /// after the loop run after it.
     pub early: Vec<bool>,
+    /// Calls in the loop's body whose reverse may run where the call does (see
+    /// [`EarlyCall`]).
+    pub calls: Vec<EarlyCall>,
+}
+
+/// A call `t = f(..)` at the top level of the fused loop's body whose result is only added to
+/// an accumulator: `s2 = s1 + t`, `t + s1` or `s1 - t`, where `s1` is a value of an active
+/// slot's chain (see [`accumulates`]). Its cotangent is then `bar_s` (or `-bar_s`), the slot's
+/// adjoint, which does not change from one iteration to the next and is known before the
+/// iteration runs: the forward sweep calls `f_vjp` instead of `f`, once, and takes the primal
+/// value from it, and the reverse of the call reads the cotangents it returned, instead of
+/// computing `f` a second time inside `f_vjp`.
+pub struct EarlyCall {
+    /// The call's result, `t`.
+    pub var: VarId,
+    /// The slot it is added to.
+    pub slot: VarId,
+    /// True for `s1 - t`.
+    pub negate: bool,
 }
 
 impl Fusion {
@@ -161,7 +180,66 @@ fn candidate(
         loop_id: l.id,
         index,
         early: all_early,
+        calls: early_calls(activity, plan, l),
     })
+}
+
+/// The calls of the fused loop `l`'s body whose reverse can run where they do (see
+/// [`EarlyCall`]).
+fn early_calls(activity: &Activity, plan: &Plan, l: &Loop) -> Vec<EarlyCall> {
+    // Per active slot, the values of its chain: their adjoints are all the slot's.
+    let mut chains: Vec<(VarId, Set)> = Vec::new();
+    for slot in &l.slots {
+        if activity.active(slot.var) {
+            let mut chain: Set = [slot.var].into();
+            if chain_block(&l.body, slot.var, &mut chain) {
+                chains.push((slot.var, chain));
+            }
+        }
+    }
+    let stmts = &l.body.stmts;
+    let mut calls = Vec::new();
+    for (k, stmt) in stmts.iter().enumerate() {
+        let Stmt::Let {
+            var: t,
+            rhs: Rhs::Call { .. },
+            ..
+        } = stmt
+        else {
+            continue;
+        };
+        if !activity.active(*t) || plan.uses[*t] != 1 {
+            continue;
+        }
+        let is_t = |a: &Atom| Body::atom_var(a) == Some(*t);
+        // Its one use, at the top level after it.
+        let found = stmts[k + 1..].iter().find_map(|s| match s {
+            Stmt::Let {
+                var,
+                rhs: Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b),
+                ..
+            } if activity.active(*var) && (is_t(a) || is_t(b)) => Some((*op, a, b)),
+            _ => None,
+        });
+        let Some((op, a, b)) = found else { continue };
+        let (other, negate) = match (op, is_t(a), is_t(b)) {
+            (ArithOp::Add, true, false) => (b, false),
+            (ArithOp::Add, false, true) => (a, false),
+            (ArithOp::Sub, false, true) => (a, true),
+            _ => continue,
+        };
+        let Some(other) = Body::atom_var(other) else {
+            continue;
+        };
+        if let Some((slot, _)) = chains.iter().find(|(_, chain)| chain.contains(&other)) {
+            calls.push(EarlyCall {
+                var: *t,
+                slot: *slot,
+                negate,
+            });
+        }
+    }
+    calls
 }
 
 /// True when a path through `block` (not counting nested loops) leaves the loop body before its

@@ -18,7 +18,7 @@
 use crate::activity::Activity;
 use crate::forward::{
     atom, forward_late, fused_loop, names_tuple, owned_copy, path_tokens, proj, recompute,
-    save_tape,
+    save_tape, vjp_path, Early,
 };
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Proj, Rhs, Stmt, Ty, VarId};
 use crate::naming::Namer;
@@ -191,6 +191,9 @@ struct Reverse<'a> {
     /// Element reads whose adjoint stays where it is: the update that stores their sum left
     /// the element's adjoint in place instead of taking it and adding it back.
     kept: Vec<VarId>,
+    /// The calls of the fused loop's body whose `_vjp` its forward sweep runs instead (see
+    /// [`crate::fuse::EarlyCall`]).
+    early: Vec<Early>,
 }
 
 /// Generates the reverse sweep of `body`, seeded with the output cotangent `v`.
@@ -218,6 +221,7 @@ pub fn reverse(
         counters: Vec::new(),
         in_place: in_place_adds(body, activity, &plan.views),
         kept: Vec::new(),
+        early: Vec::new(),
     };
     // An active reference parameter's adjoint is its shadow, given by the caller.
     for p in &body.params {
@@ -589,7 +593,8 @@ impl Reverse<'_> {
         let (sums, flush) = self.lift_invariant_reads(l);
         if self.plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id) {
             let code = self.block(&l.body, Vec::new());
-            let fused = fused_loop(self.body, self.plan, l, code, self.root);
+            let early = std::mem::take(&mut self.early);
+            let fused = fused_loop(self.body, self.plan, l, code, self.root, &early);
             self.items.push(Item::Stmt(quote!(#sums #fused #flush)));
             self.slot_inits(l);
             return;
@@ -998,19 +1003,14 @@ impl Reverse<'_> {
     /// (`&mut bar_h`), into which the callee adds, as every `_vjp` does.
     fn call(&mut self, var: VarId, path: &syn::Path, args: &[Atom], by_ref: &[bool]) {
         let bar = self.bar_name(var);
-        let mut vjp_path = path.clone();
-        let callee = match vjp_path.segments.last_mut() {
-            Some(last) => {
-                let callee = last.ident.to_string();
-                last.ident = format_ident!("{}_vjp", last.ident, span = last.ident.span());
-                callee
-            }
-            None => return,
+        let Some((vjp_path, callee)) = vjp_path(path) else {
+            return;
         };
         let mut slots = Vec::new();
         let mut adds = Vec::new();
         let mut operands = Vec::new();
         let (mut lends, mut shadows) = (Vec::new(), Vec::new());
+        let mut lends_shadow = false;
         for (a, &lent) in args.iter().zip(by_ref) {
             if lent && !self.activity.active_atom(a) {
                 // A constant row, like an inactive reference parameter, goes without a shadow.
@@ -1051,6 +1051,7 @@ impl Reverse<'_> {
                 // A reference argument is followed by its shadow, and has no slot.
                 if let Some(shadow) = self.bar[*v].clone() {
                     operands.push(quote!(#shadow));
+                    lends_shadow = true;
                 }
                 continue;
             }
@@ -1067,11 +1068,35 @@ impl Reverse<'_> {
                 slots.push(quote!(_));
             }
         }
+        // A call of the fused loop whose cotangent is known where it runs, and that lends
+        // no shadow: its `_vjp` runs there instead of the call (see `crate::fuse::EarlyCall`).
+        let fusion = self.plan.fused.as_ref();
+        let early = fusion.and_then(|f| f.calls.iter().find(|c| c.var == var));
+        let returned = match early {
+            Some(call) if lends.is_empty() && shadows.is_empty() && !lends_shadow => {
+                let grads = self
+                    .namer
+                    .fresh(&format!("{callee}_grads"), Span::call_site());
+                let slot = self.bar_name(call.slot);
+                let cotangent = if call.negate {
+                    quote!(-#slot)
+                } else {
+                    quote!(#slot)
+                };
+                self.early.push(Early {
+                    var,
+                    grads: grads.clone(),
+                    cotangent,
+                });
+                quote!(#grads)
+            }
+            _ => quote_spanned!(path.span()=> #vjp_path(#(#operands,)* #bar).1),
+        };
         self.items.extend(lends.into_iter().map(Item::Lend));
         self.items.push(Item::Stmt(
             {
                 let (root, count) = (self.root, proc_macro2::Literal::usize_unsuffixed(slots.len()));
-                quote_spanned!(path.span()=> #(#shadows)* let (#(#slots,)*) = #root::__private::cotangents::<#count, _>(#vjp_path(#(#operands,)* #bar).1);)
+                quote_spanned!(path.span()=> #(#shadows)* let (#(#slots,)*) = #root::__private::cotangents::<#count, _>(#returned);)
             },
         ));
         for (a, value) in adds {

@@ -321,6 +321,25 @@ fn fused() {
     check("fused", fused_source());
 }
 
+/// A fused loop that subtracts a call's result from its accumulator: the forward sweep runs the
+/// callee's `_vjp` in place of the call, with the accumulator's adjoint negated as the
+/// cotangent, and the reverse of the call reads the cotangents it returned.
+#[test]
+fn early_call() {
+    check(
+        "early_call",
+        quote! {
+            fn nll(theta: [f64; 2], #[no_grad] data: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..data.len() {
+                    s -= log_pdf(theta, data[i]);
+                }
+                s / data.len() as f64
+            }
+        },
+    );
+}
+
 /// What each optimisation of [`fused_source`] shows in the generated code, stated directly.
 #[test]
 fn loop_optimisations_apply() {
