@@ -469,6 +469,101 @@ fn branch_not_replayed(x: [f64; 3]) -> f64 {
     ua[0] + ua[1] + ua[2]
 }
 
+/// Writes inside an `if` at indices the branch computes (`let j = ..; h[j] = ..`): the old
+/// element goes into the `Option` with those indices, `Some(((j,), old))`, since the reverse
+/// puts it back before it runs the branch again. A leaky ReLU at a copied index, a write at a
+/// computed neighbour that reads the element it replaces and others, two writes in one branch
+/// at two computed indices, a write in an `else` branch, and a table written at a computed row
+/// and column.
+#[differentiable]
+fn relu_at_computed_index(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if h[i] < 0.0 {
+            let j = i;
+            h[j] *= 0.1;
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..h.len() {
+        s += h[i] * h[(i + 1) % h.len()];
+    }
+    s
+}
+
+#[differentiable]
+fn computed_neighbours(x: &[f64; 6]) -> f64 {
+    let mut a = [0.4; 6];
+    let mut s = 0.0;
+    for i in 0..6 {
+        a[i] = (a[i] + x[i]).sin();
+        if x[(i + 1) % 6] > 0.0 {
+            let j = (i * 3 + 1) % 6;
+            let k = (j + 2) % 6;
+            a[j] = 0.5 * a[j] * a[k] + x[i];
+            a[k] -= 0.25 * a[j];
+        } else {
+            s += a[(i + 4) % 6] * x[i];
+        }
+        if x[i] < 0.35 {
+            s -= a[i] * 0.5;
+        } else {
+            let j = (i + 5) % 6;
+            a[j] *= x[i];
+        }
+        s += a[i] * a[(i + 3) % 6];
+    }
+    s + a.iter().sum::<f64>()
+}
+
+#[differentiable]
+fn table_at_computed_cell(x: &[f64; 4]) -> f64 {
+    let mut m = [[0.5; 3]; 3];
+    let mut s = 0.0;
+    for t in 0..4 {
+        if x[t] > -0.5 {
+            let r = (t * 2) % 3;
+            let c = (t + 1) % 3;
+            m[r][c] = m[r][c] * x[t] + m[c][r];
+        }
+        s += m[t % 3][(t + 2) % 3] * x[t];
+    }
+    s + m[0][0] + m[1][2] * m[2][1]
+}
+
+#[test]
+fn writes_in_branches_at_indices_computed_there() {
+    for xs in [
+        [0.5, -0.8, 1.3, -0.2, 0.7, -1.1],
+        [0.9, 0.4, 0.6, 1.2, 0.3, 0.8],
+        [-0.9, -0.4, -0.6, -1.2, -0.3, -0.8],
+    ] {
+        let mut g = [0.0; 6];
+        let (y, ()) = relu_at_computed_index_vjp(&xs, &mut g, 1.0);
+        assert_eq!(y.to_bits(), relu_at_computed_index(&xs).to_bits());
+        assert_near(&g, &fd_grad(relu_at_computed_index, &xs), 1e-6);
+        let f = |p: &[f64]| computed_neighbours(p.try_into().unwrap());
+        let mut g = [0.0; 6];
+        let (y, ()) = computed_neighbours_vjp(&xs, &mut g, 1.0);
+        assert_eq!(y.to_bits(), computed_neighbours(&xs).to_bits());
+        assert_near(&g, &fd_grad(f, &xs), 1e-6);
+        // The dot-product test against the forward mode, with a cotangent other than 1.
+        let u = [0.3, -0.2, 0.5, 0.1, -0.4, 0.25];
+        let (_, ju) = computed_neighbours_jvp(&xs, &u);
+        let mut g = [0.0; 6];
+        computed_neighbours_vjp(&xs, &mut g, -1.3);
+        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+        assert!((-1.3 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
+    }
+    for x in [[0.4, -0.7, 1.3, 0.25], [-0.9, 0.6, -0.3, 1.2]] {
+        let f = |p: &[f64]| table_at_computed_cell(p.try_into().unwrap());
+        let mut g = [0.0; 4];
+        let (y, ()) = table_at_computed_cell_vjp(&x, &mut g, 1.0);
+        assert_eq!(y.to_bits(), table_at_computed_cell(&x).to_bits());
+        assert_near(&g, &fd_grad(f, &x), 1e-6);
+    }
+}
+
 #[test]
 fn writes_in_branches() {
     // The branch taken at every iteration, and never.

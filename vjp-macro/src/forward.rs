@@ -427,7 +427,10 @@ impl Emitter<'_> {
             Mode::Forward => {
                 let old = &undo.olds[j];
                 let value = undo.old_value(body, atom(body, base), j);
-                if undo.branch[j].is_some() {
+                if undo.branch[j].is_some() && !undo.carried[j].is_empty() {
+                    let indices = undo.carried_names(body, j);
+                    out.extend(quote!(#old = ::core::option::Option::Some((#indices, #value));));
+                } else if undo.branch[j].is_some() {
                     out.extend(quote!(#old = ::core::option::Option::Some(#value);));
                 } else {
                     out.extend(quote!(let #old = #value;));

@@ -54,6 +54,10 @@ pub struct Undo {
     /// Per update: for a write inside an `if`, the id of its branch. Its old element is an
     /// `Option`, `Some` when the branch ran.
     pub branch: Vec<Option<usize>>,
+    /// Per update inside an `if`: the index variables of its path that the branch computes
+    /// (`let j = ..; h[j] = ..`). The reverse puts the old element back before it runs the
+    /// branch again, so they go into the `Option` with it: `Some(((j,), old))`.
+    pub carried: Vec<Vec<VarId>>,
     /// The versions that the `if`s of the chain define.
     pub phis: Vec<VarId>,
     /// The last version at the top level (see [`Chain::last`]).
@@ -112,8 +116,8 @@ pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
 }
 
 /// An update of a chain, the path it writes along and, for a write inside an `if`, the id of
-/// its branch.
-pub type Link = (VarId, Vec<Proj>, Option<usize>);
+/// its branch and the index variables the branch computes (see [`Undo::carried`]).
+pub type Link = (VarId, Vec<Proj>, Option<(usize, Vec<VarId>)>);
 
 /// A chain of writes that can be undone (see [`chain`]).
 pub struct Chain<'a> {
@@ -261,23 +265,28 @@ pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option
 
 /// The updates of the branch `block` of an `if` that take the aggregate from version `from`
 /// to `to`, one after another at its top level: each version read only until the next
-/// update (reads in statements nested in the branch included), and every index defined
-/// outside the branch (the reverse puts the old elements back before it runs the branch
-/// again).
+/// update (reads in statements nested in the branch included). The indices the branch
+/// computes, defined by its own top-level statements, are carried with the old elements (the
+/// reverse puts those back before it runs the branch again).
 fn branch_chain(views: &Views, block: &Block, from: VarId, to: VarId) -> Option<Vec<Link>> {
     let mut defined = BTreeSet::new();
     block.walk(&mut |s| defined.extend(s.defs()));
+    let top: BTreeSet<VarId> = block.stmts.iter().flat_map(Stmt::defs).collect();
     let (mut last, mut out, mut at) = (from, Vec::new(), Vec::new());
     for (q, stmt) in block.stmts.iter().enumerate() {
         if let Some((var, path)) = next_update(views, stmt, last) {
-            let inside = path
-                .iter()
-                .filter_map(|p| p.index())
-                .any(|i| matches!(i, Atom::Var(v) if defined.contains(v)));
-            if !matches!(path.first(), Some(Proj::Index(_))) || inside {
+            let mut carried = Vec::new();
+            for i in path.iter().filter_map(|p| p.index()) {
+                match i {
+                    Atom::Var(v) if top.contains(v) && !carried.contains(v) => carried.push(*v),
+                    Atom::Var(v) if defined.contains(v) && !top.contains(v) => return None,
+                    _ => {}
+                }
+            }
+            if !matches!(path.first(), Some(Proj::Index(_))) {
                 return None;
             }
-            out.push((var, path, Some(block.id)));
+            out.push((var, path, Some((block.id, carried))));
             at.push(q);
             last = var;
         }
@@ -324,16 +333,23 @@ pub fn undo(
     } = chain;
     let (block, block_stmts) = (block.id, &block.stmts[..]);
     let updates: Vec<VarId> = all.iter().map(|(u, _, _)| *u).collect();
-    let branch: Vec<Option<usize>> = all.iter().map(|(_, _, b)| *b).collect();
+    let branch: Vec<Option<usize>> = all
+        .iter()
+        .map(|(_, _, b)| b.as_ref().map(|b| b.0))
+        .collect();
+    let carried: Vec<Vec<VarId>> = all
+        .iter()
+        .map(|(_, _, b)| b.as_ref().map(|b| b.1.clone()).unwrap_or_default())
+        .collect();
     let paths: Vec<Vec<Proj>> = all.into_iter().map(|(_, p, _)| p).collect();
     let (mut pushed, mut outside) = (Vec::new(), Vec::new());
     let mut computed = Vec::new();
-    for path in &paths {
+    for (path, carried) in paths.iter().zip(&carried) {
         for p in path {
             let Some(Atom::Var(i)) = p.index() else {
                 continue;
             };
-            if computed.iter().any(|(c, _)| c == i) {
+            if computed.iter().any(|(c, _)| c == i) || carried.contains(i) {
                 continue;
             }
             if let Some((code, reads)) = computable(body, block_stmts, *i, inside, known) {
@@ -377,6 +393,7 @@ pub fn undo(
         updates,
         paths,
         branch,
+        carried,
         phis,
         last,
         pushed,
@@ -432,6 +449,13 @@ impl Undo {
             && self.element_ty(body, 0) == Ty::Float
     }
 
+    /// `(j, k,)`: the index variables that update `j`'s branch computes (see
+    /// [`Undo::carried`]), as a tuple.
+    pub fn carried_names(&self, body: &Body, j: usize) -> TokenStream {
+        let names = self.carried[j].iter().map(|v| &body.vars[*v].name);
+        quote!((#(#names,)*))
+    }
+
     /// The element update `j` overwrites, in the aggregate named `base`: copied out (cloned
     /// when its type is unknown).
     pub fn old_value(&self, body: &Body, base: TokenStream, j: usize) -> TokenStream {
@@ -446,10 +470,22 @@ impl Undo {
         let path = crate::forward::path_tokens(body, &self.paths[j]);
         let old = &self.olds[j];
         if self.branch[j].is_some() {
-            // Written inside an `if`: only when its branch ran.
+            // Written inside an `if`: only when its branch ran, at the indices it computed.
             let element = Ident::new("element", Span::mixed_site());
+            if self.carried[j].is_empty() {
+                return quote! {
+                    if let ::core::option::Option::Some(#element) = &#old {
+                        #slot #path = ::core::clone::Clone::clone(#element);
+                    }
+                };
+            }
+            let (indices, names) = (
+                Ident::new("indices", Span::mixed_site()),
+                self.carried_names(body, j),
+            );
             return quote! {
-                if let ::core::option::Option::Some(#element) = &#old {
+                if let ::core::option::Option::Some((#indices, #element)) = &#old {
+                    let #names = ::core::clone::Clone::clone(#indices);
                     #slot #path = ::core::clone::Clone::clone(#element);
                 }
             };
