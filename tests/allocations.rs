@@ -303,7 +303,8 @@ fn element_writes_do_not_copy_the_aggregate() {
 }
 
 /// Element writes inside an `if` at an index the branch computes: the index goes on the tape
-/// with the old element (the whole `Vec` was cloned onto the tape at every step).
+/// with the old element (the whole `Vec` was cloned onto the tape at every step). Also with a
+/// test leaving the loop after the writes.
 #[differentiable]
 fn leaky_at(x: &[f64]) -> f64 {
     let mut h = x.to_vec();
@@ -320,19 +321,45 @@ fn leaky_at(x: &[f64]) -> f64 {
     s
 }
 
+/// The same writes in a loop that tests whether to leave after them (the test never passes):
+/// the writes are undone as without the test.
+#[differentiable]
+fn leaky_with_test(x: &[f64], #[no_grad] stop: f64) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if h[i] < 0.0 {
+            h[i] *= 0.1;
+        }
+        if h[i] > stop {
+            break;
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..h.len() {
+        s += h[i] * h[i];
+    }
+    s
+}
+
 #[test]
 fn writes_in_a_branch_at_a_computed_index_do_not_copy_the_aggregate() {
-    let mut counts = Vec::new();
+    let (mut counts, mut tested) = (Vec::new(), Vec::new());
     for n in [10, 1000] {
         let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
         let mut g = vec![0.0; n];
         counts.push(allocations(|| _ = leaky_at_vjp(&x, &mut g, 1.0)));
+        let mut g2 = vec![0.0; n];
+        tested.push(allocations(|| {
+            _ = leaky_with_test_vjp(&x, &mut g2, 5.0, 1.0)
+        }));
         for i in 0..n {
             let slope = if x[i] < 0.0 { 0.01 } else { 1.0 };
             assert!((g[i] - 2.0 * x[i] * slope).abs() < 1e-12, "{n}, {i}");
+            assert!((g2[i] - 2.0 * x[i] * slope).abs() < 1e-12, "{n}, {i}");
         }
     }
     assert_eq!(counts[0], counts[1], "allocations for 10 and 1000 elements");
+    assert_eq!(tested[0], tested[1], "allocations for 10 and 1000 elements");
 }
 
 /// The derivative of `trajectory` in `k[0]`, by central differences.

@@ -564,6 +564,105 @@ fn writes_in_branches_at_indices_computed_there() {
     }
 }
 
+/// A loop that tests whether to leave after its writes (`if c { break; }`, `if c { continue; }`,
+/// with reads after the test): both paths have pushed the iteration's old elements, and every
+/// write-back stores the last version, so the writes are undone as in a loop without the test.
+/// A write after the test keeps the whole aggregate on the tape (checked all the same).
+#[differentiable]
+fn break_after_writes(x: &[f64], #[no_grad] tol: f64) -> f64 {
+    let mut a = [0.5; 4];
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        a[i % 4] = (a[(i + 1) % 4] * x[i]).sin() + 0.2 * a[i % 4];
+        a[(i + 2) % 4] *= 0.9;
+        if a[0] < tol {
+            break;
+        }
+        s += a[i % 4] * x[i];
+    }
+    s + a[1] * a[2]
+}
+
+#[differentiable]
+fn continue_after_writes(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    let mut s = 0.0;
+    for i in 1..h.len() {
+        h[i] = (h[i - 1] * 0.8).tanh() + 0.5 * h[i];
+        if h[i] < 0.0 {
+            continue;
+        }
+        s += h[i] * h[i - 1];
+    }
+    s + h[h.len() - 1]
+}
+
+/// The test's `else` leaves: `if ok { reads } else { break; }`.
+#[differentiable]
+fn break_in_else(x: &[f64], #[no_grad] tol: f64) -> f64 {
+    let mut a = [0.5; 4];
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        a[i % 4] = (a[(i + 1) % 4] * x[i]).sin() + 0.2 * a[i % 4];
+        a[(i + 2) % 4] *= 0.9;
+        if a[0] >= tol {
+            s += a[i % 4] * x[i];
+        } else {
+            break;
+        }
+    }
+    s + a[1] * a[2]
+}
+
+#[differentiable]
+fn write_after_break(x: &[f64], #[no_grad] tol: f64) -> f64 {
+    let mut a = [0.5; 4];
+    for i in 0..x.len() {
+        a[i % 4] = (a[(i + 1) % 4] * x[i]).sin();
+        if a[i % 4] > tol {
+            break;
+        }
+        a[(i + 3) % 4] += 0.5 * a[i % 4];
+    }
+    a[0] + a[1] * a[3]
+}
+
+#[test]
+fn writes_before_a_test_that_leaves() {
+    let xs = [0.9, -0.7, 1.3, 0.4, -1.1, 0.8, 0.6, -0.5];
+    // The test met at the first step, at the fifth, at the seventh, or never.
+    for tol in [5.0, 0.4, 0.29, 0.1] {
+        let f = |p: &[f64]| break_after_writes(p, tol);
+        let mut g = [0.0; 8];
+        let (y, ()) = break_after_writes_vjp(&xs, &mut g, tol, 1.0);
+        assert_eq!(y.to_bits(), f(&xs).to_bits());
+        assert_near(&g, &fd_grad(f, &xs), 1e-6);
+        let u = [0.3, -0.2, 0.5, 0.1, -0.4, 0.25, 0.7, -0.6];
+        let (_, ju) = break_after_writes_jvp(&xs, &u, tol);
+        let mut g = [0.0; 8];
+        break_after_writes_vjp(&xs, &mut g, tol, -1.3);
+        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+        assert!((-1.3 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
+        let f = |p: &[f64]| break_in_else(p, tol);
+        let mut g = [0.0; 8];
+        let (y, ()) = break_in_else_vjp(&xs, &mut g, tol, 1.0);
+        assert_eq!(y.to_bits(), f(&xs).to_bits());
+        assert_near(&g, &fd_grad(f, &xs), 1e-6);
+    }
+    // Left at the third step, or never.
+    for tol in [0.6, 5.0] {
+        let f = |p: &[f64]| write_after_break(p, tol);
+        let mut g = [0.0; 8];
+        let (y, ()) = write_after_break_vjp(&xs, &mut g, tol, 1.0);
+        assert_eq!(y.to_bits(), f(&xs).to_bits());
+        assert_near(&g, &fd_grad(f, &xs), 1e-6);
+    }
+    let mut g = [0.0; 8];
+    let (y, ()) = continue_after_writes_vjp(&xs, &mut g, 1.0);
+    assert_eq!(y.to_bits(), continue_after_writes(&xs).to_bits());
+    assert_near(&g, &fd_grad(continue_after_writes, &xs), 1e-6);
+}
+
 #[test]
 fn writes_in_branches() {
     // The branch taken at every iteration, and never.

@@ -4,8 +4,8 @@
 //! a `Vec` of 1000 (`if h[i] < 0.0 { h[i] *= 0.1 }`, a write inside an `if`). Not among the performance issue's
 //! problems: they check that `vjp` saves only the elements each step overwrites (an undo log,
 //! `vjp-macro/src/undo.rs`), against a hand-written gradient and against the same function
-//! written so that `vjp` must save the whole aggregate at every step (a `break` after the
-//! write that never runs), which is what it did for every such loop before.
+//! written so that `vjp` must save the whole aggregate at every step (a write in each branch
+//! of an `if`; the `else` never runs but for the ReLU), which is what it did for every such loop before.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -33,15 +33,16 @@ fn trajectory(k: &[f64]) -> f64 {
     y[n]
 }
 
-/// The same, with a `break` after the write that never runs: `vjp` saves the whole `Vec`.
+/// The same, with a write in each branch of an `if`: `vjp` saves the whole `Vec`.
 #[differentiable]
 fn trajectory_whole(k: &[f64]) -> f64 {
     let n = k.len();
     let mut y = vec![1.0; n + 1];
     for i in 0..n {
-        y[i + 1] = 0.5 * y[i] + 0.4 * (y[i] * k[i]).sin() + 0.3;
-        if i == n {
-            break;
+        if i < n {
+            y[i + 1] = 0.5 * y[i] + 0.4 * (y[i] * k[i]).sin() + 0.3;
+        } else {
+            y[i + 1] = y[i];
         }
     }
     y[n]
@@ -80,10 +81,13 @@ pub fn trajectory_problem(_quick: bool) -> Problem<Data> {
         trajectory_grad(&d.k, g);
     })
     .tool("hand-written", |d, g| trajectory_hand(&d.k, g))
-    .tool("vjp, the Vec saved whole (a break)", |d, g| {
-        g.fill(0.0);
-        trajectory_whole_grad(&d.k, g);
-    })
+    .tool(
+        "vjp, the Vec saved whole (writes in both branches)",
+        |d, g| {
+            g.fill(0.0);
+            trajectory_whole_grad(&d.k, g);
+        },
+    )
 }
 
 #[differentiable]
@@ -97,15 +101,16 @@ fn recurrent(w: &[f64], #[no_grad] x: &[f64]) -> f64 {
     h.iter().sum()
 }
 
-/// The same, with a `break` after the write that never runs: `vjp` saves the whole array.
+/// The same, with a write in each branch of an `if`: `vjp` saves the whole array.
 #[differentiable]
 fn recurrent_whole(w: &[f64], #[no_grad] x: &[f64]) -> f64 {
     let mut h = [0.5; UNITS];
     for t in 0..x.len() {
         for i in 0..UNITS {
-            h[i] = (w[i] * h[i] + x[t]).tanh();
-            if t == x.len() {
-                break;
+            if t < x.len() {
+                h[i] = (w[i] * h[i] + x[t]).tanh();
+            } else {
+                h[i] = 0.0;
             }
         }
     }
@@ -152,7 +157,7 @@ pub fn recurrent_problem(_quick: bool) -> Problem<Data> {
         recurrent_grad(&d.k, g, &d.x);
     })
     .tool("hand-written", |d, g| recurrent_hand(&d.k, &d.x, g))
-    .tool("vjp, the array saved whole (a break)", |d, g| {
+    .tool("vjp, the array saved whole (writes in both branches)", |d, g| {
         g.fill(0.0);
         recurrent_whole_grad(&d.k, g, &d.x);
     })
@@ -175,16 +180,15 @@ fn relu(x: &[f64]) -> f64 {
     s
 }
 
-/// The same, with a `break` after the write that never runs: `vjp` saves the whole `Vec`.
+/// The same, with a write in each branch of an `if`: `vjp` saves the whole `Vec`.
 #[differentiable]
 fn relu_whole(x: &[f64]) -> f64 {
     let mut h = x.to_vec();
     for i in 0..h.len() {
         if h[i] < 0.0 {
             h[i] *= 0.1;
-        }
-        if i == h.len() {
-            break;
+        } else {
+            h[i] *= 1.0;
         }
     }
     let mut s = 0.0;
@@ -221,8 +225,11 @@ pub fn relu_problem(_quick: bool) -> Problem<Data> {
         relu_grad(&d.k, g);
     })
     .tool("hand-written", |d, g| relu_hand(&d.k, g))
-    .tool("vjp, the Vec saved whole (a break)", |d, g| {
-        g.fill(0.0);
-        relu_whole_grad(&d.k, g);
-    })
+    .tool(
+        "vjp, the Vec saved whole (writes in both branches)",
+        |d, g| {
+            g.fill(0.0);
+            relu_whole_grad(&d.k, g);
+        },
+    )
 }

@@ -22,9 +22,10 @@
 //! when:
 //! - the writes form one chain at the top level of the body (or of a `while` body after its
 //!   test), `v1 = s[p1 <- e1]`, `v2 = v1[p2 <- e2]`, .., possibly through an `if` one branch of
-//!   which writes at indices known before it (its old elements are `Option`s, `Some` when the
-//!   branch ran), the last version is the slot's one write-back, and no path through the body
-//!   leaves it early (`break`, `continue`);
+//!   which writes (its old elements are `Option`s, `Some` when the branch ran, with the indices
+//!   the branch computes itself), the last version is what every write-back of the slot
+//!   stores, and no path through the body leaves it before the last write (`break`,
+//!   `continue`; a final test after the writes may: see [`chain_block`]);
 //! - each version is read only up to the write that replaces it (by any statement, nested
 //!   blocks included): in the reverse, the statements between two writes run while the copy
 //!   holds the version between them;
@@ -91,15 +92,15 @@ pub struct Undo {
 /// it leaves early (a `break` or a `continue` in a branch would skip writes). With the
 /// statements before it in the body (the test of the `while`), which must not read the slot.
 pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
-    let branches_fall = |block: &Block| {
-        block.stmts.iter().all(|s| match s {
+    let branches_fall = |stmts: &[Stmt]| {
+        stmts.iter().all(|s| match s {
             Stmt::If { then, els, .. } => falls(then) && falls(els),
             _ => true,
         })
     };
     // A loop body ends with its implicit `continue`.
     if matches!(l.body.term, Term::Continue | Term::Fall) {
-        return branches_fall(&l.body).then_some((&l.body, &[][..]));
+        return branches_fall(&l.body.stmts).then_some((&l.body, &[][..]));
     }
     let (
         Stmt::If {
@@ -112,7 +113,22 @@ pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
     };
     let test = then.stmts.is_empty() && then.term == Term::Break && phis.is_empty();
     let pre_plain = pre.iter().all(|s| matches!(s, Stmt::Let { .. }));
-    (test && pre_plain && els.term == Term::Continue && branches_fall(els)).then_some((els, pre))
+    if test && pre_plain && els.term == Term::Continue && branches_fall(&els.stmts) {
+        return Some((els, pre));
+    }
+    // A body that ends with a test leaving the loop after the writes (`..; a[i] = ..;
+    // if c { break; } rest`, lowered as `if c { write-backs; break } else { rest; write-backs;
+    // continue }`, also with `continue`): the chain is in the body before the test, and
+    // `chain` checks that every write-back stores its last version (the test and what follows
+    // write nothing). Both paths have pushed the iteration's old elements by then.
+    let leaves = |b: &Block| {
+        matches!(b.term, Term::Break | Term::Continue)
+            && b.stmts.iter().all(|s| matches!(s, Stmt::WriteBack { .. }))
+    };
+    let goes_on = |b: &Block| b.term == Term::Continue && branches_fall(&b.stmts);
+    let tail =
+        phis.is_empty() && ((leaves(then) && goes_on(els)) || (leaves(els) && goes_on(then)));
+    (tail && branches_fall(pre)).then_some((&l.body, &[][..]))
 }
 
 /// An update of a chain, the path it writes along and, for a write inside an `if`, the id of
@@ -211,15 +227,29 @@ pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option
     if updates.is_empty() {
         return None;
     }
-    // The slot's one write-back, at the top level, stores the last version.
+    // The slot's write-backs all store the last version: one at the top level, or one in
+    // each branch of a final test that leaves the loop (see `chain_block`).
     let mut writes = 0;
     l.body.walk(&mut |s| {
         writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
     });
-    let written_back = stmts.iter().any(|s| {
-        matches!(s, Stmt::WriteBack { slot: w, value: Atom::Var(v) } if *w == slot && *v == last)
-    });
-    if writes != 1 || !written_back {
+    let stores_last = |stmts: &[Stmt]| {
+        stmts
+            .iter()
+            .filter(|s| matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot))
+            .map(|s| matches!(s, Stmt::WriteBack { value: Atom::Var(v), .. } if *v == last))
+            .collect::<Vec<bool>>()
+    };
+    let mut placed = stores_last(stmts);
+    if let Some(Stmt::If { then, els, .. }) = stmts.last() {
+        if matches!(then.term, Term::Break | Term::Continue)
+            || matches!(els.term, Term::Break | Term::Continue)
+        {
+            placed.extend(stores_last(&then.stmts));
+            placed.extend(stores_last(&els.stmts));
+        }
+    }
+    if writes == 0 || placed.len() != writes || placed.contains(&false) {
         return None;
     }
     // Version `j` (the slot is version 0) is replaced by the statement at `at[j]`.

@@ -92,6 +92,10 @@ struct Plan<'a> {
     pre: Vec<S>,
     /// The main write's value, when the loop has its own (Gauss–Seidel, whole rows).
     value: Option<E>,
+    /// An index the body computes at its top (`let j = (i * 3 + 1) % L;`) and the expression:
+    /// a write wrapped in an `if` may compute it again inside the branch, under a name of its
+    /// own (`if c { let j2 = (i * 3 + 1) % L; a[j2] = ..; }`).
+    branch_index: Option<(String, String)>,
 }
 
 impl<'a> Plan<'a> {
@@ -115,6 +119,7 @@ impl<'a> Plan<'a> {
             in_while: false,
             pre: Vec::new(),
             value: None,
+            branch_index: None,
         }
     }
 }
@@ -472,9 +477,11 @@ impl Gen {
                     ])
                     .clone();
                 let mut pre = Vec::new();
+                let mut branch_index = None;
                 let j = if self.rng.chance(0.7) {
                     let j = self.counter_name();
                     pre.push(S::Raw(format!("let {j} = {computed};")));
+                    branch_index = Some((j.clone(), computed));
                     j
                 } else {
                     computed
@@ -487,6 +494,7 @@ impl Gen {
                 let main = self.rng.pick(&places).clone();
                 let plan = Plan {
                     pre,
+                    branch_index,
                     ..Plan::new(s, format!("{a}[{j}]"), main, places, i.clone(), twist)
                 };
                 let body = self.undo_body(cx, &info, u, plan);
@@ -954,7 +962,18 @@ impl Gen {
             if wrap {
                 wrapped.set(true);
                 let c = this.undo_cond(cx, &plan.counter, false);
-                body.push(S::If(vec![(c, vec![w])], None));
+                // The index computed again inside the branch, under a name of its own.
+                let inner = match (&plan.branch_index, w) {
+                    (Some((j, computed)), S::Assign(t, v))
+                        if t.contains(&format!("[{j}]")) && this.rng.chance(0.8) =>
+                    {
+                        let jb = this.counter_name();
+                        let t = t.replace(&format!("[{j}]"), &format!("[{jb}]"));
+                        vec![S::Raw(format!("let {jb} = {computed};")), S::Assign(t, v)]
+                    }
+                    (_, w) => vec![w],
+                };
+                body.push(S::If(vec![(c, inner)], None));
             } else {
                 body.push(w);
             }
