@@ -341,6 +341,39 @@ fn leaky_with_test(x: &[f64], #[no_grad] stop: f64) -> f64 {
     s
 }
 
+/// Writes in both branches of an `if`.
+#[differentiable]
+fn both_ways(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if h[i] < 0.0 {
+            h[i] *= 0.1;
+        } else {
+            h[i] = h[i] * h[i];
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..h.len() {
+        s += h[i];
+    }
+    s
+}
+
+#[test]
+fn writes_in_both_branches_do_not_copy_the_aggregate() {
+    let mut counts = Vec::new();
+    for n in [10, 1000] {
+        let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
+        let mut g = vec![0.0; n];
+        counts.push(allocations(|| _ = both_ways_vjp(&x, &mut g, 1.0)));
+        for i in 0..n {
+            let want = if x[i] < 0.0 { 0.1 } else { 2.0 * x[i] };
+            assert!((g[i] - want).abs() < 1e-12, "{n}, {i}");
+        }
+    }
+    assert_eq!(counts[0], counts[1], "allocations for 10 and 1000 elements");
+}
+
 #[test]
 fn writes_in_a_branch_at_a_computed_index_do_not_copy_the_aggregate() {
     let (mut counts, mut tested) = (Vec::new(), Vec::new());

@@ -614,6 +614,26 @@ fn break_in_else(x: &[f64], #[no_grad] tol: f64) -> f64 {
     s + a[1] * a[2]
 }
 
+/// Writes in both branches of an `if` (one at an index the branch computes), reads in and
+/// after them.
+#[differentiable]
+fn both_branches(x: &[f64; 6]) -> f64 {
+    let mut a = [0.3; 6];
+    let mut s = 0.0;
+    for i in 0..6 {
+        if x[i] > 0.0 {
+            a[i] = a[(i + 1) % 6] * x[i] + 0.5;
+            s += a[i];
+        } else {
+            let j = (i + 2) % 6;
+            a[j] = (a[j] + x[i]).sin();
+            a[i] *= 0.5;
+        }
+        s += a[i] * a[(i + 3) % 6];
+    }
+    s + a.iter().sum::<f64>()
+}
+
 #[differentiable]
 fn write_after_break(x: &[f64], #[no_grad] tol: f64) -> f64 {
     let mut a = [0.5; 4];
@@ -656,6 +676,23 @@ fn writes_before_a_test_that_leaves() {
         let (y, ()) = write_after_break_vjp(&xs, &mut g, tol, 1.0);
         assert_eq!(y.to_bits(), f(&xs).to_bits());
         assert_near(&g, &fd_grad(f, &xs), 1e-6);
+    }
+    for x in [
+        [0.5, -0.8, 1.3, -0.2, 0.7, -1.1],
+        [0.9, 0.4, 0.6, 1.2, 0.3, 0.8],
+        [-0.9, -0.4, -0.6, -1.2, -0.3, -0.8],
+    ] {
+        let f = |p: &[f64]| both_branches(p.try_into().unwrap());
+        let mut g = [0.0; 6];
+        let (y, ()) = both_branches_vjp(&x, &mut g, 1.0);
+        assert_eq!(y.to_bits(), both_branches(&x).to_bits());
+        assert_near(&g, &fd_grad(f, &x), 1e-6);
+        let u = [0.3, -0.2, 0.5, 0.1, -0.4, 0.25];
+        let (_, ju) = both_branches_jvp(&x, &u);
+        let mut g = [0.0; 6];
+        both_branches_vjp(&x, &mut g, 0.7);
+        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
+        assert!((0.7 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
     }
     let mut g = [0.0; 8];
     let (y, ()) = continue_after_writes_vjp(&xs, &mut g, 1.0);

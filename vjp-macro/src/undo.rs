@@ -21,9 +21,9 @@
 //! name of that one copy (`undone_a` for a slot `a`; see `reverse::renamed`). This is sound
 //! when:
 //! - the writes form one chain at the top level of the body (or of a `while` body after its
-//!   test), `v1 = s[p1 <- e1]`, `v2 = v1[p2 <- e2]`, .., possibly through an `if` one branch of
-//!   which writes (its old elements are `Option`s, `Some` when the branch ran, with the indices
-//!   the branch computes itself), the last version is what every write-back of the slot
+//!   test), `v1 = s[p1 <- e1]`, `v2 = v1[p2 <- e2]`, .., possibly through an `if` one or both
+//!   branches of which write (their old elements are `Option`s, `Some` when the branch ran,
+//!   with the indices the branch computes itself), the last version is what every write-back of the slot
 //!   stores, and no path through the body leaves it before the last write (`break`,
 //!   `continue`; a final test after the writes may: see [`chain_block`]);
 //! - each version is read only up to the write that replaces it (by any statement, nested
@@ -149,9 +149,8 @@ pub struct Chain<'a> {
 }
 
 /// The chain of writes to `slot` in `l`'s body, when they can be undone (see the module's
-/// documentation): updates at the top level of the chain's block, and `if`s one branch of which
-/// writes (a chain of updates at its own top level, at indices known before the `if`) while the
-/// other passes the aggregate on.
+/// documentation): updates at the top level of the chain's block, and `if`s whose branches each
+/// write (a chain of updates at the branch's own top level) or pass the aggregate on.
 pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option<Chain<'a>> {
     // An aggregate that carries floats: no constant atom's tokens name it (they read no
     // float-carrying local), so renaming it reaches every read.
@@ -182,13 +181,15 @@ pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option
             ..
         } = stmt
         {
+            // The values of the `if` that are versions of the aggregate: `last` passed on, or
+            // the end of a chain of updates from `last` in the branch.
+            let of_last = |block: &Block, v: &Option<Atom>| match v {
+                Some(Atom::Var(x)) => *x == last || chain_end(views, block, last) == Some(*x),
+                _ => false,
+            };
             let mine: Vec<_> = ps
                 .iter()
-                .filter(|p| {
-                    [&p.then_val, &p.else_val]
-                        .iter()
-                        .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last))
-                })
+                .filter(|p| of_last(then, &p.then_val) || of_last(els, &p.else_val))
                 .collect();
             let [phi] = mine.as_slice() else {
                 if mine.is_empty() {
@@ -199,10 +200,12 @@ pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option
             let (Some(Atom::Var(t)), Some(Atom::Var(e))) = (&phi.then_val, &phi.else_val) else {
                 return None;
             };
-            let (branch, written) = match (*t == last, *e == last) {
-                (false, true) => (then, *t),
-                (true, false) => (els, *e),
-                _ => return None,
+            // The branches that write, each with the version it gives.
+            let written: Vec<(&Block, VarId)> = match (*t == last, *e == last) {
+                (false, true) => vec![(then, *t)],
+                (true, false) => vec![(els, *e)],
+                (false, false) => vec![(then, *t), (els, *e)],
+                (true, true) => return None,
             };
             // An `if` the reverse would not run again (its values saved instead, because it
             // calls a plain function) keeps the whole aggregate on the tape.
@@ -211,13 +214,16 @@ pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option
             }
             // No other value of the `if` is a version of the aggregate.
             let others = ps.iter().filter(|p| p.var != phi.var);
+            let is_version = |x: &VarId| *x == last || written.iter().any(|(_, w)| w == x);
             if others
                 .flat_map(|p| [&p.then_val, &p.else_val])
-                .any(|v| matches!(v, Some(Atom::Var(x)) if *x == last || *x == written))
+                .any(|v| matches!(v, Some(Atom::Var(x)) if is_version(x)))
             {
                 return None;
             }
-            updates.extend(branch_chain(views, branch, last, written)?);
+            for (branch, version) in &written {
+                updates.extend(branch_chain(views, branch, last, *version)?);
+            }
             phis.push(phi.var);
             versions.push(phi.var);
             at.push(q);
@@ -291,6 +297,18 @@ pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option
         phis,
         last,
     })
+}
+
+/// The last version of the chain of updates from `from` at the top level of `block`, if it has
+/// any.
+fn chain_end(views: &Views, block: &Block, from: VarId) -> Option<VarId> {
+    let mut last = None;
+    for stmt in &block.stmts {
+        if let Some((var, _)) = next_update(views, stmt, last.unwrap_or(from)) {
+            last = Some(var);
+        }
+    }
+    last
 }
 
 /// The updates of the branch `block` of an `if` that take the aggregate from version `from`
