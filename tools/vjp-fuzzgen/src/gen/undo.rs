@@ -973,7 +973,17 @@ impl Gen {
                     }
                     (_, w) => vec![w],
                 };
-                body.push(S::If(vec![(c, inner)], None));
+                // Now and then a write in the `else` branch too (both branches write).
+                let els = if plan.value.is_none() && u.cols.is_none() && this.rng.chance(0.3) {
+                    let t2 = this.rng.pick(&plan.places).clone();
+                    let r1 = this.rng.pick(&plan.places).clone();
+                    let r2 = this.rng.pick(&plan.places).clone();
+                    let v = this.undo_value(cx, &r1, &r2, None);
+                    Some(vec![S::Assign(t2, v)])
+                } else {
+                    None
+                };
+                body.push(S::If(vec![(c, inner)], els));
             } else {
                 body.push(w);
             }
