@@ -574,7 +574,10 @@ impl Gen {
                 let (e, b) = self.fit((e, b), 4.0);
                 self.fresh += 1;
                 let name = format!("t{}", self.fresh);
-                let v = self.var(ccx, name.clone(), Kind::F, b, false);
+                let mut v = self.var(ccx, name.clone(), Kind::F, b, false);
+                // A copy of an untyped plain result is untyped too: the macro cannot tell a
+                // callee that it is a float (seed 118000, f100).
+                v.untyped_plain = ccx.reads_untyped_plain(&e);
                 ccx.scopes.push(vec![v]);
                 scope_pushed = true;
                 lets.push((name, e));
