@@ -341,7 +341,7 @@ fn leaky_with_test(x: &[f64], #[no_grad] stop: f64) -> f64 {
     s
 }
 
-/// Writes in both branches of an `if`.
+/// Writes in both branches of an `if`; and a differentiable call in the branch that writes.
 #[differentiable]
 fn both_ways(x: &[f64]) -> f64 {
     let mut h = x.to_vec();
@@ -359,9 +359,31 @@ fn both_ways(x: &[f64]) -> f64 {
     s
 }
 
+/// 3 v, differentiated.
+#[differentiable]
+fn triple(v: f64) -> f64 {
+    3.0 * v
+}
+
+/// A differentiable call in the writing branch.
+#[differentiable]
+fn tripled(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if h[i] > 0.0 {
+            h[i] = triple(h[i]);
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..h.len() {
+        s += h[i];
+    }
+    s
+}
+
 #[test]
 fn writes_in_both_branches_do_not_copy_the_aggregate() {
-    let mut counts = Vec::new();
+    let (mut counts, mut called) = (Vec::new(), Vec::new());
     for n in [10, 1000] {
         let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
         let mut g = vec![0.0; n];
@@ -370,8 +392,15 @@ fn writes_in_both_branches_do_not_copy_the_aggregate() {
             let want = if x[i] < 0.0 { 0.1 } else { 2.0 * x[i] };
             assert!((g[i] - want).abs() < 1e-12, "{n}, {i}");
         }
+        let mut g = vec![0.0; n];
+        called.push(allocations(|| _ = tripled_vjp(&x, &mut g, 1.0)));
+        for i in 0..n {
+            let want = if x[i] > 0.0 { 3.0 } else { 1.0 };
+            assert_eq!(g[i], want, "{n}, {i}");
+        }
     }
     assert_eq!(counts[0], counts[1], "allocations for 10 and 1000 elements");
+    assert_eq!(called[0], called[1], "allocations for 10 and 1000 elements");
 }
 
 #[test]

@@ -1102,7 +1102,9 @@ impl Planner<'_> {
                         .collect();
                     for slot in read {
                         let views = &self.plan.views;
-                        let Some(chain) = crate::undo::chain(self.body, views, l, slot) else {
+                        let Some(chain) =
+                            crate::undo::chain(self.body, self.activity, views, l, slot)
+                        else {
                             continue;
                         };
                         let (log, outside) =
@@ -1289,7 +1291,7 @@ fn saves_whole(stmt: &Stmt) -> bool {
 /// depth) is pure, and so is every loop's range, and it calls no function whose result is
 /// inactive (a plain function, taken for one that may be differentiated: see
 /// [`Planner::may_differ`]).
-fn is_pure_stmt(stmt: &Stmt, activity: &Activity) -> bool {
+pub fn is_pure_stmt(stmt: &Stmt, activity: &Activity) -> bool {
     let mut pure = true;
     stmt.walk(&mut |s| match s {
         Stmt::Let {

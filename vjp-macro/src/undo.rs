@@ -151,7 +151,13 @@ pub struct Chain<'a> {
 /// The chain of writes to `slot` in `l`'s body, when they can be undone (see the module's
 /// documentation): updates at the top level of the chain's block, and `if`s whose branches each
 /// write (a chain of updates at the branch's own top level) or pass the aggregate on.
-pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option<Chain<'a>> {
+pub fn chain<'a>(
+    body: &Body,
+    activity: &crate::activity::Activity,
+    views: &Views,
+    l: &'a Loop,
+    slot: VarId,
+) -> Option<Chain<'a>> {
     // An aggregate that carries floats: no constant atom's tokens name it (they read no
     // float-carrying local), so renaming it reaches every read.
     let ty = &body.vars[slot].ty;
@@ -208,8 +214,9 @@ pub fn chain<'a>(body: &Body, views: &Views, l: &'a Loop, slot: VarId) -> Option
                 (true, true) => return None,
             };
             // An `if` the reverse would not run again (its values saved instead, because it
-            // calls a plain function) keeps the whole aggregate on the tape.
-            if !runs_again(stmt) {
+            // calls a plain function: see `plan::is_pure_stmt`) keeps the whole aggregate on
+            // the tape. One that calls a differentiable function is run again.
+            if !crate::plan::is_pure_stmt(stmt, activity) {
                 return None;
             }
             // No other value of the `if` is a version of the aggregate.
@@ -644,28 +651,6 @@ fn forwarded(body: &Body, stmts: &[Stmt], updates: &[VarId]) -> Option<VarId> {
         matches!(s, Stmt::Let { var, rhs: Rhs::Prim { .. } | Rhs::Call { .. }, .. } if *var == value)
     });
     (computed && body.vars[value].ty == Ty::Float).then_some(value)
-}
-
-/// True when the reverse may run `stmt` again rather than save its results: no call (it may
-/// be a plain function) and only pure opaque expressions and ranges (see `plan::saves_whole`).
-fn runs_again(stmt: &Stmt) -> bool {
-    let mut pure = true;
-    stmt.walk(&mut |s| match s {
-        Stmt::Let {
-            rhs: Rhs::Opaque { expr, .. },
-            ..
-        } => pure &= crate::plan::is_pure_tokens(expr),
-        Stmt::Let {
-            rhs: Rhs::Call { .. },
-            ..
-        } => pure = false,
-        Stmt::Loop(Loop {
-            kind: crate::ir::LoopKind::For { iter, .. },
-            ..
-        }) => pure &= crate::plan::is_pure_tokens(iter),
-        _ => {}
-    });
-    pure
 }
 
 /// True when `v`'s name is a numbered version of a user's binding (`h_2`): no other identifier
