@@ -40,7 +40,8 @@ impl Activity {
     /// then works in place: `bar_v += bar_b[p]; bar_b[p] = 0`, instead of copying the whole
     /// aggregate. Sound because, in SSA, no statement after the update reads the old version `b`.
     /// Also for a loop's slot whose initial value `b` is read nowhere else: `b`'s adjoint is the
-    /// slot's once the loop's reverse is done, and nothing else adds to it before.
+    /// slot's once the loop's reverse is done, and nothing else adds to it before. And for a
+    /// copy `u = b` of an aggregate that nothing reads after it (see `copy_aliases`).
     pub fn root(&self, var: VarId) -> VarId {
         root_of(&self.alias, var)
     }
@@ -140,6 +141,11 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
             }
         }
     });
+    // A copy `b = a` of an aggregate that nothing reads after it (`let e: Vec<f64> =
+    // ..collect();` binds the collecting loop's result): `b` shares `a`'s adjoint, and the
+    // copy's reverse is nothing instead of adding one aggregate into another.
+    let returned: Vec<VarId> = Body::atom_var(&body.ret).into_iter().collect();
+    copy_aliases(body, &body.block, &returned, &activity, &mut alias);
     // An aggregate defined by an `if` whose branches both give a version of the same storage
     // (`if c { a[i] = e; }`: the updated `a`, or `a` as it was) shares that storage's adjoint:
     // as for an update, nothing after the `if` reads the versions it replaces. The reverse of
@@ -183,6 +189,62 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
     activity.alias = alias;
     check(body, &body.block, &activity, cx);
     activity
+}
+
+/// See the call in [`analyze`]: in `block` and the blocks nested in it, `b` shares `a`'s adjoint
+/// for each copy `b = a` of an active aggregate (an array, a tuple or a value of unknown type,
+/// such as a `Vec`) that a statement of the same block defines, when no statement after the
+/// copy reads `a` (nested statements included), nor is it what the block leaves (`exits`: the
+/// function's value, or a branch's values of its `if`). Then every contribution to `a`'s
+/// adjoint made in the reverse sweep before the copy's reverse comes from a read of `b` or of
+/// its later versions, which is what the copy's reverse would have added.
+fn copy_aliases(
+    body: &Body,
+    block: &Block,
+    exits: &[VarId],
+    activity: &Activity,
+    alias: &mut [Option<VarId>],
+) {
+    for (i, stmt) in block.stmts.iter().enumerate() {
+        match stmt {
+            Stmt::If {
+                then, els, phis, ..
+            } => {
+                let then_values: Vec<VarId> = phis
+                    .iter()
+                    .filter_map(|p| p.then_val.as_ref().and_then(Body::atom_var))
+                    .collect();
+                let else_values: Vec<VarId> = phis
+                    .iter()
+                    .filter_map(|p| p.else_val.as_ref().and_then(Body::atom_var))
+                    .collect();
+                copy_aliases(body, then, &then_values, activity, alias);
+                copy_aliases(body, els, &else_values, activity, alias);
+            }
+            Stmt::Loop(l) => copy_aliases(body, &l.body, &[], activity, alias),
+            _ => {}
+        }
+        let Stmt::Let {
+            var: b,
+            rhs: Rhs::Use(Atom::Var(a)),
+            ..
+        } = stmt
+        else {
+            continue;
+        };
+        let aggregate = !matches!(body.vars[*b].ty, Ty::Float | Ty::Other);
+        if !aggregate || !activity.active(*a) || !activity.active(*b) || a == b {
+            continue;
+        }
+        let defined_here = block.stmts[..i].iter().any(|s| s.defs().contains(a));
+        let mut read_after = false;
+        for later in &block.stmts[i + 1..] {
+            read_after |= crate::plan::primal_reads(later).contains(a);
+        }
+        if defined_here && !read_after && !exits.contains(a) && root_of(alias, *a) != *b {
+            alias[*b] = Some(*a);
+        }
+    }
 }
 
 fn check(body: &Body, block: &Block, activity: &Activity, cx: &Ctxt) {

@@ -832,6 +832,8 @@ impl Reverse<'_> {
     fn rule(&mut self, var: VarId, rhs: &Rhs) {
         let bar = self.bar_name(var);
         match rhs {
+            // A copy sharing its source's adjoint (see `activity::copy_aliases`): nothing.
+            Rhs::Use(Atom::Var(a)) if self.activity.root(*a) == self.activity.root(var) => {}
             Rhs::Use(a) => self.add_atom(a, quote!(#bar), false),
             Rhs::FloatCast(a, _) => {
                 let (root, primal) = (self.root, self.atom(a));

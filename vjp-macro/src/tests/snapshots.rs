@@ -340,6 +340,27 @@ fn early_call() {
     );
 }
 
+/// A collected `Vec` bound to a name (`let e: Vec<f64> = ..collect();`) shares the collecting
+/// loop's adjoint: no second zero `Vec` for `e`, and nothing added from one into the other.
+#[test]
+fn copy_shares_its_source_adjoint() {
+    let code = render(quote! {
+        fn ce(z: &[f64]) -> f64 {
+            let e: Vec<f64> = z.iter().map(|v| v.exp()).collect();
+            let s: f64 = e.iter().sum();
+            (e[0] / s).ln()
+        }
+    });
+    let vjp = &code[code.find("fn ce_vjp").expect("ce_vjp")..];
+    let vjp = &vjp[..vjp.find("\n}\n").expect("end of ce_vjp")];
+    assert!(!vjp.contains("let mut bar_e"), "{vjp}");
+    assert!(
+        !vjp.contains("accumulate(&mut bar_collected_1, bar_e)"),
+        "{vjp}"
+    );
+    assert!(vjp.contains("accumulate(&mut bar_collected_1[0]"), "{vjp}");
+}
+
 /// What each optimisation of [`fused_source`] shows in the generated code, stated directly.
 #[test]
 fn loop_optimisations_apply() {
