@@ -23,9 +23,9 @@
 //! - the writes form one chain at the top level of the body (or of a `while` body after its
 //!   test), `v1 = s[p1 <- e1]`, `v2 = v1[p2 <- e2]`, .., possibly through an `if` one or both
 //!   branches of which write (their old elements are `Option`s, `Some` when the branch ran,
-//!   with the indices the branch computes itself), the last version is what every write-back of the slot
-//!   stores, and no path through the body leaves it before the last write (`break`,
-//!   `continue`; a final test after the writes may: see [`chain_block`]);
+//!   with the indices the branch computes itself), the last version is what every write-back
+//!   of the slot stores, and no path through the body leaves it before the last write
+//!   (`break`, `continue`; a final test after the writes may: see [`chain_block`]);
 //! - each version is read only up to the write that replaces it (by any statement, nested
 //!   blocks included): in the reverse, the statements between two writes run while the copy
 //!   holds the version between them;
@@ -89,8 +89,9 @@ pub struct Undo {
 
 /// The block of `l` that holds the chain of a slot: the body, or for a `while` loop (whose body
 /// is `..; if !cond { break } else { rest; continue }`) the `else` branch, when no path through
-/// it leaves early (a `break` or a `continue` in a branch would skip writes). With the
-/// statements before it in the body (the test of the `while`), which must not read the slot.
+/// it leaves early (a `break` or a `continue` in a branch would skip writes); also the body
+/// when it ends with a test that leaves after the writes (see below). With the statements
+/// before it in the body (the test of the `while`), which must not read the slot.
 pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
     let branches_fall = |stmts: &[Stmt]| {
         stmts.iter().all(|s| match s {
