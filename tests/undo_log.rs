@@ -11,6 +11,17 @@ mod common;
 use common::{assert_near, check_slice, fd_grad};
 use vjp::differentiable;
 
+/// The dot-product test <v, J u> = <J^T v, u>: `ju` from `NAME_jvp` with tangent `u`, `g` from
+/// `NAME_vjp` with cotangent `v`.
+fn assert_dot(v: f64, ju: f64, g: &[f64], u: &[f64]) {
+    let dot: f64 = g.iter().zip(u).map(|(a, b)| a * b).sum();
+    assert!(
+        (v * ju - dot).abs() < 1e-10 * dot.abs().max(1.0),
+        "{} against {dot}",
+        v * ju
+    );
+}
+
 /// A cumulative product in an array: one write per iteration at the counter.
 #[differentiable]
 fn cumulative_product(x: &[f64; 8]) -> f64 {
@@ -552,8 +563,7 @@ fn writes_in_branches_at_indices_computed_there() {
         let (_, ju) = computed_neighbours_jvp(&xs, &u);
         let mut g = [0.0; 6];
         computed_neighbours_vjp(&xs, &mut g, -1.3);
-        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
-        assert!((-1.3 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
+        assert_dot(-1.3, ju, &g, &u);
     }
     for x in [[0.4, -0.7, 1.3, 0.25], [-0.9, 0.6, -0.3, 1.2]] {
         let f = |p: &[f64]| table_at_computed_cell(p.try_into().unwrap());
@@ -681,8 +691,7 @@ fn writes_before_a_test_that_leaves() {
         let (_, ju) = break_after_writes_jvp(&xs, &u, tol);
         let mut g = [0.0; 8];
         break_after_writes_vjp(&xs, &mut g, tol, -1.3);
-        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
-        assert!((-1.3 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
+        assert_dot(-1.3, ju, &g, &u);
         let f = |p: &[f64]| break_in_else(p, tol);
         let mut g = [0.0; 8];
         let (y, ()) = break_in_else_vjp(&xs, &mut g, tol, 1.0);
@@ -711,8 +720,7 @@ fn writes_before_a_test_that_leaves() {
         let (_, ju) = both_branches_jvp(&x, &u);
         let mut g = [0.0; 6];
         both_branches_vjp(&x, &mut g, 0.7);
-        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
-        assert!((0.7 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
+        assert_dot(0.7, ju, &g, &u);
     }
     let mut g = [0.0; 8];
     let (y, ()) = call_in_branch_vjp(&xs, &mut g, 1.0);
@@ -755,8 +763,7 @@ fn writes_in_branches() {
         let (_, ju) = branch_writes_jvp(&x, &u);
         let mut g = [0.0; 6];
         branch_writes_vjp(&x, &mut g, -1.3);
-        let dot: f64 = g.iter().zip(&u).map(|(a, b)| a * b).sum();
-        assert!((-1.3 * ju - dot).abs() < 1e-10 * dot.abs().max(1.0));
+        assert_dot(-1.3, ju, &g, &u);
     }
     for (x, y) in [(0.7, -0.4), (-0.6, 1.1)] {
         let (out, (gx, gy)) = two_versions_from_one_if_vjp(x, y, 1.0);
