@@ -304,7 +304,7 @@ fn element_writes_do_not_copy_the_aggregate() {
 
 /// Element writes inside an `if` at an index the branch computes: the index goes on the tape
 /// with the old element (the whole `Vec` was cloned onto the tape at every step). Also with a
-/// test leaving the loop after the writes.
+/// test leaving the loop after the writes, and with one skipping iterations before them.
 #[differentiable]
 fn leaky_at(x: &[f64]) -> f64 {
     let mut h = x.to_vec();
@@ -403,8 +403,38 @@ fn writes_in_both_branches_do_not_copy_the_aggregate() {
     assert_eq!(called[0], called[1], "allocations for 10 and 1000 elements");
 }
 
+/// The same writes in a loop that skips some iterations first (`if masked { continue; }`).
+#[differentiable]
+fn leaky_masked(x: &[f64], #[no_grad] every: usize) -> f64 {
+    let mut h = x.to_vec();
+    for i in 0..h.len() {
+        if i % every == 0 {
+            continue;
+        }
+        if h[i] < 0.0 {
+            h[i] *= 0.1;
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..h.len() {
+        s += h[i] * h[i];
+    }
+    s
+}
+
 #[test]
 fn writes_in_a_branch_at_a_computed_index_do_not_copy_the_aggregate() {
+    let mut masked = Vec::new();
+    for n in [10, 1000] {
+        let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
+        let mut g = vec![0.0; n];
+        masked.push(allocations(|| _ = leaky_masked_vjp(&x, &mut g, 3, 1.0)));
+        for i in 0..n {
+            let slope = if x[i] < 0.0 && i % 3 != 0 { 0.01 } else { 1.0 };
+            assert!((g[i] - 2.0 * x[i] * slope).abs() < 1e-12, "{n}, {i}");
+        }
+    }
+    assert_eq!(masked[0], masked[1], "allocations for 10 and 1000 elements");
     let (mut counts, mut tested) = (Vec::new(), Vec::new());
     for n in [10, 1000] {
         let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();

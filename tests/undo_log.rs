@@ -664,6 +664,23 @@ fn call_in_branch(x: &[f64]) -> f64 {
     s + h[h.len() - 1]
 }
 
+/// A loop that starts with a test skipping the iteration (`if masked { continue; }`), with
+/// another slot written before the test: a skipped iteration pushes nothing, and its reverse
+/// pops nothing.
+#[differentiable]
+fn masked(x: &[f64], #[no_grad] mask: &[bool]) -> f64 {
+    let mut h = x.to_vec();
+    let mut s = 0.0;
+    for i in 1..h.len() {
+        s += x[i] * 0.25;
+        if mask[i] {
+            continue;
+        }
+        h[i] = (h[i - 1] * 0.5).sin() + 0.5 * h[i];
+    }
+    s + h.iter().map(|v| v * v).sum::<f64>()
+}
+
 #[differentiable]
 fn write_after_break(x: &[f64], #[no_grad] tol: f64) -> f64 {
     let mut a = [0.5; 4];
@@ -721,6 +738,22 @@ fn writes_before_a_test_that_leaves() {
         let mut g = [0.0; 6];
         both_branches_vjp(&x, &mut g, 0.7);
         assert_dot(0.7, ju, &g, &u);
+    }
+    for mask in [
+        [false; 8],
+        [true; 8],
+        [false, true, false, false, true, true, false, true],
+    ] {
+        let f = |p: &[f64]| masked(p, &mask);
+        let mut g = [0.0; 8];
+        let (y, ()) = masked_vjp(&xs, &mut g, &mask, 1.0);
+        assert_eq!(y.to_bits(), f(&xs).to_bits());
+        assert_near(&g, &fd_grad(f, &xs), 1e-6);
+        let u = [0.3, -0.2, 0.5, 0.1, -0.4, 0.25, 0.7, -0.6];
+        let (_, ju) = masked_jvp(&xs, &u, &mask);
+        let mut g = [0.0; 8];
+        masked_vjp(&xs, &mut g, &mask, -1.3);
+        assert_dot(-1.3, ju, &g, &u);
     }
     let mut g = [0.0; 8];
     let (y, ()) = call_in_branch_vjp(&xs, &mut g, 1.0);

@@ -88,10 +88,13 @@ pub struct Undo {
 }
 
 /// The block of `l` that holds the chain of a slot: the body, or for a `while` loop (whose body
-/// is `..; if !cond { break } else { rest; continue }`) the `else` branch, when no path through
-/// it leaves early (a `break` or a `continue` in a branch would skip writes); also the body
-/// when it ends with a test that leaves after the writes (see below). With the statements
-/// before it in the body (the test of the `while`), which must not read the slot.
+/// is `..; if !cond { break } else { rest; continue }`) and a loop that starts with a test
+/// (`if skip { continue; } rest`) the `else` branch, when no path through it leaves early (a
+/// `break` or a `continue` in a branch would skip writes): an iteration that leaves at the
+/// test pushes nothing, and its reverse, which runs that branch's reverse only when the branch
+/// ran, pops nothing. Also the body when it ends with a test that leaves after the writes (see
+/// below). With the statements before it in the body (the test), which must not read the
+/// slot.
 pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
     let branches_fall = |stmts: &[Stmt]| {
         stmts.iter().all(|s| match s {
@@ -112,7 +115,14 @@ pub fn chain_block(l: &Loop) -> Option<(&Block, &[Stmt])> {
     else {
         return None;
     };
-    let test = then.stmts.is_empty() && then.term == Term::Break && phis.is_empty();
+    // The leaving branch may write back other slots (`s += e; if c { continue; } ..`); one
+    // that writes back this slot is refused by `chain`, which counts the write-backs.
+    let test = matches!(then.term, Term::Break | Term::Continue)
+        && then
+            .stmts
+            .iter()
+            .all(|s| matches!(s, Stmt::WriteBack { .. }))
+        && phis.is_empty();
     let pre_plain = pre.iter().all(|s| matches!(s, Stmt::Let { .. }));
     if test && pre_plain && els.term == Term::Continue && branches_fall(&els.stmts) {
         return Some((els, pre));
