@@ -1088,6 +1088,62 @@ fn bumps_scaled(x: &[f64]) -> f64 {
     s
 }
 
+/// Weighted: `s += w[i] * f(..)` (a weight from outside), `s -= f(..) * 0.5` (a constant),
+/// `s += c * f(..)` with `c` computed before the call: the cotangent is `bar_s` times the
+/// weight, known where the call runs.
+#[differentiable]
+fn weighted_bumps(x: &[f64], #[no_grad] w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += w[i] * bump(x[i], x[i + 1]);
+        s -= bump(x[i + 1], 0.5) * 0.5;
+        let c = x[i].sin();
+        s += c * bump(0.25, x[i]);
+    }
+    s
+}
+
+/// The weight computed after the call: not known where the call runs, so the rule runs in the
+/// reverse.
+#[differentiable]
+fn weight_after_the_call(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let b = bump(x[i], x[i + 1]);
+        let c = x[i + 1].cos();
+        s += c * b;
+    }
+    s
+}
+
+#[test]
+fn weighted_calls_run_their_rule_once_when_the_weight_is_known() {
+    let x = points(6);
+    let w = [0.5, -1.5, 2.0, 0.25, 1.0];
+    check_fn!(
+        weighted_bumps,
+        weighted_bumps_vjp,
+        weighted_bumps_jvp,
+        &x,
+        &w
+    );
+    check_fn!(
+        weight_after_the_call,
+        weight_after_the_call_vjp,
+        weight_after_the_call_jvp,
+        &x
+    );
+    let mut g = vec![0.0; 6];
+    assert_eq!(
+        bumps(|| _ = weighted_bumps_vjp(&x, &mut g, &w, 1.0)),
+        (0, 15)
+    );
+    assert_eq!(
+        bumps(|| _ = weight_after_the_call_vjp(&x, &mut g, 1.0)),
+        (5, 5)
+    );
+}
+
 #[test]
 fn calls_added_to_an_accumulator_run_their_rule_once() {
     let x = points(6);

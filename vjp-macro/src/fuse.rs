@@ -47,7 +47,8 @@ pub struct Fusion {
 
 /// A call `t = f(..)` at the top level of the fused loop's body whose result is only added to
 /// an accumulator: `s2 = s1 + t`, `t + s1` or `s1 - t`, where `s1` is a value of an active
-/// slot's chain (see [`accumulates`]). Its cotangent is then `bar_s` (or `-bar_s`), the slot's
+/// slot's chain (see [`accumulates`]), or first multiplied by a value known where the call runs
+/// (`s1 + w * t`). Its cotangent is then `bar_s` (or `-bar_s`, times `w`), the slot's
 /// adjoint, which does not change from one iteration to the next and is known before the
 /// iteration runs: the forward sweep calls `f_vjp` instead of `f`, once, and takes the primal
 /// value from it, and the reverse of the call reads the cotangents it returned, instead of
@@ -59,6 +60,8 @@ pub struct EarlyCall {
     pub slot: VarId,
     /// True for `s1 - t`.
     pub negate: bool,
+    /// For `s1 + w * t`: `w`, by which the cotangent is multiplied (`bar_s * w`).
+    pub factor: Option<Atom>,
 }
 
 impl Fusion {
@@ -198,6 +201,30 @@ fn early_calls(activity: &Activity, plan: &Plan, l: &Loop) -> Vec<EarlyCall> {
         }
     }
     let stmts = &l.body.stmts;
+    let mut inside = Set::new();
+    l.body.walk(&mut |s| inside.extend(s.defs()));
+    // `x`'s one use, at the top level after statement `from`, when it adds `x` to a value of an
+    // active slot's chain: the slot, and whether `x` is subtracted.
+    let added = |x: VarId, from: usize| -> Option<(VarId, bool)> {
+        let is_x = |a: &Atom| Body::atom_var(a) == Some(x);
+        let (op, a, b) = stmts[from + 1..].iter().find_map(|s| match s {
+            Stmt::Let {
+                var,
+                rhs: Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b),
+                ..
+            } if activity.active(*var) && (is_x(a) || is_x(b)) => Some((*op, a, b)),
+            _ => None,
+        })?;
+        let (other, negate) = match (op, is_x(a), is_x(b)) {
+            (ArithOp::Add, true, false) => (b, false),
+            (ArithOp::Add, false, true) => (a, false),
+            (ArithOp::Sub, false, true) => (a, true),
+            _ => return None,
+        };
+        let other = Body::atom_var(other)?;
+        let (slot, _) = chains.iter().find(|(_, chain)| chain.contains(&other))?;
+        Some((*slot, negate))
+    };
     let mut calls = Vec::new();
     for (k, stmt) in stmts.iter().enumerate() {
         let Stmt::Let {
@@ -211,31 +238,44 @@ fn early_calls(activity: &Activity, plan: &Plan, l: &Loop) -> Vec<EarlyCall> {
         if !activity.active(*t) || plan.uses[*t] != 1 {
             continue;
         }
-        let is_t = |a: &Atom| Body::atom_var(a) == Some(*t);
-        // Its one use, at the top level after it.
-        let found = stmts[k + 1..].iter().find_map(|s| match s {
-            Stmt::Let {
-                var,
-                rhs: Rhs::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b),
-                ..
-            } if activity.active(*var) && (is_t(a) || is_t(b)) => Some((*op, a, b)),
-            _ => None,
-        });
-        let Some((op, a, b)) = found else { continue };
-        let (other, negate) = match (op, is_t(a), is_t(b)) {
-            (ArithOp::Add, true, false) => (b, false),
-            (ArithOp::Add, false, true) => (a, false),
-            (ArithOp::Sub, false, true) => (a, true),
-            _ => continue,
-        };
-        let Some(other) = Body::atom_var(other) else {
-            continue;
-        };
-        if let Some((slot, _)) = chains.iter().find(|(_, chain)| chain.contains(&other)) {
+        if let Some((slot, negate)) = added(*t, k) {
             calls.push(EarlyCall {
                 var: *t,
-                slot: *slot,
+                slot,
                 negate,
+                factor: None,
+            });
+            continue;
+        }
+        // `u = w * t` (or `t * w`), `u` then added: the cotangent is `bar_s * w`, when `w` is
+        // known where the call runs (a constant, a value from outside the loop, or one that a
+        // statement before the call defines).
+        let is_t = |a: &Atom| Body::atom_var(a) == Some(*t);
+        let product = stmts[k + 1..]
+            .iter()
+            .enumerate()
+            .find_map(|(j, s)| match s {
+                Stmt::Let {
+                    var,
+                    rhs: Rhs::Arith(ArithOp::Mul, a, b),
+                    ..
+                } if is_t(a) != is_t(b) => Some((k + 1 + j, *var, if is_t(a) { b } else { a })),
+                _ => None,
+            });
+        let Some((at, u, w)) = product else { continue };
+        let known = match w {
+            Atom::Const(..) => true,
+            Atom::Var(w) => !inside.contains(w) || stmts[..k].iter().any(|s| s.defs().contains(w)),
+        };
+        if !known || !activity.active(u) || plan.uses[u] != 1 {
+            continue;
+        }
+        if let Some((slot, negate)) = added(u, at) {
+            calls.push(EarlyCall {
+                var: *t,
+                slot,
+                negate,
+                factor: Some(w.clone()),
             });
         }
     }

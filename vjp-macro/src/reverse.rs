@@ -1080,11 +1080,15 @@ impl Reverse<'_> {
                     .namer
                     .fresh(&format!("{callee}_grads"), Span::call_site());
                 let slot = self.bar_name(call.slot);
-                let cotangent = if call.negate {
+                let mut cotangent = if call.negate {
                     quote!(-#slot)
                 } else {
                     quote!(#slot)
                 };
+                if let Some(w) = &call.factor {
+                    let w = self.atom(w);
+                    cotangent = quote!((#cotangent) * #w);
+                }
                 self.early.push(Early {
                     var,
                     grads: grads.clone(),
