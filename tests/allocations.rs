@@ -423,7 +423,7 @@ fn leaky_masked(x: &[f64], #[no_grad] every: usize) -> f64 {
 }
 
 #[test]
-fn writes_in_a_branch_at_a_computed_index_do_not_copy_the_aggregate() {
+fn writes_in_branches_and_before_or_after_tests_do_not_copy_the_aggregate() {
     let mut masked = Vec::new();
     for n in [10, 1000] {
         let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
