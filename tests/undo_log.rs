@@ -8,19 +8,8 @@
 
 mod common;
 
-use common::{assert_near, check_slice, fd_grad};
+use common::{assert_dot, assert_near, check_slice, fd_grad};
 use vjp::differentiable;
-
-/// The dot-product test <v, J u> = <J^T v, u>: `ju` from `NAME_jvp` with tangent `u`, `g` from
-/// `NAME_vjp` with cotangent `v`.
-fn assert_dot(v: f64, ju: f64, g: &[f64], u: &[f64]) {
-    let dot: f64 = g.iter().zip(u).map(|(a, b)| a * b).sum();
-    assert!(
-        (v * ju - dot).abs() < 1e-10 * dot.abs().max(1.0),
-        "{} against {dot}",
-        v * ju
-    );
-}
 
 /// A cumulative product in an array: one write per iteration at the counter.
 #[differentiable]

@@ -189,3 +189,14 @@ pub fn check_slice(
         );
     }
 }
+
+/// The dot-product test <v, J u> = <J^T v, u>: `ju` from `NAME_jvp` with tangent `u`, `g` from
+/// `NAME_vjp` with cotangent `v`.
+pub fn assert_dot(v: f64, ju: f64, g: &[f64], u: &[f64]) {
+    let dot: f64 = g.iter().zip(u).map(|(a, b)| a * b).sum();
+    assert!(
+        (v * ju - dot).abs() < 1e-10 * dot.abs().max(1.0),
+        "{} against {dot}",
+        v * ju
+    );
+}

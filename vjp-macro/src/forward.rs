@@ -48,7 +48,8 @@ pub struct Early {
     pub var: VarId,
     /// The name of the cotangents `f_vjp` returns, which the reverse of the call reads.
     pub grads: Ident,
-    /// The call's cotangent: the adjoint of the slot it is added to, or its negation.
+    /// The call's cotangent: the adjoint of the slot it is added to, or its negation, times the
+    /// call's weight if it has one (see [`crate::fuse::EarlyCall::factor`]).
     pub cotangent: TokenStream,
 }
 
@@ -63,11 +64,7 @@ pub fn vjp_path(path: &syn::Path) -> Option<(syn::Path, String)> {
 
 /// The forward sweep of `body`; with a fused loop, only what runs before that loop.
 pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter {
-        body,
-        plan,
-        early: &[],
-    };
+    let emitter = Emitter::new(body, plan);
     match &plan.fused {
         None => emitter.block(&body.block, Mode::Forward),
         Some(fusion) => emitter.some_stmts(|i| fusion.early[i]),
@@ -77,11 +74,7 @@ pub fn forward(body: &Body, plan: &Plan) -> TokenStream {
 /// With a fused loop: the statements after it that did not run before it, emitted right after
 /// it.
 pub fn forward_late(body: &Body, plan: &Plan) -> TokenStream {
-    let emitter = Emitter {
-        body,
-        plan,
-        early: &[],
-    };
+    let emitter = Emitter::new(body, plan);
     match &plan.fused {
         None => TokenStream::new(),
         Some(fusion) => emitter.some_stmts(|i| i > fusion.index && !fusion.early[i]),
@@ -260,15 +253,19 @@ fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
 
 /// The statements of `block` that its reverse reads, run again.
 pub fn recompute(body: &Body, plan: &Plan, block: &Block) -> TokenStream {
-    Emitter {
-        body,
-        plan,
-        early: &[],
-    }
-    .block(block, Mode::Recompute)
+    Emitter::new(body, plan).block(block, Mode::Recompute)
 }
 
-impl Emitter<'_> {
+impl<'a> Emitter<'a> {
+    /// An emitter outside the fused loop's body (no calls replaced by their `_vjp`).
+    fn new(body: &'a Body, plan: &'a Plan) -> Self {
+        Emitter {
+            body,
+            plan,
+            early: &[],
+        }
+    }
+
     /// The statements of the function's block whose index passes `keep`, in order.
     fn some_stmts(&self, keep: impl Fn(usize) -> bool) -> TokenStream {
         let mut out = TokenStream::new();

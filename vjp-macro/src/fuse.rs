@@ -101,9 +101,11 @@ fn candidate(
     if !plan.loop_work[l.id] || !matches!(l.kind, LoopKind::For { .. }) || leaves(&l.body, true) {
         return None;
     }
+    // Per active slot, the values of its chain: their adjoints are all the slot's.
+    let mut chains: Vec<(VarId, Set)> = Vec::new();
     for slot in &l.slots {
-        if activity.active(slot.var) && !accumulates(&l.body, slot.var) {
-            return None;
+        if activity.active(slot.var) {
+            chains.push((slot.var, accumulates(&l.body, slot.var)?));
         }
     }
     let stmts = &body.block.stmts;
@@ -183,23 +185,18 @@ fn candidate(
         loop_id: l.id,
         index,
         early: all_early,
-        calls: early_calls(activity, plan, l),
+        calls: early_calls(activity, plan, l, &chains),
     })
 }
 
 /// The calls of the fused loop `l`'s body whose reverse can run where they do (see
 /// [`EarlyCall`]).
-fn early_calls(activity: &Activity, plan: &Plan, l: &Loop) -> Vec<EarlyCall> {
-    // Per active slot, the values of its chain: their adjoints are all the slot's.
-    let mut chains: Vec<(VarId, Set)> = Vec::new();
-    for slot in &l.slots {
-        if activity.active(slot.var) {
-            let mut chain: Set = [slot.var].into();
-            if chain_block(&l.body, slot.var, &mut chain) {
-                chains.push((slot.var, chain));
-            }
-        }
-    }
+fn early_calls(
+    activity: &Activity,
+    plan: &Plan,
+    l: &Loop,
+    chains: &[(VarId, Set)],
+) -> Vec<EarlyCall> {
     let stmts = &l.body.stmts;
     let mut inside = Set::new();
     l.body.walk(&mut |s| inside.extend(s.defs()));
@@ -292,13 +289,14 @@ pub fn leaves(block: &Block, top: bool) -> bool {
     })
 }
 
-/// True when the loop body reads `slot` only to add to it: every value derived from the
+/// The slot's chain when the loop body reads `slot` only to add to it: every value derived from the
 /// slot's value at iteration start (its *chain*) is `chain + e`, `e + chain`, `chain - e`, a
 /// copy, or an `if` whose branches both give chain values, and the slot is written back only
-/// with chain values. The reverse of an iteration then passes `bar_slot` on unchanged.
-fn accumulates(body: &Block, slot: VarId) -> bool {
+/// with chain values. The reverse of an iteration then passes `bar_slot` on unchanged, and every
+/// chain value's adjoint is `bar_slot`.
+fn accumulates(body: &Block, slot: VarId) -> Option<Set> {
     let mut chain: Set = [slot].into();
-    chain_block(body, slot, &mut chain)
+    chain_block(body, slot, &mut chain).then_some(chain)
 }
 
 /// See [`accumulates`]: extends `chain` over `block` in program order (an `if`'s branches

@@ -119,7 +119,9 @@ fn is_keyword(name: &str) -> bool {
     KEYWORDS.contains(&name)
 }
 
-fn collect_idents(tokens: TokenStream, out: &mut HashSet<String>) {
+/// Adds to `out` every identifier in `tokens`, at any depth (a raw identifier without its
+/// `r#`).
+pub fn collect_idents(tokens: TokenStream, out: &mut HashSet<String>) {
     for tree in tokens {
         match tree {
             TokenTree::Ident(ident) => {

@@ -71,7 +71,8 @@ enum Item {
 struct Reset {
     target: VarId,
     bar: Ident,
-    /// `bar` as a string, to look up in the names an item holds (see [`idents`]).
+    /// `bar` as a string, to look up in the names an item holds (see
+    /// [`crate::naming::collect_idents`]).
     name: String,
     /// `bar = zero`.
     code: TokenStream,
@@ -115,11 +116,15 @@ impl Waiting {
             return false;
         }
         // The names in the item's tokens, gathered once.
-        let names = match item {
-            Item::Stmt(tokens) | Item::If { code: tokens, .. } => idents(tokens),
-            Item::Add { value, .. } => idents(value),
-            Item::Lend(_) | Item::Reset(_) => HashSet::new(),
-        };
+        let mut names = HashSet::new();
+        match item {
+            Item::Stmt(tokens)
+            | Item::If { code: tokens, .. }
+            | Item::Add { value: tokens, .. } => {
+                crate::naming::collect_idents(tokens.clone(), &mut names)
+            }
+            Item::Lend(_) | Item::Reset(_) => {}
+        }
         if let Item::Add {
             target,
             proj,
@@ -1226,24 +1231,6 @@ impl Reverse<'_> {
         };
         quote!(#declare #add)
     }
-}
-
-/// The identifiers in `tokens`, at any depth, as strings.
-fn idents(tokens: &TokenStream) -> HashSet<String> {
-    fn walk(tokens: &TokenStream, out: &mut HashSet<String>) {
-        for tree in tokens.clone() {
-            match tree {
-                proc_macro2::TokenTree::Ident(i) => {
-                    out.insert(i.to_string());
-                }
-                proc_macro2::TokenTree::Group(g) => walk(&g.stream(), out),
-                _ => {}
-            }
-        }
-    }
-    let mut out = HashSet::new();
-    walk(tokens, &mut out);
-    out
 }
 
 /// For each loop with an undo log ([`crate::undo`]): a copy of `body` in which every version of

@@ -258,22 +258,22 @@ pub fn chain<'a>(
         writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
     });
     let stores_last = |stmts: &[Stmt]| {
-        stmts
-            .iter()
-            .filter(|s| matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot))
-            .map(|s| matches!(s, Stmt::WriteBack { value: Atom::Var(v), .. } if *v == last))
-            .collect::<Vec<bool>>()
+        let stores = |s: &&Stmt| match s {
+            Stmt::WriteBack { slot: w, value } => *w == slot && Body::atom_var(value) == Some(last),
+            _ => false,
+        };
+        stmts.iter().filter(stores).count()
     };
     let mut placed = stores_last(stmts);
     if let Some(Stmt::If { then, els, .. }) = stmts.last() {
         if matches!(then.term, Term::Break | Term::Continue)
             || matches!(els.term, Term::Break | Term::Continue)
         {
-            placed.extend(stores_last(&then.stmts));
-            placed.extend(stores_last(&els.stmts));
+            placed += stores_last(&then.stmts) + stores_last(&els.stmts);
         }
     }
-    if writes == 0 || placed.len() != writes || placed.contains(&false) {
+    // Every write-back of the slot in the body is one of those.
+    if writes == 0 || placed != writes {
         return None;
     }
     // Version `j` (the slot is version 0) is replaced by the statement at `at[j]`.
