@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 // macros, so the benchmark (like the fuzzer) includes the same source files.
 #[path = "../vjp-macro/src/activity.rs"]
 mod activity;
+#[path = "../vjp-macro/src/bounds.rs"]
+mod bounds;
 #[path = "../vjp-macro/src/ctxt.rs"]
 mod ctxt;
 #[path = "../vjp-macro/src/emit.rs"]

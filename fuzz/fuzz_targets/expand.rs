@@ -15,6 +15,8 @@ use quote::ToTokens;
 // macros, so the fuzzer includes the same source files).
 #[path = "../../vjp-macro/src/activity.rs"]
 mod activity;
+#[path = "../../vjp-macro/src/bounds.rs"]
+mod bounds;
 #[path = "../../vjp-macro/src/ctxt.rs"]
 mod ctxt;
 #[path = "../../vjp-macro/src/emit.rs"]

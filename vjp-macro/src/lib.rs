@@ -5,11 +5,12 @@
 //!
 //! The expansion is a pipeline, one private module per stage: `parse` (attribute and
 //! signature) → `lower` (the body into the A-normal-form IR of `ir`) → `activity` → `plan`
-//! (what each loop saves, and which loop `fuse` runs in one pass) → `forward` and `reverse`
-//! (the two sweeps) → `emit`. Errors are collected in a `ctxt::Ctxt` with the spans of the
-//! user's tokens. `cargo doc -p vjp-macro --document-private-items` documents each stage.
+//! (what each loop saves, which loop `fuse` runs in one pass, and which element reads go
+//! through `views` and `bounds`) → `forward` and `reverse` (the two sweeps) → `emit`. Errors
+//! are collected in a `ctxt::Ctxt` with the spans of the user's tokens. `cargo doc -p vjp-macro --document-private-items` documents each stage.
 
 mod activity;
+mod bounds;
 mod ctxt;
 mod emit;
 mod expand;

@@ -1577,7 +1577,7 @@ fn runtime_helper(path: &syn::Path) -> bool {
         && ["window_index", "window_count", "chunk_count", "slice_len", "slice_len_from", "inclusive_end", "step_count"].contains(&helper.as_str()))
 }
 
-fn is_pure(e: &syn::Expr) -> bool {
+pub fn is_pure(e: &syn::Expr) -> bool {
     use syn::Expr;
     const PURE_FUNCTIONS: &[&str] = &["from_f64", "from_i32", "zero", "one", "from", "min", "max"];
     match e {

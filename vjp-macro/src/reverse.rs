@@ -608,8 +608,9 @@ impl Reverse<'_> {
             // The iterations in their forward order (see `Planner::forward_order`).
             let again = recompute(self.body, self.plan, &l.body);
             let code = self.block(&l.body, Vec::new());
+            let windows = self.plan.views.windows.declare(l, &[&again, &code]);
             self.items.push(Item::Stmt(
-                quote!(#sums for #pattern in #iter { #again #code } #flush),
+                quote!(#sums #windows for #pattern in #iter { #again #code } #flush),
             ));
             self.slot_inits(l);
             return;
@@ -694,7 +695,9 @@ impl Reverse<'_> {
         self.body = outer;
         let header = match &l.kind {
             LoopKind::For { pattern, iter, .. } if self.plan.reversible[l.id] => {
-                quote!(for #pattern in ::core::iter::Iterator::rev(#iter))
+                let used = [&rewind_step, &restore, &saved, &undo, &again, &code];
+                let windows = self.plan.views.windows.declare(l, &used);
+                quote!(#windows for #pattern in ::core::iter::Iterator::rev(#iter))
             }
             _ => quote!(for _ in 0..#trips),
         };

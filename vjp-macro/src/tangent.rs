@@ -676,7 +676,8 @@ impl Tangents<'_> {
         };
         out.extend(match &l.kind {
             LoopKind::For { pattern, iter, .. } => {
-                quote!(for #pattern in #iter { #code })
+                let windows = self.views.windows.declare(l, &[&code]);
+                quote!(#windows for #pattern in #iter { #code })
             }
             LoopKind::Loop => quote!(loop { #code }),
         });
@@ -827,7 +828,8 @@ impl Tangents<'_> {
             let dot = self.dot_name(lane, slot);
             code.extend(quote!(#dot = #new;));
         }
-        Some(quote!(for #pattern in #iter { #code }))
+        let windows = self.views.windows.declare(l, &[&code]);
+        Some(quote!(#windows for #pattern in #iter { #code }))
     }
 
     /// The partial derivatives of `var = rhs` in each preaccumulation input (see

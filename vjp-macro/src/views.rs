@@ -37,6 +37,9 @@ pub struct Views {
     /// base to the element written, and the value written there (`[i, j]`, `e` for
     /// `m[i][j] = e`).
     pub update: Vec<Option<(Vec<Proj>, Atom)>>,
+    /// Element reads of slice parameters through windows made before their loop (see
+    /// [`crate::bounds`]).
+    pub windows: crate::bounds::Windows,
 }
 
 impl Views {
@@ -46,6 +49,7 @@ impl Views {
             path: vec![None; vars],
             skipped: vec![false; vars],
             update: vec![None; vars],
+            windows: crate::bounds::Windows::default(),
         }
     }
 
@@ -75,6 +79,7 @@ pub fn row_views(body: &Body, activity: &Activity) -> Views {
     let mut views = Views::none(body.vars.len());
     let mut uses = body.use_counts();
     visit(&body.block, activity, &mut uses, &mut views);
+    views.windows = crate::bounds::windows(body);
     views
 }
 

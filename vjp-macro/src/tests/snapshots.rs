@@ -340,6 +340,29 @@ fn early_call() {
     );
 }
 
+/// Reads of a slice parameter at an index that moves with the counter (`w[j * n + i]`) go
+/// through a window made before the loop, in each sweep that reads them (see `bounds`).
+#[test]
+fn hoisted_reads() {
+    check(
+        "hoisted_reads",
+        quote! {
+            fn layer(w: &[f64], #[no_grad] x: &[f64], #[no_grad] rows: usize) -> f64 {
+                let n = x.len();
+                let mut s = 0.0;
+                for j in 0..rows {
+                    let mut a = 0.0;
+                    for i in 0..n {
+                        a += w[j * n + i] * x[i];
+                    }
+                    s += a.tanh();
+                }
+                s
+            }
+        },
+    );
+}
+
 /// A collected `Vec` bound to a name (`let e: Vec<f64> = ..collect();`) shares the collecting
 /// loop's adjoint: no second zero `Vec` for `e`, and nothing added from one into the other.
 #[test]

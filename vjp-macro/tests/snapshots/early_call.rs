@@ -30,8 +30,17 @@ fn nll_vjp(theta: [f64; 2], data: &[f64], v: f64) -> (f64, ([f64; 2],)) {
     let mut bar_s_1 = bar_y * ::vjp::rules::div_by(t2);
     let mut bar_theta = ::vjp::zero_like(&theta);
     let mut s_1 = s;
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..data.len()));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &data[start..start + len]
+        }
+    };
     for i in 0..data.len() {
-        let t0 = data[i];
+        let t0 = window0_0[i];
         let (t1, log_pdf_grads) = log_pdf_vjp(theta, t0, (-bar_s_1));
         let s_2 = s_1 - t1;
         s_1 = s_2;
@@ -84,8 +93,17 @@ fn nll_jvp(theta: [f64; 2], dot_theta: [f64; 2], data: &[f64]) -> (f64, f64) {
     let s = 0.0;
     let mut s_1 = s;
     let mut dot_s_1 = ::vjp::zero_like(&s);
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..data.len()));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &data[start..start + len]
+        }
+    };
     for i in 0..data.len() {
-        let t0 = data[i];
+        let t0 = window0_0[i];
         let (t1, dot_t1) = log_pdf_jvp(theta, dot_theta, t0, ::vjp::zero_like(&t0));
         let s_2 = s_1 - t1;
         let dot_s_2 = dot_s_1 - dot_t1;

@@ -80,9 +80,27 @@ fn idioms_vjp(
     let mut bar_total_1 = bar_dot;
     let mut bar_k = ::vjp::zero_like(&k);
     let mut total_1 = total;
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &a[start..start + len]
+        }
+    };
+    let window0_1: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &b[start..start + len]
+        }
+    };
     for i_1 in 0..a.len().min(b.len()) {
-        let p = a[i_1];
-        let q = b[i_1];
+        let p = window0_0[i_1];
+        let q = window0_1[i_1];
         let arg_1 = p * q;
         let t: f64 = arg_1;
         let t0 = t * k;
@@ -158,10 +176,28 @@ fn idioms_jvp(
     let total: f64 = -<f64 as ::vjp::Real>::zero();
     let mut total_1 = total;
     let mut dot_total_1 = ::vjp::zero_like(&total);
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &a[start..start + len]
+        }
+    };
+    let window0_1: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &b[start..start + len]
+        }
+    };
     for i_1 in 0..a.len().min(b.len()) {
-        let p = a[i_1];
+        let p = window0_0[i_1];
         let dot_p = dot_a[i_1];
-        let q = b[i_1];
+        let q = window0_1[i_1];
         let dot_q = dot_b[i_1];
         let arg_1 = p * q;
         let dot_arg_1 = dot_p * q + dot_q * p;

@@ -59,18 +59,39 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
     for i in iterator {
         let y = s_1;
         let mut y_1 = y;
+        let window0_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &a[start..start + len]
+            }
+        };
         for j in 0..3 {
             tape.push_reserved(y_1);
-            let t0 = a[j];
+            let t0 = window0_0[j];
             let t1 = y_1 * t0;
             let y_2 = t1.sin();
             y_1 = y_2;
         }
         let q = [0.0; 2];
         let mut q_1 = q;
+        let window1_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
+            if len == 0 {
+                &[]
+            } else {
+                let start = {
+                    let j_1 = 0;
+                    j_1 + 1
+                };
+                &a[start..start + len]
+            }
+        };
         for j_1 in 0..2 {
             let t2 = j_1 + 1;
-            let t3 = a[t2];
+            let t3 = window1_0[j_1];
             let t4 = y_1 * t3;
             let t5 = 1 - j_1;
             let t6 = q_1[t5];
@@ -114,9 +135,21 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         bar_s_1 = bar_t9 * t8;
         let bar_t8 = bar_t9 * s_1;
         bar_q_1[0] += bar_t8;
+        let window1_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
+            if len == 0 {
+                &[]
+            } else {
+                let start = {
+                    let j_1 = 0;
+                    j_1 + 1
+                };
+                &a[start..start + len]
+            }
+        };
         for j_1 in ::core::iter::Iterator::rev(0..2) {
             let t2 = j_1 + 1;
-            let t3 = a[t2];
+            let t3 = window1_0[j_1];
             let t5 = 1 - j_1;
             let bar_t7 = bar_q_1[j_1];
             bar_q_1[j_1] = ::vjp::zero_like(&bar_q_1[j_1]);
@@ -127,9 +160,18 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             let bar_t3 = bar_t4 * y_1;
             bar_a[t2] += bar_t3;
         }
+        let window0_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &a[start..start + len]
+            }
+        };
         for j in ::core::iter::Iterator::rev(0..3) {
             let y_1 = tape.pop();
-            let t0 = a[j];
+            let t0 = window0_0[j];
             let t1 = y_1 * t0;
             let took_y_1 = bar_y;
             let bar_y_2 = took_y_1;
@@ -186,8 +228,17 @@ fn nested_tapes_jvp(a: &[f64], dot_a: &[f64], n: usize) -> (f64, f64) {
         let dot_y = dot_s_1;
         let mut y_1 = y;
         let mut dot_y_1 = dot_y;
+        let window0_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &a[start..start + len]
+            }
+        };
         for j in 0..3 {
-            let t0 = a[j];
+            let t0 = window0_0[j];
             let dot_t0 = dot_a[j];
             let t1 = y_1 * t0;
             let dot_t1 = dot_y_1 * t0 + dot_t0 * y_1;
@@ -199,9 +250,21 @@ fn nested_tapes_jvp(a: &[f64], dot_a: &[f64], n: usize) -> (f64, f64) {
         let q = [0.0; 2];
         let mut q_1 = q;
         let mut dot_q_1 = ::vjp::zero_like(&q);
+        let window1_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
+            if len == 0 {
+                &[]
+            } else {
+                let start = {
+                    let j_1 = 0;
+                    j_1 + 1
+                };
+                &a[start..start + len]
+            }
+        };
         for j_1 in 0..2 {
             let t2 = j_1 + 1;
-            let t3 = a[t2];
+            let t3 = window1_0[j_1];
             let dot_t3 = dot_a[t2];
             let t4 = y_1 * t3;
             let dot_t4 = dot_y_1 * t3 + dot_t3 * y_1;

@@ -51,9 +51,18 @@ fn row_views_vjp(
     for i in 0..w.len() {
         let a = 0.0;
         let mut a_1 = a;
+        let window0_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &x[start..start + len]
+            }
+        };
         for j in 0..4 {
             let t1 = w[i][j];
-            let t2 = x[j];
+            let t2 = window0_0[j];
             let t3 = t1 * t2;
             let a_2 = a_1 + t3;
             a_1 = a_2;
@@ -74,9 +83,18 @@ fn row_views_vjp(
         bar_p[0] += bar_t5;
         let mut bar_a_1 = bar_t4 * ::vjp::rules::tanh(t4, t4);
         ::vjp::Tangent::accumulate(&mut bar_w[i], bar_p);
+        let window0_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &x[start..start + len]
+            }
+        };
         for j in 0..4 {
             let t1 = w[i][j];
-            let t2 = x[j];
+            let t2 = window0_0[j];
             let took_a_1 = bar_a_1;
             let bar_a_2 = took_a_1;
             bar_a_1 = bar_a_2;
@@ -142,10 +160,19 @@ fn row_views_jvp(
         let a = 0.0;
         let mut a_1 = a;
         let mut dot_a_1 = ::vjp::zero_like(&a);
+        let window0_0: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &x[start..start + len]
+            }
+        };
         for j in 0..4 {
             let t1 = w[i][j];
             let dot_t1 = dot_w[i][j];
-            let t2 = x[j];
+            let t2 = window0_0[j];
             let dot_t2 = dot_x[j];
             let t3 = t1 * t2;
             let dot_t3 = dot_t1 * t2 + dot_t2 * t1;

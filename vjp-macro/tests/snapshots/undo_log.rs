@@ -53,6 +53,15 @@ fn undo_log_vjp(
     let n = k.len();
     let y = vec![1.0; n + 1];
     let mut y_1 = ::core::clone::Clone::clone(&y);
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &k[start..start + len]
+        }
+    };
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
     save_t6.reserve(room_trips);
@@ -62,7 +71,7 @@ fn undo_log_vjp(
         let t1 = y_1[i];
         let t2 = 0.5 * t1;
         let t3 = y_1[i];
-        let t4 = k[i];
+        let t4 = window0_0[i];
         let t5 = t3 * t4;
         let t6 = t5.sin();
         save_t6.push_reserved(t6);
@@ -89,11 +98,20 @@ fn undo_log_vjp(
     }
     let h = [0.5; 3];
     let mut h_1 = h;
+    let window1_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     let iterator = ::core::iter::IntoIterator::into_iter(0..3);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
     undo_h_1.reserve(room_trips);
     for i_1 in iterator {
-        let t12 = w[i_1];
+        let t12 = window1_0[i_1];
         let t13 = h_1[i_1];
         let t14 = t12 * t13;
         let t15 = y_1[n];
@@ -124,11 +142,20 @@ fn undo_log_vjp(
     bar_h_1[2] += bar_t19;
     bar_h_1[0] += bar_t18;
     let mut undone_h_1 = h_1;
+    let window1_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     for i_1 in ::core::iter::Iterator::rev(0..3) {
         let old_h_2 = undo_h_1.pop();
         let forwarded_t17 = undone_h_1[i_1];
         undone_h_1[i_1] = old_h_2;
-        let t12 = w[i_1];
+        let t12 = window1_0[i_1];
         let t13 = undone_h_1[i_1];
         let t17 = forwarded_t17;
         let bar_t17 = bar_h_1[i_1];
@@ -143,6 +170,15 @@ fn undo_log_vjp(
         bar_w[i_1] += bar_t12;
     }
     let mut undone_y_1 = y_1;
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &k[start..start + len]
+        }
+    };
     for i in ::core::iter::Iterator::rev(0..n) {
         let t6 = save_t6.pop();
         let t0 = i + 1;
@@ -154,7 +190,7 @@ fn undo_log_vjp(
         let t1 = undone_y_1[i];
         let t2 = 0.5 * t1;
         let t3 = undone_y_1[i];
-        let t4 = k[i];
+        let t4 = window0_0[i];
         let t5 = t3 * t4;
         let t7 = t2 + t6;
         undone_y_1[t0] = t7;
@@ -229,6 +265,15 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
     let y = vec![1.0; n + 1];
     let mut y_1 = ::core::clone::Clone::clone(&y);
     let mut dot_y_1 = ::vjp::zero_like(&y);
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &k[start..start + len]
+        }
+    };
     for i in 0..n {
         let t0 = i + 1;
         let t1 = y_1[i];
@@ -237,7 +282,7 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
         let dot_t2 = dot_t1 * 0.5;
         let t3 = y_1[i];
         let dot_t3 = dot_y_1[i];
-        let t4 = k[i];
+        let t4 = window0_0[i];
         let dot_t4 = dot_k[i];
         let t5 = t3 * t4;
         let dot_t5 = dot_t3 * t4 + dot_t4 * t3;
@@ -280,8 +325,17 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
     let h = [0.5; 3];
     let mut h_1 = h;
     let mut dot_h_1 = ::vjp::zero_like(&h);
+    let window1_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     for i_1 in 0..3 {
-        let t12 = w[i_1];
+        let t12 = window1_0[i_1];
         let dot_t12 = dot_w[i_1];
         let t13 = h_1[i_1];
         let dot_t13 = dot_h_1[i_1];

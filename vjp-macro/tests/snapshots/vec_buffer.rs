@@ -38,12 +38,30 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
     let n = x.len();
     let h = vec![0.0; n];
     let mut h_1 = ::core::clone::Clone::clone(&h);
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &x[start..start + len]
+        }
+    };
+    let window0_1: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
     save_t3.reserve(room_trips);
     for j in iterator {
-        let t0 = x[j];
-        let t1 = w[j];
+        let t0 = window0_0[j];
+        let t1 = window0_1[j];
         let t2 = t0 * t1;
         let t3 = t2.tanh();
         save_t3.push_reserved(t3);
@@ -58,11 +76,20 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
     let mut bar_h_1 = ::vjp::zero_like(&h);
     let mut bar_s_1 = v;
     let mut s_1 = s;
+    let window1_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     for j_1 in 0..n {
         let t4 = h_1[j_1];
         let t5 = h_1[j_1];
         let t6 = t4 * t5;
-        let t7 = w[j_1];
+        let t7 = window1_0[j_1];
         let t8 = t6 * t7;
         let s_2 = s_1 + t8;
         s_1 = s_2;
@@ -76,9 +103,18 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         ::vjp::Tangent::accumulate(&mut bar_h_1[j_1], bar_t5);
         ::vjp::Tangent::accumulate(&mut bar_h_1[j_1], bar_t4);
     }
+    let window0_1: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     for j in ::core::iter::Iterator::rev(0..n) {
         let t3 = save_t3.pop();
-        let t1 = w[j];
+        let t1 = window0_1[j];
         let bar_t3 = bar_h_1[j];
         bar_h_1[j] = ::vjp::zero_like(&bar_h_1[j]);
         let bar_t2 = bar_t3 * ::vjp::rules::tanh(t3, t3);
@@ -127,10 +163,28 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
     let h = vec![0.0; n];
     let mut h_1 = ::core::clone::Clone::clone(&h);
     let mut dot_h_1 = ::vjp::zero_like(&h);
+    let window0_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &x[start..start + len]
+        }
+    };
+    let window0_1: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     for j in 0..n {
-        let t0 = x[j];
+        let t0 = window0_0[j];
         let dot_t0 = dot_x[j];
-        let t1 = w[j];
+        let t1 = window0_1[j];
         let t2 = t0 * t1;
         let dot_t2 = dot_t0 * t1;
         let t3 = t2.tanh();
@@ -151,6 +205,15 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
     let s = 0.0;
     let mut s_1 = s;
     let mut dot_s_1 = ::vjp::zero_like(&s);
+    let window1_0: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &w[start..start + len]
+        }
+    };
     for j_1 in 0..n {
         let t4 = h_1[j_1];
         let dot_t4 = dot_h_1[j_1];
@@ -158,7 +221,7 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
         let dot_t5 = dot_h_1[j_1];
         let t6 = t4 * t5;
         let dot_t6 = dot_t4 * t5 + dot_t5 * t4;
-        let t7 = w[j_1];
+        let t7 = window1_0[j_1];
         let t8 = t6 * t7;
         let dot_t8 = dot_t6 * t7;
         let s_2 = s_1 + t8;

@@ -1,0 +1,285 @@
+//! Bounds checks taken out of loops: element reads of a slice parameter at an index that moves
+//! with the loop's counter go through a window of the slice made once before the loop.
+//!
+//! In `for i in 0..INPUTS { a += p[j * INPUTS + i] * xs[s * INPUTS + i]; }` the optimiser
+//! cannot tell that `j * INPUTS + i` stays below `p.len()` (the slice's length is only known at
+//! run time, and usize arithmetic may wrap), so every element read keeps its bounds check and
+//! the loop is not vectorised. A window `let w = &p[j * INPUTS..j * INPUTS + INPUTS];` made
+//! before the loop, read as `w[i]`, has a check that the optimiser removes (`i < INPUTS ==
+//! w.len()`). The generated code reads through windows in every sweep that runs the loop's
+//! body (forward, reverse and tangent); a read's adjoint still goes to `bar_p[j * INPUTS + i]`.
+//!
+//! ```text
+//! // The user's loop                      // Each sweep's primal reads
+//! for i in lo..hi {                       let w: &[_] = {
+//!     let t = p[base + i];                    let len = ExactSizeIterator::len(&(lo..hi));
+//!     ..                                      if len == 0 { &[] } else {
+//! }                                               let start = { let i = lo; base + i };
+//!                                                 &p[start..start + len] } };
+//!                                         for i in lo..hi { let t = w[i - lo]; .. }
+//! ```
+//!
+//! The window is made only when it reads exactly the elements the loop reads, so that it
+//! panics exactly when the user's loop would (before the loop instead of at the iteration that
+//! reads past the end): the loop is a `for` over a half-open range (`lo..hi`, also `.rev()`d)
+//! with pure bounds; nothing in its body leaves an iteration early (no `break`, `continue` or
+//! labelled jump), so every statement at the top level of its body runs at every
+//! iteration; the read is one of those statements, of a slice parameter (`&[F]`, `&Vec<F>`,
+//! `&[F; N]`), at the counter itself or at `base + i` / `i + base`, where `base` is pure and
+//! reads only parameters and integers that the loop does not assign (an outer loop's counter,
+//! `let n = x.len();`), as `lo` does: their values and their tokens are the same in every
+//! sweep (the reverse sweep's renamed copies rename only float aggregates), and the index
+//! reads them, so every sweep that reads the element has them at hand. An empty range makes
+//! an empty window without evaluating `base`, as the loop evaluates no index.
+//!
+//! A sweep declares only the windows its code for the loop reads (the reverse of a loop often
+//! needs none of the elements the forward sweep read).
+
+use crate::ir::{Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term, Ty, VarId};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use std::collections::HashMap;
+use syn::Ident;
+
+/// The windows of a body's loops, and the reads that go through them.
+#[derive(Clone, Debug, Default)]
+pub struct Windows {
+    /// Per loop id: its windows, each a name, the slice it reads and the index it starts at.
+    of_loop: HashMap<usize, Vec<(Ident, Ident, TokenStream)>>,
+    /// Per variable: when it is an element read through a window, the read (`w[i - lo]`).
+    read: HashMap<VarId, TokenStream>,
+}
+
+impl Windows {
+    /// The declarations of the windows of loop `l` that the sweep's code for its body reads,
+    /// `code`, emitted right before its `for`. The length is that of `l`'s range as the sweep
+    /// emits it (in the reverse sweep's renamed copy, see `reverse::renamed`, its tokens may
+    /// differ).
+    pub fn declare(&self, l: &Loop, code: &[&TokenStream]) -> TokenStream {
+        let (Some(windows), LoopKind::For { iter, .. }) = (self.of_loop.get(&l.id), &l.kind) else {
+            return TokenStream::new();
+        };
+        let mut read = std::collections::HashSet::new();
+        for tokens in code {
+            crate::naming::collect_idents((*tokens).clone(), &mut read);
+        }
+        let (len, first) = (
+            Ident::new("len", Span::mixed_site()),
+            Ident::new("start", Span::mixed_site()),
+        );
+        let mut out = TokenStream::new();
+        for (w, slice, start) in windows {
+            if !read.contains(&w.to_string()) {
+                continue;
+            }
+            out.extend(quote! {
+                let #w: &[_] = {
+                    let #len = ::core::iter::ExactSizeIterator::len(&(#iter));
+                    if #len == 0 {
+                        &[]
+                    } else {
+                        let #first = #start;
+                        &#slice[#first..#first + #len]
+                    }
+                };
+            });
+        }
+        out
+    }
+
+    /// The element read `var` through its window, when it has one.
+    pub fn read(&self, var: VarId) -> Option<&TokenStream> {
+        self.read.get(&var)
+    }
+}
+
+/// Finds the windows of `body`'s loops (see the module's documentation).
+pub fn windows(body: &Body) -> Windows {
+    let mut out = Windows::default();
+    let params: Vec<VarId> = body.params.iter().map(|p| p.var).collect();
+    body.block.walk(&mut |stmt| {
+        if let Stmt::Loop(l) = stmt {
+            if let Some((counter, lo)) = simple_range(l) {
+                if !leaves_early(&l.body) {
+                    loop_windows(body, l, counter, &lo, &params, &mut out);
+                }
+            }
+        }
+    });
+    out
+}
+
+/// For `for i in lo..hi` (or `(lo..hi).rev()`) with pure bounds and a plain counter: the
+/// counter and `lo`.
+fn simple_range(l: &Loop) -> Option<(VarId, syn::Expr)> {
+    let LoopKind::For {
+        counters,
+        pattern,
+        iter,
+        ..
+    } = &l.kind
+    else {
+        return None;
+    };
+    let [counter] = counters.as_slice() else {
+        return None;
+    };
+    let pattern: syn::Pat =
+        syn::parse::Parser::parse2(syn::Pat::parse_single, pattern.clone()).ok()?;
+    if !matches!(&pattern, syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none()) {
+        return None;
+    }
+    fn range(e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+        match e {
+            syn::Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => {
+                Some((*r.start.clone()?, *r.end.clone()?))
+            }
+            syn::Expr::Paren(p) => range(&p.expr),
+            syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                range(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+    let (lo, hi) = range(&syn::parse2(iter.clone()).ok()?)?;
+    (crate::plan::is_pure(&lo) && crate::plan::is_pure(&hi)).then_some((*counter, lo))
+}
+
+/// True when some path through a loop's `body` leaves its iteration before the end (its
+/// own final `continue` is the end). A nested loop's `break` and `continue` leave only that
+/// loop: a labelled jump or a `return` out of it is lowered to a flag that the enclosing
+/// loop's body tests, in an `if` that breaks or continues.
+fn leaves_early(body: &Block) -> bool {
+    fn jumps(block: &Block) -> bool {
+        block.term != Term::Fall || branches_jump(block)
+    }
+    fn branches_jump(block: &Block) -> bool {
+        block.stmts.iter().any(|s| match s {
+            Stmt::If { then, els, .. } => jumps(then) || jumps(els),
+            _ => false,
+        })
+    }
+    !matches!(body.term, Term::Fall | Term::Continue) || branches_jump(body)
+}
+
+/// The windows of loop `l`, over `counter` in `lo..hi`.
+fn loop_windows(
+    body: &Body,
+    l: &Loop,
+    counter: VarId,
+    lo: &syn::Expr,
+    params: &[VarId],
+    out: &mut Windows,
+) {
+    // What the window's start may read: the same value and the same tokens in every sweep.
+    let mut inside: std::collections::HashSet<VarId> = l.slots.iter().map(|s| s.var).collect();
+    l.body.walk(&mut |s| inside.extend(s.defs()));
+    let outside = |v: VarId| {
+        params.contains(&v) || (!inside.contains(&v) && !body.vars[v].ty.carries_floats())
+    };
+    let mut idents = std::collections::HashSet::new();
+    crate::naming::collect_idents(quote!(#lo), &mut idents);
+    let lo_reads =
+        (0..body.vars.len()).filter(|v| idents.contains(&body.vars[*v].name.to_string()));
+    if !lo_reads.into_iter().all(|v| v != counter && outside(v)) {
+        return;
+    }
+    // The indices defined at the top level of the body: `t = base + i`.
+    let mut offsets: HashMap<VarId, TokenStream> = HashMap::new();
+    // One window per slice and start, in order of first use.
+    let mut starts: Vec<(VarId, String, TokenStream)> = Vec::new();
+    let c = &body.vars[counter].name;
+    for stmt in &l.body.stmts {
+        let Stmt::Let { var, rhs, .. } = stmt else {
+            continue;
+        };
+        match rhs {
+            Rhs::Opaque { expr, reads, .. } => {
+                let readable = reads.iter().all(|r| *r == counter || outside(*r));
+                if readable && offset_of(expr, c) {
+                    offsets.insert(*var, expr.clone());
+                }
+            }
+            Rhs::Project(Atom::Var(slice), Proj::Index(Atom::Var(index)))
+                if params.contains(slice)
+                    && matches!(&body.vars[*slice].ty, Ty::Slice(e) if **e == Ty::Float) =>
+            {
+                // The index at the first iteration.
+                let start = if *index == counter {
+                    quote!(#lo)
+                } else if let Some(expr) = offsets.get(index) {
+                    quote!({ let #c = #lo; #expr })
+                } else {
+                    continue;
+                };
+                let key = start.to_string();
+                let k = match starts.iter().position(|(s, k, _)| s == slice && *k == key) {
+                    Some(k) => k,
+                    None => {
+                        starts.push((*slice, key, start));
+                        starts.len() - 1
+                    }
+                };
+                let w = name(l.id, k);
+                let at = if is_zero(lo) {
+                    quote!(#c)
+                } else {
+                    quote!(#c - (#lo))
+                };
+                out.read.insert(*var, quote!(#w[#at]));
+            }
+            _ => {}
+        }
+    }
+    if !starts.is_empty() {
+        let windows = starts.into_iter().enumerate();
+        let windows = windows
+            .map(|(k, (slice, _, start))| (name(l.id, k), body.vars[slice].name.clone(), start));
+        out.of_loop.insert(l.id, windows.collect());
+    }
+}
+
+/// The name of window `k` of loop `id`.
+fn name(id: usize, k: usize) -> Ident {
+    Ident::new(&format!("window{id}_{k}"), Span::mixed_site())
+}
+
+/// True when `expr` is `base + c` or `c + base` (in parentheses or not), with `base` pure and
+/// not reading `c`.
+fn offset_of(expr: &TokenStream, c: &Ident) -> bool {
+    fn is_counter(e: &syn::Expr, c: &Ident) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(c),
+            syn::Expr::Paren(p) => is_counter(&p.expr, c),
+            _ => false,
+        }
+    }
+    fn reads(e: &syn::Expr, c: &Ident) -> bool {
+        let mut idents = std::collections::HashSet::new();
+        crate::naming::collect_idents(quote!(#e), &mut idents);
+        idents.contains(&c.to_string())
+    }
+    fn offset(e: &syn::Expr, c: &Ident) -> bool {
+        match e {
+            syn::Expr::Paren(p) => offset(&p.expr, c),
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+                let (l, r) = (&*b.left, &*b.right);
+                let base = if is_counter(r, c) {
+                    l
+                } else if is_counter(l, c) {
+                    r
+                } else {
+                    return false;
+                };
+                !reads(base, c) && crate::plan::is_pure(base)
+            }
+            _ => false,
+        }
+    }
+    syn::parse2::<syn::Expr>(expr.clone()).is_ok_and(|e| offset(&e, c))
+}
+
+/// True for the literal `0`.
+fn is_zero(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0")
+}
