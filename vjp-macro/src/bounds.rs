@@ -46,30 +46,31 @@ use syn::Ident;
 pub struct Windows {
     /// Per loop id: its windows, each a name, the slice it reads and the index it starts at.
     of_loop: HashMap<usize, Vec<(Ident, Ident, TokenStream)>>,
-    /// Per variable: when it is an element read through a window, the read (`w[i - lo]`).
-    read: HashMap<VarId, TokenStream>,
+    /// Per variable: when it is an element read through a window, the loop, the window's
+    /// position among the loop's and the read (`w[i - lo]`).
+    read: HashMap<VarId, (usize, usize, TokenStream)>,
+    /// The windows (loop id, position) read by code emitted since their loop's last
+    /// [`Windows::declare`]: a sweep emits a loop's body, then declares the windows it read.
+    used: std::cell::RefCell<std::collections::HashSet<(usize, usize)>>,
 }
 
 impl Windows {
-    /// The declarations of the windows of loop `l` that the sweep's code for its body reads,
-    /// `code`, emitted right before its `for`. The length is that of `l`'s range as the sweep
-    /// emits it (in the reverse sweep's renamed copy, see `reverse::renamed`, its tokens may
-    /// differ).
-    pub fn declare(&self, l: &Loop, code: &[&TokenStream]) -> TokenStream {
+    /// The declarations of the windows of loop `l` that the sweep's code for its body read
+    /// ([`Windows::read`] since the last call for `l`), emitted right before its `for`. The
+    /// length is that of `l`'s range as the sweep emits it (in the reverse sweep's renamed
+    /// copy, see `reverse::renamed`, its tokens may differ).
+    pub fn declare(&self, l: &Loop) -> TokenStream {
         let (Some(windows), LoopKind::For { iter, .. }) = (self.of_loop.get(&l.id), &l.kind) else {
             return TokenStream::new();
         };
-        let mut read = std::collections::HashSet::new();
-        for tokens in code {
-            crate::naming::collect_idents((*tokens).clone(), &mut read);
-        }
+        let mut used = self.used.borrow_mut();
         let (len, first) = (
             Ident::new("len", Span::mixed_site()),
             Ident::new("start", Span::mixed_site()),
         );
         let mut out = TokenStream::new();
-        for (w, slice, start) in windows {
-            if !read.contains(&w.to_string()) {
+        for (k, (w, slice, start)) in windows.iter().enumerate() {
+            if !used.remove(&(l.id, k)) {
                 continue;
             }
             out.extend(quote! {
@@ -87,9 +88,12 @@ impl Windows {
         out
     }
 
-    /// The element read `var` through its window, when it has one.
-    pub fn read(&self, var: VarId) -> Option<&TokenStream> {
-        self.read.get(&var)
+    /// The element read `var` through its window, when it has one; the window is then
+    /// declared by the next [`Windows::declare`] of its loop.
+    pub fn read(&self, var: VarId) -> Option<TokenStream> {
+        let (id, k, read) = self.read.get(&var)?;
+        self.used.borrow_mut().insert((*id, *k));
+        Some(read.clone())
     }
 }
 
@@ -177,11 +181,16 @@ fn loop_windows(
     let outside = |v: VarId| {
         params.contains(&v) || (!inside.contains(&v) && !body.vars[v].ty.carries_floats())
     };
+    // The locals `lo` reads: among those the range reads.
     let mut idents = std::collections::HashSet::new();
     crate::naming::collect_idents(quote!(#lo), &mut idents);
-    let lo_reads =
-        (0..body.vars.len()).filter(|v| idents.contains(&body.vars[*v].name.to_string()));
-    if !lo_reads.into_iter().all(|v| v != counter && outside(v)) {
+    let LoopKind::For { reads, .. } = &l.kind else {
+        return;
+    };
+    let mut lo_reads = reads
+        .iter()
+        .filter(|v| idents.contains(&body.vars[**v].name.to_string()));
+    if !lo_reads.all(|v| *v != counter && outside(*v)) {
         return;
     }
     // The indices defined at the top level of the body: `t = base + i`.
@@ -226,7 +235,7 @@ fn loop_windows(
                 } else {
                     quote!(#c - (#lo))
                 };
-                out.read.insert(*var, quote!(#w[#at]));
+                out.read.insert(*var, (l.id, k, quote!(#w[#at])));
             }
             _ => {}
         }

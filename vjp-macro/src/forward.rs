@@ -98,7 +98,7 @@ pub fn fused_loop(
     let emitter = Emitter { body, plan, early };
     let mut out = emitter.slot_declarations(l);
     let code = emitter.block(&l.body, Mode::Fused);
-    out.extend(plan.views.windows.declare(l, &[&code, &reverse]));
+    out.extend(plan.views.windows.declare(l));
     // What the reverse reads at iteration start, rewound slots included (the fused loop does
     // not step them back: it keeps them).
     let taped: Vec<VarId> = plan.taped[l.id]
@@ -854,7 +854,7 @@ impl<'a> Emitter<'a> {
         };
         match &l.kind {
             LoopKind::For { pattern, iter, .. } => {
-                out.extend(self.plan.views.windows.declare(l, &[&code]));
+                out.extend(self.plan.views.windows.declare(l));
                 let counter = pattern;
                 let room = if mode == Mode::Forward {
                     self.room(l)
@@ -1018,7 +1018,7 @@ pub fn primal_value(
         return Some(view_tokens(body, views, var));
     }
     if let Some(read) = views.windows.read(var) {
-        return Some(read.clone());
+        return Some(read);
     }
     let copy = |a: &Atom| owned_copy(body, a, atom(body, a));
     Some(match rhs {

@@ -608,7 +608,7 @@ impl Reverse<'_> {
             // The iterations in their forward order (see `Planner::forward_order`).
             let again = recompute(self.body, self.plan, &l.body);
             let code = self.block(&l.body, Vec::new());
-            let windows = self.plan.views.windows.declare(l, &[&again, &code]);
+            let windows = self.plan.views.windows.declare(l);
             self.items.push(Item::Stmt(
                 quote!(#sums #windows for #pattern in #iter { #again #code } #flush),
             ));
@@ -695,8 +695,7 @@ impl Reverse<'_> {
         self.body = outer;
         let header = match &l.kind {
             LoopKind::For { pattern, iter, .. } if self.plan.reversible[l.id] => {
-                let used = [&rewind_step, &restore, &saved, &undo, &again, &code];
-                let windows = self.plan.views.windows.declare(l, &used);
+                let windows = self.plan.views.windows.declare(l);
                 quote!(#windows for #pattern in ::core::iter::Iterator::rev(#iter))
             }
             _ => quote!(for _ in 0..#trips),

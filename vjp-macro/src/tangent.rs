@@ -676,7 +676,7 @@ impl Tangents<'_> {
         };
         out.extend(match &l.kind {
             LoopKind::For { pattern, iter, .. } => {
-                let windows = self.views.windows.declare(l, &[&code]);
+                let windows = self.views.windows.declare(l);
                 quote!(#windows for #pattern in #iter { #code })
             }
             LoopKind::Loop => quote!(loop { #code }),
@@ -828,7 +828,7 @@ impl Tangents<'_> {
             let dot = self.dot_name(lane, slot);
             code.extend(quote!(#dot = #new;));
         }
-        let windows = self.views.windows.declare(l, &[&code]);
+        let windows = self.views.windows.declare(l);
         Some(quote!(#windows for #pattern in #iter { #code }))
     }
 
