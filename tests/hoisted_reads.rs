@@ -72,6 +72,11 @@ fn a_convolution_in_both_inputs() {
     assert_eq!(y.to_bits(), convolution(&x, &k).to_bits());
     assert_near(&gx, &fd_grad(|x| convolution(x, &k), &x), 1e-6);
     assert_near(&gk, &fd_grad(|k| convolution(&x, k), &k), 1e-6);
+    let (ux, uk) = ([0.1, 0.4, -0.3, 0.2, 0.9, -0.5], [1.0, -0.25, 0.5]);
+    let (_, ju) = convolution_jvp(&x, &ux, &k, &uk);
+    let u: Vec<f64> = ux.iter().chain(&uk).copied().collect();
+    let g: Vec<f64> = gx.iter().chain(&gk).copied().collect();
+    assert_dot(1.0, ju, &g, &u);
 }
 
 /// A packed lower triangle read column by column: the inner range starts at `c + 1`, and the
@@ -100,6 +105,12 @@ fn a_range_that_starts_past_zero() {
         |q, g, v| triangle_vjp(q, g, &x, 3, v).0,
         &q,
     );
+    // The tangent is read through a window of the tangent slice.
+    let u: Vec<f64> = (0..9).map(|k| 0.5 - 0.13 * k as f64).collect();
+    let (_, ju) = triangle_jvp(&q, &u, &x, 3);
+    let mut g = vec![0.0; 9];
+    triangle_vjp(&q, &mut g, &x, 3, -0.8);
+    assert_dot(-0.8, ju, &g, &u);
 }
 
 /// `m` reads from `offset` on; no read when `m` is 0, wherever `offset` points.

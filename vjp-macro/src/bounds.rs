@@ -47,11 +47,12 @@ pub struct Windows {
     /// Per loop id: its windows, each a name, the slice it reads and the index it starts at.
     of_loop: HashMap<usize, Vec<(Ident, Ident, TokenStream)>>,
     /// Per variable: when it is an element read through a window, the loop, the window's
-    /// position among the loop's and the read (`w[i - lo]`).
+    /// position among the loop's and the index in the window (`i - lo`).
     read: HashMap<VarId, (usize, usize, TokenStream)>,
-    /// The windows (loop id, position) read by code emitted since their loop's last
-    /// [`Windows::declare`]: a sweep emits a loop's body, then declares the windows it read.
-    used: std::cell::RefCell<std::collections::HashSet<(usize, usize)>>,
+    /// The windows read by code emitted since their loop's last [`Windows::declare`] (a sweep
+    /// emits a loop's body, then declares the windows it read): the loop id, the window's
+    /// position, and the slice it is cut from when that is not the window's own (a tangent).
+    used: std::cell::RefCell<Vec<(usize, usize, Option<Ident>)>>,
 }
 
 impl Windows {
@@ -64,15 +65,25 @@ impl Windows {
             return TokenStream::new();
         };
         let mut used = self.used.borrow_mut();
+        let mut mine: Vec<(usize, Option<Ident>)> = Vec::new();
+        used.retain(|(id, k, over)| {
+            if *id == l.id {
+                mine.push((*k, over.clone()));
+            }
+            *id != l.id
+        });
+        mine.sort_by_key(|(k, over)| (*k, over.as_ref().map(Ident::to_string)));
         let (len, first) = (
             Ident::new("len", Span::mixed_site()),
             Ident::new("start", Span::mixed_site()),
         );
         let mut out = TokenStream::new();
-        for (k, (w, slice, start)) in windows.iter().enumerate() {
-            if !used.remove(&(l.id, k)) {
-                continue;
-            }
+        for (k, over) in mine {
+            let (w, slice, start) = &windows[k];
+            let (w, slice) = match &over {
+                Some(over) => (cut_name(w, over), over),
+                None => (w.clone(), slice),
+            };
             out.extend(quote! {
                 let #w: &[_] = {
                     let #len = ::core::iter::ExactSizeIterator::len(&(#iter));
@@ -91,10 +102,32 @@ impl Windows {
     /// The element read `var` through its window, when it has one; the window is then
     /// declared by the next [`Windows::declare`] of its loop.
     pub fn read(&self, var: VarId) -> Option<TokenStream> {
-        let (id, k, read) = self.read.get(&var)?;
-        self.used.borrow_mut().insert((*id, *k));
-        Some(read.clone())
+        self.read_in(var, None)
     }
+
+    /// The element of `over` (a slice of the same length as the one `var` reads, its tangent)
+    /// at the index `var` reads, through a window cut from `over` at the same place, when
+    /// `var` reads through a window.
+    pub fn read_over(&self, var: VarId, over: &Ident) -> Option<TokenStream> {
+        self.read_in(var, Some(over))
+    }
+
+    fn read_in(&self, var: VarId, over: Option<&Ident>) -> Option<TokenStream> {
+        let (id, k, at) = self.read.get(&var)?;
+        let key = (*id, *k, over.cloned());
+        let mut used = self.used.borrow_mut();
+        if !used.contains(&key) {
+            used.push(key);
+        }
+        let w = name(*id, *k);
+        let w = over.map_or(w.clone(), |over| cut_name(&w, over));
+        Some(quote!(#w[#at]))
+    }
+}
+
+/// The name of the window cut from `over` where window `w` is cut from its slice.
+fn cut_name(w: &Ident, over: &Ident) -> Ident {
+    Ident::new(&format!("{w}_{over}"), Span::mixed_site())
 }
 
 /// Finds the windows of `body`'s loops (see the module's documentation).
@@ -229,13 +262,12 @@ fn loop_windows(
                         starts.len() - 1
                     }
                 };
-                let w = name(l.id, k);
                 let at = if is_zero(lo) {
                     quote!(#c)
                 } else {
                     quote!(#c - (#lo))
                 };
-                out.read.insert(*var, (l.id, k, quote!(#w[#at])));
+                out.read.insert(*var, (l.id, k, at));
             }
             _ => {}
         }

@@ -469,6 +469,16 @@ impl Tangents<'_> {
                 quote!([#(#dots),*])
             }
             Rhs::Project(a, p) => {
+                // A slice's element read through a window: its tangent through the same window
+                // of the tangent slice (see `bounds`).
+                if let Atom::Var(slice) = a {
+                    if self.has_dot(*slice) {
+                        let dot = self.dot_name(lane, *slice);
+                        if let Some(read) = self.views.windows.read_over(var, &dot) {
+                            return read;
+                        }
+                    }
+                }
                 let d = self.dot(lane, a);
                 let p = proj(self.body, p);
                 // Cloned out when of unknown type, as the primal is (`forward::let_tokens`).

@@ -156,6 +156,18 @@ fn layer_jvp(w: &[f64], dot_w: &[f64], x: &[f64], rows: usize) -> (f64, f64) {
                 &w[start..start + len]
             }
         };
+        let window0_0_dot_w: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+            if len == 0 {
+                &[]
+            } else {
+                let start = {
+                    let i = 0;
+                    j * n + i
+                };
+                &dot_w[start..start + len]
+            }
+        };
         let window0_1: &[_] = {
             let len = ::core::iter::ExactSizeIterator::len(&(0..n));
             if len == 0 {
@@ -168,7 +180,7 @@ fn layer_jvp(w: &[f64], dot_w: &[f64], x: &[f64], rows: usize) -> (f64, f64) {
         for i in 0..n {
             let t0 = j * n + i;
             let t1 = window0_0[i];
-            let dot_t1 = dot_w[t0];
+            let dot_t1 = window0_0_dot_w[i];
             let t2 = window0_1[i];
             let t3 = t1 * t2;
             let dot_t3 = dot_t1 * t2;

@@ -185,6 +185,15 @@ fn idioms_jvp(
             &a[start..start + len]
         }
     };
+    let window0_0_dot_a: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &dot_a[start..start + len]
+        }
+    };
     let window0_1: &[_] = {
         let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
         if len == 0 {
@@ -194,11 +203,20 @@ fn idioms_jvp(
             &b[start..start + len]
         }
     };
+    let window0_1_dot_b: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &dot_b[start..start + len]
+        }
+    };
     for i_1 in 0..a.len().min(b.len()) {
         let p = window0_0[i_1];
-        let dot_p = dot_a[i_1];
+        let dot_p = window0_0_dot_a[i_1];
         let q = window0_1[i_1];
-        let dot_q = dot_b[i_1];
+        let dot_q = window0_1_dot_b[i_1];
         let arg_1 = p * q;
         let dot_arg_1 = dot_p * q + dot_q * p;
         let t: f64 = arg_1;

@@ -237,9 +237,18 @@ fn nested_tapes_jvp(a: &[f64], dot_a: &[f64], n: usize) -> (f64, f64) {
                 &a[start..start + len]
             }
         };
+        let window0_0_dot_a: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &dot_a[start..start + len]
+            }
+        };
         for j in 0..3 {
             let t0 = window0_0[j];
-            let dot_t0 = dot_a[j];
+            let dot_t0 = window0_0_dot_a[j];
             let t1 = y_1 * t0;
             let dot_t1 = dot_y_1 * t0 + dot_t0 * y_1;
             let y_2 = t1.sin();
@@ -262,10 +271,22 @@ fn nested_tapes_jvp(a: &[f64], dot_a: &[f64], n: usize) -> (f64, f64) {
                 &a[start..start + len]
             }
         };
+        let window1_0_dot_a: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
+            if len == 0 {
+                &[]
+            } else {
+                let start = {
+                    let j_1 = 0;
+                    j_1 + 1
+                };
+                &dot_a[start..start + len]
+            }
+        };
         for j_1 in 0..2 {
             let t2 = j_1 + 1;
             let t3 = window1_0[j_1];
-            let dot_t3 = dot_a[t2];
+            let dot_t3 = window1_0_dot_a[j_1];
             let t4 = y_1 * t3;
             let dot_t4 = dot_y_1 * t3 + dot_t3 * y_1;
             let t5 = 1 - j_1;

@@ -169,11 +169,20 @@ fn row_views_jvp(
                 &x[start..start + len]
             }
         };
+        let window0_0_dot_x: &[_] = {
+            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
+            if len == 0 {
+                &[]
+            } else {
+                let start = 0;
+                &dot_x[start..start + len]
+            }
+        };
         for j in 0..4 {
             let t1 = w[i][j];
             let dot_t1 = dot_w[i][j];
             let t2 = window0_0[j];
-            let dot_t2 = dot_x[j];
+            let dot_t2 = window0_0_dot_x[j];
             let t3 = t1 * t2;
             let dot_t3 = dot_t1 * t2 + dot_t2 * t1;
             let a_2 = a_1 + t3;

@@ -274,6 +274,15 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
             &k[start..start + len]
         }
     };
+    let window0_0_dot_k: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &dot_k[start..start + len]
+        }
+    };
     for i in 0..n {
         let t0 = i + 1;
         let t1 = y_1[i];
@@ -283,7 +292,7 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
         let t3 = y_1[i];
         let dot_t3 = dot_y_1[i];
         let t4 = window0_0[i];
-        let dot_t4 = dot_k[i];
+        let dot_t4 = window0_0_dot_k[i];
         let t5 = t3 * t4;
         let dot_t5 = dot_t3 * t4 + dot_t4 * t3;
         let t6 = t5.sin();
@@ -334,9 +343,18 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
             &w[start..start + len]
         }
     };
+    let window1_0_dot_w: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &dot_w[start..start + len]
+        }
+    };
     for i_1 in 0..3 {
         let t12 = window1_0[i_1];
-        let dot_t12 = dot_w[i_1];
+        let dot_t12 = window1_0_dot_w[i_1];
         let t13 = h_1[i_1];
         let dot_t13 = dot_h_1[i_1];
         let t14 = t12 * t13;

@@ -172,6 +172,15 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
             &x[start..start + len]
         }
     };
+    let window0_0_dot_x: &[_] = {
+        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        if len == 0 {
+            &[]
+        } else {
+            let start = 0;
+            &dot_x[start..start + len]
+        }
+    };
     let window0_1: &[_] = {
         let len = ::core::iter::ExactSizeIterator::len(&(0..n));
         if len == 0 {
@@ -183,7 +192,7 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
     };
     for j in 0..n {
         let t0 = window0_0[j];
-        let dot_t0 = dot_x[j];
+        let dot_t0 = window0_0_dot_x[j];
         let t1 = window0_1[j];
         let t2 = t0 * t1;
         let dot_t2 = dot_t0 * t1;
