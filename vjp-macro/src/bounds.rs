@@ -41,8 +41,9 @@ use quote::quote;
 use std::collections::HashMap;
 use syn::Ident;
 
-/// The windows of a body's loops, and the reads that go through them.
-#[derive(Clone, Debug, Default)]
+/// The windows of a body's loops, and the reads that go through them. A clone records no
+/// reads yet: each sweep declares what it reads.
+#[derive(Debug, Default)]
 pub struct Windows {
     /// Per loop id: its windows, each a name, the slice it reads and the index it starts at.
     of_loop: HashMap<usize, Vec<(Ident, Ident, TokenStream)>>,
@@ -53,6 +54,16 @@ pub struct Windows {
     /// emits a loop's body, then declares the windows it read): the loop id, the window's
     /// position, and the slice it is cut from when that is not the window's own (a tangent).
     used: std::cell::RefCell<Vec<(usize, usize, Option<Ident>)>>,
+}
+
+impl Clone for Windows {
+    fn clone(&self) -> Self {
+        Windows {
+            of_loop: self.of_loop.clone(),
+            read: self.read.clone(),
+            used: Default::default(),
+        }
+    }
 }
 
 impl Windows {
@@ -134,8 +145,18 @@ fn cut_name(w: &Ident, over: &Ident) -> Ident {
 pub fn windows(body: &Body) -> Windows {
     let mut out = Windows::default();
     let params: Vec<VarId> = body.params.iter().map(|p| p.var).collect();
+    // A slice parameter's element read at the top level of a loop's body.
+    let reads_a_slice = |l: &Loop| {
+        l.body.stmts.iter().any(|s| {
+            matches!(s, Stmt::Let { rhs: Rhs::Project(Atom::Var(v), Proj::Index(_)), .. }
+                if params.contains(v))
+        })
+    };
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
+            if !reads_a_slice(l) {
+                return;
+            }
             if let Some((counter, lo)) = simple_range(l) {
                 if !leaves_early(&l.body) {
                     loop_windows(body, l, counter, &lo, &params, &mut out);
@@ -161,9 +182,12 @@ fn simple_range(l: &Loop) -> Option<(VarId, syn::Expr)> {
     let [counter] = counters.as_slice() else {
         return None;
     };
-    let pattern: syn::Pat =
-        syn::parse::Parser::parse2(syn::Pat::parse_single, pattern.clone()).ok()?;
-    if !matches!(&pattern, syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none()) {
+    // One identifier: `i`, not `mut i` nor `(i, j)`.
+    let mut pattern = pattern.clone().into_iter();
+    if !matches!(
+        (pattern.next(), pattern.next()),
+        (Some(proc_macro2::TokenTree::Ident(_)), None)
+    ) {
         return None;
     }
     fn range(e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
@@ -226,6 +250,19 @@ fn loop_windows(
     if !lo_reads.all(|v| *v != counter && outside(*v)) {
         return;
     }
+    // The variables the slice parameters are indexed with at the top level of the body.
+    let indices: std::collections::HashSet<VarId> = l
+        .body
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Let {
+                rhs: Rhs::Project(Atom::Var(v), Proj::Index(Atom::Var(i))),
+                ..
+            } if params.contains(v) => Some(*i),
+            _ => None,
+        })
+        .collect();
     // The indices defined at the top level of the body: `t = base + i`.
     let mut offsets: HashMap<VarId, TokenStream> = HashMap::new();
     // One window per slice and start, in order of first use.
@@ -236,7 +273,7 @@ fn loop_windows(
             continue;
         };
         match rhs {
-            Rhs::Opaque { expr, reads, .. } => {
+            Rhs::Opaque { expr, reads, .. } if indices.contains(var) => {
                 let readable = reads.iter().all(|r| *r == counter || outside(*r));
                 if readable && offset_of(expr, c) {
                     offsets.insert(*var, expr.clone());

@@ -192,7 +192,7 @@ pub fn generated(
         #reverse_tokens
         (#ret_value, (#(#grads,)*))
     };
-    let (jvp_code, dots) = tangent_sweep(body, activity, namer, root);
+    let (jvp_code, dots) = tangent_sweep(body, activity, &plan.views, namer, root);
     let mut jvp_params: Vec<TokenStream> = receiver(model).into_iter().collect();
     for p in &body.params {
         let name = &body.vars[p.var].name;
@@ -210,7 +210,7 @@ pub fn generated(
     // A loop that fills a tape makes the reverse sweep slow for a function of one or two
     // scalars: their gradient is then one forward pass with a tangent lane per input.
     let grad_body = if grad_by_lanes(model, body, plan) {
-        lanes_sweep(body, activity, namer, root)
+        lanes_sweep(body, activity, &plan.views, namer, root)
     } else {
         let vjp = item_path(model, &names(model).vjp);
         let ret = &model.ret;

@@ -118,6 +118,7 @@ const MAX_INPUTS: usize = 3;
 pub fn tangent_sweep(
     body: &Body,
     activity: &Activity,
+    views: &crate::views::Views,
     namer: &mut Namer,
     root: &syn::Path,
 ) -> (TokenStream, Vec<Option<Ident>>) {
@@ -133,7 +134,7 @@ pub fn tangent_sweep(
         root,
         numbered: false,
         dots: vec![dots],
-        views: crate::views::row_views(body, activity),
+        views: views.clone(),
         uses: body.use_counts(),
     };
     let code = sweep.block(&body.block);
@@ -174,6 +175,7 @@ pub fn grad_by_lanes(model: &Model, body: &Body, plan: &Plan) -> bool {
 pub fn lanes_sweep(
     body: &Body,
     activity: &Activity,
+    views: &crate::views::Views,
     namer: &mut Namer,
     root: &syn::Path,
 ) -> TokenStream {
@@ -202,7 +204,7 @@ pub fn lanes_sweep(
         root,
         numbered: true,
         dots,
-        views: crate::views::row_views(body, activity),
+        views: views.clone(),
         uses: body.use_counts(),
     };
     let code = sweep.block(&body.block);
