@@ -113,6 +113,35 @@ fn a_range_that_starts_past_zero() {
     assert_dot(-0.8, ju, &g, &u);
 }
 
+/// Differences of neighbours: the counter minus one, and an offset plus the counter plus one.
+#[differentiable]
+fn differences(x: &[f64], #[no_grad] offset: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 1..x.len() {
+        s += (x[i] - x[i - 1]).powi(2);
+    }
+    for i in 0..x.len() - offset - 1 {
+        s += x[offset + i + 1] * x[i];
+    }
+    s
+}
+
+#[test]
+fn reads_before_and_after_the_counter() {
+    let x = [0.3, -1.2, 0.8, 2.0, -0.4, 1.1];
+    check_slice(
+        "differences",
+        |x| differences(x, 2),
+        |x, g, v| differences_vjp(x, g, 2, v).0,
+        &x,
+    );
+    let u = [0.2, 0.1, -0.7, 0.4, 0.9, -0.3];
+    let (_, ju) = differences_jvp(&x, &u, 2);
+    let mut g = [0.0; 6];
+    differences_vjp(&x, &mut g, 2, 0.6);
+    assert_dot(0.6, ju, &g, &u);
+}
+
 /// `m` reads from `offset` on; no read when `m` is 0, wherever `offset` points.
 #[differentiable]
 fn tail(x: &[f64], #[no_grad] offset: usize, #[no_grad] m: usize) -> f64 {

@@ -25,8 +25,9 @@
 //! with pure bounds; nothing in its body leaves an iteration early (no `break`, `continue` or
 //! labelled jump), so every statement at the top level of its body runs at every
 //! iteration; the read is one of those statements, of a slice parameter (`&[F]`, `&Vec<F>`,
-//! `&[F; N]`), at the counter itself or at `base + i` / `i + base`, where `base` is pure and
-//! reads only parameters and integers that the loop does not assign (an outer loop's counter,
+//! `&[F; N]`), at the counter itself or at `base + i`, `i + base`, `i - k`, `base + i + 1`
+//! (the counter plus or minus terms that do not read it), where each term is pure and reads
+//! only parameters and integers that the loop does not assign (an outer loop's counter,
 //! `let n = x.len();`), as `lo` does: their values and their tokens are the same in every
 //! sweep (the reverse sweep's renamed copies rename only float aggregates), and the index
 //! reads them, so every sweep that reads the element has them at hand. An empty range makes
@@ -322,39 +323,31 @@ fn name(id: usize, k: usize) -> Ident {
     Ident::new(&format!("window{id}_{k}"), Span::mixed_site())
 }
 
-/// True when `expr` is `base + c` or `c + base` (in parentheses or not), with `base` pure and
-/// not reading `c`.
+/// True when `expr` is the counter `c` plus or minus terms that do not read it: `base + c`,
+/// `c + base`, `c - k`, `base + c + 1` (in parentheses or not; each term pure). Then the index
+/// at `c` is the index at the first iteration plus `c - lo`.
 fn offset_of(expr: &TokenStream, c: &Ident) -> bool {
-    fn is_counter(e: &syn::Expr, c: &Ident) -> bool {
-        match e {
-            syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(c),
-            syn::Expr::Paren(p) => is_counter(&p.expr, c),
-            _ => false,
-        }
-    }
-    fn reads(e: &syn::Expr, c: &Ident) -> bool {
+    fn free(e: &syn::Expr, c: &Ident) -> bool {
         let mut idents = std::collections::HashSet::new();
         crate::naming::collect_idents(quote!(#e), &mut idents);
-        idents.contains(&c.to_string())
+        !idents.contains(&c.to_string()) && crate::plan::is_pure(e)
     }
-    fn offset(e: &syn::Expr, c: &Ident) -> bool {
+    fn unit(e: &syn::Expr, c: &Ident) -> bool {
         match e {
-            syn::Expr::Paren(p) => offset(&p.expr, c),
-            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+            syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(c),
+            syn::Expr::Paren(p) => unit(&p.expr, c),
+            syn::Expr::Binary(b) => {
                 let (l, r) = (&*b.left, &*b.right);
-                let base = if is_counter(r, c) {
-                    l
-                } else if is_counter(l, c) {
-                    r
-                } else {
-                    return false;
-                };
-                !reads(base, c) && crate::plan::is_pure(base)
+                match b.op {
+                    syn::BinOp::Add(_) => (unit(l, c) && free(r, c)) || (free(l, c) && unit(r, c)),
+                    syn::BinOp::Sub(_) => unit(l, c) && free(r, c),
+                    _ => false,
+                }
             }
             _ => false,
         }
     }
-    syn::parse2::<syn::Expr>(expr.clone()).is_ok_and(|e| offset(&e, c))
+    syn::parse2::<syn::Expr>(expr.clone()).is_ok_and(|e| unit(&e, c))
 }
 
 /// True for the literal `0`.
