@@ -18,6 +18,7 @@ mod closures;
 mod emphasis;
 mod lent;
 mod nested;
+mod offsets;
 mod plain;
 mod reduce;
 mod rows;
@@ -117,6 +118,11 @@ pub struct Opts {
     /// sweeps, an index kept in an integer slot), reversed with an undo log, and the shapes
     /// that fall back to saving the whole aggregate.
     pub undo_writes: bool,
+    /// Emphasis: range loops reading slice parameters at indices that move with their counter
+    /// (`x[i + 2]` in `for i in 0..x.len() - 2`, `x[off + i]`, `w[r * 3 + c]`), which the
+    /// macro reads through a window of the slice made before the loop (`bounds.rs`), and
+    /// loops with a `break` / `continue` where it must not.
+    pub offset_reads: bool,
 }
 
 /// The switches, by name.
@@ -161,6 +167,7 @@ const EMPHASIS: &[&str] = &[
     "stepped-counters",
     "carried-counters",
     "undo-writes",
+    "offset-reads",
 ];
 
 impl Opts {
@@ -195,6 +202,7 @@ impl Opts {
             nested_rows: false,
             lent_rows: false,
             undo_writes: false,
+            offset_reads: false,
         }
     }
 
@@ -228,6 +236,7 @@ impl Opts {
             "nested-rows" => &mut self.nested_rows,
             "lent-rows" => &mut self.lent_rows,
             "undo-writes" => &mut self.undo_writes,
+            "offset-reads" => &mut self.offset_reads,
             _ => return None,
         })
     }
@@ -278,6 +287,7 @@ impl Opts {
             || self.stepped_counters
             || self.carried_counters
             || self.undo_writes
+            || self.offset_reads
     }
 
     /// The switches that are on, comma-separated.
@@ -547,6 +557,8 @@ pub struct Gen {
     /// A local `[f64; 2]` written by an `undo-writes` loop among the function's own
     /// statements, to be returned as the function's value.
     undo_out: Option<String>,
+    /// Indices that loops of `offset-reads` keep in bounds while they run.
+    offsets: Vec<offsets::Offset>,
 }
 
 impl Ctx {
@@ -652,6 +664,7 @@ impl Gen {
             closures: Vec::new(),
             uids: std::cell::Cell::new(0),
             undo_out: None,
+            offsets: Vec::new(),
         }
     }
 
@@ -820,6 +833,10 @@ impl Gen {
 
     /// An index into `name` (of length `len` if known, at least 2).
     fn index(&mut self, cx: &Ctx, name: &str, len: Option<usize>) -> String {
+        // Indices that move with the counter of a loop around (`offset-reads`).
+        if let Some(i) = self.offset_index(cx, name) {
+            return i;
+        }
         // Integers declared as valid indices into this array (by the emphasis switches only):
         // often, inside loops, so that the read is loop-invariant when they come from outside.
         let valid: Vec<String> = cx
@@ -1763,6 +1780,11 @@ impl Gen {
             } else {
                 0
             }, // 26 a loop writing elements of an aggregate it reads
+            if self.opts.offset_reads && !deep && cx.level() < 2 {
+                14
+            } else {
+                0
+            }, // 27 a loop reading slices at offsets of its counter
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1879,7 +1901,8 @@ impl Gen {
             23 => self.closure_def(cx, out),
             24 => self.nested_stmt(cx, out),
             25 => self.lent_stmt(cx, out),
-            _ => self.undo_stmt(cx, out),
+            26 => self.undo_stmt(cx, out),
+            _ => self.offset_stmt(cx, out),
         }
     }
 
@@ -2868,6 +2891,7 @@ impl Gen {
     pub fn function(&mut self, index: usize) -> Func {
         let name = format!("f{index}");
         self.undo_out = None;
+        self.offsets.clear();
         let n_params = self.rng.range(1, 4);
         let mut params: Vec<Param> = Vec::new();
         let mut cx = Ctx {
@@ -2934,6 +2958,9 @@ impl Gen {
         if self.opts.nested_rows {
             self.rows_params(&mut cx, &mut params);
         }
+        if self.opts.offset_reads {
+            self.offset_params(&mut cx, &mut params);
+        }
         if !params.iter().any(|p| p.kind.active()) {
             let pname = "x9".to_string();
             let mut v = self.var(&cx, pname.clone(), Kind::F, 2.0, false);
@@ -2967,6 +2994,10 @@ impl Gen {
         if self.opts.undo_writes && self.rng.chance(0.7) {
             // At least one such loop in most functions.
             self.undo_stmt(&mut cx, &mut body);
+        }
+        if self.opts.offset_reads && self.rng.chance(0.7) {
+            // At least one such loop in most functions.
+            self.offset_stmt(&mut cx, &mut body);
         }
         cx.top = false;
         let linear = cx.visible().iter().any(|v| v.linear && v.kind == Kind::F);

@@ -33,8 +33,8 @@ const USAGE: &str = "usage:
                     closures, closure-in-cond, untyped-inactive-closure, nested-rows,
                     lent-rows;
                   and the emphasis switches, which steer the generator toward the code
-                  paths of five optimisations: fused-loops, invariant-reads,
-                  stepped-counters, carried-counters, undo-writes
+                  paths of six optimisations: fused-loops, invariant-reads,
+                  stepped-counters, carried-counters, undo-writes, offset-reads
                   (off by default: call-no-grad-float, active-to-no-grad-slice,
                   int-method-arg, plain-calls, binding-patterns, reductions, rows,
                   closures, closure-in-cond, untyped-inactive-closure, nested-rows,
