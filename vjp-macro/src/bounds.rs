@@ -11,11 +11,10 @@
 //!
 //! ```text
 //! // The user's loop                      // Each sweep's primal reads
-//! for i in lo..hi {                       let w: &[_] = {
-//!     let t = p[base + i];                    let len = ExactSizeIterator::len(&(lo..hi));
-//!     ..                                      if len == 0 { &[] } else {
-//! }                                               let start = { let i = lo; base + i };
-//!                                                 &p[start..start + len] } };
+//! for i in lo..hi {                       let len = ExactSizeIterator::len(&(lo..hi));
+//!     let t = p[base + i];                let w: &[_] = if len == 0 { &[] } else {
+//!     ..                                      let start = { let i = lo; base + i };
+//! }                                           &p[start..start + len] };
 //!                                         for i in lo..hi { let t = w[i - lo]; .. }
 //! ```
 //!
@@ -85,11 +84,13 @@ impl Windows {
             *id != l.id
         });
         mine.sort_by_key(|(k, over)| (*k, over.as_ref().map(Ident::to_string)));
-        let (len, first) = (
-            Ident::new("len", Span::mixed_site()),
-            Ident::new("start", Span::mixed_site()),
-        );
-        let mut out = TokenStream::new();
+        if mine.is_empty() {
+            return TokenStream::new();
+        }
+        // The trip count, once for all the loop's windows.
+        let len = Ident::new(&format!("window{}_len", l.id), Span::mixed_site());
+        let first = Ident::new("start", Span::mixed_site());
+        let mut out = quote!(let #len = ::core::iter::ExactSizeIterator::len(&(#iter)););
         for (k, over) in mine {
             let (w, slice, start) = &windows[k];
             let (w, slice) = match &over {
@@ -98,7 +99,6 @@ impl Windows {
             };
             out.extend(quote! {
                 let #w: &[_] = {
-                    let #len = ::core::iter::ExactSizeIterator::len(&(#iter));
                     if #len == 0 {
                         &[]
                     } else {
@@ -146,23 +146,29 @@ fn cut_name(w: &Ident, over: &Ident) -> Ident {
 pub fn windows(body: &Body) -> Windows {
     let mut out = Windows::default();
     let params: Vec<VarId> = body.params.iter().map(|p| p.var).collect();
-    // A slice parameter's element read at the top level of a loop's body.
-    let reads_a_slice = |l: &Loop| {
-        l.body.stmts.iter().any(|s| {
-            matches!(s, Stmt::Let { rhs: Rhs::Project(Atom::Var(v), Proj::Index(_)), .. }
-                if params.contains(v))
-        })
-    };
     body.block.walk(&mut |stmt| {
-        if let Stmt::Loop(l) = stmt {
-            if !reads_a_slice(l) {
-                return;
-            }
-            if let Some((counter, lo)) = simple_range(l) {
-                if !leaves_early(&l.body) {
-                    loop_windows(body, l, counter, &lo, &params, &mut out);
-                }
-            }
+        let Stmt::Loop(l) = stmt else {
+            return;
+        };
+        // The variables the slice parameters are indexed with at the top level of the body;
+        // a loop without such reads is not looked at further (its range is not parsed).
+        let indices: std::collections::HashSet<VarId> = l
+            .body
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Let {
+                    rhs: Rhs::Project(Atom::Var(v), Proj::Index(Atom::Var(i))),
+                    ..
+                } if params.contains(v) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        if indices.is_empty() || leaves_early(&l.body) {
+            return;
+        }
+        if let Some((counter, lo)) = simple_range(l) {
+            loop_windows(body, l, counter, &lo, &params, &indices, &mut out);
         }
     });
     out
@@ -231,11 +237,11 @@ fn loop_windows(
     counter: VarId,
     lo: &syn::Expr,
     params: &[VarId],
+    indices: &std::collections::HashSet<VarId>,
     out: &mut Windows,
 ) {
     // What the window's start may read: the same value and the same tokens in every sweep.
-    let mut inside: std::collections::HashSet<VarId> = l.slots.iter().map(|s| s.var).collect();
-    l.body.walk(&mut |s| inside.extend(s.defs()));
+    let inside = crate::plan::defined_in(l);
     let outside = |v: VarId| {
         params.contains(&v) || (!inside.contains(&v) && !body.vars[v].ty.carries_floats())
     };
@@ -251,19 +257,6 @@ fn loop_windows(
     if !lo_reads.all(|v| *v != counter && outside(*v)) {
         return;
     }
-    // The variables the slice parameters are indexed with at the top level of the body.
-    let indices: std::collections::HashSet<VarId> = l
-        .body
-        .stmts
-        .iter()
-        .filter_map(|s| match s {
-            Stmt::Let {
-                rhs: Rhs::Project(Atom::Var(v), Proj::Index(Atom::Var(i))),
-                ..
-            } if params.contains(v) => Some(*i),
-            _ => None,
-        })
-        .collect();
     // The indices defined at the top level of the body: `t = base + i`.
     let mut offsets: HashMap<VarId, TokenStream> = HashMap::new();
     // One window per slice and start, in order of first use.

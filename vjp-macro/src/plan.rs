@@ -619,7 +619,7 @@ fn moves(body: &Body, plan: &Plan) -> Moves {
 
 /// The variables that loop `l` defines: its slots, its counters, and every variable defined
 /// in its body.
-fn defined_in(l: &Loop) -> Set {
+pub fn defined_in(l: &Loop) -> Set {
     let mut out: Set = l.slots.iter().map(|s| s.var).collect();
     let counters = |l: &Loop, out: &mut Set| {
         if let LoopKind::For { counters, .. } = &l.kind {

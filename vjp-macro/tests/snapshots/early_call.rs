@@ -30,13 +30,13 @@ fn nll_vjp(theta: [f64; 2], data: &[f64], v: f64) -> (f64, ([f64; 2],)) {
     let mut bar_s_1 = bar_y * ::vjp::rules::div_by(t2);
     let mut bar_theta = ::vjp::zero_like(&theta);
     let mut s_1 = s;
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..data.len()));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..data.len()));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &data[start..start + len]
+            &data[start..start + window0_len]
         }
     };
     for i in 0..data.len() {
@@ -93,13 +93,13 @@ fn nll_jvp(theta: [f64; 2], dot_theta: [f64; 2], data: &[f64]) -> (f64, f64) {
     let s = 0.0;
     let mut s_1 = s;
     let mut dot_s_1 = ::vjp::zero_like(&s);
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..data.len()));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..data.len()));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &data[start..start + len]
+            &data[start..start + window0_len]
         }
     };
     for i in 0..data.len() {

@@ -41,25 +41,24 @@ fn layer_vjp(w: &[f64], bar_w: &mut [f64], x: &[f64], rows: usize, v: f64) -> (f
     for j in 0..rows {
         let a = 0.0;
         let mut a_1 = a;
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = {
                     let i = 0;
                     j * n + i
                 };
-                &w[start..start + len]
+                &w[start..start + window0_len]
             }
         };
         let window0_1: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &x[start..start + len]
+                &x[start..start + window0_len]
             }
         };
         for i in 0..n {
@@ -78,13 +77,13 @@ fn layer_vjp(w: &[f64], bar_w: &mut [f64], x: &[f64], rows: usize, v: f64) -> (f
         bar_s_1 = bar_s_2;
         let bar_t4 = bar_s_2;
         let mut bar_a_1 = bar_t4 * ::vjp::rules::tanh(t4, t4);
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
         let window0_1: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &x[start..start + len]
+                &x[start..start + window0_len]
             }
         };
         for i in 0..n {
@@ -144,37 +143,35 @@ fn layer_jvp(w: &[f64], dot_w: &[f64], x: &[f64], rows: usize) -> (f64, f64) {
         let a = 0.0;
         let mut a_1 = a;
         let mut dot_a_1 = ::vjp::zero_like(&a);
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = {
                     let i = 0;
                     j * n + i
                 };
-                &w[start..start + len]
+                &w[start..start + window0_len]
             }
         };
         let window0_0_dot_w: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = {
                     let i = 0;
                     j * n + i
                 };
-                &dot_w[start..start + len]
+                &dot_w[start..start + window0_len]
             }
         };
         let window0_1: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &x[start..start + len]
+                &x[start..start + window0_len]
             }
         };
         for i in 0..n {

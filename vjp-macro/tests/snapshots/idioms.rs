@@ -80,22 +80,21 @@ fn idioms_vjp(
     let mut bar_total_1 = bar_dot;
     let mut bar_k = ::vjp::zero_like(&k);
     let mut total_1 = total;
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &a[start..start + len]
+            &a[start..start + window0_len]
         }
     };
     let window0_1: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &b[start..start + len]
+            &b[start..start + window0_len]
         }
     };
     for i_1 in 0..a.len().min(b.len()) {
@@ -176,40 +175,37 @@ fn idioms_jvp(
     let total: f64 = -<f64 as ::vjp::Real>::zero();
     let mut total_1 = total;
     let mut dot_total_1 = ::vjp::zero_like(&total);
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &a[start..start + len]
+            &a[start..start + window0_len]
         }
     };
     let window0_0_dot_a: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &dot_a[start..start + len]
+            &dot_a[start..start + window0_len]
         }
     };
     let window0_1: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &b[start..start + len]
+            &b[start..start + window0_len]
         }
     };
     let window0_1_dot_b: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..a.len().min(b.len())));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &dot_b[start..start + len]
+            &dot_b[start..start + window0_len]
         }
     };
     for i_1 in 0..a.len().min(b.len()) {

@@ -59,13 +59,13 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
     for i in iterator {
         let y = s_1;
         let mut y_1 = y;
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..3));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &a[start..start + len]
+                &a[start..start + window0_len]
             }
         };
         for j in 0..3 {
@@ -77,16 +77,16 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         }
         let q = [0.0; 2];
         let mut q_1 = q;
+        let window1_len = ::core::iter::ExactSizeIterator::len(&(0..2));
         let window1_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
-            if len == 0 {
+            if window1_len == 0 {
                 &[]
             } else {
                 let start = {
                     let j_1 = 0;
                     j_1 + 1
                 };
-                &a[start..start + len]
+                &a[start..start + window1_len]
             }
         };
         for j_1 in 0..2 {
@@ -135,16 +135,16 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
         bar_s_1 = bar_t9 * t8;
         let bar_t8 = bar_t9 * s_1;
         bar_q_1[0] += bar_t8;
+        let window1_len = ::core::iter::ExactSizeIterator::len(&(0..2));
         let window1_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
-            if len == 0 {
+            if window1_len == 0 {
                 &[]
             } else {
                 let start = {
                     let j_1 = 0;
                     j_1 + 1
                 };
-                &a[start..start + len]
+                &a[start..start + window1_len]
             }
         };
         for j_1 in ::core::iter::Iterator::rev(0..2) {
@@ -160,13 +160,13 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             let bar_t3 = bar_t4 * y_1;
             bar_a[t2] += bar_t3;
         }
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..3));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &a[start..start + len]
+                &a[start..start + window0_len]
             }
         };
         for j in ::core::iter::Iterator::rev(0..3) {
@@ -228,22 +228,21 @@ fn nested_tapes_jvp(a: &[f64], dot_a: &[f64], n: usize) -> (f64, f64) {
         let dot_y = dot_s_1;
         let mut y_1 = y;
         let mut dot_y_1 = dot_y;
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..3));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &a[start..start + len]
+                &a[start..start + window0_len]
             }
         };
         let window0_0_dot_a: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &dot_a[start..start + len]
+                &dot_a[start..start + window0_len]
             }
         };
         for j in 0..3 {
@@ -259,28 +258,27 @@ fn nested_tapes_jvp(a: &[f64], dot_a: &[f64], n: usize) -> (f64, f64) {
         let q = [0.0; 2];
         let mut q_1 = q;
         let mut dot_q_1 = ::vjp::zero_like(&q);
+        let window1_len = ::core::iter::ExactSizeIterator::len(&(0..2));
         let window1_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
-            if len == 0 {
+            if window1_len == 0 {
                 &[]
             } else {
                 let start = {
                     let j_1 = 0;
                     j_1 + 1
                 };
-                &a[start..start + len]
+                &a[start..start + window1_len]
             }
         };
         let window1_0_dot_a: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..2));
-            if len == 0 {
+            if window1_len == 0 {
                 &[]
             } else {
                 let start = {
                     let j_1 = 0;
                     j_1 + 1
                 };
-                &dot_a[start..start + len]
+                &dot_a[start..start + window1_len]
             }
         };
         for j_1 in 0..2 {

@@ -51,13 +51,13 @@ fn row_views_vjp(
     for i in 0..w.len() {
         let a = 0.0;
         let mut a_1 = a;
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..4));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &x[start..start + len]
+                &x[start..start + window0_len]
             }
         };
         for j in 0..4 {
@@ -83,13 +83,13 @@ fn row_views_vjp(
         bar_p[0] += bar_t5;
         let mut bar_a_1 = bar_t4 * ::vjp::rules::tanh(t4, t4);
         ::vjp::Tangent::accumulate(&mut bar_w[i], bar_p);
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..4));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &x[start..start + len]
+                &x[start..start + window0_len]
             }
         };
         for j in 0..4 {
@@ -160,22 +160,21 @@ fn row_views_jvp(
         let a = 0.0;
         let mut a_1 = a;
         let mut dot_a_1 = ::vjp::zero_like(&a);
+        let window0_len = ::core::iter::ExactSizeIterator::len(&(0..4));
         let window0_0: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &x[start..start + len]
+                &x[start..start + window0_len]
             }
         };
         let window0_0_dot_x: &[_] = {
-            let len = ::core::iter::ExactSizeIterator::len(&(0..4));
-            if len == 0 {
+            if window0_len == 0 {
                 &[]
             } else {
                 let start = 0;
-                &dot_x[start..start + len]
+                &dot_x[start..start + window0_len]
             }
         };
         for j in 0..4 {

@@ -53,13 +53,13 @@ fn undo_log_vjp(
     let n = k.len();
     let y = vec![1.0; n + 1];
     let mut y_1 = ::core::clone::Clone::clone(&y);
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &k[start..start + len]
+            &k[start..start + window0_len]
         }
     };
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
@@ -98,13 +98,13 @@ fn undo_log_vjp(
     }
     let h = [0.5; 3];
     let mut h_1 = h;
+    let window1_len = ::core::iter::ExactSizeIterator::len(&(0..3));
     let window1_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-        if len == 0 {
+        if window1_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window1_len]
         }
     };
     let iterator = ::core::iter::IntoIterator::into_iter(0..3);
@@ -142,13 +142,13 @@ fn undo_log_vjp(
     bar_h_1[2] += bar_t19;
     bar_h_1[0] += bar_t18;
     let mut undone_h_1 = h_1;
+    let window1_len = ::core::iter::ExactSizeIterator::len(&(0..3));
     let window1_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-        if len == 0 {
+        if window1_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window1_len]
         }
     };
     for i_1 in ::core::iter::Iterator::rev(0..3) {
@@ -170,13 +170,13 @@ fn undo_log_vjp(
         bar_w[i_1] += bar_t12;
     }
     let mut undone_y_1 = y_1;
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &k[start..start + len]
+            &k[start..start + window0_len]
         }
     };
     for i in ::core::iter::Iterator::rev(0..n) {
@@ -265,22 +265,21 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
     let y = vec![1.0; n + 1];
     let mut y_1 = ::core::clone::Clone::clone(&y);
     let mut dot_y_1 = ::vjp::zero_like(&y);
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &k[start..start + len]
+            &k[start..start + window0_len]
         }
     };
     let window0_0_dot_k: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &dot_k[start..start + len]
+            &dot_k[start..start + window0_len]
         }
     };
     for i in 0..n {
@@ -334,22 +333,21 @@ fn undo_log_jvp(k: &[f64], dot_k: &[f64], w: &[f64; 3], dot_w: &[f64; 3]) -> (f6
     let h = [0.5; 3];
     let mut h_1 = h;
     let mut dot_h_1 = ::vjp::zero_like(&h);
+    let window1_len = ::core::iter::ExactSizeIterator::len(&(0..3));
     let window1_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-        if len == 0 {
+        if window1_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window1_len]
         }
     };
     let window1_0_dot_w: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..3));
-        if len == 0 {
+        if window1_len == 0 {
             &[]
         } else {
             let start = 0;
-            &dot_w[start..start + len]
+            &dot_w[start..start + window1_len]
         }
     };
     for i_1 in 0..3 {

@@ -38,22 +38,21 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
     let n = x.len();
     let h = vec![0.0; n];
     let mut h_1 = ::core::clone::Clone::clone(&h);
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &x[start..start + len]
+            &x[start..start + window0_len]
         }
     };
     let window0_1: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window0_len]
         }
     };
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
@@ -76,13 +75,13 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
     let mut bar_h_1 = ::vjp::zero_like(&h);
     let mut bar_s_1 = v;
     let mut s_1 = s;
+    let window1_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window1_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window1_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window1_len]
         }
     };
     for j_1 in 0..n {
@@ -103,13 +102,13 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         ::vjp::Tangent::accumulate(&mut bar_h_1[j_1], bar_t5);
         ::vjp::Tangent::accumulate(&mut bar_h_1[j_1], bar_t4);
     }
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window0_1: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window0_len]
         }
     };
     for j in ::core::iter::Iterator::rev(0..n) {
@@ -163,31 +162,29 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
     let h = vec![0.0; n];
     let mut h_1 = ::core::clone::Clone::clone(&h);
     let mut dot_h_1 = ::vjp::zero_like(&h);
+    let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window0_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &x[start..start + len]
+            &x[start..start + window0_len]
         }
     };
     let window0_0_dot_x: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &dot_x[start..start + len]
+            &dot_x[start..start + window0_len]
         }
     };
     let window0_1: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window0_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window0_len]
         }
     };
     for j in 0..n {
@@ -214,13 +211,13 @@ fn vec_buffer_jvp(x: &[f64], dot_x: &[f64], w: &[f64]) -> (f64, f64) {
     let s = 0.0;
     let mut s_1 = s;
     let mut dot_s_1 = ::vjp::zero_like(&s);
+    let window1_len = ::core::iter::ExactSizeIterator::len(&(0..n));
     let window1_0: &[_] = {
-        let len = ::core::iter::ExactSizeIterator::len(&(0..n));
-        if len == 0 {
+        if window1_len == 0 {
             &[]
         } else {
             let start = 0;
-            &w[start..start + len]
+            &w[start..start + window1_len]
         }
     };
     for j_1 in 0..n {
