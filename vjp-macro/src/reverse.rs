@@ -609,8 +609,27 @@ impl Reverse<'_> {
             let again = recompute(self.body, self.plan, &l.body);
             let code = self.block(&l.body, Vec::new());
             let windows = self.plan.views.windows.declare(l);
+            // Integer slots stepped again from their initial values (see `Plan::replay`).
+            let (mut start, mut step) = (TokenStream::new(), TokenStream::new());
+            for r in &self.plan.replay[l.id] {
+                let name = &self.body.vars[r.slot].name;
+                let Some(slot) = l.slots.iter().find(|s| s.var == r.slot) else {
+                    continue;
+                };
+                let (init, root) = (atom(self.body, &slot.init), self.root);
+                start.extend(quote!(let mut #name = #root::__private::rewind_start(#init);));
+                step.extend(match &r.step {
+                    Step::By { lit, up: true } => quote!(#name += #lit;),
+                    Step::By { lit, up: false } => quote!(#name -= #lit;),
+                    // The inner loop's reverse stepped its own slot from this one.
+                    Step::Inner(exit) => {
+                        let exit = &self.body.vars[*exit].name;
+                        quote!(#name = #exit;)
+                    }
+                });
+            }
             self.items.push(Item::Stmt(
-                quote!(#sums #windows for #pattern in #iter { #again #code } #flush),
+                quote!(#sums #start #windows for #pattern in #iter { #again #code #step } #flush),
             ));
             self.slot_inits(l);
             return;

@@ -122,13 +122,11 @@ fn fused_vjp(
             let bar_t5 = bar_t6 * ::vjp::rules::tanh(t6, t6);
             bar_y_1[r_1] += bar_t5;
         }
-        let mut rewind_l_1 = ::vjp::__private::rewind_start(l_1);
-        for c in ::core::iter::Iterator::rev(0..n) {
-            let l_2 = rewind_l_1;
+        let mut l_1 = ::vjp::__private::rewind_start(l);
+        for c in 0..n {
             let mut sum_bar_x = ::vjp::__private::element_zero(&bar_x);
-            for r in ::core::iter::Iterator::rev(c..n) {
-                rewind_l_1 -= 1;
-                let l_2 = rewind_l_1;
+            let mut l_2 = ::vjp::__private::rewind_start(l_1);
+            for r in c..n {
                 let t1 = m[l_2];
                 let t2 = x[c];
                 let bar_t4 = bar_y_1[r];
@@ -138,10 +136,12 @@ fn fused_vjp(
                 let bar_t2 = bar_t3 * t1;
                 sum_bar_x += bar_t2;
                 bar_m[l_2] += bar_t1;
+                l_2 += 1;
             }
             if ::vjp::__private::nonzero(sum_bar_x) {
                 bar_x[c] += sum_bar_x;
             }
+            l_1 = l_2;
         }
     }
     let y_4 = total_1 / t10;
