@@ -32,13 +32,30 @@
 //! reads them, so every sweep that reads the element has them at hand. An empty range makes
 //! an empty window without evaluating `base`, as the loop evaluates no index.
 //!
+//! A read at an integer slot of the loop that every iteration steps by one (`q[l]` with
+//! `l += 1` at the top level of the body, a packed triangle walked column by column) goes
+//! through a window that starts at the slot's value before the loop: at the counter `i`, the
+//! slot is that value plus `i - lo`. Only where every sweep holds that value in the slot's name
+//! right before the loop: the forward and tangent sweeps, and the reverse of a loop that it
+//! runs forwards (`Plan::replay`) or fuses with the forward sweep; not the reverse of a loop
+//! it runs backwards, which steps the slot back inside the loop (see
+//! [`Windows::keep_stepped`]).
+//!
+//! The reverse adds a windowed read's adjoint through a window of the slice's adjoint cut at
+//! the same place (`&mut bar_p[start..start + len]`), when nothing else in the loop's body
+//! (nested loops and branches included) reads the slice, or a variable sharing its adjoint:
+//! nothing else in the loop's reverse then adds to `bar_p`, which the window borrows for the
+//! whole loop. `bar_p` has `p`'s length (checked when the function starts), so the adjoint's
+//! window panics only where the slice's does.
+//!
 //! A sweep declares only the windows its code for the loop reads (the reverse of a loop often
 //! needs none of the elements the forward sweep read).
 
+use crate::activity::Activity;
 use crate::ir::{Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term, Ty, VarId};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use syn::Ident;
 
 /// The windows of a body's loops, and the reads that go through them. A clone records no
@@ -52,8 +69,24 @@ pub struct Windows {
     read: HashMap<VarId, (usize, usize, TokenStream)>,
     /// The windows read by code emitted since their loop's last [`Windows::declare`] (a sweep
     /// emits a loop's body, then declares the windows it read): the loop id, the window's
-    /// position, and the slice it is cut from when that is not the window's own (a tangent).
-    used: std::cell::RefCell<Vec<(usize, usize, Option<Ident>)>>,
+    /// position, and the slice it is cut from when that is not the window's own (a tangent,
+    /// or an adjoint, which is cut mutable: see [`Windows::shadow`]).
+    used: std::cell::RefCell<Vec<(usize, usize, Option<Cut>)>>,
+    /// The windows (loop id and position) that start at a slot of their loop (see
+    /// [`Windows::keep_stepped`]).
+    stepped: HashSet<(usize, usize)>,
+    /// The windows (loop id and position) whose slice nothing else in their loop's body reads
+    /// (see [`Windows::shadow`]).
+    exclusive: HashSet<(usize, usize)>,
+}
+
+/// A slice of the same length as a window's, cut at the same place.
+#[derive(Clone, PartialEq, Debug)]
+struct Cut {
+    /// The slice.
+    over: Ident,
+    /// Cut as `&mut` (an adjoint the reverse adds to).
+    mutable: bool,
 }
 
 impl Clone for Windows {
@@ -62,6 +95,8 @@ impl Clone for Windows {
             of_loop: self.of_loop.clone(),
             read: self.read.clone(),
             used: Default::default(),
+            stepped: self.stepped.clone(),
+            exclusive: self.exclusive.clone(),
         }
     }
 }
@@ -76,14 +111,14 @@ impl Windows {
             return TokenStream::new();
         };
         let mut used = self.used.borrow_mut();
-        let mut mine: Vec<(usize, Option<Ident>)> = Vec::new();
-        used.retain(|(id, k, over)| {
+        let mut mine: Vec<(usize, Option<Cut>)> = Vec::new();
+        used.retain(|(id, k, cut)| {
             if *id == l.id {
-                mine.push((*k, over.clone()));
+                mine.push((*k, cut.clone()));
             }
             *id != l.id
         });
-        mine.sort_by_key(|(k, over)| (*k, over.as_ref().map(Ident::to_string)));
+        mine.sort_by_key(|(k, cut)| (*k, cut.as_ref().map(|c| c.over.to_string())));
         if mine.is_empty() {
             return TokenStream::new();
         }
@@ -91,24 +126,34 @@ impl Windows {
         let len = Ident::new(&format!("window{}_len", l.id), Span::mixed_site());
         let first = Ident::new("start", Span::mixed_site());
         let mut out = quote!(let #len = ::core::iter::ExactSizeIterator::len(&(#iter)););
-        for (k, over) in mine {
+        for (k, cut) in mine {
             let (w, slice, start) = &windows[k];
-            let (w, slice) = match &over {
-                Some(over) => (cut_name(w, over), over),
+            let (w, slice) = match &cut {
+                Some(cut) => (cut_name(w, &cut.over), &cut.over),
                 None => (w.clone(), slice),
             };
+            let mutable = cut.as_ref().is_some_and(|c| c.mutable).then(|| quote!(mut));
             out.extend(quote! {
-                let #w: &[_] = {
+                let #w: &#mutable [_] = {
                     if #len == 0 {
-                        &[]
+                        &#mutable []
                     } else {
                         let #first = #start;
-                        &#slice[#first..#first + #len]
+                        &#mutable #slice[#first..#first + #len]
                     }
                 };
             });
         }
         out
+    }
+
+    /// Keeps the windows that start at a slot of their loop only for the loops `keep` names:
+    /// those whose every sweep has the slot's value before the loop in the slot's name (the
+    /// reverse of a loop it runs backwards steps the slot back inside the loop instead).
+    pub fn keep_stepped(&mut self, keep: impl Fn(usize) -> bool) {
+        let stepped = &self.stepped;
+        self.read
+            .retain(|_, (id, k, _)| !stepped.contains(&(*id, *k)) || keep(*id));
     }
 
     /// The element read `var` through its window, when it has one; the window is then
@@ -121,18 +166,40 @@ impl Windows {
     /// at the index `var` reads, through a window cut from `over` at the same place, when
     /// `var` reads through a window.
     pub fn read_over(&self, var: VarId, over: &Ident) -> Option<TokenStream> {
-        self.read_in(var, Some(over))
+        let cut = Cut {
+            over: over.clone(),
+            mutable: false,
+        };
+        self.read_in(var, Some(cut))
     }
 
-    fn read_in(&self, var: VarId, over: Option<&Ident>) -> Option<TokenStream> {
+    /// Where the reverse adds the adjoint of the element read `var`: the element of a window
+    /// cut mutable from the adjoint `bar` at the place `var`'s window is cut, when `var` reads
+    /// through a window whose slice nothing else in the loop's body reads (so nothing else
+    /// in the loop's reverse adds to `bar`, which the window borrows for the whole loop).
+    pub fn shadow(&self, var: VarId, bar: &Ident) -> Option<TokenStream> {
+        let (id, k, _) = self.read.get(&var)?;
+        if !self.exclusive.contains(&(*id, *k)) {
+            return None;
+        }
+        self.read_in(
+            var,
+            Some(Cut {
+                over: bar.clone(),
+                mutable: true,
+            }),
+        )
+    }
+
+    fn read_in(&self, var: VarId, cut: Option<Cut>) -> Option<TokenStream> {
         let (id, k, at) = self.read.get(&var)?;
-        let key = (*id, *k, over.cloned());
+        let w = name(*id, *k);
+        let w = cut.as_ref().map_or(w.clone(), |c| cut_name(&w, &c.over));
+        let key = (*id, *k, cut);
         let mut used = self.used.borrow_mut();
         if !used.contains(&key) {
             used.push(key);
         }
-        let w = name(*id, *k);
-        let w = over.map_or(w.clone(), |over| cut_name(&w, over));
         Some(quote!(#w[#at]))
     }
 }
@@ -143,7 +210,7 @@ fn cut_name(w: &Ident, over: &Ident) -> Ident {
 }
 
 /// Finds the windows of `body`'s loops (see the module's documentation).
-pub fn windows(body: &Body) -> Windows {
+pub fn windows(body: &Body, activity: &Activity) -> Windows {
     let mut out = Windows::default();
     let params: Vec<VarId> = body.params.iter().map(|p| p.var).collect();
     body.block.walk(&mut |stmt| {
@@ -170,8 +237,57 @@ pub fn windows(body: &Body) -> Windows {
         if let Some((counter, lo)) = simple_range(l) {
             loop_windows(body, l, counter, &lo, &params, &indices, &mut out);
         }
+        // The windows whose slice the loop reads nowhere else.
+        for (k, (_, slice, _)) in out.of_loop.get(&l.id).into_iter().flatten().enumerate() {
+            let slice = params.iter().find(|p| body.vars[**p].name == *slice);
+            if slice.is_some_and(|p| only_through(activity, l, *p, (l.id, k), &out.read)) {
+                out.exclusive.insert((l.id, k));
+            }
+        }
     });
     out
+}
+
+/// True when every statement in loop `l`'s body (nested blocks included) that reads `slice`,
+/// or a variable sharing its adjoint, is an element read through `window`.
+fn only_through(
+    activity: &Activity,
+    l: &Loop,
+    slice: VarId,
+    window: (usize, usize),
+    read: &HashMap<VarId, (usize, usize, TokenStream)>,
+) -> bool {
+    let root = activity.root(slice);
+    let touches = |v: &VarId| activity.root(*v) == root;
+    let mut only = true;
+    l.body.walk(&mut |s| {
+        let reads: Vec<VarId> = match s {
+            Stmt::Let { var, rhs, .. } => {
+                let through = read.get(var).is_some_and(|(id, k, _)| (*id, *k) == window);
+                if through {
+                    Vec::new()
+                } else {
+                    rhs.primal_reads()
+                }
+            }
+            Stmt::If { cond, phis, .. } => {
+                let values = phis.iter().flat_map(|p| [&p.then_val, &p.else_val]);
+                let values = values.flatten().chain([cond]);
+                values.filter_map(Body::atom_var).collect()
+            }
+            Stmt::Loop(inner) => {
+                let inits = inner.slots.iter().filter_map(|s| Body::atom_var(&s.init));
+                match &inner.kind {
+                    LoopKind::For { reads, .. } => inits.chain(reads.iter().copied()).collect(),
+                    LoopKind::Loop => inits.collect(),
+                }
+            }
+            Stmt::WriteBack { value, .. } => Body::atom_var(value).into_iter().collect(),
+            Stmt::Effect { .. } => Vec::new(),
+        };
+        only &= !reads.iter().any(touches);
+    });
+    only
 }
 
 /// For `for i in lo..hi` (or `(lo..hi).rev()`) with pure bounds and a plain counter: the
@@ -259,6 +375,17 @@ fn loop_windows(
     }
     // The indices defined at the top level of the body: `t = base + i`.
     let mut offsets: HashMap<VarId, TokenStream> = HashMap::new();
+    // The slots every iteration steps by one (`l += 1`): at the counter `i`, the value before
+    // the loop plus `i - lo`.
+    let stepped: Vec<VarId> = l
+        .slots
+        .iter()
+        .map(|s| s.var)
+        .filter(|v| {
+            let step = crate::plan::rewindable(l, *v, &body.vars[*v].name).map(|r| r.step);
+            matches!(step, Some(crate::plan::Step::By { lit, up: true }) if lit.to_string() == "1")
+        })
+        .collect();
     // One window per slice and start, in order of first use.
     let mut starts: Vec<(VarId, String, TokenStream)> = Vec::new();
     let c = &body.vars[counter].name;
@@ -282,6 +409,9 @@ fn loop_windows(
                     quote!(#lo)
                 } else if let Some(expr) = offsets.get(index) {
                     quote!({ let #c = #lo; #expr })
+                } else if stepped.contains(index) {
+                    let slot = &body.vars[*index].name;
+                    quote!(#slot)
                 } else {
                     continue;
                 };
@@ -293,6 +423,9 @@ fn loop_windows(
                         starts.len() - 1
                     }
                 };
+                if stepped.contains(index) {
+                    out.stepped.insert((l.id, k));
+                }
                 let at = if is_zero(lo) {
                     quote!(#c)
                 } else {

@@ -923,7 +923,13 @@ impl Reverse<'_> {
                 }
                 if let Atom::Var(v) = a {
                     if self.activity.active(*v) {
-                        self.add(*v, vec![p.clone()], quote!(#bar), false);
+                        // Through a window of the adjoint made before the loop (see
+                        // `bounds`), or at the element itself.
+                        let target = self.bar_name(*v);
+                        match self.plan.views.windows.shadow(var, &target) {
+                            Some(element) => self.items.push(Item::Stmt(quote!(#element += #bar;))),
+                            None => self.add(*v, vec![p.clone()], quote!(#bar), false),
+                        }
                     }
                 }
             }

@@ -79,7 +79,7 @@ pub fn row_views(body: &Body, activity: &Activity) -> Views {
     let mut views = Views::none(body.vars.len());
     let mut uses = body.use_counts();
     visit(&body.block, activity, &mut uses, &mut views);
-    views.windows = crate::bounds::windows(body);
+    views.windows = crate::bounds::windows(body, activity);
     views
 }
 

@@ -69,9 +69,18 @@ fn fused_vjp(
         for c in 0..n {
             let mut y_2 = y_1;
             let mut l_2 = l_1;
+            let window0_len = ::core::iter::ExactSizeIterator::len(&(c..n));
+            let window0_0: &[_] = {
+                if window0_len == 0 {
+                    &[]
+                } else {
+                    let start = l_2;
+                    &m[start..start + window0_len]
+                }
+            };
             for r in c..n {
                 let t0 = y_2[r];
-                let t1 = m[l_2];
+                let t1 = window0_0[r - (c)];
                 let t2 = x[c];
                 let t3 = t1 * t2;
                 let t4 = t0 + t3;
@@ -126,8 +135,25 @@ fn fused_vjp(
         for c in 0..n {
             let mut sum_bar_x = ::vjp::__private::element_zero(&bar_x);
             let mut l_2 = ::vjp::__private::rewind_start(l_1);
+            let window0_len = ::core::iter::ExactSizeIterator::len(&(c..n));
+            let window0_0: &[_] = {
+                if window0_len == 0 {
+                    &[]
+                } else {
+                    let start = l_2;
+                    &m[start..start + window0_len]
+                }
+            };
+            let window0_0_bar_m: &mut [_] = {
+                if window0_len == 0 {
+                    &mut []
+                } else {
+                    let start = l_2;
+                    &mut bar_m[start..start + window0_len]
+                }
+            };
             for r in c..n {
-                let t1 = m[l_2];
+                let t1 = window0_0[r - (c)];
                 let t2 = x[c];
                 let bar_t4 = bar_y_1[r];
                 let bar_t0 = bar_t4;
@@ -135,7 +161,7 @@ fn fused_vjp(
                 let bar_t1 = bar_t3 * t2;
                 let bar_t2 = bar_t3 * t1;
                 sum_bar_x += bar_t2;
-                bar_m[l_2] += bar_t1;
+                window0_0_bar_m[r - (c)] += bar_t1;
                 l_2 += 1;
             }
             if ::vjp::__private::nonzero(sum_bar_x) {
@@ -209,11 +235,28 @@ fn fused_jvp(
             let mut y_2 = y_1;
             let mut dot_y_2 = dot_y_1;
             let mut l_2 = l_1;
+            let window0_len = ::core::iter::ExactSizeIterator::len(&(c..n));
+            let window0_0: &[_] = {
+                if window0_len == 0 {
+                    &[]
+                } else {
+                    let start = l_2;
+                    &m[start..start + window0_len]
+                }
+            };
+            let window0_0_dot_m: &[_] = {
+                if window0_len == 0 {
+                    &[]
+                } else {
+                    let start = l_2;
+                    &dot_m[start..start + window0_len]
+                }
+            };
             for r in c..n {
                 let t0 = y_2[r];
                 let dot_t0 = dot_y_2[r];
-                let t1 = m[l_2];
-                let dot_t1 = dot_m[l_2];
+                let t1 = window0_0[r - (c)];
+                let dot_t1 = window0_0_dot_m[r - (c)];
                 let t2 = x[c];
                 let dot_t2 = dot_x[c];
                 let t3 = t1 * t2;

@@ -78,6 +78,17 @@ fn layer_vjp(w: &[f64], bar_w: &mut [f64], x: &[f64], rows: usize, v: f64) -> (f
         let bar_t4 = bar_s_2;
         let mut bar_a_1 = bar_t4 * ::vjp::rules::tanh(t4, t4);
         let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
+        let window0_0_bar_w: &mut [_] = {
+            if window0_len == 0 {
+                &mut []
+            } else {
+                let start = {
+                    let i = 0;
+                    j * n + i
+                };
+                &mut bar_w[start..start + window0_len]
+            }
+        };
         let window0_1: &[_] = {
             if window0_len == 0 {
                 &[]
@@ -94,7 +105,7 @@ fn layer_vjp(w: &[f64], bar_w: &mut [f64], x: &[f64], rows: usize, v: f64) -> (f
             bar_a_1 = bar_a_2;
             let bar_t3 = bar_a_2;
             let bar_t1 = bar_t3 * t2;
-            bar_w[t0] += bar_t1;
+            window0_0_bar_w[i] += bar_t1;
         }
     }
     (s_1, ())

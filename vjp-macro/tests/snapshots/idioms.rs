@@ -89,12 +89,28 @@ fn idioms_vjp(
             &a[start..start + window0_len]
         }
     };
+    let window0_0_bar_a: &mut [_] = {
+        if window0_len == 0 {
+            &mut []
+        } else {
+            let start = 0;
+            &mut bar_a[start..start + window0_len]
+        }
+    };
     let window0_1: &[_] = {
         if window0_len == 0 {
             &[]
         } else {
             let start = 0;
             &b[start..start + window0_len]
+        }
+    };
+    let window0_1_bar_b: &mut [_] = {
+        if window0_len == 0 {
+            &mut []
+        } else {
+            let start = 0;
+            &mut bar_b[start..start + window0_len]
         }
     };
     for i_1 in 0..a.len().min(b.len()) {
@@ -116,8 +132,8 @@ fn idioms_vjp(
         let bar_arg_1 = bar_t;
         let bar_p = bar_arg_1 * q;
         let bar_q = bar_arg_1 * p;
-        bar_b[i_1] += bar_q;
-        bar_a[i_1] += bar_p;
+        window0_1_bar_b[i_1] += bar_q;
+        window0_0_bar_a[i_1] += bar_p;
     }
     let dot = total_1;
     let y = dot + t8;

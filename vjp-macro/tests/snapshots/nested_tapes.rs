@@ -147,6 +147,17 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
                 &a[start..start + window1_len]
             }
         };
+        let window1_0_bar_a: &mut [_] = {
+            if window1_len == 0 {
+                &mut []
+            } else {
+                let start = {
+                    let j_1 = 0;
+                    j_1 + 1
+                };
+                &mut bar_a[start..start + window1_len]
+            }
+        };
         for j_1 in ::core::iter::Iterator::rev(0..2) {
             let t2 = j_1 + 1;
             let t3 = window1_0[j_1];
@@ -158,7 +169,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             bar_q_1[t5] += bar_t6;
             bar_y += bar_t4 * t3;
             let bar_t3 = bar_t4 * y_1;
-            bar_a[t2] += bar_t3;
+            window1_0_bar_a[j_1] += bar_t3;
         }
         let window0_len = ::core::iter::ExactSizeIterator::len(&(0..3));
         let window0_0: &[_] = {
@@ -167,6 +178,14 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             } else {
                 let start = 0;
                 &a[start..start + window0_len]
+            }
+        };
+        let window0_0_bar_a: &mut [_] = {
+            if window0_len == 0 {
+                &mut []
+            } else {
+                let start = 0;
+                &mut bar_a[start..start + window0_len]
             }
         };
         for j in ::core::iter::Iterator::rev(0..3) {
@@ -178,7 +197,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             let bar_t1 = bar_y_2 * ::vjp::rules::sin(t1, t1);
             bar_y = bar_t1 * t0;
             let bar_t0 = bar_t1 * y_1;
-            bar_a[j] += bar_t0;
+            window0_0_bar_a[j] += bar_t0;
         }
         bar_s_1 += bar_y;
     }

@@ -92,6 +92,14 @@ fn row_views_vjp(
                 &x[start..start + window0_len]
             }
         };
+        let window0_0_bar_x: &mut [_] = {
+            if window0_len == 0 {
+                &mut []
+            } else {
+                let start = 0;
+                &mut bar_x[start..start + window0_len]
+            }
+        };
         for j in 0..4 {
             let t1 = w[i][j];
             let t2 = window0_0[j];
@@ -101,7 +109,7 @@ fn row_views_vjp(
             let bar_t3 = bar_a_2;
             let bar_t1 = bar_t3 * t2;
             let bar_t2 = bar_t3 * t1;
-            bar_x[j] += bar_t2;
+            window0_0_bar_x[j] += bar_t2;
             bar_w[i][j] += bar_t1;
         }
     }

@@ -151,6 +151,14 @@ fn undo_log_vjp(
             &w[start..start + window1_len]
         }
     };
+    let window1_0_bar_w: &mut [_] = {
+        if window1_len == 0 {
+            &mut []
+        } else {
+            let start = 0;
+            &mut bar_w[start..start + window1_len]
+        }
+    };
     for i_1 in ::core::iter::Iterator::rev(0..3) {
         let old_h_2 = undo_h_1.pop();
         let forwarded_t17 = undone_h_1[i_1];
@@ -167,7 +175,7 @@ fn undo_log_vjp(
         let bar_t12 = bar_t14 * t13;
         let bar_t13 = bar_t14 * t12;
         bar_h_1[i_1] += bar_t13;
-        bar_w[i_1] += bar_t12;
+        window1_0_bar_w[i_1] += bar_t12;
     }
     let mut undone_y_1 = y_1;
     let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
@@ -177,6 +185,14 @@ fn undo_log_vjp(
         } else {
             let start = 0;
             &k[start..start + window0_len]
+        }
+    };
+    let window0_0_bar_k: &mut [_] = {
+        if window0_len == 0 {
+            &mut []
+        } else {
+            let start = 0;
+            &mut bar_k[start..start + window0_len]
         }
     };
     for i in ::core::iter::Iterator::rev(0..n) {
@@ -213,7 +229,7 @@ fn undo_log_vjp(
         let bar_t5 = bar_t6 * ::vjp::rules::sin(t5, t5);
         let bar_t3 = bar_t5 * t4;
         let bar_t4 = bar_t5 * t3;
-        bar_k[i] += bar_t4;
+        window0_0_bar_k[i] += bar_t4;
         ::vjp::Tangent::accumulate(&mut bar_y_1[i], bar_t3);
         let bar_t1 = bar_t2 * 0.5;
         ::vjp::Tangent::accumulate(&mut bar_y_1[i], bar_t1);

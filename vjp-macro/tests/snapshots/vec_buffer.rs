@@ -103,6 +103,14 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         ::vjp::Tangent::accumulate(&mut bar_h_1[j_1], bar_t4);
     }
     let window0_len = ::core::iter::ExactSizeIterator::len(&(0..n));
+    let window0_0_bar_x: &mut [_] = {
+        if window0_len == 0 {
+            &mut []
+        } else {
+            let start = 0;
+            &mut bar_x[start..start + window0_len]
+        }
+    };
     let window0_1: &[_] = {
         if window0_len == 0 {
             &[]
@@ -118,7 +126,7 @@ fn vec_buffer_vjp(x: &[f64], bar_x: &mut [f64], w: &[f64], v: f64) -> (f64, ()) 
         bar_h_1[j] = ::vjp::zero_like(&bar_h_1[j]);
         let bar_t2 = bar_t3 * ::vjp::rules::tanh(t3, t3);
         let bar_t0 = bar_t2 * t1;
-        bar_x[j] += bar_t0;
+        window0_0_bar_x[j] += bar_t0;
     }
     (s_1, ())
 }
