@@ -816,3 +816,36 @@ fn element_of_a_literal_array_as_an_argument() {
     assert_eq!(y, 0.5 * 0.3 + 0.3 * 2.0);
     assert_eq!(g, 2.5);
 }
+
+// ----- integers from methods that floats have too -----
+
+/// The sum of squares of the first `n` elements.
+#[differentiable]
+fn head_squares(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for v in &x[..n] {
+        s += v * v;
+    }
+    s
+}
+
+/// `min`, `max` and `abs` of integers, untyped, passed on to a `usize` parameter (directly
+/// and through `/`): integers, not floats, so no cotangent is expected for them.
+#[differentiable]
+fn integer_methods(x: &[f64], w: &[f64], shift: i64) -> f64 {
+    let m = x.len().min(w.len());
+    let k = m / 2;
+    let j = shift.abs().max(1) as usize;
+    head_squares(x, k) + head_squares(w, m) * head_squares(x, j)
+}
+
+#[test]
+fn integer_min_max_and_abs_are_integers() {
+    let (x, w) = ([1.0, 2.0, 3.0], [0.5, 0.25]);
+    let (mut gx, mut gw) = ([0.0; 3], [0.0; 2]);
+    // m = 2, k = 1, j = 2: x0² + (w0² + w1²)(x0² + x1²) = 1 + 0.3125 * 5.
+    let (y, ()) = integer_methods_vjp(&x, &mut gx, &w, &mut gw, -2, 1.0);
+    assert_eq!(y, 1.0 + 0.3125 * 5.0);
+    assert_eq!(gx, [2.0 + 0.3125 * 2.0, 0.3125 * 4.0, 0.0]);
+    assert_eq!(gw, [5.0, 2.5]);
+}

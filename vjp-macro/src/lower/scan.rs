@@ -312,14 +312,28 @@ impl Lowerer<'_> {
             }
             // A float method of a float (`(n as f64).atan()`) is a float; the same names on
             // an integer (`abs`, `max`) are not, so the receiver decides.
-            Expr::MethodCall(mc)
-                if prims::lookup(&mc.method.to_string()).is_some()
-                    && self.guess_ty(&mc.receiver) == Ty::Float =>
-            {
-                Ty::Float
+            Expr::MethodCall(mc) if prims::lookup(&mc.method.to_string()).is_some() => {
+                if self.guess_ty(&mc.receiver) == Ty::Float {
+                    Ty::Float
+                } else if self.integer_method(mc) {
+                    Ty::Other
+                } else {
+                    Ty::Unknown
+                }
             }
             _ => Ty::Unknown,
         }
+    }
+
+    /// True for a method named like a float primitive called on integers: `x.len().min(n)`,
+    /// `(k as i64).abs()`, `m.max(1)`, where the receiver and every argument are known not to
+    /// be floats, and the receiver is not `self` (a user type, whose own `max` may take a
+    /// float). Its result is an integer, with no derivative.
+    pub(super) fn integer_method(&self, mc: &syn::ExprMethodCall) -> bool {
+        let is_self = matches!(&*mc.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        !is_self
+            && self.guess_ty(&mc.receiver) == Ty::Other
+            && mc.args.iter().all(|a| self.guess_ty(a) == Ty::Other)
     }
 }
 
