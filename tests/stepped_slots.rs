@@ -335,3 +335,29 @@ fn a_generic_triangle() {
         );
     }
 }
+
+/// Both loops only accumulate and run their reverses forwards: the outer one hands `l` from
+/// one inner loop to the next, and its reverse must step it again in the same order.
+#[differentiable]
+fn hand_on(q: &[f64], x: &[f64]) -> f64 {
+    let mut l = 1;
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        for j in 0..2 {
+            s += q[l] * x[i] * (j as f64 + 1.0);
+            l += 1;
+        }
+    }
+    s
+}
+
+#[test]
+fn a_counter_handed_on_by_inner_loops() {
+    let x = [0.5, -1.0, 2.0];
+    let q = [0.3, -0.2, 1.1, 0.7, -0.4, 0.9, 0.25];
+    let (mut gq, mut gx) = ([0.0; 7], [0.0; 3]);
+    hand_on_vjp(&q, &mut gq, &x, &mut gx, 1.0);
+    // s = sum_i x[i] (q[1 + 2i] + 2 q[2 + 2i]).
+    assert_eq!(gq, [0.0, 0.5, 1.0, -1.0, -2.0, 2.0, 4.0]);
+    assert_eq!(gx, [-0.2 + 2.2, 0.7 - 0.8, 0.9 + 0.5]);
+}
