@@ -508,3 +508,38 @@ fn allocations_per_call() {
         );
     }
 }
+
+/// A packed triangle whose outer loop's reverse runs backwards (an `if` in its body) around an
+/// inner loop whose reverse runs forwards: the outer reverse finds `l` at each iteration's
+/// start by stepping back over the inner loop's trip count, with no tape for it; the one float
+/// per outer iteration that the `if` needs stays in place for a short loop.
+#[differentiable]
+fn gated_triangle(q: &[f64], x: &[f64]) -> f64 {
+    let mut l = 0;
+    let mut s = 0.0;
+    for c in 0..x.len() {
+        if x[c] > 0.0 {
+            s *= x[c];
+        }
+        for r in c..x.len() {
+            s += q[l] * x[r];
+            l += 1;
+        }
+    }
+    s
+}
+
+#[test]
+fn a_counter_stepped_back_over_an_inner_loop_needs_no_tape() {
+    let x = [0.5, -1.0, 2.0, 0.75];
+    let q: Vec<f64> = (0..10).map(|i| 0.3 * i as f64 - 1.0).collect();
+    let (mut gq, mut gx) = (vec![0.0; 10], [0.0; 4]);
+    assert_eq!(
+        allocations(|| _ = gated_triangle_vjp(&q, &mut gq, &x, &mut gx, 1.0)),
+        0
+    );
+    let fd = common::fd_grad(|q| gated_triangle(q, &x), &q);
+    common::assert_near(&gq, &fd, 1e-6);
+    let fd = common::fd_grad(|x| gated_triangle(&q, x), &x);
+    common::assert_near(&gx, &fd, 1e-6);
+}

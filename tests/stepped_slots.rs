@@ -361,3 +361,46 @@ fn a_counter_handed_on_by_inner_loops() {
     assert_eq!(gq, [0.0, 0.5, 1.0, -1.0, -2.0, 2.0, 4.0]);
     assert_eq!(gx, [-0.2 + 2.2, 0.7 - 0.8, 0.9 + 0.5]);
 }
+
+/// An outer loop reversed backwards (an `if`) around an inner loop that steps `l` down and is
+/// reversed forwards: the outer reverse steps `l` up again over the inner loop's two
+/// iterations at once.
+#[differentiable]
+fn gated_down(x: &[f64], w: &[f64]) -> f64 {
+    let mut l = x.len();
+    let mut s = 0.0;
+    for c in 0..w.len() {
+        if w[c] > 0.0 {
+            s *= w[c];
+        }
+        for r in 0..2 {
+            s += x[l - 1] * w[c] * (r as f64 + 1.0);
+            l -= 1;
+        }
+    }
+    s
+}
+
+#[test]
+fn a_counter_stepped_down_by_an_inner_loop() {
+    let x = [0.3, -1.2, 0.8, 2.0, -0.4, 1.1, 0.6];
+    let w = [0.5, -0.25, 1.5];
+    check_slice(
+        "gated_down in x",
+        |x| gated_down(x, &w),
+        |x, g, v| {
+            let mut gw = [0.0; 3];
+            gated_down_vjp(x, g, &w, &mut gw, v).0
+        },
+        &x,
+    );
+    check_slice(
+        "gated_down in w",
+        |w| gated_down(&x, w),
+        |w, g, v| {
+            let mut gx = [0.0; 7];
+            gated_down_vjp(&x, &mut gx, w, g, v).0
+        },
+        &w,
+    );
+}

@@ -227,6 +227,21 @@ pub enum Step {
     /// loop's reverse steps it back to the value of `s` at iteration start. So `e` is not
     /// saved when the inner loop ends (`l` in a triangle walked column by column).
     Inner(VarId),
+    /// Every iteration ends with `s = e`, where `e` is the value after an inner loop (at the
+    /// top level of the body) that starts from `s`, steps it by a literal at each of its
+    /// iterations, and whose reverse steps it forwards again ([`Plan::replay`]): the reverse
+    /// of an iteration finds `s` by stepping back over all of the inner loop's iterations at
+    /// once, `s = e - trips * lit`. The inner loop's range is pure and reads only the loop's
+    /// counter and values from outside the loop, so the reverse has its trip count when the
+    /// iteration starts.
+    Span {
+        /// The inner loop's range.
+        iter: proc_macro2::TokenStream,
+        /// The inner loop's step.
+        lit: proc_macro2::TokenStream,
+        /// True for `+`, false for `-`.
+        up: bool,
+    },
 }
 
 /// Plans the reverse sweep of `body`.
@@ -1071,7 +1086,10 @@ impl Planner<'_> {
                     l.slots
                         .iter()
                         .filter(|s| n.contains(&s.var) && !self.activity.active(s.var))
-                        .filter_map(|s| rewindable(l, s.var, &self.body.vars[s.var].name))
+                        .filter_map(|s| {
+                            rewindable(l, s.var, &self.body.vars[s.var].name)
+                                .or_else(|| self.spanned(l, s.var))
+                        })
                         .collect()
                 } else {
                     Vec::new()
@@ -1256,9 +1274,24 @@ impl Planner<'_> {
         if self.activity.active(slot) {
             return None;
         }
-        if let Some(r) = self.plan.rewind[l.id].iter().find(|r| r.slot == slot) {
-            return matches!(r.step, Step::By { .. }).then(|| r.clone());
+        let by = self.plan.rewind[l.id]
+            .iter()
+            .find(|r| r.slot == slot && matches!(r.step, Step::By { .. }));
+        if let Some(r) = by {
+            return Some(r.clone());
         }
+        let (_, exit) = self.replaying_inner(l, slot)?;
+        Some(Rewind {
+            slot,
+            step: Step::Inner(exit),
+        })
+    }
+
+    /// For a slot `slot` of loop `l` whose one write-back (at the top level of the body)
+    /// stores the value after an inner loop at the top level whose slot starts from `slot` and
+    /// which steps that slot forwards again in its reverse ([`Plan::replay`]): that inner loop
+    /// and its slot.
+    fn replaying_inner<'b>(&self, l: &'b Loop, slot: VarId) -> Option<(&'b Loop, VarId)> {
         let mut writes = 0;
         l.body.walk(&mut |s| {
             writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
@@ -1274,16 +1307,45 @@ impl Planner<'_> {
             _ => None,
         })?;
         let starts_here = |s: &Slot| s.var == exit && matches!(s.init, Atom::Var(v) if v == slot);
-        let replayed = l.body.stmts.iter().any(|s| match s {
-            Stmt::Loop(inner) => {
-                inner.slots.iter().any(starts_here)
-                    && self.plan.replay[inner.id].iter().any(|r| r.slot == exit)
+        l.body.stmts.iter().find_map(|s| match s {
+            Stmt::Loop(inner)
+                if inner.slots.iter().any(starts_here)
+                    && self.plan.replay[inner.id].iter().any(|r| r.slot == exit) =>
+            {
+                Some((inner, exit))
             }
-            _ => false,
-        });
-        replayed.then_some(Rewind {
+            _ => None,
+        })
+    }
+
+    /// `slot` as a [`Step::Span`] rewind of loop `l` (whose reverse runs backwards), when an
+    /// inner loop replays it by a literal step (see [`Planner::replaying_inner`]) over a pure
+    /// range that reads only `l`'s counter and values from outside `l`.
+    fn spanned(&self, l: &Loop, slot: VarId) -> Option<Rewind> {
+        let (inner, exit) = self.replaying_inner(l, slot)?;
+        let r = self.plan.replay[inner.id].iter().find(|r| r.slot == exit)?;
+        let (Step::By { lit, up }, LoopKind::For { iter, reads, .. }) = (&r.step, &inner.kind)
+        else {
+            return None;
+        };
+        if !self.plan.reversible[inner.id] {
+            return None;
+        }
+        let own = match &l.kind {
+            LoopKind::For { counters, .. } => counters.as_slice(),
+            LoopKind::Loop => &[],
+        };
+        let inside = defined_in(l);
+        if !reads.iter().all(|v| own.contains(v) || !inside.contains(v)) {
+            return None;
+        }
+        Some(Rewind {
             slot,
-            step: Step::Inner(exit),
+            step: Step::Span {
+                iter: iter.clone(),
+                lit: lit.clone(),
+                up: *up,
+            },
         })
     }
 

@@ -626,6 +626,10 @@ impl Reverse<'_> {
                         let exit = &self.body.vars[*exit].name;
                         quote!(#name = #exit;)
                     }
+                    // Only for loops reversed backwards (`Planner::spanned`).
+                    Step::Span { .. } => quote!(::core::compile_error!(
+                        "vjp: a loop variable stepped back over an inner loop in a forward reverse"
+                    );),
                 });
             }
             self.items.push(Item::Stmt(
@@ -671,6 +675,17 @@ impl Reverse<'_> {
             rewind_step.extend(match &r.step {
                 Step::By { lit, up: true } => quote!(#back -= #lit; let #name = #back;),
                 Step::By { lit, up: false } => quote!(#back += #lit; let #name = #back;),
+                // Back over all the iterations of the inner loop that stepped it, whose
+                // reverse steps it forwards again.
+                Step::Span { iter, lit, up } => {
+                    let root = self.root;
+                    quote! {
+                        #back = #root::__private::rewind_span(
+                            #back, #lit, ::core::iter::ExactSizeIterator::len(&(#iter)), #up,
+                        );
+                        let #name = #back;
+                    }
+                }
                 // The inner loop's reverse steps the counter back.
                 Step::Inner(exit) => {
                     self.counters.push((*exit, back.clone()));

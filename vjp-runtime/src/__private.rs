@@ -114,10 +114,28 @@ pub fn nonzero<T: crate::Real>(value: T) -> bool {
     message = "vjp steps this loop variable back in the reverse sweep, but `{Self}` is not a primitive integer",
     note = "a variable updated with `v = v + 1` (an integer literal) in a loop must be a primitive integer"
 )]
-pub trait Integer: Copy {}
+pub trait Integer: Copy {
+    /// `self` before `trips` steps of `step` (`+` when `up`), in the wrapping arithmetic
+    /// that the steps themselves use when they do not panic.
+    fn before_steps(self, step: Self, trips: usize, up: bool) -> Self;
+}
 
 macro_rules! integers {
-    ($($t:ty),*) => { $( impl Integer for $t {} )* };
+    ($($t:ty),*) => { $(
+        impl Integer for $t {
+            #[inline(always)]
+            fn before_steps(self, step: Self, trips: usize, up: bool) -> Self {
+                // `trips as $t` keeps `trips` modulo 2^bits, which is all the wrapping
+                // product needs.
+                let total = step.wrapping_mul(trips as $t);
+                if up {
+                    self.wrapping_sub(total)
+                } else {
+                    self.wrapping_add(total)
+                }
+            }
+        }
+    )* };
 }
 
 integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
@@ -127,6 +145,14 @@ integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 #[inline(always)]
 pub fn rewind_start<T: Integer>(value: T) -> T {
     value
+}
+
+/// `value` before `trips` iterations of an inner loop that steps it by `step` each (`+` when
+/// `up`): where the reverse sweep of an outer loop finds the value at which its iteration
+/// started, when the inner loop's reverse steps it forwards again from there.
+#[inline(always)]
+pub fn rewind_span<T: Integer>(value: T, step: T, trips: usize, up: bool) -> T {
+    value.before_steps(step, trips, up)
 }
 
 /// The position in a slice of element `j` of its window (or exact chunk) that starts at
@@ -225,4 +251,37 @@ pub fn slice_len_from(len: usize, start: usize) -> usize {
 pub fn step_count(count: usize, step: usize) -> usize {
     assert!(step != 0, "assertion failed: step != 0");
     count.div_ceil(step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewind_span;
+
+    /// Stepping `start` forwards `trips` times and then back with `rewind_span` gives `start`
+    /// again, also where the steps wrap (in release builds) and where `trips` does not fit
+    /// the integer type.
+    #[test]
+    fn rewind_span_undoes_the_steps() {
+        fn check<T: super::Integer + PartialEq + std::fmt::Debug>(
+            start: T,
+            step: T,
+            trips: usize,
+            add: impl Fn(T, T) -> T,
+            sub: impl Fn(T, T) -> T,
+        ) {
+            let (mut up, mut down) = (start, start);
+            for _ in 0..trips {
+                up = add(up, step);
+                down = sub(down, step);
+            }
+            assert_eq!(rewind_span(up, step, trips, true), start);
+            assert_eq!(rewind_span(down, step, trips, false), start);
+        }
+        check(7usize, 1, 45, usize::wrapping_add, usize::wrapping_sub);
+        check(250u8, 3, 300, u8::wrapping_add, u8::wrapping_sub);
+        check(-5i8, 2, 1000, i8::wrapping_add, i8::wrapping_sub);
+        check(0i64, -4, 17, i64::wrapping_add, i64::wrapping_sub);
+        assert_eq!(rewind_span(100usize, 2, 10, true), 80);
+        assert_eq!(rewind_span(80usize, 2, 10, false), 100);
+    }
 }
