@@ -404,3 +404,48 @@ fn a_counter_stepped_down_by_an_inner_loop() {
         &w,
     );
 }
+
+/// The inner range reversed: the counter falls while `l` grows, so `q[l]` is not at a fixed
+/// offset from the counter and is read at `l` itself.
+#[differentiable]
+fn reversed_rows(q: &[f64], x: &[f64]) -> f64 {
+    let mut l = 0;
+    let mut y = [0.0; 3];
+    for c in 0..3 {
+        for r in (c..3).rev() {
+            y[r] += q[l] * x[c];
+            l += 1;
+        }
+    }
+    y[0] * y[0] + y[1] * y[1] + y[2].sin()
+}
+
+#[test]
+fn a_counter_stepped_up_in_a_reversed_range() {
+    let x = [0.5, -1.0, 2.0];
+    let q = [0.3, -0.2, 1.1, 0.7, -0.4, 0.9];
+    check_slice(
+        "reversed_rows in q",
+        |q| reversed_rows(q, &x),
+        |q, g, v| {
+            let mut gx = [0.0; 3];
+            reversed_rows_vjp(q, g, &x, &mut gx, v).0
+        },
+        &q,
+    );
+    check_slice(
+        "reversed_rows in x",
+        |x| reversed_rows(&q, x),
+        |x, g, v| {
+            let mut gq = [0.0; 6];
+            reversed_rows_vjp(&q, &mut gq, x, g, v).0
+        },
+        &x,
+    );
+    let (_, ju) = reversed_rows_jvp(&q, &[0.1; 6], &x, &[0.2, -0.3, 0.4]);
+    let (mut gq, mut gx) = ([0.0; 6], [0.0; 3]);
+    reversed_rows_vjp(&q, &mut gq, &x, &mut gx, 1.0);
+    let g: Vec<f64> = gq.iter().chain(&gx).copied().collect();
+    let u: Vec<f64> = [0.1; 6].iter().chain(&[0.2, -0.3, 0.4]).copied().collect();
+    assert_dot(1.0, ju, &g, &u);
+}

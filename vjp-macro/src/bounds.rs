@@ -33,9 +33,9 @@
 //! an empty window without evaluating `base`, as the loop evaluates no index.
 //!
 //! A read at an integer slot of the loop that every iteration steps by one (`q[l]` with
-//! `l += 1` at the top level of the body, a packed triangle walked column by column) goes
-//! through a window that starts at the slot's value before the loop: at the counter `i`, the
-//! slot is that value plus `i - lo`. Only where every sweep holds that value in the slot's name
+//! `l += 1` at the top level of the body, a packed triangle walked column by column) in a
+//! range that is not reversed goes through a window that starts at the slot's value before the
+//! loop: at the counter `i`, the slot is that value plus `i - lo`. Only where every sweep holds that value in the slot's name
 //! right before the loop: the forward and tangent sweeps, and the reverse of a loop that it
 //! runs forwards (`Plan::replay`) or fuses with the forward sweep; not the reverse of a loop
 //! it runs backwards, which steps the slot back inside the loop (see
@@ -234,8 +234,13 @@ pub fn windows(body: &Body, activity: &Activity) -> Windows {
         if indices.is_empty() || leaves_early(&l.body) {
             return;
         }
-        if let Some((counter, lo)) = simple_range(l) {
-            loop_windows(body, l, counter, &lo, &params, &indices, &mut out);
+        if let Some((counter, lo, reversed)) = simple_range(l) {
+            let range = Range {
+                counter,
+                lo,
+                reversed,
+            };
+            loop_windows(body, l, &range, &params, &indices, &mut out);
         }
         // The windows whose slice the loop reads nowhere else.
         for (k, (_, slice, _)) in out.of_loop.get(&l.id).into_iter().flatten().enumerate() {
@@ -290,9 +295,19 @@ fn only_through(
     only
 }
 
+/// The range of a loop `for i in lo..hi` or `for i in (lo..hi).rev()`.
+struct Range {
+    /// `i`.
+    counter: VarId,
+    /// `lo`.
+    lo: syn::Expr,
+    /// Run backwards, with `.rev()`.
+    reversed: bool,
+}
+
 /// For `for i in lo..hi` (or `(lo..hi).rev()`) with pure bounds and a plain counter: the
-/// counter and `lo`.
-fn simple_range(l: &Loop) -> Option<(VarId, syn::Expr)> {
+/// counter, `lo`, and whether the range is reversed.
+fn simple_range(l: &Loop) -> Option<(VarId, syn::Expr, bool)> {
     let LoopKind::For {
         counters,
         pattern,
@@ -313,20 +328,22 @@ fn simple_range(l: &Loop) -> Option<(VarId, syn::Expr)> {
     ) {
         return None;
     }
-    fn range(e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+    // The bounds, and whether an odd number of `.rev()`s reverses the range.
+    fn range(e: &syn::Expr) -> Option<(syn::Expr, syn::Expr, bool)> {
         match e {
             syn::Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => {
-                Some((*r.start.clone()?, *r.end.clone()?))
+                Some((*r.start.clone()?, *r.end.clone()?, false))
             }
             syn::Expr::Paren(p) => range(&p.expr),
             syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
-                range(&m.receiver)
+                range(&m.receiver).map(|(lo, hi, reversed)| (lo, hi, !reversed))
             }
             _ => None,
         }
     }
-    let (lo, hi) = range(&syn::parse2(iter.clone()).ok()?)?;
-    (crate::plan::is_pure(&lo) && crate::plan::is_pure(&hi)).then_some((*counter, lo))
+    let (lo, hi, reversed) = range(&syn::parse2(iter.clone()).ok()?)?;
+    let pure = crate::plan::is_pure(&lo) && crate::plan::is_pure(&hi);
+    pure.then_some((*counter, lo, reversed))
 }
 
 /// True when some path through a loop's `body` leaves its iteration before the end (its
@@ -350,12 +367,12 @@ fn leaves_early(body: &Block) -> bool {
 fn loop_windows(
     body: &Body,
     l: &Loop,
-    counter: VarId,
-    lo: &syn::Expr,
+    range: &Range,
     params: &[VarId],
     indices: &std::collections::HashSet<VarId>,
     out: &mut Windows,
 ) {
+    let (counter, lo) = (range.counter, &range.lo);
     // What the window's start may read: the same value and the same tokens in every sweep.
     let inside = crate::plan::defined_in(l);
     let outside = |v: VarId| {
@@ -376,11 +393,13 @@ fn loop_windows(
     // The indices defined at the top level of the body: `t = base + i`.
     let mut offsets: HashMap<VarId, TokenStream> = HashMap::new();
     // The slots every iteration steps by one (`l += 1`): at the counter `i`, the value before
-    // the loop plus `i - lo`.
+    // the loop plus `i - lo`, when the range runs forwards (backwards, the counter falls while
+    // the slot grows).
     let stepped: Vec<VarId> = l
         .slots
         .iter()
         .map(|s| s.var)
+        .filter(|_| !range.reversed)
         .filter(|v| {
             let step = crate::plan::rewindable(l, *v, &body.vars[*v].name).map(|r| r.step);
             matches!(step, Some(crate::plan::Step::By { lit, up: true }) if lit.to_string() == "1")
