@@ -1,7 +1,8 @@
 //! Loops whose reverse reads an integer that the loop steps (`l += 1`, `l -= 1`, or `l` handed
 //! on from an inner loop that steps it): the reverse runs such a loop forwards, stepping the
 //! integer again from its value before the loop (`Plan::replay` in `vjp-macro/src/plan.rs`),
-//! and reads `q[l]`, for `l` stepped by one, through a window of `q` made before the loop,
+//! and reads `q[l]`, for `l` stepped by one in a range that runs forwards, through a window of
+//! `q` made before the loop,
 //! adding its adjoint through a window of `q`'s adjoint when nothing else in the loop reads `q`
 //! (`vjp-macro/src/bounds.rs`). The derivatives must not change, the generated code must
 //! panic exactly when the function does, and loops whose reverse still runs backwards must not
