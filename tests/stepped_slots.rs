@@ -450,3 +450,45 @@ fn a_counter_stepped_up_in_a_reversed_range() {
     let u: Vec<f64> = [0.1; 6].iter().chain(&[0.2, -0.3, 0.4]).copied().collect();
     assert_dot(1.0, ju, &g, &u);
 }
+
+/// The inner range inclusive (`0..=c`, no `ExactSizeIterator` for `usize`), in an outer loop
+/// reversed backwards: its trip count comes from the range's size hint.
+#[differentiable]
+fn gated_inclusive(q: &[f64], x: &[f64]) -> f64 {
+    let mut l = 0;
+    let mut s = 0.0;
+    for c in 0..x.len() {
+        if x[c] < 0.0 {
+            s *= 0.5;
+        }
+        for r in 0..=c {
+            s += q[l] * x[r];
+            l += 2;
+        }
+    }
+    s
+}
+
+#[test]
+fn an_inclusive_inner_range_stepping_by_two() {
+    let x = [0.5, -1.0, 2.0];
+    let q: Vec<f64> = (0..12).map(|i| 0.2 * i as f64 - 1.0).collect();
+    check_slice(
+        "gated_inclusive",
+        |q| gated_inclusive(q, &x),
+        |q, g, v| {
+            let mut gx = [0.0; 3];
+            gated_inclusive_vjp(q, g, &x, &mut gx, v).0
+        },
+        &q,
+    );
+    check_slice(
+        "gated_inclusive in x",
+        |x| gated_inclusive(&q, x),
+        |x, g, v| {
+            let mut gq = [0.0; 12];
+            gated_inclusive_vjp(&q, &mut gq, x, g, v).0
+        },
+        &x,
+    );
+}

@@ -233,7 +233,7 @@ pub enum Step {
     /// of an iteration finds `s` by stepping back over all of the inner loop's iterations at
     /// once, `s = e - trips * lit`. The inner loop's range is pure and reads only the loop's
     /// counter and values from outside the loop, so the reverse has its trip count when the
-    /// iteration starts.
+    /// iteration starts (from the range's size hint: `lo..=hi` is no `ExactSizeIterator`).
     Span {
         /// The inner loop's range.
         iter: proc_macro2::TokenStream,

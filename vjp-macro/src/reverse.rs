@@ -680,9 +680,7 @@ impl Reverse<'_> {
                 Step::Span { iter, lit, up } => {
                     let root = self.root;
                     quote! {
-                        #back = #root::__private::rewind_span(
-                            #back, #lit, ::core::iter::ExactSizeIterator::len(&(#iter)), #up,
-                        );
+                        #back = #root::__private::rewind_span(#back, #lit, &(#iter), #up);
                         let #name = #back;
                     }
                 }

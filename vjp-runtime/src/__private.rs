@@ -147,11 +147,19 @@ pub fn rewind_start<T: Integer>(value: T) -> T {
     value
 }
 
-/// `value` before `trips` iterations of an inner loop that steps it by `step` each (`+` when
-/// `up`): where the reverse sweep of an outer loop finds the value at which its iteration
-/// started, when the inner loop's reverse steps it forwards again from there.
+/// `value` before the iterations of `range`, the range of an inner loop that steps it by
+/// `step` at each (`+` when `up`): where the reverse sweep of an outer loop finds the value at
+/// which its iteration started, when the inner loop's reverse steps it forwards again from
+/// there. The range's length comes from its size hint, exact for the ranges of integers that
+/// the macro accepts here (`lo..hi`, `lo..=hi`, `.rev()`; checked).
 #[inline(always)]
-pub fn rewind_span<T: Integer>(value: T, step: T, trips: usize, up: bool) -> T {
+#[track_caller]
+pub fn rewind_span<T: Integer, R: Iterator>(value: T, step: T, range: &R, up: bool) -> T {
+    let (trips, upper) = range.size_hint();
+    assert!(
+        upper == Some(trips),
+        "vjp: the trip count of an inner loop's range is not known exactly"
+    );
     value.before_steps(step, trips, up)
 }
 
@@ -274,14 +282,16 @@ mod tests {
                 up = add(up, step);
                 down = sub(down, step);
             }
-            assert_eq!(rewind_span(up, step, trips, true), start);
-            assert_eq!(rewind_span(down, step, trips, false), start);
+            assert_eq!(rewind_span(up, step, &(0..trips), true), start);
+            assert_eq!(rewind_span(down, step, &(0..trips), false), start);
         }
         check(7usize, 1, 45, usize::wrapping_add, usize::wrapping_sub);
         check(250u8, 3, 300, u8::wrapping_add, u8::wrapping_sub);
         check(-5i8, 2, 1000, i8::wrapping_add, i8::wrapping_sub);
         check(0i64, -4, 17, i64::wrapping_add, i64::wrapping_sub);
-        assert_eq!(rewind_span(100usize, 2, 10, true), 80);
-        assert_eq!(rewind_span(80usize, 2, 10, false), 100);
+        assert_eq!(rewind_span(100usize, 2, &(1..=10), true), 80);
+        assert_eq!(rewind_span(80usize, 2, &(0..10).rev(), false), 100);
+        let empty = 3..std::hint::black_box(1);
+        assert_eq!(rewind_span(7i32, 1, &empty, true), 7);
     }
 }
