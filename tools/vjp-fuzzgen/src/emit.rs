@@ -24,7 +24,7 @@ fn param_ty(kind: PKind) -> String {
         PKind::Slice | PKind::NoGradSlice => "&[f64]".into(),
         PKind::VecRef => "&Vec<f64>".into(),
         PKind::RefArr(n) => format!("&[f64; {n}]"),
-        PKind::Int => "usize".into(),
+        PKind::Int | PKind::NoGradInt => "usize".into(),
         PKind::NoGradIdx => "&[usize]".into(),
         PKind::NoGradIdxArr(n) => format!("[usize; {n}]"),
         PKind::NoGradOpt => "Option<usize>".into(),
@@ -59,6 +59,7 @@ pub fn function(f: &Func, traced: bool) -> String {
             p.kind,
             PKind::NoGradF(_)
                 | PKind::NoGradSlice
+                | PKind::NoGradInt
                 | PKind::NoGradIdx
                 | PKind::NoGradIdxArr(_)
                 | PKind::NoGradOpt
@@ -122,7 +123,7 @@ fn layout(f: &Func, rng: &mut Rng) -> Layout {
                 );
                 0
             }
-            PKind::Int => {
+            PKind::Int | PKind::NoGradInt => {
                 ints.push(rng.range(0, 4));
                 0
             }
@@ -223,7 +224,7 @@ fn args(f: &Func, l: &Layout, call: Call) -> (String, Vec<String>) {
                 let d: Vec<String> = data.next().unwrap().iter().map(|c| num(*c)).collect();
                 args.push(format!("&[{}]", d.join(", ")));
             }
-            PKind::Int => args.push(ints.next().unwrap().to_string()),
+            PKind::Int | PKind::NoGradInt => args.push(ints.next().unwrap().to_string()),
             PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt | PKind::NoGradRows(_) => {
                 args.push(values.next().unwrap().clone())
             }

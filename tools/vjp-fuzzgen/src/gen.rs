@@ -22,6 +22,7 @@ mod offsets;
 mod plain;
 mod reduce;
 mod rows;
+mod stepped;
 mod undo;
 
 pub use bindings::value_text;
@@ -123,6 +124,12 @@ pub struct Opts {
     /// macro reads through a window of the slice made before the loop (`bounds.rs`), and
     /// loops with a `break` / `continue` where it must not.
     pub offset_reads: bool,
+    /// Emphasis: loops reading slice parameters at an integer stepped once per iteration
+    /// (`q[l]` with `l += 1;`, the packed triangle walked column by column), whose reverse the
+    /// macro runs forwards, stepping the integer again (`Plan::replay`), reading through
+    /// windows of the slice and of its adjoint (`bounds.rs`); and the shapes that keep it
+    /// from doing so.
+    pub stepped_slots: bool,
 }
 
 /// The switches, by name.
@@ -168,6 +175,7 @@ const EMPHASIS: &[&str] = &[
     "carried-counters",
     "undo-writes",
     "offset-reads",
+    "stepped-slots",
 ];
 
 impl Opts {
@@ -203,6 +211,7 @@ impl Opts {
             lent_rows: false,
             undo_writes: false,
             offset_reads: false,
+            stepped_slots: false,
         }
     }
 
@@ -237,6 +246,7 @@ impl Opts {
             "lent-rows" => &mut self.lent_rows,
             "undo-writes" => &mut self.undo_writes,
             "offset-reads" => &mut self.offset_reads,
+            "stepped-slots" => &mut self.stepped_slots,
             _ => return None,
         })
     }
@@ -288,6 +298,7 @@ impl Opts {
             || self.carried_counters
             || self.undo_writes
             || self.offset_reads
+            || self.stepped_slots
     }
 
     /// The switches that are on, comma-separated.
@@ -344,6 +355,8 @@ pub enum PKind {
     NoGradSlice,
     /// `n: usize` (a trip count), at most 4.
     Int,
+    /// `#[no_grad] off: usize` (`stepped-slots`), at most 4.
+    NoGradInt,
     /// `#[no_grad] idx: &[usize]` (`binding-patterns`), elements at most [`bindings::IDX_MAX`].
     NoGradIdx,
     /// `#[no_grad] idx: [usize; N]` (`binding-patterns`).
@@ -559,6 +572,9 @@ pub struct Gen {
     undo_out: Option<String>,
     /// Indices that loops of `offset-reads` keep in bounds while they run.
     offsets: Vec<offsets::Offset>,
+    /// Indices at stepped integers that loops of `stepped-slots` keep in bounds while they
+    /// run.
+    slot_reads: Vec<stepped::SlotRead>,
 }
 
 impl Ctx {
@@ -665,6 +681,7 @@ impl Gen {
             uids: std::cell::Cell::new(0),
             undo_out: None,
             offsets: Vec::new(),
+            slot_reads: Vec::new(),
         }
     }
 
@@ -835,6 +852,10 @@ impl Gen {
     fn index(&mut self, cx: &Ctx, name: &str, len: Option<usize>) -> String {
         // Indices that move with the counter of a loop around (`offset-reads`).
         if let Some(i) = self.offset_index(cx, name) {
+            return i;
+        }
+        // Indices at an integer a loop around steps (`stepped-slots`).
+        if let Some(i) = self.stepped_index(cx, name) {
             return i;
         }
         // Integers declared as valid indices into this array (by the emphasis switches only):
@@ -1483,7 +1504,7 @@ impl Gen {
                 PKind::VecRows(_) | PKind::RefRows(..) | PKind::NoGradRows(_) => {
                     pick_param(&mut self.rng, &|v: &Var| v.param == Some(p.kind))?
                 }
-                PKind::Int => {
+                PKind::Int | PKind::NoGradInt => {
                     let ints: Vec<&Var> = vis
                         .iter()
                         .filter(|v| v.kind == Kind::Int && v.bound <= 4.0 && !v.not_usize)
@@ -1785,6 +1806,11 @@ impl Gen {
             } else {
                 0
             }, // 27 a loop reading slices at offsets of its counter
+            if self.opts.stepped_slots && !deep && cx.level() < 2 {
+                14
+            } else {
+                0
+            }, // 28 a loop reading slices at an integer it steps
         ];
         match self.rng.weighted(&w) {
             0 => self.let_scalar(cx, out),
@@ -1902,7 +1928,8 @@ impl Gen {
             24 => self.nested_stmt(cx, out),
             25 => self.lent_stmt(cx, out),
             26 => self.undo_stmt(cx, out),
-            _ => self.offset_stmt(cx, out),
+            27 => self.offset_stmt(cx, out),
+            _ => self.stepped_stmt(cx, out),
         }
     }
 
@@ -2892,6 +2919,7 @@ impl Gen {
         let name = format!("f{index}");
         self.undo_out = None;
         self.offsets.clear();
+        self.slot_reads.clear();
         let n_params = self.rng.range(1, 4);
         let mut params: Vec<Param> = Vec::new();
         let mut cx = Ctx {
@@ -2938,6 +2966,7 @@ impl Gen {
                 PKind::NoGradIdx | PKind::NoGradIdxArr(_) | PKind::NoGradOpt => {
                     unreachable!("added by `binding_params`")
                 }
+                PKind::NoGradInt => unreachable!("added by `stepped_params`"),
                 PKind::Rows(_) | PKind::VecRows(_) | PKind::RefRows(..) | PKind::NoGradRows(_) => {
                     unreachable!("added by `rows_params`")
                 }
@@ -2960,6 +2989,9 @@ impl Gen {
         }
         if self.opts.offset_reads {
             self.offset_params(&mut cx, &mut params);
+        }
+        if self.opts.stepped_slots {
+            self.stepped_params(&mut cx, &mut params);
         }
         if !params.iter().any(|p| p.kind.active()) {
             let pname = "x9".to_string();
@@ -2998,6 +3030,10 @@ impl Gen {
         if self.opts.offset_reads && self.rng.chance(0.7) {
             // At least one such loop in most functions.
             self.offset_stmt(&mut cx, &mut body);
+        }
+        if self.opts.stepped_slots && self.rng.chance(0.7) {
+            // At least one such loop in most functions.
+            self.stepped_stmt(&mut cx, &mut body);
         }
         cx.top = false;
         let linear = cx.visible().iter().any(|v| v.linear && v.kind == Kind::F);

@@ -33,8 +33,9 @@ const USAGE: &str = "usage:
                     closures, closure-in-cond, untyped-inactive-closure, nested-rows,
                     lent-rows;
                   and the emphasis switches, which steer the generator toward the code
-                  paths of six optimisations: fused-loops, invariant-reads,
-                  stepped-counters, carried-counters, undo-writes, offset-reads
+                  paths of seven optimisations: fused-loops, invariant-reads,
+                  stepped-counters, carried-counters, undo-writes, offset-reads,
+                  stepped-slots
                   (off by default: call-no-grad-float, active-to-no-grad-slice,
                   int-method-arg, plain-calls, binding-patterns, reductions, rows,
                   closures, closure-in-cond, untyped-inactive-closure, nested-rows,
