@@ -1292,20 +1292,7 @@ impl Planner<'_> {
     /// which steps that slot forwards again in its reverse ([`Plan::replay`]): that inner loop
     /// and its slot.
     fn replaying_inner<'b>(&self, l: &'b Loop, slot: VarId) -> Option<(&'b Loop, VarId)> {
-        let mut writes = 0;
-        l.body.walk(&mut |s| {
-            writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
-        });
-        if writes != 1 {
-            return None;
-        }
-        let exit = l.body.stmts.iter().find_map(|s| match s {
-            Stmt::WriteBack {
-                slot: w,
-                value: Atom::Var(e),
-            } if *w == slot => Some(*e),
-            _ => None,
-        })?;
+        let exit = handed_on(l, slot)?;
         let starts_here = |s: &Slot| s.var == exit && matches!(s.init, Atom::Var(v) if v == slot);
         l.body.stmts.iter().find_map(|s| match s {
             Stmt::Loop(inner)
@@ -1603,6 +1590,25 @@ pub fn rewindable(l: &Loop, slot: VarId, name: &syn::Ident) -> Option<Rewind> {
     })
 }
 
+/// The variable that `slot`'s one write-back in `l`'s body stores, when that write-back is
+/// at the top level of the body (the value an inner loop leaves, say).
+fn handed_on(l: &Loop, slot: VarId) -> Option<VarId> {
+    let mut writes = 0;
+    l.body.walk(&mut |s| {
+        writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
+    });
+    if writes != 1 {
+        return None;
+    }
+    l.body.stmts.iter().find_map(|s| match s {
+        Stmt::WriteBack {
+            slot: w,
+            value: Atom::Var(e),
+        } if *w == slot => Some(*e),
+        _ => None,
+    })
+}
+
 /// `slot` as a [`Step::Inner`] rewind: its one write-back in `l`'s body, at the top level,
 /// stores the value after an inner loop at the top level whose slot starts from `slot`, and
 /// that inner loop rewinds it and would otherwise save it when it ends (`exits`).
@@ -1613,20 +1619,7 @@ fn rewound_by_inner(
     rewind: &[Vec<Rewind>],
     exits: &[Vec<VarId>],
 ) -> Option<(usize, VarId)> {
-    let mut writes = 0;
-    l.body.walk(&mut |s| {
-        writes += usize::from(matches!(s, Stmt::WriteBack { slot: w, .. } if *w == slot));
-    });
-    if writes != 1 {
-        return None;
-    }
-    let exit = l.body.stmts.iter().find_map(|s| match s {
-        Stmt::WriteBack {
-            slot: w,
-            value: Atom::Var(e),
-        } if *w == slot => Some(*e),
-        _ => None,
-    })?;
+    let exit = handed_on(l, slot)?;
     l.body.stmts.iter().find_map(|s| match s {
         Stmt::Loop(inner)
             if inner
