@@ -226,7 +226,22 @@ impl Gen {
         active: bool,
     ) -> String {
         let name = self.name_avoiding(avoid);
-        let (e, b) = if !active && self.rng.chance(0.5) {
+        let zero = if active { 0.0 } else { 0.5 };
+        self.declare_acc(cx, out, id, name, zero)
+    }
+
+    /// `let mut NAME = ..;`, a float accumulator of loop `id`: a constant zero with chance
+    /// `zero`, else a random expression.
+    pub(super) fn declare_acc(
+        &mut self,
+        cx: &mut Ctx,
+        out: &mut Vec<S>,
+        id: usize,
+        name: String,
+        zero: f64,
+    ) -> String {
+        // No draw for `zero == 0.0`: the generated programs of a seed stay what they were.
+        let (e, b) = if zero > 0.0 && self.rng.chance(zero) {
             (E::Num(0.0), 0.0)
         } else {
             let (e, b) = self.expr(cx, 1);

@@ -505,23 +505,7 @@ impl Gen {
         let name = format!("os{}", self.fresh);
         // Mostly from an active value: a loop may run zero times, and an accumulator left at
         // zero for every input puts a kink read after it (`os.abs()`, `os > 0.0`) at a constant.
-        let (e, b) = if self.rng.chance(0.25) {
-            (E::Num(0.0), 0.0)
-        } else {
-            let (e, b) = self.expr(cx, 1);
-            self.fit((e, b), 4.0)
-        };
-        let ty = matches!(e, E::Num(_)).then(|| "f64".to_string());
-        let mut v = self.var(cx, name.clone(), Kind::F, b, true);
-        v.acc = Some(id);
-        Self::declare_from(cx, v, &ty, &e);
-        out.push(S::Let {
-            pat: name.clone(),
-            mutable: true,
-            ty,
-            e,
-        });
-        name
+        self.declare_acc(cx, out, id, name, 0.25)
     }
 
     /// `lp` as the loop of accumulator `acc_id`: `s` is its accumulator while it runs.

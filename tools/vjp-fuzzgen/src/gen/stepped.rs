@@ -274,23 +274,7 @@ impl Gen {
     fn slot_acc(&mut self, cx: &mut Ctx, out: &mut Vec<S>, id: usize) -> String {
         self.fresh += 1;
         let name = format!("{}{}", self.rng.pick(&["ss", "acc_", "tot"]), self.fresh);
-        let (e, b) = if self.rng.chance(0.25) {
-            (E::Num(0.0), 0.0)
-        } else {
-            let (e, b) = self.expr(cx, 1);
-            self.fit((e, b), 4.0)
-        };
-        let ty = matches!(e, E::Num(_)).then(|| "f64".to_string());
-        let mut v = self.var(cx, name.clone(), Kind::F, b, true);
-        v.acc = Some(id);
-        Self::declare_from(cx, v, &ty, &e);
-        out.push(S::Let {
-            pat: name.clone(),
-            mutable: true,
-            ty,
-            e,
-        });
-        name
+        self.declare_acc(cx, out, id, name, 0.25)
     }
 
     /// The name of a stepped integer.
