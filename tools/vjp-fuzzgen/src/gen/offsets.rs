@@ -334,6 +334,12 @@ impl Gen {
 
     /// `if c { continue; }` / `if c { break; }`, on the counter or on active values.
     fn offset_jump(&mut self, cx: &Ctx, counter: &str, jump: Jump) -> S {
+        self.jump_on(cx, counter, jump == Jump::Break)
+    }
+
+    /// `if c { break; }` when `brk`, else `if c { continue; }`, on the counter or on active
+    /// values (also for the loops of `stepped-slots`).
+    pub(super) fn jump_on(&mut self, cx: &Ctx, counter: &str, brk: bool) -> S {
         let c = if self.rng.chance(0.5) {
             C::Raw(match self.rng.below(4) {
                 0 => format!("{counter} % 2 == 1"),
@@ -344,11 +350,7 @@ impl Gen {
         } else {
             self.cond(cx, 1)
         };
-        let s = if jump == Jump::Break {
-            S::Break
-        } else {
-            S::Continue
-        };
+        let s = if brk { S::Break } else { S::Continue };
         S::If(vec![(c, vec![s])], None)
     }
 

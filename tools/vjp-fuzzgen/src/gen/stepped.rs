@@ -357,22 +357,7 @@ impl Gen {
 
     /// `if c { continue; }` / `if c { break; }` on the counter or on active values.
     fn slot_jump(&mut self, cx: &Ctx, counter: &str, twist: Twist) -> S {
-        let c = if self.rng.chance(0.5) {
-            C::Raw(match self.rng.below(4) {
-                0 => format!("{counter} % 2 == 1"),
-                1 => format!("{counter} == 1"),
-                2 => format!("{counter} > 2"),
-                _ => format!("{counter} % 3 == 0"),
-            })
-        } else {
-            self.cond(cx, 1)
-        };
-        let s = if twist == Twist::Break {
-            S::Break
-        } else {
-            S::Continue
-        };
-        S::If(vec![(c, vec![s])], None)
+        self.jump_on(cx, counter, twist == Twist::Break)
     }
 
     /// `let e = (..).exp();` (or another costly primitive), bounded by 2, for the reads.
