@@ -260,6 +260,15 @@ impl Gen {
         name
     }
 
+    /// `acc += 0.1 * (int as f64 * e);`, an integer read as a float, with the bound of `e`
+    /// (at most 1): the caller adds `0.1 * int's largest value * b` to `acc`'s growth.
+    pub(super) fn int_as_float(&mut self, cx: &Ctx, acc: &str, int: &str) -> (S, f64) {
+        let (e, b) = self.expr(cx, 1);
+        let (e, b) = self.fit((e, b), 1.0);
+        let product = bin("*", E::Num(0.1), bin("*", E::Int(int.to_string()), e));
+        (S::Compound(acc.to_string(), "+=", product), b)
+    }
+
     /// The visible accumulators of loop `id`.
     pub(super) fn accs_of(cx: &Ctx, id: usize) -> Vec<String> {
         cx.visible()
@@ -614,13 +623,8 @@ impl Gen {
         }
         if self.rng.chance(0.3) {
             // The counter as a float too.
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 1.0);
-            body.push(S::Compound(
-                s.clone(),
-                "+=",
-                bin("*", E::Num(0.1), bin("*", E::Int(l.clone()), e)),
-            ));
+            let (add, b) = self.int_as_float(cx, &s, &l);
+            body.push(add);
             if let Some(v) = cx.find_mut(&s) {
                 v.growth += 0.1 * max as f64 * b;
             }

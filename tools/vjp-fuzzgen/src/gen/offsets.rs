@@ -117,29 +117,12 @@ impl Gen {
     }
 
     fn offset_param(&mut self, cx: &mut Ctx, params: &mut Vec<Param>, kind: PKind) {
-        let k = params.len();
         let base = if kind == PKind::NoGradSlice {
             "wt"
         } else {
             "xs"
         };
-        let name = format!("{base}{k}");
-        if params.iter().any(|p| p.name == name) {
-            return;
-        }
-        let vkind = match kind {
-            PKind::RefArr(n) => Kind::Slice(Some(n)),
-            _ => Kind::Slice(None),
-        };
-        let mut v = self.var(cx, name.clone(), vkind, 2.0, false);
-        v.param = Some(kind);
-        v.nograd = kind == PKind::NoGradSlice;
-        cx.declare(v);
-        params.push(Param {
-            name,
-            kind,
-            mutable: false,
-        });
+        self.extra_param(cx, params, kind, base);
     }
 
     /// An index into `name` registered by a loop around (see the module's documentation),

@@ -139,25 +139,33 @@ impl Gen {
                 1 => PKind::VecRef,
                 _ => PKind::RefArr(3),
             };
-            self.stepped_param(cx, params, kind, "xs");
+            self.extra_param(cx, params, kind, "xs");
         }
         if self.rng.chance(0.4) {
             // Packed triangles: at most 5 elements, as every slice the generator writes (its
             // loops over a slice, and the `usize` arguments and `Vec`s they make, assume it).
             let n = if self.rng.chance(0.6) { 5 } else { 4 };
-            self.stepped_param(cx, params, PKind::RefArr(n), "q");
+            self.extra_param(cx, params, PKind::RefArr(n), "q");
         }
         if !has(params, &|k| k == PKind::NoGradSlice) && self.rng.chance(0.3) {
-            self.stepped_param(cx, params, PKind::NoGradSlice, "wt");
+            self.extra_param(cx, params, PKind::NoGradSlice, "wt");
         }
         if self.rng.chance(0.45) {
             // Not a base of `slot_name` (a slot must not shadow it).
             let base = *self.rng.pick(&["off", "start", "from"]);
-            self.stepped_param(cx, params, PKind::NoGradInt, base);
+            self.extra_param(cx, params, PKind::NoGradInt, base);
         }
     }
 
-    fn stepped_param(&mut self, cx: &mut Ctx, params: &mut Vec<Param>, kind: PKind, base: &str) {
+    /// A parameter `BASEk` of `kind` (`k` the parameter's position), declared to the
+    /// generator; nothing if that name is taken (also for `offset-reads`).
+    pub(super) fn extra_param(
+        &mut self,
+        cx: &mut Ctx,
+        params: &mut Vec<Param>,
+        kind: PKind,
+        base: &str,
+    ) {
         let name = format!("{base}{}", params.len());
         if params.iter().any(|p| p.name == name) {
             return;
@@ -892,13 +900,8 @@ impl Gen {
         }
         if self.rng.chance(0.3) {
             // The integer as a float.
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 1.0);
-            body.push(S::Compound(
-                s.clone(),
-                "+=",
-                bin("*", E::Num(0.1), bin("*", E::Int(l.clone()), e)),
-            ));
+            let (add, b) = self.int_as_float(cx, &s, &l);
+            body.push(add);
             growth += 0.1 * plan.lmax as f64 * b;
         }
         if at != At::Middle {
@@ -924,13 +927,8 @@ impl Gen {
         out.push(S::For(format!("{counter} in {range}"), body));
         if self.rng.chance(0.2) {
             // The integer after the loop.
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 1.0);
-            out.push(S::Compound(
-                s.clone(),
-                "+=",
-                bin("*", E::Num(0.1), bin("*", E::Int(l.clone()), e)),
-            ));
+            let (add, b) = self.int_as_float(cx, &s, &l);
+            out.push(add);
             if let Some(v) = cx.find_mut(&s) {
                 v.bound += 0.1 * plan.lmax as f64 * b;
             }
@@ -1251,13 +1249,8 @@ impl Gen {
         }
         let costly = (twist == 2).then(|| self.slot_costly(cx, &mut obody, &[&s, &l]));
         if twist == 4 && pre {
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 1.0);
-            obody.push(S::Compound(
-                s.clone(),
-                "+=",
-                bin("*", E::Num(0.1), bin("*", E::Int(l.clone()), e)),
-            ));
+            let (add, b) = self.int_as_float(cx, &s, &l);
+            obody.push(add);
             growth += 0.1 * lmax as f64 * b;
         }
         if self.rng.chance(0.3) {
@@ -1312,13 +1305,8 @@ impl Gen {
             }
         }
         if self.rng.chance(0.2) {
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 1.0);
-            ibody.push(S::Compound(
-                s.clone(),
-                "+=",
-                bin("*", E::Num(0.1), bin("*", E::Int(l.clone()), e)),
-            ));
+            let (add, b) = self.int_as_float(cx, &s, &l);
+            ibody.push(add);
             growth += 0.1 * lmax as f64 * b * trips_in as f64;
         }
         if nmax <= q.min && !rows && self.rng.chance(0.15) {
@@ -1364,13 +1352,8 @@ impl Gen {
             jump(self, cx, &mut obody, &c);
         }
         if twist == 4 && !pre {
-            let (e, b) = self.expr(cx, 1);
-            let (e, b) = self.fit((e, b), 1.0);
-            obody.push(S::Compound(
-                s.clone(),
-                "+=",
-                bin("*", E::Num(0.1), bin("*", E::Int(l.clone()), e)),
-            ));
+            let (add, b) = self.int_as_float(cx, &s, &l);
+            obody.push(add);
             growth += 0.1 * lmax as f64 * b;
         }
         cx.budget = budget;
