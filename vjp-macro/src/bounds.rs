@@ -254,7 +254,8 @@ pub fn windows(body: &Body, activity: &Activity) -> Windows {
 }
 
 /// True when every statement in loop `l`'s body (nested blocks included) that reads `slice`,
-/// or a variable sharing its adjoint, is an element read through `window`.
+/// or a variable sharing its adjoint, is an element read through `window` (those are at the
+/// top level of the body).
 fn only_through(
     activity: &Activity,
     l: &Loop,
@@ -263,36 +264,14 @@ fn only_through(
     read: &HashMap<VarId, (usize, usize, TokenStream)>,
 ) -> bool {
     let root = activity.root(slice);
-    let touches = |v: &VarId| activity.root(*v) == root;
-    let mut only = true;
-    l.body.walk(&mut |s| {
-        let reads: Vec<VarId> = match s {
-            Stmt::Let { var, rhs, .. } => {
-                let through = read.get(var).is_some_and(|(id, k, _)| (*id, *k) == window);
-                if through {
-                    Vec::new()
-                } else {
-                    rhs.primal_reads()
-                }
-            }
-            Stmt::If { cond, phis, .. } => {
-                let values = phis.iter().flat_map(|p| [&p.then_val, &p.else_val]);
-                let values = values.flatten().chain([cond]);
-                values.filter_map(Body::atom_var).collect()
-            }
-            Stmt::Loop(inner) => {
-                let inits = inner.slots.iter().filter_map(|s| Body::atom_var(&s.init));
-                match &inner.kind {
-                    LoopKind::For { reads, .. } => inits.chain(reads.iter().copied()).collect(),
-                    LoopKind::Loop => inits.collect(),
-                }
-            }
-            Stmt::WriteBack { value, .. } => Body::atom_var(value).into_iter().collect(),
-            Stmt::Effect { .. } => Vec::new(),
-        };
-        only &= !reads.iter().any(touches);
-    });
-    only
+    l.body.stmts.iter().all(|s| {
+        let through = matches!(s, Stmt::Let { var, .. }
+            if read.get(var).is_some_and(|(id, k, _)| (*id, *k) == window));
+        through
+            || !crate::plan::primal_reads(s)
+                .iter()
+                .any(|v| activity.root(*v) == root)
+    })
 }
 
 /// The range of a loop `for i in lo..hi` or `for i in (lo..hi).rev()`.
