@@ -16,6 +16,7 @@ mod emit;
 mod expand;
 mod forward;
 mod fuse;
+mod hoist;
 mod ir;
 mod lower;
 mod naming;

@@ -261,6 +261,108 @@ pub fn step_count(count: usize, step: usize) -> usize {
     count.div_ceil(step)
 }
 
+/// The primitive integer types, in which the trip count of a loop is estimated at the top of
+/// a generated function (see [`hoist_span`]): arithmetic that saturates or gives 0 instead of
+/// panicking, so that the estimate never panics where the loop itself would not.
+pub trait HoistInt: Copy + PartialOrd {
+    /// `self + other`, saturating.
+    fn hoist_add(self, other: Self) -> Self;
+    /// `self - other`, saturating.
+    fn hoist_sub(self, other: Self) -> Self;
+    /// `self * other`, saturating.
+    fn hoist_mul(self, other: Self) -> Self;
+    /// `self / other`, 0 when `other` is 0 or the quotient overflows.
+    fn hoist_div(self, other: Self) -> Self;
+    /// `self % other`, 0 when `other` is 0 or the remainder overflows.
+    fn hoist_rem(self, other: Self) -> Self;
+    /// `hi - self` when `hi > self`, else 0, saturating at `usize::MAX`.
+    fn hoist_span(self, hi: Self) -> usize;
+}
+
+macro_rules! hoist_ints {
+    ($($t:ty),*) => { $(
+        impl HoistInt for $t {
+            #[inline]
+            fn hoist_add(self, other: Self) -> Self {
+                self.saturating_add(other)
+            }
+            #[inline]
+            fn hoist_sub(self, other: Self) -> Self {
+                self.saturating_sub(other)
+            }
+            #[inline]
+            fn hoist_mul(self, other: Self) -> Self {
+                self.saturating_mul(other)
+            }
+            #[inline]
+            fn hoist_div(self, other: Self) -> Self {
+                self.checked_div(other).unwrap_or(0)
+            }
+            #[inline]
+            fn hoist_rem(self, other: Self) -> Self {
+                self.checked_rem(other).unwrap_or(0)
+            }
+            #[inline]
+            fn hoist_span(self, hi: Self) -> usize {
+                if hi > self {
+                    // `abs_diff` is the unsigned difference, which cannot overflow.
+                    usize::try_from(hi.abs_diff(self)).unwrap_or(usize::MAX)
+                } else {
+                    0
+                }
+            }
+        }
+    )* };
+}
+
+hoist_ints!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+/// `a + b`, saturating.
+#[inline]
+pub fn hoist_add<T: HoistInt>(a: T, b: T) -> T {
+    a.hoist_add(b)
+}
+
+/// `a - b`, saturating.
+#[inline]
+pub fn hoist_sub<T: HoistInt>(a: T, b: T) -> T {
+    a.hoist_sub(b)
+}
+
+/// `a * b`, saturating.
+#[inline]
+pub fn hoist_mul<T: HoistInt>(a: T, b: T) -> T {
+    a.hoist_mul(b)
+}
+
+/// `a / b`, 0 when `b` is 0 or the quotient overflows (`MIN / -1`).
+#[inline]
+pub fn hoist_div<T: HoistInt>(a: T, b: T) -> T {
+    a.hoist_div(b)
+}
+
+/// `a % b`, 0 when `b` is 0 or the remainder overflows (`MIN % -1`).
+#[inline]
+pub fn hoist_rem<T: HoistInt>(a: T, b: T) -> T {
+    a.hoist_rem(b)
+}
+
+/// The length of `lo..hi`: `hi - lo` when `hi > lo`, else 0, saturating at `usize::MAX`.
+#[inline]
+pub fn hoist_span<T: HoistInt>(lo: T, hi: T) -> usize {
+    lo.hoist_span(hi)
+}
+
+/// The length of `lo..=hi`: `hi - lo + 1` when `hi >= lo`, else 0, saturating at `usize::MAX`.
+#[inline]
+pub fn hoist_span_inclusive<T: HoistInt>(lo: T, hi: T) -> usize {
+    if hi >= lo {
+        lo.hoist_span(hi).saturating_add(1)
+    } else {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::rewind_span;
@@ -293,5 +395,67 @@ mod tests {
         assert_eq!(rewind_span(80usize, 2, &(0..10).rev(), false), 100);
         let empty = 3..std::hint::black_box(1);
         assert_eq!(rewind_span(7i32, 1, &empty, true), 7);
+    }
+
+    /// The spans are the lengths of the ranges, 0 for empty ones, saturating at `usize::MAX`;
+    /// unsuffixed literals infer their type from the other argument, or default to `i32`.
+    #[test]
+    fn hoist_spans() {
+        use super::{hoist_span, hoist_span_inclusive};
+        let n: usize = 7;
+        assert_eq!(hoist_span(0, n), 7);
+        assert_eq!(hoist_span(0, 10), 10);
+        assert_eq!(hoist_span_inclusive(1, 10), 10);
+        assert_eq!((1..=10).count(), 10);
+        // Empty and backwards ranges.
+        assert_eq!(hoist_span(5, 5), 0);
+        assert_eq!(hoist_span(9u8, 3), 0);
+        assert_eq!(hoist_span(-2i32, -7), 0);
+        assert_eq!(hoist_span_inclusive(5, 5), 1);
+        assert_eq!(hoist_span_inclusive(6usize, 5), 0);
+        assert_eq!(hoist_span_inclusive(-3i8, -4), 0);
+        // Negative bounds.
+        assert_eq!(hoist_span(-5i64, 3), 8);
+        assert_eq!(hoist_span_inclusive(-5i64, -5), 1);
+        assert_eq!(hoist_span(i8::MIN, i8::MAX), 255);
+        assert_eq!(hoist_span_inclusive(i8::MIN, i8::MAX), 256);
+        // Saturation.
+        assert_eq!(
+            hoist_span(i64::MIN, i64::MAX) as u128,
+            (u64::MAX as u128).min(usize::MAX as u128)
+        );
+        assert_eq!(hoist_span(i128::MIN, i128::MAX), usize::MAX);
+        assert_eq!(hoist_span(0, u128::MAX), usize::MAX);
+        assert_eq!(hoist_span_inclusive(0, usize::MAX), usize::MAX);
+        assert_eq!(hoist_span_inclusive(isize::MIN, isize::MAX), usize::MAX);
+        assert_eq!(hoist_span_inclusive(u128::MIN, u128::MAX), usize::MAX);
+    }
+
+    /// The arithmetic saturates, and division and remainder give 0 instead of panicking.
+    #[test]
+    fn hoist_arithmetic() {
+        use super::{hoist_add, hoist_div, hoist_mul, hoist_rem, hoist_sub};
+        assert_eq!(hoist_add(2, 3), 5);
+        assert_eq!(hoist_add(usize::MAX, 1), usize::MAX);
+        assert_eq!(hoist_add(i32::MIN, -1), i32::MIN);
+        assert_eq!(hoist_sub(3usize, 5), 0);
+        assert_eq!(hoist_sub(-100i8, 100), i8::MIN);
+        assert_eq!(hoist_mul(6u8, 7), 42);
+        assert_eq!(hoist_mul(u64::MAX, 2), u64::MAX);
+        assert_eq!(hoist_mul(i16::MIN, 2), i16::MIN);
+        assert_eq!(hoist_div(17usize, 5), 3);
+        assert_eq!(hoist_rem(17usize, 5), 2);
+        assert_eq!(hoist_div(-7i32, 2), -3);
+        assert_eq!(hoist_rem(-7i32, 2), -1);
+        // Division by zero.
+        assert_eq!(hoist_div(17usize, 0), 0);
+        assert_eq!(hoist_rem(17usize, 0), 0);
+        assert_eq!(hoist_div(i64::MIN, 0), 0);
+        assert_eq!(hoist_rem(0u128, 0), 0);
+        // `MIN / -1` overflows.
+        assert_eq!(hoist_div(i32::MIN, -1), 0);
+        assert_eq!(hoist_rem(i32::MIN, -1), 0);
+        assert_eq!(hoist_div(isize::MIN, -1), 0);
+        assert_eq!(hoist_div(i8::MIN, std::hint::black_box(-1)), 0);
     }
 }

@@ -1,0 +1,649 @@
+//! Trip counts known at the top of the generated function.
+//!
+//! The adjoint sizes the tapes of its loops once, before anything runs. For a `for` loop over
+//! a range of integers whose bounds read only constants and parameters that the body never
+//! assigns, [`trips`] rewrites the range into an expression that gives its trip count there:
+//!
+//! ```text
+//! for i in 0..x.len() / 2 { .. }   →   ::vjp::__private::hoist_span(0, ::vjp::__private::hoist_div(x.len(), 2))
+//! ```
+//!
+//! The arithmetic goes through helpers that saturate or give 0 instead of panicking, so the
+//! expression is only an estimate where the user's own arithmetic would overflow (the loop
+//! itself then panics or wraps), and it never panics. Everything outside the small grammar of
+//! [`trips`] gives `None`: a missing estimate costs one more allocation, while an expression
+//! that does not compile would break the user's crate.
+
+use crate::ir::{Body, Loop, LoopKind, Stmt, VarId};
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::quote;
+use std::collections::HashSet;
+use syn::ext::IdentExt;
+use syn::{BinOp, Expr, Lit, RangeLimits, Type};
+
+/// The primitive integer types.
+const INTEGERS: [&str; 12] = [
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+];
+
+/// The other primitive types that `as` casts to an integer without moving anything.
+const CASTABLE: [&str; 4] = ["f32", "f64", "bool", "char"];
+
+/// Macros that expand to an expression and therefore declare no item.
+const EXPRESSION_MACROS: [&str; 20] = [
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "write",
+    "writeln",
+    "format",
+    "format_args",
+    "panic",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+];
+
+/// The trip count of a `for` loop over `iter` (the loop's `LoopKind::For::iter` token stream)
+/// as a `usize` expression that can be evaluated at the top of the generated function, or
+/// `None` when it cannot be.
+///
+/// Accepted: `A..B`, `A..=B`, in parentheses or not, and their `.rev()`, where one bound is
+/// syntactically an integer (an integer literal, a `.len()` call, a cast to a primitive
+/// integer type: the range is over integers, not `char`s) and both are built of integer
+/// literals, constants (a path that names no local nor an item of the body), parameters that
+/// the body never assigns (of a primitive integer type, or of a container type as the receiver
+/// of `.len()`), casts of those to primitive integers, parentheses, and `+ - * / %` (emitted
+/// as the saturating and non-panicking helpers of `#root::__private`).
+// Used by the tape planning (in progress).
+#[allow(dead_code)]
+pub fn trips(body: &Body, l: &Loop, root: &syn::Path) -> Option<TokenStream> {
+    let LoopKind::For { iter, reads, .. } = &l.kind else {
+        return None;
+    };
+    let expr: Expr = syn::parse2(iter.clone()).ok()?;
+    let range = range_of(&expr)?;
+    let (Some(lo), Some(hi)) = (&range.start, &range.end) else {
+        return None;
+    };
+    if !range.attrs.is_empty() || !(integer_evidence(lo) || integer_evidence(hi)) {
+        return None;
+    }
+    let hoist = Hoist {
+        body,
+        reads,
+        root,
+        items: item_idents(body),
+    };
+    let lo = hoist.bound(lo)?;
+    let hi = hoist.bound(hi)?;
+    Some(match range.limits {
+        RangeLimits::HalfOpen(_) => quote!(#root::__private::hoist_span(#lo, #hi)),
+        RangeLimits::Closed(_) => quote!(#root::__private::hoist_span_inclusive(#lo, #hi)),
+    })
+}
+
+/// `e` without the parentheses and invisible groups around it.
+fn unwrapped(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) if p.attrs.is_empty() => unwrapped(&p.expr),
+        Expr::Group(g) if g.attrs.is_empty() => unwrapped(&g.expr),
+        other => other,
+    }
+}
+
+/// The range of `A..B`, `A..=B` (parenthesised or not) or of their `.rev()`.
+fn range_of(e: &Expr) -> Option<&syn::ExprRange> {
+    match unwrapped(e) {
+        Expr::Range(r) => Some(r),
+        Expr::MethodCall(m)
+            if m.attrs.is_empty()
+                && m.method == "rev"
+                && m.args.is_empty()
+                && m.turbofish.is_none() =>
+        {
+            match unwrapped(&m.receiver) {
+                Expr::Range(r) => Some(r),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// True when `e` is syntactically an integer: an integer literal, a `.len()` call or a cast
+/// to a primitive integer type.
+fn integer_evidence(e: &Expr) -> bool {
+    match unwrapped(e) {
+        Expr::Lit(l) => matches!(l.lit, Lit::Int(_)),
+        Expr::MethodCall(m) => is_len_call(m),
+        Expr::Cast(c) => is_primitive(&c.ty, &INTEGERS),
+        _ => false,
+    }
+}
+
+/// `receiver.len()`, without arguments or turbofish.
+fn is_len_call(m: &syn::ExprMethodCall) -> bool {
+    m.attrs.is_empty() && m.method == "len" && m.args.is_empty() && m.turbofish.is_none()
+}
+
+/// True when `ty` is one of the primitive types `names` (in parentheses or not).
+fn is_primitive(ty: &Type, names: &[&str]) -> bool {
+    match ty {
+        Type::Paren(p) => is_primitive(&p.elem, names),
+        Type::Group(g) => is_primitive(&g.elem, names),
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .get_ident()
+            .is_some_and(|ident| names.iter().any(|name| ident == name)),
+        _ => false,
+    }
+}
+
+/// True for the parameter types whose `.len()` borrows the parameter and returns its length:
+/// shared references, arrays, `Vec`s, `VecDeque`s and `String`s. (Through a `&mut` the body
+/// could change the length without assigning the parameter.)
+fn is_container(ty: &Type) -> bool {
+    match ty {
+        Type::Paren(p) => is_container(&p.elem),
+        Type::Group(g) => is_container(&g.elem),
+        Type::Reference(r) => r.mutability.is_none(),
+        Type::Array(_) => true,
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| ["Vec", "VecDeque", "String"].iter().any(|n| s.ident == n)),
+        _ => false,
+    }
+}
+
+/// How a parameter is used in a bound.
+#[derive(Clone, Copy, PartialEq)]
+enum Use {
+    /// As an integer value.
+    Value,
+    /// As the operand of a cast to an integer.
+    Cast,
+    /// As the receiver of `.len()`.
+    Len,
+}
+
+/// The identifiers of the items that the body declares (`const`, `static`, `use`, ...) and of
+/// macros that might declare some: a path that starts with one of them might not resolve at
+/// the top of the generated function.
+fn item_idents(body: &Body) -> HashSet<String> {
+    fn idents(tokens: TokenStream, out: &mut HashSet<String>) {
+        for tt in tokens {
+            match tt {
+                TokenTree::Ident(i) => {
+                    out.insert(i.unraw().to_string());
+                }
+                TokenTree::Group(g) => idents(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    body.block.walk(&mut |stmt| {
+        let Stmt::Effect { tokens, .. } = stmt else {
+            return;
+        };
+        match syn::parse2::<syn::Item>(tokens.clone()) {
+            Ok(syn::Item::Macro(m))
+                if m.ident.is_none()
+                    && m.mac
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| EXPRESSION_MACROS.iter().any(|name| s.ident == name)) => {}
+            Ok(_) => idents(tokens.clone(), &mut out),
+            Err(_) => {}
+        }
+    });
+    out
+}
+
+/// The context of a rewrite: the body, the loop's reads and the runtime's path.
+struct Hoist<'a> {
+    body: &'a Body,
+    reads: &'a [VarId],
+    root: &'a syn::Path,
+    /// See [`item_idents`].
+    items: HashSet<String>,
+}
+
+impl Hoist<'_> {
+    /// A bound, rewritten (see [`trips`]).
+    fn bound(&self, e: &Expr) -> Option<TokenStream> {
+        let root = self.root;
+        match e {
+            Expr::Lit(l) if l.attrs.is_empty() => match &l.lit {
+                Lit::Int(i) => Some(quote!(#i)),
+                _ => None,
+            },
+            Expr::Path(p) => self.path(p, Use::Value),
+            Expr::MethodCall(m) if is_len_call(m) => self.len(m),
+            Expr::Paren(p) if p.attrs.is_empty() => {
+                let inner = self.bound(&p.expr)?;
+                Some(quote!((#inner)))
+            }
+            Expr::Group(g) if g.attrs.is_empty() => {
+                let inner = self.bound(&g.expr)?;
+                Some(quote!((#inner)))
+            }
+            Expr::Binary(b) if b.attrs.is_empty() => {
+                let helper = match b.op {
+                    BinOp::Add(_) => "hoist_add",
+                    BinOp::Sub(_) => "hoist_sub",
+                    BinOp::Mul(_) => "hoist_mul",
+                    BinOp::Div(_) => "hoist_div",
+                    BinOp::Rem(_) => "hoist_rem",
+                    _ => return None,
+                };
+                let helper = Ident::new(helper, proc_macro2::Span::call_site());
+                let left = self.bound(&b.left)?;
+                let right = self.bound(&b.right)?;
+                Some(quote!(#root::__private::#helper(#left, #right)))
+            }
+            Expr::Cast(c) if c.attrs.is_empty() && is_primitive(&c.ty, &INTEGERS) => {
+                let operand = match &*c.expr {
+                    Expr::Lit(l) if l.attrs.is_empty() => match &l.lit {
+                        Lit::Int(_)
+                        | Lit::Float(_)
+                        | Lit::Bool(_)
+                        | Lit::Char(_)
+                        | Lit::Byte(_) => {
+                            quote!(#l)
+                        }
+                        _ => return None,
+                    },
+                    Expr::Path(p) => self.path(p, Use::Cast)?,
+                    Expr::MethodCall(m) if is_len_call(m) => self.len(m)?,
+                    _ => return None,
+                };
+                let ty = &c.ty;
+                Some(quote!((#operand as #ty)))
+            }
+            _ => None,
+        }
+    }
+
+    /// `p.len()` for a parameter `p` of a container type.
+    fn len(&self, m: &syn::ExprMethodCall) -> Option<TokenStream> {
+        let Expr::Path(p) = &*m.receiver else {
+            return None;
+        };
+        let receiver = self.path(p, Use::Len)?;
+        Some(quote!(#receiver.len()))
+    }
+
+    /// The parameter that `p` names, if it is one that the rewrite may read.
+    fn param(&self, p: &syn::ExprPath, usage: Use) -> Option<VarId> {
+        let ident = single_ident(p)?;
+        let name = ident.unraw().to_string();
+        let v = *self
+            .reads
+            .iter()
+            .find(|v| self.body.vars[**v].name.unraw() == name)?;
+        let param = self.body.params.iter().find(|p| p.var == v)?;
+        let typed = match usage {
+            Use::Value => is_primitive(&param.ty, &INTEGERS),
+            Use::Cast => is_primitive(&param.ty, &INTEGERS) || is_primitive(&param.ty, &CASTABLE),
+            Use::Len => is_container(&param.ty),
+        };
+        (typed && !assigned(self.body, v)).then_some(v)
+    }
+
+    /// A path, rewritten: a parameter the rewrite may read (see [`Hoist::param`]) or a constant.
+    fn path(&self, p: &syn::ExprPath, usage: Use) -> Option<TokenStream> {
+        if !p.attrs.is_empty() || p.qself.is_some() {
+            return None;
+        }
+        if let Some(v) = self.param(p, usage) {
+            let name = &self.body.vars[v].name;
+            return Some(quote!(#name));
+        }
+        let first = p.path.segments.first()?.ident.unraw().to_string();
+        if self.items.contains(&first) {
+            return None;
+        }
+        if let Some(ident) = single_ident(p) {
+            let name = ident.unraw().to_string();
+            // Any other local (or a user's name of one) cannot be read at the top.
+            let local = self.body.vars.iter().any(|var| var.name.unraw() == name)
+                || self.body.versions.values().any(|user| *user == name);
+            if local || usage == Use::Len {
+                return None;
+            }
+        } else if usage == Use::Len {
+            return None;
+        }
+        Some(quote!(#p))
+    }
+}
+
+/// The identifier of a path of one segment without arguments or leading `::`.
+fn single_ident(p: &syn::ExprPath) -> Option<&Ident> {
+    if !p.attrs.is_empty() || p.qself.is_some() {
+        return None;
+    }
+    p.path.get_ident()
+}
+
+/// True when a statement of the body gives `v` a value (a `let`, a phi, a loop's slot or
+/// counter, a write-back): `v` may then differ between the top of the function and a loop.
+fn assigned(body: &Body, v: VarId) -> bool {
+    let mut found = false;
+    body.block.walk(&mut |stmt| {
+        found |= stmt.defs().contains(&v);
+        match stmt {
+            Stmt::Loop(l) => {
+                found |= l.slots.iter().any(|s| s.var == v);
+                if let LoopKind::For { counters, .. } = &l.kind {
+                    found |= counters.contains(&v);
+                }
+            }
+            Stmt::WriteBack { slot, .. } => found |= *slot == v,
+            _ => {}
+        }
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trips;
+    use crate::ir::{Body, Loop, Stmt};
+    use proc_macro2::TokenStream;
+
+    /// The function lowered, and its first `for` loop (in the order of [`crate::ir::Block::walk`]).
+    fn lowered(item: TokenStream) -> (Body, Loop) {
+        let cx = crate::ctxt::Ctxt::new();
+        let model = crate::parse::parse_item(item.clone(), &cx).expect("parses");
+        let mut namer = crate::naming::Namer::new(item.clone());
+        let body = crate::lower::lower(&model, &syn::parse_quote!(::vjp), &mut namer, &cx);
+        assert!(cx.check().is_ok(), "{item}");
+        let mut first = None;
+        body.block.walk(&mut |stmt| {
+            if let (None, Stmt::Loop(l)) = (&first, stmt) {
+                if matches!(l.kind, crate::ir::LoopKind::For { .. }) {
+                    first = Some(l.clone());
+                }
+            }
+        });
+        let l = first.unwrap_or_else(|| panic!("no `for` loop in {item}"));
+        (body, l)
+    }
+
+    /// The trip count of the first `for` loop of `item`, as a token string.
+    fn trips_of(item: TokenStream) -> Option<String> {
+        let (body, l) = lowered(item);
+        trips(&body, &l, &syn::parse_quote!(::vjp)).map(|t| t.to_string())
+    }
+
+    /// The tokens of `t`, as `to_string` spells them.
+    fn s(t: TokenStream) -> Option<String> {
+        Some(t.to_string())
+    }
+
+    #[test]
+    fn parameter_bound() {
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let mut s = x;
+                for i in 0..n { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(got, s(quote::quote!(::vjp::__private::hoist_span(0, n))));
+    }
+
+    #[test]
+    fn length_of_a_slice_parameter() {
+        let got = trips_of(quote::quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() / 2 { s = s + x[i]; }
+                s
+            }
+        });
+        assert_eq!(
+            got,
+            s(quote::quote!(::vjp::__private::hoist_span(
+                0,
+                ::vjp::__private::hoist_div(x.len(), 2)
+            )))
+        );
+    }
+
+    #[test]
+    fn constants() {
+        let got = trips_of(quote::quote! {
+            fn f(x: f64) -> f64 {
+                let mut s = x;
+                for _ in 0..K * D { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(
+            got,
+            s(quote::quote!(::vjp::__private::hoist_span(
+                0,
+                ::vjp::__private::hoist_mul(K, D)
+            )))
+        );
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let mut s = x;
+                for _ in 1..=(n + m::LEN as usize) % Self::N { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(
+            got,
+            s(quote::quote!(::vjp::__private::hoist_span_inclusive(
+                1,
+                ::vjp::__private::hoist_rem(
+                    (::vjp::__private::hoist_add(n, (m::LEN as usize))),
+                    Self::N
+                )
+            )))
+        );
+        // Neither bound is syntactically an integer.
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let mut s = x;
+                for _ in (Self::N % 3)..(n + 1) { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+    }
+
+    #[test]
+    fn reversed_inclusive_range() {
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, n: u32) -> f64 {
+                let mut s = x;
+                for i in (1..=n).rev() { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(
+            got,
+            s(quote::quote!(::vjp::__private::hoist_span_inclusive(1, n)))
+        );
+    }
+
+    #[test]
+    fn casts() {
+        let got = trips_of(quote::quote! {
+            fn f(x: &[f64], k: i32) -> f64 {
+                let mut s = 0.0;
+                for i in k as usize..x.len() - 1 { s = s + x[i]; }
+                s
+            }
+        });
+        assert_eq!(
+            got,
+            s(quote::quote!(::vjp::__private::hoist_span(
+                (k as usize),
+                ::vjp::__private::hoist_sub(x.len(), 1)
+            )))
+        );
+    }
+
+    #[test]
+    fn a_local_bound_is_not_hoisted() {
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let m = n / 2;
+                let mut s = x;
+                for i in 0..m { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+    }
+
+    /// `let n = n + 1;` makes a new version of `n`, which a `let` defines.
+    #[test]
+    fn a_rebound_parameter_is_not_hoisted() {
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let n = n + 1;
+                let mut s = x;
+                for i in 0..n { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, mut n: usize) -> f64 {
+                if x > 0.0 { n += 1; }
+                let mut s = x;
+                for i in 0..n { s = s * x; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+    }
+
+    /// A parameter that the loop itself assigns still has its value at the top when the
+    /// range is evaluated.
+    #[test]
+    fn a_parameter_assigned_after_the_range_is_read() {
+        let got = trips_of(quote::quote! {
+            fn f(x: f64, mut n: usize) -> f64 {
+                let mut s = x;
+                for i in 0..n { s = s * x; n = n - 1; }
+                s * n as f64
+            }
+        });
+        assert_eq!(got, s(quote::quote!(::vjp::__private::hoist_span(0, n))));
+    }
+
+    #[test]
+    fn iterators_are_not_hoisted() {
+        let got = trips_of(quote::quote! {
+            fn f(y: f64, x: &[usize]) -> f64 {
+                let mut s = y;
+                for k in x.iter() { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+        let got = trips_of(quote::quote! {
+            fn f(y: f64, n: usize) -> f64 {
+                let mut s = y;
+                for k in (0..n).step_by(2) { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+        let got = trips_of(quote::quote! {
+            fn f(y: f64, n: usize) -> f64 {
+                let mut s = y;
+                for k in n.. { if k > 9 { break; } s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+    }
+
+    #[test]
+    fn ranges_not_known_to_be_over_integers() {
+        let got = trips_of(quote::quote! {
+            fn f(y: f64, c: char) -> f64 {
+                let mut s = y;
+                for k in 'a'..c { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+        let got = trips_of(quote::quote! {
+            fn f(y: f64, a: usize, b: usize) -> f64 {
+                let mut s = y;
+                for k in a..b { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+    }
+
+    #[test]
+    fn element_reads_are_not_hoisted() {
+        let got = trips_of(quote::quote! {
+            fn f(y: f64, x: &[f64]) -> f64 {
+                let mut s = y;
+                for k in 0..x[0] as usize { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+    }
+
+    /// A local constant may not be in scope at the top of the generated function, and a
+    /// parameter whose type is not a primitive integer may be a reference that the helpers do
+    /// not take.
+    #[test]
+    fn local_items_and_other_parameter_types() {
+        let got = trips_of(quote::quote! {
+            fn f(y: f64) -> f64 {
+                const K: usize = 3;
+                let mut s = y;
+                for k in 0..K { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+        let got = trips_of(quote::quote! {
+            fn f(y: f64, n: usize, m: &usize) -> f64 {
+                let mut s = y;
+                for k in 0..n + m { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, None);
+        // `println!` declares no item.
+        let got = trips_of(quote::quote! {
+            fn f(y: f64) -> f64 {
+                println!("{}", K);
+                let mut s = y;
+                for k in 0..K { s = s * y; }
+                s
+            }
+        });
+        assert_eq!(got, s(quote::quote!(::vjp::__private::hoist_span(0, K))));
+    }
+}
