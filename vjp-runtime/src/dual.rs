@@ -25,6 +25,21 @@ pub struct Dual<T> {
     pub eps: T,
 }
 
+/// A dual number is saved in an [`Arena`](crate::arena::Arena) as its value, then its tangent
+/// (so that the adjoint of a generic function can run on dual numbers: [`hvp`]).
+impl<T: crate::arena::Word> crate::arena::Word for Dual<T> {
+    const WORDS: usize = 2 * T::WORDS;
+    #[inline(always)]
+    fn put(self, out: &mut [u64]) {
+        (self.re, self.eps).put(out);
+    }
+    #[inline(always)]
+    fn take(src: &[u64]) -> Self {
+        let (re, eps) = <(T, T)>::take(src);
+        Dual { re, eps }
+    }
+}
+
 impl<T: Real> Dual<T> {
     /// A dual number with value `re` and tangent `eps`.
     pub fn new(re: T, eps: T) -> Self {

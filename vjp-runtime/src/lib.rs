@@ -14,7 +14,8 @@
 //!   partial derivatives, used by both the reverse and the forward mode. The module's docs
 //!   list the value each rule takes at non-smooth points.
 //! - [`Tape`]: the stack on which the forward sweep of a loop saves values for the reverse
-//!   sweep.
+//!   sweep; [`arena::Arena`]: one buffer for all the tapes of a call whose values are
+//!   floats, integers, and arrays and tuples of them.
 //! - [`check_vjp`] and [`check_jvp`] (and their `_with` variants taking a [`Tolerance`]):
 //!   compare a hand-written `g_vjp` / `g_jvp` with central finite differences, over any
 //!   input and output shape that implements [`Flat`].
@@ -41,6 +42,7 @@ mod dual;
 pub mod jacobian;
 mod real;
 pub mod rules;
+pub mod arena;
 mod tangent;
 pub mod tape;
 

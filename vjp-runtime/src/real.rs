@@ -49,6 +49,7 @@ pub trait Real:
     + DivAssign
     + RemAssign
     + core::iter::Sum
+    + crate::arena::Word
 {
     /// The machine epsilon: the difference between 1 and the next representable value.
     const EPSILON: Self;
