@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 // macros, so the benchmark (like the fuzzer) includes the same source files.
 #[path = "../vjp-macro/src/activity.rs"]
 mod activity;
+#[path = "../vjp-macro/src/arena.rs"]
+mod arena;
 #[path = "../vjp-macro/src/bounds.rs"]
 mod bounds;
 #[path = "../vjp-macro/src/ctxt.rs"]
@@ -26,6 +28,8 @@ mod expand;
 mod forward;
 #[path = "../vjp-macro/src/fuse.rs"]
 mod fuse;
+#[path = "../vjp-macro/src/hoist.rs"]
+mod hoist;
 #[path = "../vjp-macro/src/ir.rs"]
 mod ir;
 #[path = "../vjp-macro/src/lower/mod.rs"]

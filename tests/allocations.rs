@@ -1,9 +1,10 @@
 //! How often the generated adjoints allocate, counted by a global allocator: none for
 //! straight-line code, for a fused loop and for a short loop saving one float per iteration;
-//! one allocation per tape for a long loop, for the tapes made before a fused loop and for the
-//! tapes of range loops nested in other range loops, whose room the outermost makes when it
-//! starts, however many iterations run; one tape for the values that the loops in a range
-//! loop's body leave behind (`Plan::frames`). With that room made early, the nested loops' gradients
+//! one for a long loop's tape; one for all the tapes of a call whose trip counts the
+//! parameters fix (the lanes of one arena, `vjp::arena`): the tapes of range loops nested in
+//! other range loops, whose room the outermost makes when it starts, and those an iteration of
+//! the fused loop fills and empties; one tape for the values that the loops in a range loop's
+//! body leave behind (`Plan::frames`). With that room made early, the nested loops' gradients
 //! are checked too, and so is that a range is only evaluated when its loop would run.
 
 #![allow(clippy::needless_range_loop)]
@@ -59,7 +60,8 @@ fn pair(a: f64, b: f64, n: usize) -> f64 {
 }
 
 /// The GMM shape: a fused loop over points, a component loop in it whose inner loops leave
-/// values behind for the reverse, on one tape made once, before the fused loop.
+/// values behind for the reverse, on one tape, and that saves a float per component on
+/// another: two lanes of one arena, made once, with room for one iteration of the fused loop.
 #[differentiable]
 fn mixture(w: &[f64], #[no_grad] xs: &[f64]) -> f64 {
     let mut total = 0.0;
@@ -88,7 +90,8 @@ fn mixture(w: &[f64], #[no_grad] xs: &[f64]) -> f64 {
 /// Three range loops, none fused. The innermost saves a float per iteration and reads the
 /// parameter `n` in its range (the outer loop's room is computed in a local of the generated
 /// code, which must not hide it); the outermost makes room for its own tapes and for the
-/// innermost's `n * m * n` floats when it starts.
+/// innermost's `n * m * n` floats when it starts, in the arena sized for all three when the
+/// function starts.
 #[differentiable]
 fn nested(a: f64, b: f64, n: usize, m: usize) -> f64 {
     let mut s = a;
@@ -498,15 +501,17 @@ fn allocations_per_call() {
     // No points: the tape is made empty, without allocating.
     assert_eq!(allocations(|| _ = mixture_vjp(&w, &mut g, &[], 1.0)), 0);
 
-    // Three tapes once they spill (more than 32 floats): the outer loop's own, the values the
-    // middle loop leaves behind, and the innermost loop's n * m * n floats, each allocated once.
-    for n in [40, 100, 300] {
+    // Three tapes, one allocation: the outer loop's own, the values the middle loop leaves
+    // behind, and the innermost loop's n * m * n floats, lanes of one arena (three before it,
+    // once they spilled beyond 32 floats).
+    for n in [3, 40, 100, 300] {
         assert_eq!(
             allocations(|| _ = nested_vjp(0.4, 0.8, n, 3, 1.0)),
-            3,
+            1,
             "{n}"
         );
     }
+    assert_eq!(allocations(|| _ = nested_vjp(0.4, 0.8, 0, 3, 1.0)), 0);
 }
 
 /// A packed triangle whose outer loop's reverse runs backwards (an `if` in its body) around an

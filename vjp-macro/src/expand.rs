@@ -1,5 +1,5 @@
-//! The pipeline, end to end: parse → lower → activity → plan → forward and reverse sweeps →
-//! emit.
+//! The pipeline, end to end: parse → lower → activity → plan (and the tapes that share the
+//! call's arena) → forward and reverse sweeps → emit.
 //! Errors from every stage are collected; code generation runs only when there are none.
 
 use crate::activity::analyze;
@@ -27,7 +27,8 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         let mut namer = Namer::new(item);
         let body = lower(&model, &args.root, &mut namer, &cx);
         let activity = analyze(&body, &cx);
-        let plan = plan(&body, &activity, &cx);
+        let mut plan = plan(&body, &activity, &cx);
+        plan.lanes = crate::arena::lanes(&body, &plan, &args.root);
         if cx.is_ok() {
             let generated = generated(&model, &args, &body, &activity, &plan, &mut namer);
             return quote!(#original #generated);

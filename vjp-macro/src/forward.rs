@@ -141,13 +141,17 @@ pub fn fused_loop(
                 let #iterator = ::core::iter::IntoIterator::into_iter(#iter);
                 let #empty = ::core::iter::Iterator::size_hint(&#iterator).1 == ::core::option::Option::Some(0);
             });
-            for (tape, range) in &plan.presized {
-                out.extend(quote! {
-                    let mut #tape = #root::Tape::with_capacity(if #empty {
-                        0
-                    } else {
-                        ::core::iter::Iterator::size_hint(&::core::iter::IntoIterator::into_iter(#range)).0
-                    });
+            for (tape, range, _) in &plan.presized {
+                let room = quote!(if #empty {
+                    0
+                } else {
+                    ::core::iter::Iterator::size_hint(&::core::iter::IntoIterator::into_iter(#range)).0
+                });
+                // A lane of the arena was declared with the others, at the top.
+                out.extend(if plan.lanes.is_lane(tape) {
+                    plan.lanes.reserve(tape, room)
+                } else {
+                    quote!(let mut #tape = #root::Tape::with_capacity(#room);)
                 });
             }
             out.extend(quote!(for #pattern in #iterator { #save #code #restore #reverse }));
@@ -160,7 +164,10 @@ pub fn fused_loop(
 /// loop fills and empties its tape once per outer iteration, and reuses its capacity.
 pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
     let mut out = TokenStream::new();
-    let presized = |tape: &Ident| plan.presized.iter().any(|(t, _)| t == tape);
+    let lanes = &plan.lanes;
+    // A presized tape is made by the fused loop, unless it is a lane.
+    let presized =
+        |tape: &Ident| !lanes.is_lane(tape) && plan.presized.iter().any(|(t, _, _)| t == tape);
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
             let merged = plan.merged_floats(l);
@@ -173,7 +180,9 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             }
             for undo in &plan.undo[l.id] {
                 let tape = &undo.tape;
-                out.extend(if undo.one_float(body) {
+                out.extend(if lanes.is_lane(tape) {
+                    lanes.declare(tape, root)
+                } else if undo.one_float(body) {
                     quote!(let mut #tape = #root::tape::SmallTape::new();)
                 } else {
                     quote!(let mut #tape = #root::Tape::new();)
@@ -187,12 +196,20 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
                 } else {
                     quote!(#root::Tape)
                 };
-                out.extend(quote!(let mut #tape = #kind::new();));
+                out.extend(if lanes.is_lane(tape) {
+                    lanes.declare(tape, root)
+                } else {
+                    quote!(let mut #tape = #kind::new();)
+                });
             }
             let saves_exits = plan.pushes_exits(l) && !in_fused_body(body, plan, l.id);
             if plan.loop_work[l.id] && saves_exits && !presized(&l.exits) && !plan.merged_away(l) {
                 let exits = &l.exits;
-                out.extend(quote!(let mut #exits = #root::Tape::new();));
+                out.extend(if lanes.is_lane(exits) {
+                    lanes.declare(exits, root)
+                } else {
+                    quote!(let mut #exits = #root::Tape::new();)
+                });
             }
         }
     });
@@ -202,6 +219,8 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             out.extend(save_declaration(body, plan, *v, root));
         }
     }
+    // The arena of the lanes, sized once (after them: its size is counted in their values).
+    out.extend(lanes.arena_declaration(root));
     out
 }
 
@@ -213,6 +232,9 @@ fn save_declaration(body: &Body, plan: &Plan, v: VarId, root: &syn::Path) -> Tok
         return TokenStream::new();
     }
     let save = save_tape(body, v);
+    if plan.lanes.is_lane(&save) {
+        return plan.lanes.declare(&save, root);
+    }
     let floats = plan.save_head.iter().filter(|h| **h == v).count();
     if body.vars[v].ty == Ty::Float && floats <= 4 {
         quote!(let mut #save = #root::tape::SmallTape::new();)
@@ -241,7 +263,7 @@ pub fn save_tape(body: &Body, var: VarId) -> Ident {
 
 /// True when loop `id` sits at the top level of the fused loop's body (it leaves its exit
 /// values in place rather than on a tape).
-fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
+pub fn in_fused_body(body: &Body, plan: &Plan, id: usize) -> bool {
     let fused = plan.fused.as_ref().and_then(|f| f.lookup(body));
     fused.is_some_and(|fused| {
         fused
@@ -368,11 +390,7 @@ impl<'a> Emitter<'a> {
             }
             for (save, value) in pushes {
                 // Once per iteration of a range, which made room for its trip count.
-                if reserved {
-                    out.extend(quote!(#save.push_reserved(#value);));
-                } else {
-                    out.extend(quote!(#save.push(#value);));
-                }
+                out.extend(self.plan.lanes.push(&save, value, reserved));
             }
         }
         if mode != Mode::Recompute {
@@ -435,7 +453,7 @@ impl<'a> Emitter<'a> {
                 }
                 let mut code = self.stmt(stmt, mode);
                 if *var == undo.last {
-                    code.extend(push_undo(body, undo, reserved));
+                    code.extend(push_undo(body, self.plan, undo, reserved));
                 }
                 Some(code)
             }
@@ -492,7 +510,7 @@ impl<'a> Emitter<'a> {
         code.extend(self.stmt(stmt, mode));
         for (undo, _) in &logs {
             if stmt.defs().contains(&undo.last) {
-                code.extend(push_undo(self.body, undo, reserved));
+                code.extend(push_undo(self.body, self.plan, undo, reserved));
             }
         }
         Some(code)
@@ -509,7 +527,7 @@ impl<'a> Emitter<'a> {
         found
     }
 
-    /// `let var: ty = rhs;` in the forward sweep (see [`Forward::stmt`]). Out of line, to keep
+    /// `let var: ty = rhs;` in the forward sweep (see [`Emitter::stmt`]). Out of line, to keep
     /// the recursion through nested blocks in small frames.
     #[inline(never)]
     fn let_stmt(&self, var: VarId, ty: Option<&syn::Type>, rhs: &Rhs, span: Span) -> TokenStream {
@@ -703,7 +721,8 @@ impl<'a> Emitter<'a> {
                 (&l.exits, tuple_or_single(&names))
             }
         };
-        quote!(let #pattern = #tape.pop();)
+        let pop = self.plan.lanes.pop(tape);
+        quote!(let #pattern = #pop;)
     }
 
     /// The exit values of the loops of the frame of loop `id`, one tuple (see
@@ -779,7 +798,7 @@ impl<'a> Emitter<'a> {
         let mut out = TokenStream::new();
         if !self.plan.room_outside[l.id] {
             for tape in self.plan.entry_tapes(self.body, l) {
-                out.extend(quote!(#tape.reserve(#trips);));
+                out.extend(self.plan.lanes.reserve(&tape, quote!(#trips)));
             }
         }
         for room in &self.plan.room[l.id] {
@@ -793,11 +812,14 @@ impl<'a> Emitter<'a> {
                     quote!({ let #n = #inner; if #n == 0 { 0 } else { #n.saturating_mul(#count) } })
                 };
             }
-            let tapes = &room.tapes;
+            let reserve = room
+                .tapes
+                .iter()
+                .map(|tape| self.plan.lanes.reserve(tape, quote!(#n)));
             out.extend(quote! {
                 if #trips > 0 {
                     let #n = #trips.saturating_mul(#count);
-                    #(#tapes.reserve(#n);)*
+                    #(#reserve)*
                 }
             });
         }
@@ -841,11 +863,9 @@ impl<'a> Emitter<'a> {
             } else {
                 let values = tuple_or_single(&values);
                 // A range's trip count is known when it starts, and room for it is made then.
-                if self.plan.reversible[l.id] {
-                    quote!(#tape.push_reserved(#values);)
-                } else {
-                    quote!(#tape.push(#values);)
-                }
+                self.plan
+                    .lanes
+                    .push(tape, values, self.plan.reversible[l.id])
             };
             let increment = count.then(|| quote!(#trips += 1;));
             quote!(#push #increment)
@@ -878,17 +898,14 @@ impl<'a> Emitter<'a> {
         if active && push_exits && frame.last() == Some(&l.id) {
             // The last loop of a frame pushes the values of all (see [`Plan::frames`]).
             let (exits, values) = (&l.exits, self.frame_values(l.id, true));
-            out.extend(quote!(#exits.push_reserved(#values);));
+            out.extend(self.plan.lanes.push(exits, values, true));
         } else if active && push_exits && frame.is_empty() {
             let names = self.exit_names(l, true);
             if !names.is_empty() {
                 let exits = &l.exits;
                 let values = tuple_or_single(&names);
-                if self.plan.exits_reserved[l.id] {
-                    out.extend(quote!(#exits.push_reserved(#values);));
-                } else {
-                    out.extend(quote!(#exits.push(#values);));
-                }
+                let reserved = self.plan.exits_reserved[l.id];
+                out.extend(self.plan.lanes.push(exits, values, reserved));
             }
         }
         out
@@ -897,13 +914,8 @@ impl<'a> Emitter<'a> {
 
 /// `undo.push((pushed indices.., old elements..));`: the iteration's entry of an undo log,
 /// pushed without a check for room when the loop made room for its trip count.
-fn push_undo(body: &Body, undo: &crate::undo::Undo, reserved: bool) -> TokenStream {
-    let (tape, entry) = (&undo.tape, undo.entry(body));
-    if reserved {
-        quote!(#tape.push_reserved(#entry);)
-    } else {
-        quote!(#tape.push(#entry);)
-    }
+fn push_undo(body: &Body, plan: &Plan, undo: &crate::undo::Undo, reserved: bool) -> TokenStream {
+    plan.lanes.push(&undo.tape, undo.entry(body), reserved)
 }
 
 /// `value` where a copy of `atom` is kept while the original lives on: itself for a float, an

@@ -10,6 +10,7 @@
 //! are collected in a `ctxt::Ctxt` with the spans of the user's tokens. `cargo doc -p vjp-macro --document-private-items` documents each stage.
 
 mod activity;
+mod arena;
 mod bounds;
 mod ctxt;
 mod emit;

@@ -151,6 +151,9 @@ pub struct Plan {
     /// of these values (an update of it, a branch's value) copies it instead, since in the
     /// user's order the read came first.
     pub read_late: Set,
+    /// The tapes that are lanes of the call's arena (see [`crate::arena`]), set after
+    /// planning, from the rest of the plan.
+    pub lanes: crate::arena::Lanes,
     /// The tapes that each iteration of the fused loop fills and empties again, and whose
     /// number of values per iteration is known before that loop: those of a range loop `p`
     /// directly in the fused loop's body (its own tape and the exit values of the loops
@@ -158,8 +161,8 @@ pub struct Plan {
     /// the fused loop. Each comes with `p`'s range: the fused loop starts by making each tape
     /// with room for that many values, and `p` then pushes without making room. Made once, in
     /// place, the buffer is one the loop never reallocates, which lets the compiler keep its
-    /// address in a register and know that it aliases nothing else.
-    pub presized: Vec<(syn::Ident, proc_macro2::TokenStream)>,
+    /// address in a register and know that it aliases nothing else. Third, `p`'s id.
+    pub presized: Vec<(syn::Ident, proc_macro2::TokenStream, usize)>,
     /// Per loop: the loop around it made room for its exit values (see
     /// [`Plan::reserved_exits`]), which it pushes without a check for room.
     pub exits_reserved: Vec<bool>,
@@ -198,6 +201,8 @@ pub struct Plan {
 pub struct Room {
     /// The ranges of the loops below `a`, from `a`'s child down to `c`.
     pub ranges: Vec<proc_macro2::TokenStream>,
+    /// The ids of the loops of `ranges`, in the same order.
+    pub loops: Vec<usize>,
     /// `c`'s tapes (see [`Plan::entry_tapes`]).
     pub tapes: Vec<syn::Ident>,
 }
@@ -285,6 +290,7 @@ pub fn plan(body: &Body, activity: &Activity, cx: &Ctxt) -> Plan {
             uses: body.use_counts(),
             move_init: Vec::new(),
             read_late: Set::new(),
+            lanes: crate::arena::Lanes::default(),
         },
     };
     planner.defs(&body.block);
@@ -431,7 +437,7 @@ impl Plan {
                 .filter(|i| !self.merged_away(i))
                 .map(|i| i.exits.clone()),
         );
-        tapes.retain(|t| !self.presized.iter().any(|(p, _)| p == t));
+        tapes.retain(|t| !self.presized.iter().any(|(p, _, _)| p == t));
         tapes
     }
 }
@@ -470,6 +476,7 @@ fn hoisted_room(body: &Body, plan: &Plan) -> (Vec<Vec<Room>>, Vec<bool>) {
         // Climb while the ranges from `top` down to `c` can be known when `top`'s parent
         // starts.
         let (mut top, mut ranges, mut reads) = (c, Vec::new(), Vec::new());
+        let mut ids = Vec::new();
         while let Some(p) = parent[top.id].filter(|p| range(p)) {
             let LoopKind::For { iter, reads: r, .. } = &top.kind else {
                 break;
@@ -481,11 +488,16 @@ fn hoisted_room(body: &Body, plan: &Plan) -> (Vec<Vec<Room>>, Vec<bool>) {
                 break;
             }
             ranges.insert(0, iter.clone());
+            ids.insert(0, top.id);
             reads.extend(r.iter().copied());
             top = p;
         }
         if top.id != c.id {
-            room[top.id].push(Room { ranges, tapes });
+            room[top.id].push(Room {
+                ranges,
+                loops: ids,
+                tapes,
+            });
             outside[c.id] = true;
         }
     }
@@ -691,7 +703,7 @@ fn frames(body: &Body, plan: &Plan) -> Vec<Vec<usize>> {
 }
 
 /// See [`Plan::presized`].
-fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::TokenStream)> {
+fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::TokenStream, usize)> {
     let Some(fusion) = &plan.fused else {
         return Vec::new();
     };
@@ -714,11 +726,11 @@ fn presized_tapes(body: &Body, plan: &Plan) -> Vec<(syn::Ident, proc_macro2::Tok
             continue;
         }
         if plan.loop_work[p.id] && !plan.taped[p.id].is_empty() && !small_loop_tape(body, plan, p) {
-            out.push((p.tape.clone(), iter.clone()));
+            out.push((p.tape.clone(), iter.clone(), p.id));
         }
         for inner in plan.reserved_exits(p) {
             if !plan.merged_away(inner) {
-                out.push((inner.exits.clone(), iter.clone()));
+                out.push((inner.exits.clone(), iter.clone(), p.id));
             }
         }
     }

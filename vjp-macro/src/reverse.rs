@@ -554,7 +554,8 @@ impl Reverse<'_> {
         {
             let (tape, pattern) = (&log.tape, log.entry(self.body));
             out.extend(log.computed.iter().map(|(_, code)| code.clone()));
-            out.extend(quote!(let #pattern = #tape.pop();));
+            let pop = self.plan.lanes.pop(tape);
+            out.extend(quote!(let #pattern = #pop;));
             if let Some((_, name)) = &log.forwarded {
                 let last = log.updates.len() - 1;
                 let store = &log.store;
@@ -579,13 +580,15 @@ impl Reverse<'_> {
         if let (Some(head), false) = (floats.first(), merged) {
             let save = save_tape(self.body, *head);
             let names = names_tuple(self.body, floats);
-            pops.extend(quote!(let #names = #save.pop();));
+            let pop = self.plan.lanes.pop(&save);
+            pops.extend(quote!(let #names = #pop;));
         }
         for stmt in &block.stmts {
             for v in stmt.defs() {
                 if self.plan.is_saved(v) && !floats.contains(&v) {
                     let (save, name) = (save_tape(self.body, v), &self.body.vars[v].name);
-                    pops.extend(quote!(let #name = #save.pop();));
+                    let pop = self.plan.lanes.pop(&save);
+                    pops.extend(quote!(let #name = #pop;));
                 }
             }
         }
@@ -648,7 +651,8 @@ impl Reverse<'_> {
         } else {
             let all: Vec<VarId> = taped.iter().chain(merged).copied().collect();
             let pattern = names_tuple(self.body, &all);
-            quote!(let #pattern = #tape.pop();)
+            let pop = self.plan.lanes.pop(tape);
+            quote!(let #pattern = #pop;)
         };
         // Running maxima and minima: their values at iteration start, rebuilt.
         for e in &self.plan.extrema[l.id] {

@@ -37,12 +37,12 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod arena;
 pub mod check;
 mod dual;
 pub mod jacobian;
 mod real;
 pub mod rules;
-pub mod arena;
 mod tangent;
 pub mod tape;
 

@@ -1,7 +1,9 @@
 //! Unit tests of the whole expansion: snapshots of the generated code (`snapshots`) and a
-//! corpus of odd functions that must expand to tokens or an error, never a panic (`corpus`).
+//! corpus of odd functions that must expand to tokens or an error, never a panic (`corpus`);
+//! and of the trip counts known when the function starts (`hoist`).
 
 mod corpus;
+mod hoist;
 mod snapshots;
 
 use crate::expand::expand;

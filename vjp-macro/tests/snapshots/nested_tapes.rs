@@ -37,15 +37,27 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             "the shadow of `a` has length {} but `a` has length {}", bar_a.len(), a.len()
         );
     }
-    let mut tape_2 = ::vjp::tape::SmallTape::new();
-    let mut tape = ::vjp::tape::SmallTape::new();
-    let mut exits_1 = ::vjp::Tape::new();
+    let mut tape_2 = ::vjp::arena::Lane::new();
+    let mut tape = ::vjp::arena::Lane::new();
+    let mut exits_1 = ::vjp::arena::Lane::new();
+    let mut arena = ::vjp::arena::Arena::with_capacity(
+        tape_2
+            .words(::vjp::__private::hoist_span(0, n))
+            .saturating_add(
+                tape
+                    .words(
+                        ::vjp::__private::hoist_span(0, n)
+                            .saturating_mul(::vjp::__private::hoist_span(0, 3)),
+                    ),
+            )
+            .saturating_add(exits_1.words(::vjp::__private::hoist_span(0, n))),
+    );
     let s = 0.5;
     let mut s_1 = s;
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
-    tape_2.reserve(room_trips);
-    exits_1.reserve(room_trips);
+    arena.reserve(&mut tape_2, room_trips);
+    arena.reserve(&mut exits_1, room_trips);
     if room_trips > 0 {
         let n = room_trips
             .saturating_mul(
@@ -54,7 +66,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
                     )
                     .0,
             );
-        tape.reserve(n);
+        arena.reserve(&mut tape, n);
     }
     for i in iterator {
         let y = s_1;
@@ -69,7 +81,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             }
         };
         for j in 0..3 {
-            tape.push_reserved(y_1);
+            arena.push_reserved(&mut tape, y_1);
             let t0 = window0_0[j];
             let t1 = y_1 * t0;
             let y_2 = t1.sin();
@@ -103,22 +115,22 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             };
             q_1 = q_2;
         }
-        exits_1.push_reserved((y_1, q_1));
+        arena.push_reserved(&mut exits_1, (y_1, q_1));
         let t8 = q_1[0];
         let t9 = s_1 * t8;
         let t10 = q_1[1];
         let t11 = t10 * y_1;
         let t12 = t9 + t11;
         let t13 = t12.tanh();
-        tape_2.push_reserved((s_1, t13));
+        arena.push_reserved(&mut tape_2, (s_1, t13));
         let t14 = 0.1 * i as f64;
         let s_2 = t13 + t14;
         s_1 = s_2;
     }
     let mut bar_s_1 = v;
     for i in ::core::iter::Iterator::rev(0..n) {
-        let (s_1, t13) = tape_2.pop();
-        let (y_1, q_1) = exits_1.pop();
+        let (s_1, t13) = arena.pop(&mut tape_2);
+        let (y_1, q_1) = arena.pop(&mut exits_1);
         let q = [0.0; 2];
         let t8 = q_1[0];
         let t10 = q_1[1];
@@ -189,7 +201,7 @@ fn nested_tapes_vjp(a: &[f64], bar_a: &mut [f64], n: usize, v: f64) -> (f64, ())
             }
         };
         for j in ::core::iter::Iterator::rev(0..3) {
-            let y_1 = tape.pop();
+            let y_1 = arena.pop(&mut tape);
             let t0 = window0_0[j];
             let t1 = y_1 * t0;
             let took_y_1 = bar_y;

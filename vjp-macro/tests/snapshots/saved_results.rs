@@ -37,29 +37,34 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
             "the shadow of `x` has length {} but `x` has length {}", bar_x.len(), x.len()
         );
     }
-    let mut save_t1 = ::vjp::tape::SmallTape::new();
+    let mut save_t1 = ::vjp::arena::Lane::new();
     let mut save_k_1 = ::vjp::Tape::new();
-    let mut tape_1 = ::vjp::tape::SmallTape::new();
+    let mut tape_1 = ::vjp::arena::Lane::new();
+    let mut arena = ::vjp::arena::Arena::with_capacity(
+        save_t1
+            .words(::vjp::__private::hoist_span(0, x.len()))
+            .saturating_add(tape_1.words(::vjp::__private::hoist_span(0, x.len()))),
+    );
     let s = 0.5;
     let mut s_1 = s;
     let iterator = ::core::iter::IntoIterator::into_iter(0..x.len());
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
-    tape_1.reserve(room_trips);
-    save_t1.reserve(room_trips);
+    arena.reserve(&mut tape_1, room_trips);
+    arena.reserve(&mut save_t1, room_trips);
     save_k_1.reserve(room_trips);
     for i in iterator {
         let t = s_1;
         let t0 = i > 1;
         let t_2 = if t0 {
             let t1 = weight(i);
-            save_t1.push(t1);
+            arena.push(&mut save_t1, t1);
             let t2 = t * t1;
             let t_1 = t2.sin();
             t_1
         } else {
             t
         };
-        tape_1.push_reserved((s_1, t_2));
+        arena.push_reserved(&mut tape_1, (s_1, t_2));
         let k = i;
         let mut k_1 = k;
         for _ in 0..next_len() {
@@ -74,7 +79,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     }
     let mut bar_s_1 = v;
     for i in ::core::iter::Iterator::rev(0..x.len()) {
-        let (s_1, t_2) = tape_1.pop();
+        let (s_1, t_2) = arena.pop(&mut tape_1);
         let k_1 = save_k_1.pop();
         let t = s_1;
         let t0 = i > 1;
@@ -87,7 +92,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         bar_x[t3] += bar_t4;
         let mut bar_t = ::vjp::zero_like(&s);
         if t0 {
-            let t1 = save_t1.pop();
+            let t1 = arena.pop(&mut save_t1);
             let t2 = t * t1;
             let bar_t_1 = bar_t_2;
             let bar_t2 = bar_t_1 * ::vjp::rules::sin(t2, t2);

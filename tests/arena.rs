@@ -1,0 +1,170 @@
+//! The tapes of a call as lanes of one arena (`vjp::arena`): one allocation for all the values
+//! the loops of a call save when their trip counts follow from the parameters, made when the
+//! function starts; and lanes of several value types (floats of both widths, arrays, tuples,
+//! dual numbers) that give each value back to its own loop.
+
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+#[path = "common/counting.rs"]
+mod counting;
+
+use common::{assert_near, fd_grad};
+use counting::allocations;
+use vjp::{differentiable, Real};
+
+const K: usize = 6;
+const D: usize = 4;
+
+/// The GMM shape: a loop nest that saves the `exp` of each diagonal entry, then a fused loop
+/// over the points whose component loop leaves two arrays behind per component. Two tapes, in
+/// two loop nests: one allocation between them.
+#[differentiable]
+fn two_nests(w: &[f64], #[no_grad] xs: &[f64]) -> f64 {
+    let mut diag = [0.0; K * D];
+    for k in 0..K {
+        for j in 0..D {
+            diag[k * D + j] = w[k * D + j].exp();
+        }
+    }
+    let mut total = 0.0;
+    for p in 0..xs.len() / D {
+        let mut best = 0.0;
+        for k in 0..K {
+            let mut z = [0.0; D];
+            for j in 0..D {
+                z[j] = xs[p * D + j] - w[K * D + k * D + j];
+            }
+            let mut q = [0.0; D];
+            for j in 0..D {
+                q[j] = diag[k * D + j] * z[j];
+            }
+            let mut sq = 0.0;
+            for j in 0..D {
+                sq += q[j] * q[j];
+            }
+            best += (-0.5 * sq).exp();
+        }
+        total += best.ln();
+    }
+    total
+}
+
+fn weights() -> Vec<f64> {
+    (0..2 * K * D)
+        .map(|i| 0.3 * ((i * 7 % 11) as f64 / 11.0 - 0.5))
+        .collect()
+}
+
+#[test]
+fn two_loop_nests_make_one_allocation() {
+    let w = weights();
+    for points in [1, 3, 40, 500] {
+        let xs: Vec<f64> = (0..points * D)
+            .map(|i| ((i % 9) as f64 - 4.0) * 0.1)
+            .collect();
+        let mut g = vec![0.0; w.len()];
+        assert_eq!(
+            allocations(|| _ = two_nests_vjp(&w, &mut g, &xs, 1.0)),
+            1,
+            "{points} points"
+        );
+        let mut g = vec![0.0; w.len()];
+        let y = two_nests_vjp(&w, &mut g, &xs, 1.0).0;
+        assert_eq!(y.to_bits(), two_nests(&w, &xs).to_bits());
+        assert_near(&g, &fd_grad(|w| two_nests(w, &xs), &w), 1e-5);
+    }
+}
+
+/// Lanes of both float widths in one arena: an `f32` slot saved by one loop, an `f64` array
+/// by the next, each read back at its own width.
+#[differentiable]
+fn two_widths(a: f32, b: f64, n: usize) -> f64 {
+    let mut x = a;
+    for i in 0..n {
+        x = (x * 0.9 + 0.01 * i as f32).sin();
+    }
+    let mut v = [b, 0.5 * b];
+    for _ in 0..n {
+        v = [(v[0] * v[1]).cos(), v[0] + 0.1 * v[1]];
+    }
+    x as f64 * v[0] + v[1]
+}
+
+#[test]
+fn lanes_of_both_widths_give_their_values_back() {
+    for n in [0, 1, 7, 100] {
+        let (a, b) = (0.7_f32, 0.4_f64);
+        let (y, (ga, gb)) = two_widths_vjp(a, b, n, 1.0);
+        assert_eq!(y.to_bits(), two_widths(a, b, n).to_bits());
+        let h = 1e-6;
+        let fd_b = (two_widths(a, b + h, n) - two_widths(a, b - h, n)) / (2.0 * h);
+        assert!(
+            (gb - fd_b).abs() <= 1e-6 * (1.0 + fd_b.abs()),
+            "{n}: {gb} {fd_b}"
+        );
+        let ha = 1e-2_f32;
+        let fd_a = (two_widths(a + ha, b, n) - two_widths(a - ha, b, n)) / (2.0 * ha as f64);
+        assert!(
+            (ga as f64 - fd_a).abs() <= 1e-2 * (1.0 + fd_a.abs()),
+            "{n}: {ga} {fd_a}"
+        );
+        // None when the loops do not run: the room made at the start is then empty.
+        let once = usize::from(n > 0);
+        assert_eq!(
+            allocations(|| _ = two_widths_vjp(a, b, n, 1.0)),
+            once,
+            "{n}"
+        );
+    }
+}
+
+/// A generic function with two saving loops, run on `f32`, `f64` and, through `vjp::hvp`, on
+/// dual numbers (whose lanes hold a value and a tangent per float).
+#[differentiable]
+fn generic_two_loops<T: Real>(x: &[T]) -> T {
+    let mut s = T::from_f64(0.5);
+    for i in 0..x.len() {
+        s = (s * x[i]).sin() + x[i];
+    }
+    let mut t = s;
+    for i in 0..x.len() {
+        t = (t * T::from_f64(0.3)).tanh() * x[x.len() - 1 - i];
+    }
+    s * t
+}
+
+#[test]
+fn generic_lanes_hold_each_scalar_type() {
+    let x = [0.3, -0.8, 1.1, 0.45, -0.2];
+    let mut g = [0.0; 5];
+    generic_two_loops_grad(&x, &mut g);
+    assert_near(&g, &fd_grad(generic_two_loops, &x), 1e-6);
+
+    let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
+    let mut g32 = vec![0.0_f32; 5];
+    generic_two_loops_grad(&x32, &mut g32);
+    for (a, b) in g32.iter().zip(&g) {
+        assert!((*a as f64 - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} {b}");
+    }
+
+    // H u by forward-over-reverse against differences of the gradient along u.
+    let u = [1.0, 0.5, -0.25, 0.0, 2.0];
+    let (grad, hu) = vjp::hvp(generic_two_loops_grad, &x, &u);
+    assert_near(&grad, &g, 1e-12);
+    let h = 1e-5;
+    let at = |s: f64| {
+        let p: Vec<f64> = x.iter().zip(&u).map(|(x, u)| x + s * u).collect();
+        let mut g = vec![0.0; 5];
+        generic_two_loops_grad(&p, &mut g);
+        g
+    };
+    let (up, down) = (at(h), at(-h));
+    let fd: Vec<f64> = up
+        .iter()
+        .zip(&down)
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    assert_near(&hu, &fd, 1e-5);
+}

@@ -1,0 +1,300 @@
+//! Which tapes share the call's one buffer, `vjp_runtime::arena::Arena`.
+//!
+//! Each tape that can be a lane of the arena (a stack of its own in a region of one buffer) is
+//! one, so that the call makes one allocation for all of them, when it starts, sized from the
+//! trip counts of the loops that the parameters fix (see [`crate::hoist`]). A lane stores its
+//! values as 64-bit words, so it needs a type the macro knows has them
+//! (`vjp_runtime::arena::Word`): floats, arrays and tuples of floats, and the trip counts the
+//! generated code counts in a `usize`. A tape that also saves an integer of the user's or a
+//! value of unknown type (an integer slot of a `while`, the indices of an undo log, a `Vec`)
+//! keeps a `Tape` of its own.
+//!
+//! Every statement that declares, fills or empties a tape asks [`Lanes`] which it is, so that
+//! all of a tape's statements agree.
+
+use crate::ir::{Body, Loop, Stmt, VarId};
+use crate::plan::Plan;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use std::collections::{HashMap, HashSet};
+use syn::Ident;
+
+/// The tapes that are lanes of the call's arena.
+#[derive(Default)]
+pub struct Lanes {
+    /// The names of the lanes.
+    names: HashSet<String>,
+    /// Per lane, in the order of declaration: the values it will hold at most, as an
+    /// expression that can be computed when the function starts (see [`crate::hoist`]).
+    room: Vec<(Ident, TokenStream)>,
+}
+
+/// The most fields of a tuple that a lane holds (`vjp_runtime::arena::TUPLE_ARITY`).
+const ARITY: usize = 32;
+
+/// The name of the call's arena in the generated code.
+pub fn arena() -> Ident {
+    Ident::new("arena", Span::mixed_site())
+}
+
+impl Lanes {
+    /// True when `tape` is a lane of the arena.
+    pub fn is_lane(&self, tape: &Ident) -> bool {
+        self.names.contains(&tape.to_string())
+    }
+
+    /// True when the function has lanes, and so an arena.
+    pub fn any(&self) -> bool {
+        !self.names.is_empty()
+    }
+
+    /// `tape.push(value);` (`push_reserved` with `reserved`), or its push on the lane.
+    pub fn push(&self, tape: &Ident, value: TokenStream, reserved: bool) -> TokenStream {
+        let arena = arena();
+        if self.is_lane(tape) && reserved {
+            quote!(#arena.push_reserved(&mut #tape, #value);)
+        } else if self.is_lane(tape) {
+            quote!(#arena.push(&mut #tape, #value);)
+        } else if reserved {
+            quote!(#tape.push_reserved(#value);)
+        } else {
+            quote!(#tape.push(#value);)
+        }
+    }
+
+    /// `tape.pop()`, or its pop from the lane: an expression.
+    pub fn pop(&self, tape: &Ident) -> TokenStream {
+        let arena = arena();
+        if self.is_lane(tape) {
+            quote!(#arena.pop(&mut #tape))
+        } else {
+            quote!(#tape.pop())
+        }
+    }
+
+    /// `tape.reserve(n);`, or room for `n` values on the lane.
+    pub fn reserve(&self, tape: &Ident, n: TokenStream) -> TokenStream {
+        let arena = arena();
+        if self.is_lane(tape) {
+            quote!(#arena.reserve(&mut #tape, #n);)
+        } else {
+            quote!(#tape.reserve(#n);)
+        }
+    }
+
+    /// `let mut tape = Lane::new();` for a lane.
+    pub fn declare(&self, tape: &Ident, root: &syn::Path) -> TokenStream {
+        if self.is_lane(tape) {
+            quote!(let mut #tape = #root::arena::Lane::new();)
+        } else {
+            TokenStream::new()
+        }
+    }
+
+    /// The arena, declared when the function has lanes, with room for the values of all
+    /// lanes whose loops' trip counts are known when the function starts.
+    pub fn arena_declaration(&self, root: &syn::Path) -> TokenStream {
+        if !self.any() {
+            return TokenStream::new();
+        }
+        let arena = arena();
+        let words = self.room.iter().map(|(lane, n)| quote!(#lane.words(#n)));
+        let words = saturating_sum(words);
+        quote!(let mut #arena = #root::arena::Arena::with_capacity(#words);)
+    }
+}
+
+/// The lanes of `plan`'s tapes (see the module docs), with the room each needs when the
+/// function starts.
+pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
+    let words = |v: &VarId| body.vars[*v].ty.fixed_shape();
+    // The floats saved as one tuple with `v` (see `Plan::save_head`).
+    let group = |v: &VarId| plan.save_head.iter().filter(|h| *h == v).count();
+    // The tapes `forward::tape_declarations` declares, under the same conditions.
+    let mut tapes: Vec<Ident> = Vec::new();
+    body.block.walk(&mut |stmt| {
+        let Stmt::Loop(l) = stmt else { return };
+        let merged = plan.merged_floats(l);
+        for v in plan.saved[l.id].iter().filter(|v| !merged.contains(v)) {
+            if plan.save_head[*v] == *v && words(v) && group(v) <= ARITY {
+                tapes.push(crate::forward::save_tape(body, *v));
+            }
+        }
+        for undo in &plan.undo[l.id] {
+            let plain = undo.pushed.is_empty() && undo.branch.iter().all(Option::is_none);
+            let elements = (0..undo.updates.len()).all(|j| undo.element_ty(body, j).fixed_shape());
+            if plain && elements && undo.olds.len() <= ARITY {
+                tapes.push(undo.tape.clone());
+            }
+        }
+        let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
+        let taped = &plan.taped[l.id];
+        let arity = taped.len() + merged.len();
+        if plan.loop_work[l.id]
+            && !taped.is_empty()
+            && !fused
+            && taped.iter().all(words)
+            && arity <= ARITY
+        {
+            tapes.push(l.tape.clone());
+        }
+        let saves_exits = plan.pushes_exits(l) && !crate::forward::in_fused_body(body, plan, l.id);
+        if plan.loop_work[l.id] && saves_exits && !plan.merged_away(l) {
+            // The last loop of a frame pushes the exit values of all (see `Plan::frames`).
+            let frame = match plan.frames[l.id].as_slice() {
+                [] => vec![l.id],
+                frame => frame.to_vec(),
+            };
+            // Each loop's values (its trip count and exit values) are a tuple in the frame's.
+            let fits = frame.len() <= ARITY && frame.iter().all(|m| plan.exits[*m].len() < ARITY);
+            if fits && frame.iter().all(|m| plan.exits[*m].iter().all(words)) {
+                tapes.push(l.exits.clone());
+            }
+        }
+    });
+    if let Some(top) = plan.saved.last() {
+        for v in top {
+            if plan.save_head[*v] == *v && words(v) && group(v) <= ARITY {
+                tapes.push(crate::forward::save_tape(body, *v));
+            }
+        }
+    }
+    let mut lanes = Lanes::default();
+    let mut idents = Vec::new();
+    for tape in tapes {
+        if lanes.names.insert(tape.to_string()) {
+            idents.push(tape);
+        }
+    }
+    // Only the tapes whose room is known when the function starts: the others make room when
+    // their loops start, each in a tape of its own, as an arena would have to grow then.
+    let room: Vec<(Ident, TokenStream)> = room_at_start(body, plan, &lanes, root, idents)
+        .into_iter()
+        .filter_map(|(tape, n)| Some((tape, n?)))
+        .collect();
+    // One tape is one allocation at most already, and none for a short loop (a `SmallTape`).
+    if room.len() < 2 {
+        return Lanes::default();
+    }
+    Lanes {
+        names: room.iter().map(|(tape, _)| tape.to_string()).collect(),
+        room,
+    }
+}
+
+/// Per lane: the values it holds at most, when the trip counts of the loops that make room
+/// for it are known when the function starts: the loop that makes its room sits in no other
+/// loop, or at the top of the fused loop's body (whose iterations each fill and empty it), and
+/// its range and those of the loops between it and the lane's loop are known (see
+/// [`crate::hoist::trips`]).
+fn room_at_start(
+    body: &Body,
+    plan: &Plan,
+    lanes: &Lanes,
+    root: &syn::Path,
+    idents: Vec<Ident>,
+) -> Vec<(Ident, Option<TokenStream>)> {
+    // Room made for a tape, at each place that makes some.
+    let mut adds: Vec<(Ident, TokenStream)> = Vec::new();
+    let mut all: Vec<Option<&Loop>> = Vec::new();
+    body.block.walk(&mut |s| {
+        if let Stmt::Loop(l) = s {
+            if all.len() <= l.id {
+                all.resize(l.id + 1, None);
+            }
+            all[l.id] = Some(l);
+        }
+    });
+    let trips = |id: usize| {
+        all.get(id)
+            .copied()
+            .flatten()
+            .and_then(|l| crate::hoist::trips(body, l, root))
+    };
+    let fused = plan.fused.as_ref().map(|f| f.loop_id);
+    // The room loop `l` makes when it starts, for its tapes and for those of the loops in it
+    // whose room it makes (see `Plan::room`), times `runs`, when it is known.
+    let room_of = |l: &Loop, runs: Option<&TokenStream>, adds: &mut Vec<(Ident, TokenStream)>| {
+        let Some(n) = trips(l.id) else { return };
+        let n = match runs {
+            Some(runs) => quote!(#runs.saturating_mul(#n)),
+            None => n,
+        };
+        if !plan.room_outside[l.id] {
+            for tape in plan.entry_tapes(body, l) {
+                adds.push((tape, n.clone()));
+            }
+        }
+        for r in &plan.room[l.id] {
+            let product = r.loops.iter().try_fold(n.clone(), |n, inner| {
+                let m = trips(*inner)?;
+                Some(quote!(#n.saturating_mul(#m)))
+            });
+            if let Some(product) = product {
+                for tape in &r.tapes {
+                    adds.push((tape.clone(), product.clone()));
+                }
+            }
+        }
+    };
+    let mut outer: Vec<&Loop> = Vec::new();
+    for stmt in &body.block.stmts {
+        top_loops(stmt, &mut outer);
+    }
+    for l in outer {
+        if fused != Some(l.id) {
+            room_of(l, None, &mut adds);
+            continue;
+        }
+        // Each iteration of the fused loop fills and empties the lanes of the loops in its
+        // body: room for one iteration, none when it has none.
+        let runs = trips(l.id).map(|n| quote!(#n.min(1)));
+        for (tape, _, p) in &plan.presized {
+            if let Some(n) = trips(*p) {
+                let n = match &runs {
+                    Some(runs) => quote!(#runs.saturating_mul(#n)),
+                    None => n,
+                };
+                adds.push((tape.clone(), n));
+            }
+        }
+        let mut inner: Vec<&Loop> = Vec::new();
+        for stmt in &l.body.stmts {
+            top_loops(stmt, &mut inner);
+        }
+        for m in inner {
+            room_of(m, runs.as_ref(), &mut adds);
+        }
+    }
+    let mut room: HashMap<String, Vec<TokenStream>> = HashMap::new();
+    for (tape, n) in adds.into_iter().filter(|(t, _)| lanes.is_lane(t)) {
+        room.entry(tape.to_string()).or_default().push(n);
+    }
+    idents
+        .into_iter()
+        .map(|tape| {
+            let n = room.remove(&tape.to_string()).map(saturating_sum);
+            (tape, n)
+        })
+        .collect()
+}
+
+/// `a.saturating_add(b)..` of the `usize` expressions `terms` (`0` for none).
+fn saturating_sum(terms: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let mut terms = terms.into_iter();
+    let first = terms.next().unwrap_or_else(|| quote!(0usize));
+    quote!(#first #(.saturating_add(#terms))*)
+}
+
+/// The loops in `stmt` that sit in no other loop (in branches, or `stmt` itself).
+fn top_loops<'a>(stmt: &'a Stmt, out: &mut Vec<&'a Loop>) {
+    match stmt {
+        Stmt::Loop(l) => out.push(l),
+        Stmt::If { then, els, .. } => {
+            for s in then.stmts.iter().chain(&els.stmts) {
+                top_loops(s, out);
+            }
+        }
+        _ => {}
+    }
+}
