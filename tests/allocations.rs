@@ -1,9 +1,10 @@
 //! How often the generated adjoints allocate, counted by a global allocator: none for
 //! straight-line code, for a fused loop and for a short loop saving one float per iteration;
 //! one for a long loop's tape; one for all the tapes of a call whose trip counts the
-//! parameters fix (the lanes of one arena, `vjp::arena`): the tapes of range loops nested in
-//! other range loops, whose room the outermost makes when it starts, and those an iteration of
-//! the fused loop fills and empties; one tape for the values that the loops in a range loop's
+//! parameters fix (the lanes of one arena, `vjp::arena`), on the first call of a thread (the
+//! next ones reuse its buffer): the tapes of range loops nested in other range loops, whose
+//! room the outermost makes when it starts, and those an iteration of the fused loop fills
+//! and empties; one tape for the values that the loops in a range loop's
 //! body leave behind (`Plan::frames`). With that room made early, the nested loops' gradients
 //! are checked too, and so is that a range is only evaluated when its loop would run.
 
@@ -15,7 +16,7 @@ mod common;
 mod counting;
 
 use common::check64;
-use counting::allocations;
+use counting::{allocations, first_call_allocations};
 use vjp::differentiable;
 
 #[differentiable]
@@ -493,25 +494,36 @@ fn allocations_per_call() {
     for points in [1, 10, 500] {
         let xs: Vec<f64> = (0..points).map(|i| (i % 7) as f64 * 0.1).collect();
         assert_eq!(
-            allocations(|| _ = mixture_vjp(&w, &mut g, &xs, 1.0)),
+            first_call_allocations(|| _ = mixture_vjp(&w, &mut g, &xs, 1.0)),
             1,
             "{points} points"
         );
     }
-    // No points: the tape is made empty, without allocating.
-    assert_eq!(allocations(|| _ = mixture_vjp(&w, &mut g, &[], 1.0)), 0);
+    // No points: the arena is made empty, without allocating.
+    assert_eq!(
+        first_call_allocations(|| _ = mixture_vjp(&w, &mut g, &[], 1.0)),
+        0
+    );
 
     // Three tapes, one allocation: the outer loop's own, the values the middle loop leaves
     // behind, and the innermost loop's n * m * n floats, lanes of one arena (three before it,
     // once they spilled beyond 32 floats).
     for n in [3, 40, 100, 300] {
         assert_eq!(
-            allocations(|| _ = nested_vjp(0.4, 0.8, n, 3, 1.0)),
+            first_call_allocations(|| _ = nested_vjp(0.4, 0.8, n, 3, 1.0)),
             1,
             "{n}"
         );
     }
-    assert_eq!(allocations(|| _ = nested_vjp(0.4, 0.8, 0, 3, 1.0)), 0);
+    assert_eq!(
+        first_call_allocations(|| _ = nested_vjp(0.4, 0.8, 0, 3, 1.0)),
+        0
+    );
+    // The next calls on a thread take the buffer the last one left, when it is large enough.
+    assert_eq!(allocations(|| _ = nested_vjp(0.4, 0.8, 300, 3, 1.0)), 1);
+    for n in [300, 40, 3] {
+        assert_eq!(allocations(|| _ = nested_vjp(0.4, 0.8, n, 3, 1.0)), 0);
+    }
 }
 
 /// A packed triangle whose outer loop's reverse runs backwards (an `if` in its body) around an

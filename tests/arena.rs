@@ -1,6 +1,6 @@
 //! The tapes of a call as lanes of one arena (`vjp::arena`): one allocation for all the values
 //! the loops of a call save when their trip counts follow from the parameters, made when the
-//! function starts; and lanes of several value types (floats of both widths, arrays, tuples,
+//! function starts (none when an earlier call on the thread left a buffer as large); and lanes of several value types (floats of both widths, arrays, tuples,
 //! dual numbers) that give each value back to its own loop.
 
 #![allow(clippy::needless_range_loop)]
@@ -11,7 +11,7 @@ mod common;
 mod counting;
 
 use common::{assert_near, fd_grad};
-use counting::allocations;
+use counting::first_call_allocations;
 use vjp::{differentiable, Real};
 
 const K: usize = 6;
@@ -66,10 +66,16 @@ fn two_loop_nests_make_one_allocation() {
             .collect();
         let mut g = vec![0.0; w.len()];
         assert_eq!(
-            allocations(|| _ = two_nests_vjp(&w, &mut g, &xs, 1.0)),
+            first_call_allocations(|| _ = two_nests_vjp(&w, &mut g, &xs, 1.0)),
             1,
             "{points} points"
         );
+        // A second call on the thread reuses the first's buffer.
+        let twice = first_call_allocations(|| {
+            two_nests_vjp(&w, &mut g, &xs, 1.0);
+            two_nests_vjp(&w, &mut g, &xs, 1.0);
+        });
+        assert_eq!(twice, 1, "{points} points");
         let mut g = vec![0.0; w.len()];
         let y = two_nests_vjp(&w, &mut g, &xs, 1.0).0;
         assert_eq!(y.to_bits(), two_nests(&w, &xs).to_bits());
@@ -113,7 +119,7 @@ fn lanes_of_both_widths_give_their_values_back() {
         // None when the loops do not run: the room made at the start is then empty.
         let once = usize::from(n > 0);
         assert_eq!(
-            allocations(|| _ = two_widths_vjp(a, b, n, 1.0)),
+            first_call_allocations(|| _ = two_widths_vjp(a, b, n, 1.0)),
             once,
             "{n}"
         );

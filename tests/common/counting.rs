@@ -52,3 +52,10 @@ pub fn allocations(run: impl FnOnce()) -> usize {
     run();
     ALLOCATIONS.with(Cell::get) - before
 }
+
+/// The allocations `run` makes on a new thread: with no buffer left by an earlier call on it
+/// (see `vjp::arena::SPARE_LIMIT`), what one call costs when it is the first.
+#[allow(dead_code)] // Not every file that includes this one calls it.
+pub fn first_call_allocations(run: impl FnOnce() + Send) -> usize {
+    std::thread::scope(|s| s.spawn(|| allocations(run)).join().expect("no panic"))
+}

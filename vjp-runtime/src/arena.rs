@@ -8,7 +8,9 @@
 //! parameters fix require ([`Arena::with_capacity`]). A loop makes room for its lane when it
 //! starts ([`Arena::reserve`]): in the buffer when it is there, else by growing the buffer, so
 //! that a wrong size costs an allocation, never a value. Regions are not given back during a
-//! call: a lane that outgrows its region moves to a new one after the last.
+//! call: a lane that outgrows its region moves to a new one after the last. A dropped arena
+//! leaves its buffer to the next one made on the same thread (up to [`SPARE_LIMIT`] words), so
+//! that a function called again and again allocates on its first call only.
 //!
 //! ```
 //! use vjp_runtime::arena::{Arena, Lane};
@@ -26,6 +28,7 @@
 //! assert_eq!(arena.capacity(), 6);
 //! ```
 
+use core::cell::Cell;
 use core::marker::PhantomData;
 
 /// The message of the panic when a value is pushed with [`Arena::push_reserved`] beyond the
@@ -315,6 +318,42 @@ fn regrow(mut heap: Vec<u64>, top: usize, region: Region, cap: usize) -> (Vec<u6
     (heap, end, new_start)
 }
 
+/// The most words (8 MiB) of a buffer that a thread keeps, when an arena is dropped, for the
+/// next arena made on it: a larger one is freed.
+pub const SPARE_LIMIT: usize = 1 << 20;
+
+std::thread_local! {
+    /// The buffer of the last arena dropped on this thread (the largest of those kept).
+    static SPARE: Cell<Vec<u64>> = const { Cell::new(Vec::new()) };
+}
+
+/// The thread's spare buffer if it has at least `words` words, else a new one of `words`
+/// words (the spare is then freed). Out of line, by value.
+#[inline(never)]
+fn take_spare(words: usize) -> Vec<u64> {
+    // `try_with`: an arena may be made while the thread is being torn down.
+    let spare = SPARE.try_with(Cell::take).unwrap_or_default();
+    if spare.len() >= words {
+        spare
+    } else {
+        drop(spare);
+        vec![0; words]
+    }
+}
+
+/// Keeps `heap` as the thread's spare buffer, unless the one kept is larger or `heap` is
+/// larger than [`SPARE_LIMIT`]. Out of line, by value.
+#[inline(never)]
+fn give_back(heap: Vec<u64>) {
+    if heap.is_empty() || heap.len() > SPARE_LIMIT {
+        return;
+    }
+    let _ = SPARE.try_with(|spare| {
+        let kept = spare.take();
+        spare.set(if kept.len() >= heap.len() { kept } else { heap });
+    });
+}
+
 impl Arena {
     /// An empty arena, with no buffer yet.
     #[inline]
@@ -325,14 +364,15 @@ impl Arena {
         }
     }
 
-    /// An arena with room for `words` words (at most [`PRESIZE_LIMIT`]), in one allocation:
-    /// the sum of [`Lane::words`] over the values the call will save, computed when the
-    /// function starts. Allocated here, inline, so that the compiler sees a fresh buffer that
-    /// aliases nothing else.
+    /// An arena with room for `words` words (at most [`PRESIZE_LIMIT`]): the sum of
+    /// [`Lane::words`] over the values the call will save, computed when the function starts.
+    /// It takes the buffer that the last arena dropped on this thread left (see
+    /// [`SPARE_LIMIT`]), and allocates only when there is none that large: a function called
+    /// again and again allocates on its first call only.
     #[inline]
     pub fn with_capacity(words: usize) -> Self {
         Arena {
-            heap: vec![0; words.min(PRESIZE_LIMIT)],
+            heap: take_spare(words.min(PRESIZE_LIMIT)),
             top: 0,
         }
     }
@@ -412,6 +452,14 @@ impl Arena {
     }
 }
 
+impl Drop for Arena {
+    /// Leaves the buffer to the next arena made on this thread (see [`SPARE_LIMIT`]).
+    #[inline]
+    fn drop(&mut self) {
+        give_back(core::mem::take(&mut self.heap));
+    }
+}
+
 impl Default for Arena {
     /// An empty arena, the same as [`Arena::new`].
     fn default() -> Self {
@@ -431,7 +479,7 @@ impl core::fmt::Debug for Arena {
 
 #[cfg(test)]
 mod tests {
-    use super::{Arena, Lane, Word};
+    use super::{Arena, Lane, Word, SPARE_LIMIT};
 
     /// The value saved as words and read back.
     fn round_trip<T: Word + PartialEq + core::fmt::Debug>(value: T) {
@@ -525,6 +573,25 @@ mod tests {
         // The last region grows in place.
         arena.reserve(&mut a, 10);
         assert_eq!(arena.used(), 2 + 1 + 10);
+    }
+
+    /// A dropped arena's buffer goes to the next one made on the thread, when large enough.
+    #[test]
+    fn the_next_arena_takes_the_last_buffer() {
+        std::thread::spawn(|| {
+            drop(Arena::with_capacity(100));
+            assert_eq!(Arena::with_capacity(10).capacity(), 100);
+            // The larger is kept; one needing more than it gets a new buffer of its size.
+            drop(Arena::with_capacity(50));
+            assert_eq!(Arena::with_capacity(200).capacity(), 200);
+            assert_eq!(Arena::with_capacity(0).capacity(), 200);
+            // Beyond the limit, a buffer is freed, not kept (and the smaller one it replaced
+            // was freed when it was made).
+            drop(Arena::with_capacity(SPARE_LIMIT + 1));
+            assert_eq!(Arena::with_capacity(0).capacity(), 0);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
