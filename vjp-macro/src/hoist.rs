@@ -1,8 +1,10 @@
 //! Trip counts known at the top of the generated function.
 //!
 //! The adjoint sizes the tapes of its loops once, before anything runs. For a `for` loop over
-//! a range of integers whose bounds read only constants and parameters that the body never
-//! assigns, [`trips`] rewrites the range into an expression that gives its trip count there:
+//! a range of integers whose bounds read only constants, parameters that the body never
+//! assigns, and locals bound once by a `let` at the top level of the function to such an
+//! expression (`let n = x.len();`), [`trips`] rewrites the range into an expression that gives
+//! its trip count there:
 //!
 //! ```text
 //! for i in 0..x.len() / 2 { .. }   →   ::vjp::__private::hoist_span(0, ::vjp::__private::hoist_div(x.len(), 2))
@@ -14,7 +16,7 @@
 //! [`trips`] gives `None`: a missing estimate costs one more allocation, while an expression
 //! that does not compile would break the user's crate.
 
-use crate::ir::{Body, Loop, LoopKind, Stmt, VarId};
+use crate::ir::{Atom, Body, Loop, LoopKind, Rhs, Stmt, VarId};
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;
 use std::collections::HashSet;
@@ -58,12 +60,13 @@ const EXPRESSION_MACROS: [&str; 20] = [
 /// `None` when it cannot be.
 ///
 /// Accepted: `A..B`, `A..=B`, in parentheses or not, and their `.rev()`, where one bound is
-/// syntactically an integer (an integer literal, a `.len()` call, a cast to a primitive
-/// integer type: the range is over integers, not `char`s) and both are built of integer
-/// literals, constants (a path that names no local nor an item of the body), parameters that
-/// the body never assigns (of a primitive integer type, or of a container type as the receiver
-/// of `.len()`), casts of those to primitive integers, parentheses, and `+ - * / %` (emitted
-/// as the saturating and non-panicking helpers of `#root::__private`).
+/// known to be an integer (see [`Hoist::evident`]: the range is over integers, not `char`s)
+/// and both are built of integer literals that fit an `i32` or have a suffix, constants (a
+/// path that names no local nor an item of the body), parameters that the body never assigns
+/// (of a primitive integer type, or of a container type as the receiver of `.len()`), locals
+/// read through their `let` (see [`Hoist::local`]), casts of those to primitive integers,
+/// parentheses, and `+ - * / %` (emitted as the saturating and non-panicking helpers of
+/// `#root::__private`).
 pub fn trips(body: &Body, l: &Loop, root: &syn::Path) -> Option<TokenStream> {
     let LoopKind::For { iter, reads, .. } = &l.kind else {
         return None;
@@ -73,15 +76,17 @@ pub fn trips(body: &Body, l: &Loop, root: &syn::Path) -> Option<TokenStream> {
     let (Some(lo), Some(hi)) = (&range.start, &range.end) else {
         return None;
     };
-    if !range.attrs.is_empty() || !(integer_evidence(lo) || integer_evidence(hi)) {
-        return None;
-    }
+    let items = item_idents(body);
     let hoist = Hoist {
         body,
         reads,
         root,
-        items: item_idents(body),
+        items: &items,
+        depth: 0,
     };
+    if !range.attrs.is_empty() || !(hoist.evident(lo) || hoist.evident(hi)) {
+        return None;
+    }
     let lo = hoist.bound(lo)?;
     let hi = hoist.bound(hi)?;
     Some(match range.limits {
@@ -115,17 +120,6 @@ fn range_of(e: &Expr) -> Option<&syn::ExprRange> {
             }
         }
         _ => None,
-    }
-}
-
-/// True when `e` is syntactically an integer: an integer literal, a `.len()` call or a cast
-/// to a primitive integer type.
-fn integer_evidence(e: &Expr) -> bool {
-    match unwrapped(e) {
-        Expr::Lit(l) => matches!(l.lit, Lit::Int(_)),
-        Expr::MethodCall(m) => is_len_call(m),
-        Expr::Cast(c) => is_primitive(&c.ty, &INTEGERS),
-        _ => false,
     }
 }
 
@@ -211,14 +205,20 @@ fn item_idents(body: &Body) -> HashSet<String> {
     out
 }
 
-/// The context of a rewrite: the body, the loop's reads and the runtime's path.
+/// The context of a rewrite: the body, the variables the expression reads (the loop's, or
+/// those of a `let` it reads through) and the runtime's path.
 struct Hoist<'a> {
     body: &'a Body,
     reads: &'a [VarId],
     root: &'a syn::Path,
     /// See [`item_idents`].
-    items: HashSet<String>,
+    items: &'a HashSet<String>,
+    /// How many `let`s deep the rewrite has gone (see [`Hoist::local`]).
+    depth: usize,
 }
+
+/// The most `let`s a rewrite reads through (`let a = n * 2; let b = a + 1; 0..b` is two).
+const LET_DEPTH: usize = 4;
 
 impl Hoist<'_> {
     /// A bound, rewritten (see [`trips`]).
@@ -226,6 +226,9 @@ impl Hoist<'_> {
         let root = self.root;
         match e {
             Expr::Lit(l) if l.attrs.is_empty() => match &l.lit {
+                // An unsuffixed literal is an `i32` in the rewrite, whatever type the user's
+                // code gave it: one that does not fit would not compile.
+                Lit::Int(i) if i.suffix().is_empty() && i.base10_parse::<i32>().is_err() => None,
                 Lit::Int(i) => Some(quote!(#i)),
                 _ => None,
             },
@@ -302,6 +305,83 @@ impl Hoist<'_> {
         (typed && !assigned(self.body, v)).then_some(v)
     }
 
+    /// The local that `p` names, as the expression of the `let` at the top level of the
+    /// function's block that binds it (its only definition, so it has that value at the loop),
+    /// rewritten in turn: `let n = x.len() / 2;` makes `0..n` a count known at the top. A `let`
+    /// with a type other than a primitive integer, or none that the rewrite accepts, gives
+    /// `None`.
+    fn local(&self, p: &syn::ExprPath, usage: Use) -> Option<TokenStream> {
+        if usage == Use::Len {
+            return None;
+        }
+        let (ty, expr, inner) = self.let_of(p)?;
+        let inner = inner.bound(&expr)?;
+        match ty {
+            None => Some(quote!((#inner))),
+            Some(ty) if is_primitive(ty, &INTEGERS) => {
+                let root = self.root;
+                Some(quote!(#root::__private::hoist_as::<#ty>(#inner)))
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// For a local that `p` names, bound once by a `let` at the top level of the function's
+    /// block to an expression without floats: the `let`'s type, its expression, and the
+    /// context in which to rewrite that (one `let` deeper, at most [`LET_DEPTH`]).
+    fn let_of(&self, p: &syn::ExprPath) -> Option<(Option<&Type>, Expr, Hoist<'_>)> {
+        if self.depth >= LET_DEPTH {
+            return None;
+        }
+        let name = single_ident(p)?.unraw().to_string();
+        let v = (0..self.body.vars.len()).find(|v| self.body.vars[*v].name.unraw() == name)?;
+        if !self.reads.contains(&v) || defined(self.body, v) != 1 {
+            return None;
+        }
+        let (ty, expr, reads) = self.body.block.stmts.iter().find_map(|stmt| match stmt {
+            Stmt::Let { var, ty, rhs, .. } if *var == v => match rhs {
+                Rhs::Opaque { expr, reads, .. } => Some((ty, expr, reads.as_slice())),
+                Rhs::Use(Atom::Const(expr, _)) => Some((ty, expr, &[][..])),
+                _ => None,
+            },
+            _ => None,
+        })?;
+        let expr: Expr = syn::parse2(expr.clone()).ok()?;
+        let inner = Hoist {
+            reads,
+            depth: self.depth + 1,
+            ..*self
+        };
+        Some((ty.as_deref(), expr, inner))
+    }
+
+    /// True when `e` is known to be an integer: an integer literal, a `.len()` call, a cast to
+    /// a primitive integer type, a parameter of one, a local whose `let` has one or whose
+    /// expression is known to be an integer, or arithmetic on one of these (which the rest of
+    /// the range's grammar then accepts). This is what shows that a range is over integers,
+    /// not `char`s or another type with steps.
+    fn evident(&self, e: &Expr) -> bool {
+        match unwrapped(e) {
+            Expr::Lit(l) => matches!(l.lit, Lit::Int(_)),
+            Expr::MethodCall(m) => is_len_call(m),
+            Expr::Cast(c) => is_primitive(&c.ty, &INTEGERS),
+            Expr::Binary(b) => {
+                matches!(
+                    b.op,
+                    BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_)
+                ) && (self.evident(&b.left) || self.evident(&b.right))
+            }
+            Expr::Path(p) => {
+                self.param(p, Use::Value).is_some()
+                    || self.let_of(p).is_some_and(|(ty, expr, inner)| match ty {
+                        Some(ty) => is_primitive(ty, &INTEGERS),
+                        None => inner.evident(&expr),
+                    })
+            }
+            _ => false,
+        }
+    }
+
     /// A path, rewritten: a parameter the rewrite may read (see [`Hoist::param`]) or a constant.
     fn path(&self, p: &syn::ExprPath, usage: Use) -> Option<TokenStream> {
         if !p.attrs.is_empty() || p.qself.is_some() {
@@ -310,6 +390,9 @@ impl Hoist<'_> {
         if let Some(v) = self.param(p, usage) {
             let name = &self.body.vars[v].name;
             return Some(quote!(#name));
+        }
+        if let Some(local) = self.local(p, usage) {
+            return Some(local);
         }
         let first = p.path.segments.first()?.ident.unraw().to_string();
         if self.items.contains(&first) {
@@ -338,22 +421,27 @@ fn single_ident(p: &syn::ExprPath) -> Option<&Ident> {
     p.path.get_ident()
 }
 
-/// True when a statement of the body gives `v` a value (a `let`, a phi, a loop's slot or
-/// counter, a write-back): `v` may then differ between the top of the function and a loop.
-fn assigned(body: &Body, v: VarId) -> bool {
-    let mut found = false;
+/// How many statements of the body give `v` a value (see [`assigned`]).
+fn defined(body: &Body, v: VarId) -> usize {
+    let mut count = 0;
     body.block.walk(&mut |stmt| {
-        found |= stmt.defs().contains(&v);
+        count += usize::from(stmt.defs().contains(&v));
         match stmt {
             Stmt::Loop(l) => {
-                found |= l.slots.iter().any(|s| s.var == v);
+                count += usize::from(l.slots.iter().any(|s| s.var == v));
                 if let LoopKind::For { counters, .. } = &l.kind {
-                    found |= counters.contains(&v);
+                    count += usize::from(counters.contains(&v));
                 }
             }
-            Stmt::WriteBack { slot, .. } => found |= *slot == v,
+            Stmt::WriteBack { slot, .. } => count += usize::from(*slot == v),
             _ => {}
         }
     });
-    found
+    count
+}
+
+/// True when a statement of the body gives `v` a value (a `let`, a phi, a loop's slot or
+/// counter, a write-back): `v` may then differ between the top of the function and a loop.
+fn assigned(body: &Body, v: VarId) -> bool {
+    defined(body, v) > 0
 }

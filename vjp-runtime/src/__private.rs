@@ -347,6 +347,13 @@ pub fn hoist_rem<T: HoistInt>(a: T, b: T) -> T {
     a.hoist_rem(b)
 }
 
+/// `x` itself, typed `T`: a `let n: T = e;` read by a loop's range, rewritten for the top of
+/// the function, gives `e` the same type as the user's code did.
+#[inline]
+pub fn hoist_as<T>(x: T) -> T {
+    x
+}
+
 /// The length of `lo..hi`: `hi - lo` when `hi > lo`, else 0, saturating at `usize::MAX`.
 #[inline]
 pub fn hoist_span<T: HoistInt>(lo: T, hi: T) -> usize {

@@ -98,11 +98,26 @@ fn constants() {
             )
         )))
     );
-    // Neither bound is syntactically an integer.
+    // An integer parameter shows that the range is over integers.
     let got = trips_of(quote::quote! {
         fn f(x: f64, n: usize) -> f64 {
             let mut s = x;
             for _ in (Self::N % 3)..(n + 1) { s = s * x; }
+            s
+        }
+    });
+    assert_eq!(
+        got,
+        s(quote::quote!(::vjp::__private::hoist_span(
+            (::vjp::__private::hoist_rem(Self::N, 3)),
+            (::vjp::__private::hoist_add(n, 1))
+        )))
+    );
+    // Nothing does: constants of unknown type only (`Ipv4Addr`s have steps too).
+    let got = trips_of(quote::quote! {
+        fn f(x: f64) -> f64 {
+            let mut s = x;
+            for _ in Self::N..M { s = s * x; }
             s
         }
     });
@@ -142,8 +157,10 @@ fn casts() {
     );
 }
 
+/// A local bound by a `let` at the top level of the function's block, once, is read through
+/// its expression.
 #[test]
-fn a_local_bound_is_not_hoisted() {
+fn a_local_bound_reads_through_its_let() {
     let got = trips_of(quote::quote! {
         fn f(x: f64, n: usize) -> f64 {
             let m = n / 2;
@@ -152,12 +169,36 @@ fn a_local_bound_is_not_hoisted() {
             s
         }
     });
-    assert_eq!(got, None);
+    assert_eq!(
+        got,
+        s(quote::quote!(::vjp::__private::hoist_span(
+            0,
+            (::vjp::__private::hoist_div(n, 2))
+        )))
+    );
+    // Two `let`s deep, one of them typed (its expression keeps the type).
+    let got = trips_of(quote::quote! {
+        fn f(x: &[f64]) -> f64 {
+            let k: u32 = 3;
+            let m = x.len() as u32 * k;
+            let mut s = 0.0;
+            for i in 1..=m { s = s + x[0]; }
+            s
+        }
+    });
+    assert_eq!(
+        got,
+        s(quote::quote!(::vjp::__private::hoist_span_inclusive(
+            1,
+            (::vjp::__private::hoist_mul((x.len() as u32), ::vjp::__private::hoist_as::<u32>(3)))
+        )))
+    );
 }
 
-/// `let n = n + 1;` makes a new version of `n`, which a `let` defines.
+/// `let n = n + 1;` makes a new version of `n`, defined once, at the top level: read through.
+/// A version that an `if` defines (a phi), or a `let` in a branch or a loop, is not.
 #[test]
-fn a_rebound_parameter_is_not_hoisted() {
+fn locals_defined_elsewhere_are_not_hoisted() {
     let got = trips_of(quote::quote! {
         fn f(x: f64, n: usize) -> f64 {
             let n = n + 1;
@@ -166,7 +207,13 @@ fn a_rebound_parameter_is_not_hoisted() {
             s
         }
     });
-    assert_eq!(got, None);
+    assert_eq!(
+        got,
+        s(quote::quote!(::vjp::__private::hoist_span(
+            0,
+            (::vjp::__private::hoist_add(n, 1))
+        )))
+    );
     let got = trips_of(quote::quote! {
         fn f(x: f64, mut n: usize) -> f64 {
             if x > 0.0 { n += 1; }
@@ -176,6 +223,67 @@ fn a_rebound_parameter_is_not_hoisted() {
         }
     });
     assert_eq!(got, None);
+    let got = trips_of(quote::quote! {
+        fn f(x: f64, n: usize) -> f64 {
+            let mut s = x;
+            if x > 0.0 {
+                let m = n * 2;
+                for i in 0..m { s = s * x; }
+            }
+            s
+        }
+    });
+    assert_eq!(got, None);
+    // A `let` whose expression the rewrite does not accept, or of a type that is not a
+    // primitive integer.
+    for item in [
+        quote::quote! {
+            fn f(x: &[f64]) -> f64 {
+                let m = x.iter().count();
+                let mut s = 0.0;
+                for i in 0..m { s = s + x[i]; }
+                s
+            }
+        },
+        quote::quote! {
+            fn f(x: &[f64]) -> f64 {
+                let m: Wrapper = x.len();
+                let mut s = 0.0;
+                for i in 0..m { s = s + x[i]; }
+                s
+            }
+        },
+    ] {
+        assert_eq!(trips_of(item), None);
+    }
+}
+
+/// An unsuffixed literal that does not fit an `i32` (the type it gets in the rewrite) is
+/// not rewritten.
+#[test]
+fn literals_beyond_i32_are_not_hoisted() {
+    let got = trips_of(quote::quote! {
+        fn f(x: f64) -> f64 {
+            let mut s = x;
+            for i in 0..5_000_000_000 { s = s * x; }
+            s
+        }
+    });
+    assert_eq!(got, None);
+    let got = trips_of(quote::quote! {
+        fn f(x: f64) -> f64 {
+            let mut s = x;
+            for i in 0..5_000_000_000u64 { s = s * x; }
+            s
+        }
+    });
+    assert_eq!(
+        got,
+        s(quote::quote!(::vjp::__private::hoist_span(
+            0,
+            5_000_000_000u64
+        )))
+    );
 }
 
 /// A parameter that the loop itself assigns still has its value at the top when the
@@ -230,6 +338,16 @@ fn ranges_not_known_to_be_over_integers() {
         }
     });
     assert_eq!(got, None);
+    // Parameters of a type that is not a primitive integer (a `Step` type of the user's).
+    let got = trips_of(quote::quote! {
+        fn f(y: f64, a: Day, b: Day) -> f64 {
+            let mut s = y;
+            for k in a..b { s = s * y; }
+            s
+        }
+    });
+    assert_eq!(got, None);
+    // Of a primitive integer type, they show it.
     let got = trips_of(quote::quote! {
         fn f(y: f64, a: usize, b: usize) -> f64 {
             let mut s = y;
@@ -237,7 +355,7 @@ fn ranges_not_known_to_be_over_integers() {
             s
         }
     });
-    assert_eq!(got, None);
+    assert_eq!(got, s(quote::quote!(::vjp::__private::hoist_span(a, b))));
 }
 
 #[test]

@@ -47,9 +47,14 @@ fn undo_log_vjp(
             "the shadow of `w` has length {} but `w` has length {}", bar_w.len(), w.len()
         );
     }
-    let mut save_t6 = ::vjp::tape::SmallTape::new();
+    let mut save_t6 = ::vjp::arena::Lane::new();
     let mut undo_y_1 = ::vjp::Tape::new();
-    let mut undo_h_1 = ::vjp::tape::SmallTape::new();
+    let mut undo_h_1 = ::vjp::arena::Lane::new();
+    let mut arena = ::vjp::arena::Arena::with_capacity(
+        save_t6
+            .words(::vjp::__private::hoist_span(0, (k.len())))
+            .saturating_add(undo_h_1.words(::vjp::__private::hoist_span(0, 3))),
+    );
     let n = k.len();
     let y = vec![1.0; n + 1];
     let mut y_1 = ::core::clone::Clone::clone(&y);
@@ -64,7 +69,7 @@ fn undo_log_vjp(
     };
     let iterator = ::core::iter::IntoIterator::into_iter(0..n);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
-    save_t6.reserve(room_trips);
+    arena.reserve(&mut save_t6, room_trips);
     undo_y_1.reserve(room_trips);
     for i in iterator {
         let t0 = i + 1;
@@ -74,7 +79,7 @@ fn undo_log_vjp(
         let t4 = window0_0[i];
         let t5 = t3 * t4;
         let t6 = t5.sin();
-        save_t6.push_reserved(t6);
+        arena.push_reserved(&mut save_t6, t6);
         let t7 = t2 + t6;
         let old_y_2 = ::core::clone::Clone::clone(&y_1[t0]);
         let y_2 = {
@@ -109,7 +114,7 @@ fn undo_log_vjp(
     };
     let iterator = ::core::iter::IntoIterator::into_iter(0..3);
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
-    undo_h_1.reserve(room_trips);
+    arena.reserve(&mut undo_h_1, room_trips);
     for i_1 in iterator {
         let t12 = window1_0[i_1];
         let t13 = h_1[i_1];
@@ -123,7 +128,7 @@ fn undo_log_vjp(
             updated[i_1] = t17;
             updated
         };
-        undo_h_1.push_reserved(old_h_2);
+        arena.push_reserved(&mut undo_h_1, old_h_2);
         h_1 = h_2;
     }
     let t18 = h_1[0];
@@ -160,7 +165,7 @@ fn undo_log_vjp(
         }
     };
     for i_1 in ::core::iter::Iterator::rev(0..3) {
-        let old_h_2 = undo_h_1.pop();
+        let old_h_2 = arena.pop(&mut undo_h_1);
         let forwarded_t17 = undone_h_1[i_1];
         undone_h_1[i_1] = old_h_2;
         let t12 = window1_0[i_1];
@@ -196,7 +201,7 @@ fn undo_log_vjp(
         }
     };
     for i in ::core::iter::Iterator::rev(0..n) {
-        let t6 = save_t6.pop();
+        let t6 = arena.pop(&mut save_t6);
         let t0 = i + 1;
         let (old_y_2, old_y_3) = undo_y_1.pop();
         let forwarded_t11 = ::core::clone::Clone::clone(&undone_y_1[i]);
