@@ -31,19 +31,9 @@ const INTEGERS: [&str; 12] = [
 /// The other primitive types that `as` casts to an integer without moving anything.
 const CASTABLE: [&str; 4] = ["f32", "f64", "bool", "char"];
 
-/// Macros that expand to an expression and therefore declare no item.
-const EXPRESSION_MACROS: [&str; 20] = [
-    "println",
-    "print",
-    "eprintln",
-    "eprint",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "dbg",
+/// Macros that expand to an expression and therefore declare no item, besides
+/// [`crate::lower::HARMLESS_MACROS`].
+const EXPRESSION_MACROS: [&str; 9] = [
     "write",
     "writeln",
     "format",
@@ -193,11 +183,12 @@ fn item_idents(body: &Body) -> HashSet<String> {
         match syn::parse2::<syn::Item>(tokens.clone()) {
             Ok(syn::Item::Macro(m))
                 if m.ident.is_none()
-                    && m.mac
-                        .path
-                        .segments
-                        .last()
-                        .is_some_and(|s| EXPRESSION_MACROS.iter().any(|name| s.ident == name)) => {}
+                    && m.mac.path.segments.last().is_some_and(|s| {
+                        let mut names = crate::lower::HARMLESS_MACROS
+                            .iter()
+                            .chain(&EXPRESSION_MACROS);
+                        names.any(|name| s.ident == name)
+                    }) => {}
             Ok(_) => idents(tokens.clone(), &mut out),
             Err(_) => {}
         }

@@ -40,6 +40,22 @@ use assign::*;
 use control::*;
 use scan::*;
 
+/// Macros that print or assert: as statements they may read active values, and they declare
+/// no item.
+pub const HARMLESS_MACROS: [&str; 11] = [
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+];
+
 /// Where the value of a lowered expression goes.
 #[derive(Clone)]
 enum Dest {
@@ -613,19 +629,7 @@ impl Lowerer<'_> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
-        let harmless = [
-            "println",
-            "print",
-            "eprintln",
-            "eprint",
-            "assert",
-            "assert_eq",
-            "assert_ne",
-            "debug_assert",
-            "debug_assert_eq",
-            "debug_assert_ne",
-            "dbg",
-        ];
+        let harmless = HARMLESS_MACROS;
         let mut reads = Vec::new();
         self.value_reads(mac.tokens.clone(), &mut reads);
         let unsupported = (!harmless.contains(&name.as_str())).then(|| Unsupported {
