@@ -166,6 +166,10 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
             idents.push(tape);
         }
     }
+    // One tape is one allocation at most already, and none for a short loop (a `SmallTape`).
+    if idents.len() < 2 {
+        return Lanes::default();
+    }
     // Only the tapes whose room is known when the function starts: the others make room when
     // their loops start, each in a tape of its own, as an arena would have to grow then.
     let room: Vec<(Ident, TokenStream)> = room_at_start(body, plan, &lanes, root, idents)
@@ -186,7 +190,7 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
 /// for it are known when the function starts: the loop that makes its room sits in no other
 /// loop, or at the top of the fused loop's body (whose iterations each fill and empty it), and
 /// its range and those of the loops between it and the lane's loop are known (see
-/// [`crate::hoist::trips`]).
+/// [`crate::hoist::Trips::of`]).
 fn room_at_start(
     body: &Body,
     plan: &Plan,
@@ -205,12 +209,11 @@ fn room_at_start(
             all[l.id] = Some(l);
         }
     });
-    let trips = |id: usize| {
-        all.get(id)
-            .copied()
-            .flatten()
-            .and_then(|l| crate::hoist::trips(body, l, root))
-    };
+    // Each loop's trip count known at the top, computed once.
+    let hoist = crate::hoist::Trips::new(body, root);
+    let counts: Vec<Option<TokenStream>> =
+        all.iter().map(|l| l.and_then(|l| hoist.of(l))).collect();
+    let trips = |id: usize| counts.get(id).cloned().flatten();
     let fused = plan.fused.as_ref().map(|f| f.loop_id);
     // The room loop `l` makes when it starts, for its tapes and for those of the loops in it
     // whose room it makes (see `Plan::room`), times `runs`, when it is known.

@@ -3,7 +3,7 @@
 //! The adjoint sizes the tapes of its loops once, before anything runs. For a `for` loop over
 //! a range of integers whose bounds read only constants, parameters that the body never
 //! assigns, and locals bound once by a `let` at the top level of the function to such an
-//! expression (`let n = x.len();`), [`trips`] rewrites the range into an expression that gives
+//! expression (`let n = x.len();`), [`Trips::of`] rewrites the range into an expression that gives
 //! its trip count there:
 //!
 //! ```text
@@ -13,7 +13,7 @@
 //! The arithmetic goes through helpers that saturate or give 0 instead of panicking, so the
 //! expression is only an estimate where the user's own arithmetic would overflow (the loop
 //! itself then panics or wraps), and it never panics. Everything outside the small grammar of
-//! [`trips`] gives `None`: a missing estimate costs one more allocation, while an expression
+//! [`Trips::of`] gives `None`: a missing estimate costs one more allocation, while an expression
 //! that does not compile would break the user's crate.
 
 use crate::ir::{Atom, Body, Loop, LoopKind, Rhs, Stmt, VarId};
@@ -45,44 +45,67 @@ const EXPRESSION_MACROS: [&str; 9] = [
     "vec",
 ];
 
-/// The trip count of a `for` loop over `iter` (the loop's `LoopKind::For::iter` token stream)
-/// as a `usize` expression that can be evaluated at the top of the generated function, or
-/// `None` when it cannot be.
-///
-/// Accepted: `A..B`, `A..=B`, in parentheses or not, and their `.rev()`, where one bound is
-/// known to be an integer (see [`Hoist::evident`]: the range is over integers, not `char`s)
-/// and both are built of integer literals that fit an `i32` or have a suffix, constants (a
-/// path that names no local nor an item of the body), parameters that the body never assigns
-/// (of a primitive integer type, or of a container type as the receiver of `.len()`), locals
-/// read through their `let` (see [`Hoist::local`]), casts of those to primitive integers,
-/// parentheses, and `+ - * / %` (emitted as the saturating and non-panicking helpers of
-/// `#root::__private`).
-pub fn trips(body: &Body, l: &Loop, root: &syn::Path) -> Option<TokenStream> {
-    let LoopKind::For { iter, reads, .. } = &l.kind else {
-        return None;
-    };
-    let expr: Expr = syn::parse2(iter.clone()).ok()?;
-    let range = range_of(&expr)?;
-    let (Some(lo), Some(hi)) = (&range.start, &range.end) else {
-        return None;
-    };
-    let items = item_idents(body);
-    let hoist = Hoist {
-        body,
-        reads,
-        root,
-        items: &items,
-        depth: 0,
-    };
-    if !range.attrs.is_empty() || !(hoist.evident(lo) || hoist.evident(hi)) {
-        return None;
+/// What [`Trips::of`] reads of a function, gathered once for all of its loops.
+pub struct Trips<'a> {
+    body: &'a Body,
+    root: &'a syn::Path,
+    /// See [`item_idents`].
+    items: HashSet<String>,
+    /// Per variable, how many statements give it a value (see [`definitions`]).
+    defs: Vec<usize>,
+}
+
+impl<'a> Trips<'a> {
+    /// The items and the definitions of `body`.
+    pub fn new(body: &'a Body, root: &'a syn::Path) -> Self {
+        Trips {
+            body,
+            root,
+            items: item_idents(body),
+            defs: definitions(body),
+        }
     }
-    let lo = hoist.bound(lo)?;
-    let hi = hoist.bound(hi)?;
-    Some(match range.limits {
-        RangeLimits::HalfOpen(_) => quote!(#root::__private::hoist_span(#lo, #hi)),
-        RangeLimits::Closed(_) => quote!(#root::__private::hoist_span_inclusive(#lo, #hi)),
-    })
+
+    /// The trip count of a `for` loop `l` over `iter` (its `LoopKind::For::iter` token stream)
+    /// as a `usize` expression that can be evaluated at the top of the generated function, or
+    /// `None` when it cannot be.
+    ///
+    /// Accepted: `A..B`, `A..=B`, in parentheses or not, and their `.rev()`, where one bound is
+    /// known to be an integer (see [`Hoist::evident`]: the range is over integers, not `char`s)
+    /// and both are built of integer literals that fit an `i32` or have a suffix, constants (a
+    /// path that names no local nor an item of the body), parameters that the body never assigns
+    /// (of a primitive integer type, or of a container type as the receiver of `.len()`), locals
+    /// read through their `let` (see [`Hoist::local`]), casts of those to primitive integers,
+    /// parentheses, and `+ - * / %` (emitted as the saturating and non-panicking helpers of
+    /// `#root::__private`).
+    pub fn of(&self, l: &Loop) -> Option<TokenStream> {
+        let LoopKind::For { iter, reads, .. } = &l.kind else {
+            return None;
+        };
+        let expr: Expr = syn::parse2(iter.clone()).ok()?;
+        let range = range_of(&expr)?;
+        let (Some(lo), Some(hi)) = (&range.start, &range.end) else {
+            return None;
+        };
+        let hoist = Hoist {
+            body: self.body,
+            reads,
+            root: self.root,
+            items: &self.items,
+            defs: &self.defs,
+            depth: 0,
+        };
+        if !range.attrs.is_empty() || !(hoist.evident(lo) || hoist.evident(hi)) {
+            return None;
+        }
+        let lo = hoist.bound(lo)?;
+        let hi = hoist.bound(hi)?;
+        let root = self.root;
+        Some(match range.limits {
+            RangeLimits::HalfOpen(_) => quote!(#root::__private::hoist_span(#lo, #hi)),
+            RangeLimits::Closed(_) => quote!(#root::__private::hoist_span_inclusive(#lo, #hi)),
+        })
+    }
 }
 
 /// `e` without the parentheses and invisible groups around it.
@@ -204,6 +227,8 @@ struct Hoist<'a> {
     root: &'a syn::Path,
     /// See [`item_idents`].
     items: &'a HashSet<String>,
+    /// See [`definitions`].
+    defs: &'a [usize],
     /// How many `let`s deep the rewrite has gone (see [`Hoist::local`]).
     depth: usize,
 }
@@ -212,7 +237,7 @@ struct Hoist<'a> {
 const LET_DEPTH: usize = 4;
 
 impl Hoist<'_> {
-    /// A bound, rewritten (see [`trips`]).
+    /// A bound, rewritten (see [`Trips::of`]).
     fn bound(&self, e: &Expr) -> Option<TokenStream> {
         let root = self.root;
         match e {
@@ -293,7 +318,7 @@ impl Hoist<'_> {
             Use::Cast => is_primitive(&param.ty, &INTEGERS) || is_primitive(&param.ty, &CASTABLE),
             Use::Len => is_container(&param.ty),
         };
-        (typed && !assigned(self.body, v)).then_some(v)
+        (typed && self.defs[v] == 0).then_some(v)
     }
 
     /// The local that `p` names, as the expression of the `let` at the top level of the
@@ -326,7 +351,7 @@ impl Hoist<'_> {
         }
         let name = single_ident(p)?.unraw().to_string();
         let v = (0..self.body.vars.len()).find(|v| self.body.vars[*v].name.unraw() == name)?;
-        if !self.reads.contains(&v) || defined(self.body, v) != 1 {
+        if !self.reads.contains(&v) || self.defs[v] != 1 {
             return None;
         }
         let (ty, expr, reads) = self.body.block.stmts.iter().find_map(|stmt| match stmt {
@@ -412,27 +437,29 @@ fn single_ident(p: &syn::ExprPath) -> Option<&Ident> {
     p.path.get_ident()
 }
 
-/// How many statements of the body give `v` a value (see [`assigned`]).
-fn defined(body: &Body, v: VarId) -> usize {
-    let mut count = 0;
+/// Per variable, how many statements of the body give it a value (a `let`, a phi, a loop's
+/// slot or counter, a write-back): a parameter given none has the same value at the top of the
+/// function as at a loop, and so does a local given one by a `let` at the top level.
+fn definitions(body: &Body) -> Vec<usize> {
+    let mut count = vec![0; body.vars.len()];
     body.block.walk(&mut |stmt| {
-        count += usize::from(stmt.defs().contains(&v));
+        for v in stmt.defs() {
+            count[v] += 1;
+        }
         match stmt {
             Stmt::Loop(l) => {
-                count += usize::from(l.slots.iter().any(|s| s.var == v));
+                for s in &l.slots {
+                    count[s.var] += 1;
+                }
                 if let LoopKind::For { counters, .. } = &l.kind {
-                    count += usize::from(counters.contains(&v));
+                    for c in counters {
+                        count[*c] += 1;
+                    }
                 }
             }
-            Stmt::WriteBack { slot, .. } => count += usize::from(*slot == v),
+            Stmt::WriteBack { slot, .. } => count[*slot] += 1,
             _ => {}
         }
     });
     count
-}
-
-/// True when a statement of the body gives `v` a value (a `let`, a phi, a loop's slot or
-/// counter, a write-back): `v` may then differ between the top of the function and a loop.
-fn assigned(body: &Body, v: VarId) -> bool {
-    defined(body, v) > 0
 }

@@ -1,7 +1,7 @@
-//! Unit tests of [`crate::hoist::trips`]: which ranges give a trip count at the top of the
+//! Unit tests of [`crate::hoist::Trips::of`]: which ranges give a trip count at the top of the
 //! generated function, and the expression they give.
 
-use crate::hoist::trips;
+use crate::hoist::Trips;
 use crate::ir::{Body, Loop, Stmt};
 use proc_macro2::TokenStream;
 
@@ -27,7 +27,8 @@ fn lowered(item: TokenStream) -> (Body, Loop) {
 /// The trip count of the first `for` loop of `item`, as a token string.
 fn trips_of(item: TokenStream) -> Option<String> {
     let (body, l) = lowered(item);
-    trips(&body, &l, &syn::parse_quote!(::vjp)).map(|t| t.to_string())
+    let root: syn::Path = syn::parse_quote!(::vjp);
+    Trips::new(&body, &root).of(&l).map(|t| t.to_string())
 }
 
 /// The tokens of `t`, as `to_string` spells them.
