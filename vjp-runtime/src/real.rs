@@ -10,6 +10,9 @@ use core::ops::{
 
 /// A floating-point scalar that `vjp` can differentiate: implemented for `f32` and `f64`.
 ///
+/// It requires [`Word`](crate::arena::Word) too: how the loops of a generated adjoint save a
+/// value (as 64-bit words that give it back bit for bit).
+///
 /// Every method forwards to the inherent method of the same name, so `x.sin()` means the same
 /// for a `T: Real` as for an `f64`. Constants come from [`Real::from_f64`]:
 ///
