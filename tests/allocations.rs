@@ -560,3 +560,20 @@ fn a_counter_stepped_back_over_an_inner_loop_needs_no_tape() {
     let fd = common::fd_grad(|x| gated_triangle(&q, x), &x);
     common::assert_near(&gx, &fd, 1e-6);
 }
+
+/// `growing`'s inner loops know their trip counts only when they start: their lanes make room
+/// then, in the buffer made when the function started (at least 2 KiB), growing it when that
+/// is full. The next calls on the thread reuse the grown buffer.
+#[test]
+fn lanes_known_only_when_their_loops_start_grow_once() {
+    assert_eq!(first_call_allocations(|| _ = growing_vjp(0.6, 3, 1.0)), 1);
+    for n in [40, 300] {
+        let first = first_call_allocations(|| _ = growing_vjp(0.6, n, 1.0));
+        let twice = first_call_allocations(|| {
+            growing_vjp(0.6, n, 1.0);
+            growing_vjp(0.6, n, 1.0);
+        });
+        assert_eq!(first, twice, "{n}");
+        assert!(first <= 12, "{n}: {first}");
+    }
+}

@@ -1,8 +1,11 @@
 //! Which tapes share the call's one buffer, `vjp_runtime::arena::Arena`.
 //!
-//! Each tape that can be a lane of the arena (a stack of its own in a region of one buffer) is
-//! one, so that the call makes one allocation for all of them, when it starts, sized from the
-//! trip counts of the loops that the parameters fix (see [`crate::hoist`]). A lane stores its
+//! When a function has two tapes or more that can be lanes of the arena (a stack of its own
+//! each, in a region of one buffer), all of them are: the call makes one allocation for them
+//! when it starts, sized from the trip counts of the loops that the parameters fix (see
+//! [`crate::hoist`]), and a lane whose loop's trip count is only known when that loop starts
+//! makes room then, in what is left or by growing the buffer (which the next call on the
+//! thread reuses: `Arena::with_capacity`). A lane stores its
 //! values as 64-bit words, so it needs a type the macro knows has them
 //! (`vjp_runtime::arena::Word`): floats, arrays and tuples of floats, and the trip counts the
 //! generated code counts in a `usize`. A tape that also saves an integer of the user's or a
@@ -25,8 +28,10 @@ pub struct Lanes {
     /// The names of the lanes.
     names: HashSet<String>,
     /// Per lane, in the order of declaration: the values it will hold at most, as an
-    /// expression that can be computed when the function starts (see [`crate::hoist`]).
-    room: Vec<(Ident, TokenStream)>,
+    /// expression that can be computed when the function starts (see [`crate::hoist`]), or
+    /// `None` when its loops' trip counts are only known later (the lane then makes room when
+    /// its loop starts, in the room left or by growing the buffer).
+    room: Vec<(Ident, Option<TokenStream>)>,
 }
 
 /// The most fields of a tuple that a lane holds (`vjp_runtime::arena::TUPLE_ARITY`).
@@ -98,7 +103,10 @@ impl Lanes {
             return TokenStream::new();
         }
         let arena = arena();
-        let words = self.room.iter().map(|(lane, n)| quote!(#lane.words(#n)));
+        let words = self
+            .room
+            .iter()
+            .filter_map(|(lane, n)| n.as_ref().map(|n| quote!(#lane.words(#n))));
         let words = saturating_sum(words);
         quote!(let mut #arena = #root::arena::Arena::with_capacity(#words);)
     }
@@ -170,20 +178,8 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     if idents.len() < 2 {
         return Lanes::default();
     }
-    // Only the tapes whose room is known when the function starts: the others make room when
-    // their loops start, each in a tape of its own, as an arena would have to grow then.
-    let room: Vec<(Ident, TokenStream)> = room_at_start(body, plan, &lanes, root, idents)
-        .into_iter()
-        .filter_map(|(tape, n)| Some((tape, n?)))
-        .collect();
-    // One tape is one allocation at most already, and none for a short loop (a `SmallTape`).
-    if room.len() < 2 {
-        return Lanes::default();
-    }
-    Lanes {
-        names: room.iter().map(|(tape, _)| tape.to_string()).collect(),
-        room,
-    }
+    lanes.room = room_at_start(body, plan, &lanes, root, idents);
+    lanes
 }
 
 /// Per lane: the values it holds at most, when the trip counts of the loops that make room
