@@ -30,6 +30,8 @@ mod forward;
 mod fuse;
 #[path = "../vjp-macro/src/hoist.rs"]
 mod hoist;
+#[path = "../vjp-macro/src/ints.rs"]
+mod ints;
 #[path = "../vjp-macro/src/ir.rs"]
 mod ir;
 #[path = "../vjp-macro/src/lower/mod.rs"]

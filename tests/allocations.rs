@@ -222,6 +222,19 @@ fn loops_leaving_values_share_a_tape() {
             }
         }
     }
+    // Its tapes are lanes of one arena (the `while`'s integer `k` is known to be one): at most
+    // two allocations on a thread's first call (the buffer and one growth, the `while`'s trip
+    // counts being known only as it runs), none on the next.
+    for n in [3, 40, 300] {
+        let mut g = [0.0; 4];
+        let first = first_call_allocations(|| _ = frame_vjp(&a, &mut g, n, 1.0));
+        assert!(first <= 2, "{n}: {first}");
+        let twice = first_call_allocations(|| {
+            frame_vjp(&a, &mut g, n, 1.0);
+            frame_vjp(&a, &mut g, n, 1.0);
+        });
+        assert_eq!(twice, first, "{n}");
+    }
 }
 
 #[test]

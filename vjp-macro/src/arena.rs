@@ -115,7 +115,8 @@ impl Lanes {
 /// The lanes of `plan`'s tapes (see the module docs), with the room each needs when the
 /// function starts.
 pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
-    let words = |v: &VarId| body.vars[*v].ty.fixed_shape();
+    let ints = crate::ints::integers(body);
+    let words = |v: &VarId| body.vars[*v].ty.fixed_shape() || ints[*v];
     // The floats saved as one tuple with `v` (see `Plan::save_head`).
     let group = |v: &VarId| plan.save_head.iter().filter(|h| *h == v).count();
     // The tapes `forward::tape_declarations` declares, under the same conditions.
@@ -129,9 +130,9 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
             }
         }
         for undo in &plan.undo[l.id] {
-            let plain = undo.pushed.is_empty() && undo.branch.iter().all(Option::is_none);
+            let plain = undo.pushed.iter().all(words) && undo.branch.iter().all(Option::is_none);
             let elements = (0..undo.updates.len()).all(|j| undo.element_ty(body, j).fixed_shape());
-            if plain && elements && undo.olds.len() <= ARITY {
+            if plain && elements && undo.pushed.len() + undo.olds.len() <= ARITY {
                 tapes.push(undo.tape.clone());
             }
         }

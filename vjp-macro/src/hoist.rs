@@ -24,7 +24,7 @@ use syn::ext::IdentExt;
 use syn::{BinOp, Expr, Lit, RangeLimits, Type};
 
 /// The primitive integer types.
-const INTEGERS: [&str; 12] = [
+pub const INTEGERS: [&str; 12] = [
     "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
 ];
 
@@ -109,7 +109,7 @@ impl<'a> Trips<'a> {
 }
 
 /// `e` without the parentheses and invisible groups around it.
-fn unwrapped(e: &Expr) -> &Expr {
+pub fn unwrapped(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) if p.attrs.is_empty() => unwrapped(&p.expr),
         Expr::Group(g) if g.attrs.is_empty() => unwrapped(&g.expr),
@@ -142,7 +142,7 @@ fn is_len_call(m: &syn::ExprMethodCall) -> bool {
 }
 
 /// True when `ty` is one of the primitive types `names` (in parentheses or not).
-fn is_primitive(ty: &Type, names: &[&str]) -> bool {
+pub fn is_primitive(ty: &Type, names: &[&str]) -> bool {
     match ty {
         Type::Paren(p) => is_primitive(&p.elem, names),
         Type::Group(g) => is_primitive(&g.elem, names),

@@ -18,6 +18,7 @@ mod expand;
 mod forward;
 mod fuse;
 mod hoist;
+mod ints;
 mod ir;
 mod lower;
 mod naming;

@@ -1,9 +1,11 @@
 //! Unit tests of the whole expansion: snapshots of the generated code (`snapshots`) and a
 //! corpus of odd functions that must expand to tokens or an error, never a panic (`corpus`);
-//! and of the trip counts known when the function starts (`hoist`).
+//! and of the trip counts known when the function starts (`hoist`) and the variables known
+//! to be integers (`ints`).
 
 mod corpus;
 mod hoist;
+mod ints;
 mod snapshots;
 
 use crate::expand::expand;

@@ -38,11 +38,12 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
         );
     }
     let mut save_t1 = ::vjp::arena::Lane::new();
-    let mut save_k_1 = ::vjp::Tape::new();
+    let mut save_k_1 = ::vjp::arena::Lane::new();
     let mut tape_1 = ::vjp::arena::Lane::new();
     let mut arena = ::vjp::arena::Arena::with_capacity(
         save_t1
             .words(::vjp::__private::hoist_span(0, x.len()))
+            .saturating_add(save_k_1.words(::vjp::__private::hoist_span(0, x.len())))
             .saturating_add(tape_1.words(::vjp::__private::hoist_span(0, x.len()))),
     );
     let s = 0.5;
@@ -51,7 +52,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     let room_trips = ::core::iter::Iterator::size_hint(&iterator).0;
     arena.reserve(&mut tape_1, room_trips);
     arena.reserve(&mut save_t1, room_trips);
-    save_k_1.reserve(room_trips);
+    arena.reserve(&mut save_k_1, room_trips);
     for i in iterator {
         let t = s_1;
         let t0 = i > 1;
@@ -71,7 +72,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
             let k_2 = k_1 + 1;
             k_1 = k_2;
         }
-        save_k_1.push_reserved(::core::clone::Clone::clone(&k_1));
+        arena.push_reserved(&mut save_k_1, ::core::clone::Clone::clone(&k_1));
         let t3 = k_1 % x.len();
         let t4 = x[t3];
         let s_2 = t_2 * t4;
@@ -80,7 +81,7 @@ fn saved_results_vjp(x: &[f64], bar_x: &mut [f64], v: f64) -> (f64, ()) {
     let mut bar_s_1 = v;
     for i in ::core::iter::Iterator::rev(0..x.len()) {
         let (s_1, t_2) = arena.pop(&mut tape_1);
-        let k_1 = save_k_1.pop();
+        let k_1 = arena.pop(&mut save_k_1);
         let t = s_1;
         let t0 = i > 1;
         let t3 = k_1 % x.len();
