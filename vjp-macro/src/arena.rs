@@ -7,10 +7,11 @@
 //! makes room then, in what is left or by growing the buffer (which the next call on the
 //! thread reuses: `Arena::with_capacity`). A lane stores its
 //! values as 64-bit words, so it needs a type the macro knows has them
-//! (`vjp_runtime::arena::Word`): floats, arrays and tuples of floats, and the trip counts the
-//! generated code counts in a `usize`. A tape that also saves an integer of the user's or a
-//! value of unknown type (an integer slot of a `while`, the indices of an undo log, a `Vec`)
-//! keeps a `Tape` of its own.
+//! (`vjp_runtime::arena::Word`): floats, arrays and tuples of floats, the trip counts the
+//! generated code counts in a `usize`, and the variables known to be integers
+//! ([`crate::ints`]). A tape that also saves a value of another type (a `Vec`, a user's type,
+//! an integer from a call, an element that an undo log restores in a branch) keeps a `Tape` of
+//! its own.
 //!
 //! Every statement that declares, fills or empties a tape asks [`Lanes`] which it is, so that
 //! all of a tape's statements agree.
