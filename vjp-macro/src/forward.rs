@@ -161,7 +161,9 @@ pub fn fused_loop(
 }
 
 /// One tape per loop that saves something, declared once at the top of `NAME_vjp`: a nested
-/// loop fills and empties its tape once per outer iteration, and reuses its capacity.
+/// loop fills and empties its tape once per outer iteration, and reuses its capacity. A tape
+/// is a lane of the call's arena or a `Tape` / `SmallTape` of its own (see [`crate::arena`]);
+/// the arena comes last, sized from its lanes.
 pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStream {
     let mut out = TokenStream::new();
     let lanes = &plan.lanes;
