@@ -206,3 +206,42 @@ fn ranges_through_lets_share_the_arena() {
         assert_eq!(first, usize::from(len > 0), "{len}");
     }
 }
+
+/// An element written in a branch of a loop whose reverse reads the array: its undo log holds
+/// an `Option` per iteration (the old element when the branch ran), a lane like the next
+/// loop's tape.
+#[differentiable]
+fn written_in_a_branch(x: &[f64], n: usize) -> f64 {
+    let mut h = [0.0; 4];
+    let mut s = 0.0;
+    for i in 0..n {
+        let j = i % 4;
+        if x[j] > 0.0 {
+            h[j] = (h[j] + x[j]).sin();
+        }
+        s = s + h[j] * h[(j + 1) % 4];
+    }
+    let mut t = s;
+    for i in 0..n {
+        t = (t * x[i % 4]).cos();
+    }
+    t
+}
+
+#[test]
+fn undo_logs_of_branches_are_lanes() {
+    let x = [0.4, -0.3, 0.9, 0.2];
+    for n in [0, 1, 5, 60] {
+        let mut g = [0.0; 4];
+        let y = written_in_a_branch_vjp(&x, &mut g, n, 1.0).0;
+        assert_eq!(y.to_bits(), written_in_a_branch(&x, n).to_bits());
+        assert_near(&g, &fd_grad(|x| written_in_a_branch(x, n), &x), 1e-6);
+        let first = first_call_allocations(|| _ = written_in_a_branch_vjp(&x, &mut g, n, 1.0));
+        assert_eq!(first, usize::from(n > 0), "{n}");
+        let twice = first_call_allocations(|| {
+            written_in_a_branch_vjp(&x, &mut g, n, 1.0);
+            written_in_a_branch_vjp(&x, &mut g, n, 1.0);
+        });
+        assert_eq!(twice, first, "{n}");
+    }
+}

@@ -9,9 +9,9 @@
 //! values as 64-bit words, so it needs a type the macro knows has them
 //! (`vjp_runtime::arena::Word`): floats, arrays and tuples of floats, the trip counts the
 //! generated code counts in a `usize`, and the variables known to be integers
-//! ([`crate::ints`]). A tape that also saves a value of another type (a `Vec`, a user's type,
-//! an integer from a call, an element that an undo log restores in a branch) keeps a `Tape` of
-//! its own.
+//! ([`crate::ints`]), and `Option`s of those (an undo log's entry for a write in a branch). A
+//! tape that also saves a value of another type (a `Vec`, a user's type, an integer from a
+//! call) keeps a `Tape` of its own.
 //!
 //! Every statement that declares, fills or empties a tape asks [`Lanes`] which it is, so that
 //! all of a tape's statements agree.
@@ -131,9 +131,15 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
             }
         }
         for undo in &plan.undo[l.id] {
-            let plain = undo.pushed.iter().all(words) && undo.branch.iter().all(Option::is_none);
-            let elements = (0..undo.updates.len()).all(|j| undo.element_ty(body, j).fixed_shape());
-            if plain && elements && undo.pushed.len() + undo.olds.len() <= ARITY {
+            // Its entry: the pushed indices, then per write the old element (in an `Option`,
+            // with the indices its branch computes, for a write in a branch).
+            let elements = (0..undo.updates.len()).all(|j| {
+                undo.element_ty(body, j).fixed_shape()
+                    && undo.carried[j].iter().all(words)
+                    && undo.carried[j].len() <= ARITY
+            });
+            let indices = undo.pushed.iter().all(words);
+            if indices && elements && undo.pushed.len() + undo.olds.len() <= ARITY {
                 tapes.push(undo.tape.clone());
             }
         }

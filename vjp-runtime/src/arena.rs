@@ -50,7 +50,7 @@ pub const TUPLE_ARITY: usize = 32;
 
 /// A value that an [`Arena`] can save: a fixed number of 64-bit words that give the value back
 /// exactly. Implemented for `f32` and `f64` (by their bits), the primitive integers, `bool`,
-/// and arrays and tuples (up to [`TUPLE_ARITY`] fields) of these.
+/// and arrays, `Option`s and tuples (up to [`TUPLE_ARITY`] fields) of these.
 pub trait Word: Copy {
     /// How many words a value takes.
     const WORDS: usize;
@@ -149,6 +149,28 @@ impl<T: Word, const N: usize> Word for [T; N] {
     fn take(src: &[u64]) -> Self {
         let src = &src[..N * T::WORDS];
         core::array::from_fn(|i| T::take(&src[i * T::WORDS..(i + 1) * T::WORDS]))
+    }
+}
+
+/// An `Option` is a word saying which it is, then its value's words (left as they were for
+/// `None`): an undo log's entry for a write in a branch that may not have run.
+impl<T: Word> Word for Option<T> {
+    const WORDS: usize = 1 + T::WORDS;
+    #[inline(always)]
+    fn put(self, out: &mut [u64]) {
+        let out = &mut out[..Self::WORDS];
+        match self {
+            Some(value) => {
+                out[0] = 1;
+                value.put(&mut out[1..]);
+            }
+            None => out[0] = 0,
+        }
+    }
+    #[inline(always)]
+    fn take(src: &[u64]) -> Self {
+        let src = &src[..Self::WORDS];
+        (src[0] != 0).then(|| T::take(&src[1..]))
     }
 }
 
@@ -517,6 +539,9 @@ mod tests {
         round_trip(true);
         round_trip([[1.5_f64, -2.0], [3.0, 4.25]]);
         round_trip((1.0_f32, [2_usize, 3], (4.0_f64, false)));
+        round_trip(Some(((3_usize,), -2.5_f64)));
+        round_trip(None::<[f64; 3]>);
+        assert_eq!(<Option<(usize, f64)>>::WORDS, 3);
         let nan = f64::from_bits(0x7ff8_0000_dead_beef);
         let mut words = [0];
         nan.put(&mut words);
