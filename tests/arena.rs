@@ -219,7 +219,7 @@ fn written_in_a_branch(x: &[f64], n: usize) -> f64 {
         if x[j] > 0.0 {
             h[j] = (h[j] + x[j]).sin();
         }
-        s = s + h[j] * h[(j + 1) % 4];
+        s += h[j] * h[(j + 1) % 4];
     }
     let mut t = s;
     for i in 0..n {
