@@ -116,8 +116,11 @@ impl Lanes {
 /// The lanes of `plan`'s tapes (see the module docs), with the room each needs when the
 /// function starts.
 pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
-    let ints = crate::ints::integers(body);
-    let words = |v: &VarId| body.vars[*v].ty.fixed_shape() || ints[*v];
+    // Which variables are integers, computed when a tape saves a value that is not floats.
+    let ints = std::cell::OnceCell::new();
+    let words = |v: &VarId| {
+        body.vars[*v].ty.fixed_shape() || ints.get_or_init(|| crate::ints::integers(body))[*v]
+    };
     // The floats saved as one tuple with `v` (see `Plan::save_head`).
     let group = |v: &VarId| plan.save_head.iter().filter(|h| *h == v).count();
     // The tapes `forward::tape_declarations` declares, under the same conditions.
