@@ -245,3 +245,51 @@ fn undo_logs_of_branches_are_lanes() {
         assert_eq!(twice, first, "{n}");
     }
 }
+
+/// Two loops that save values: an arena of its own.
+#[differentiable]
+fn inner_two(x: &[f64], s: f64) -> f64 {
+    let mut a = s;
+    for i in 0..x.len() {
+        a = (a * x[i]).sin() + 0.1;
+    }
+    let mut b = a;
+    for i in 0..x.len() {
+        b = (b + x[i]).cos() * a;
+    }
+    b
+}
+
+/// A function with an arena calling `inner_two` (another arena) in a loop: the thread keeps a
+/// buffer for each, so after the first call neither allocates.
+#[differentiable]
+fn outer_calls(x: &[f64]) -> f64 {
+    let mut t = 0.5;
+    for i in 0..x.len() {
+        t = (t * x[i]).sin() + 0.2;
+    }
+    let mut u = t;
+    for _ in 0..3 {
+        u = inner_two(x, u).tanh() + t;
+    }
+    u
+}
+
+#[test]
+fn nested_arenas_each_keep_a_buffer() {
+    let x: Vec<f64> = (0..50)
+        .map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.05)
+        .collect();
+    let mut g = vec![0.0; x.len()];
+    let y = outer_calls_vjp(&x, &mut g, 1.0).0;
+    assert_eq!(y.to_bits(), outer_calls(&x).to_bits());
+    assert_near(&g, &fd_grad(outer_calls, &x), 1e-6);
+    let first = first_call_allocations(|| _ = outer_calls_vjp(&x, &mut g, 1.0));
+    let twice = first_call_allocations(|| {
+        outer_calls_vjp(&x, &mut g, 1.0);
+        outer_calls_vjp(&x, &mut g, 1.0);
+    });
+    // A buffer for each arena, on the first call only.
+    assert_eq!(first, 2);
+    assert_eq!(twice, first);
+}

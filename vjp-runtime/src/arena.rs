@@ -9,8 +9,9 @@
 //! starts ([`Arena::reserve`]): in the buffer when it is there, else by growing the buffer, so
 //! that a wrong size costs an allocation, never a value. Regions are not given back during a
 //! call: a lane that outgrows its region moves to a new one after the last. A dropped arena
-//! leaves its buffer to the next one made on the same thread (up to [`SPARE_LIMIT`] words), so
-//! that a function called again and again allocates on its first call only.
+//! leaves its buffer to the next one made on the same thread, which keeps up to [`SPARES`] of
+//! them (of up to [`SPARE_LIMIT`] words), one per arena alive at once, so that a function
+//! called again and again allocates on its first call only.
 //!
 //! ```
 //! use vjp_runtime::arena::{Arena, Lane};
@@ -360,35 +361,52 @@ pub const FIRST_GROWTH: usize = 256;
 /// next arena made on it: a larger one is freed.
 pub const SPARE_LIMIT: usize = 1 << 20;
 
+/// How many buffers a thread keeps: one per arena that can be alive at once on it (a
+/// differentiable function calling another one), up to this many.
+pub const SPARES: usize = 4;
+
 std::thread_local! {
-    /// The buffer of the last arena dropped on this thread (the largest of those kept).
-    static SPARE: Cell<Vec<u64>> = const { Cell::new(Vec::new()) };
+    /// The buffers of the arenas dropped on this thread (empty `Vec`s are free slots).
+    static SPARE: Cell<[Vec<u64>; SPARES]> = const { Cell::new([const { Vec::new() }; SPARES]) };
 }
 
-/// The thread's spare buffer if it has at least `words` words, else a new one of `words`
-/// words, and at least [`FIRST_GROWTH`] (the spare is then freed). Out of line, by value.
+/// The smallest of the thread's spare buffers that has at least `words` words, else a new one
+/// of `words` words, and at least [`FIRST_GROWTH`]. Out of line, by value.
 #[inline(never)]
 fn take_spare(words: usize) -> Vec<u64> {
     // `try_with`: an arena may be made while the thread is being torn down.
-    let spare = SPARE.try_with(Cell::take).unwrap_or_default();
-    if spare.len() >= words {
-        spare
-    } else {
-        drop(spare);
-        vec![0; words.max(FIRST_GROWTH)]
+    let spare = SPARE.try_with(|spare| {
+        let mut kept = spare.take();
+        let fits = kept
+            .iter_mut()
+            .filter(|b| !b.is_empty() && b.len() >= words)
+            .min_by_key(|b| b.len())
+            .map(core::mem::take);
+        spare.set(kept);
+        fits
+    });
+    match spare.ok().flatten() {
+        Some(buffer) => buffer,
+        None if words == 0 => Vec::new(),
+        None => vec![0; words.max(FIRST_GROWTH)],
     }
 }
 
-/// Keeps `heap` as the thread's spare buffer, unless the one kept is larger or `heap` is
-/// larger than [`SPARE_LIMIT`]. Out of line, by value.
+/// Keeps `heap` among the thread's spare buffers, in a free slot or in place of the smallest
+/// when that is smaller, unless it is larger than [`SPARE_LIMIT`]. Out of line, by value.
 #[inline(never)]
 fn give_back(heap: Vec<u64>) {
     if heap.is_empty() || heap.len() > SPARE_LIMIT {
         return;
     }
     let _ = SPARE.try_with(|spare| {
-        let kept = spare.take();
-        spare.set(if kept.len() >= heap.len() { kept } else { heap });
+        let mut kept = spare.take();
+        if let Some(slot) = kept.iter_mut().min_by_key(|b| b.len()) {
+            if slot.len() < heap.len() {
+                *slot = heap;
+            }
+        }
+        spare.set(kept);
     });
 }
 
@@ -404,9 +422,9 @@ impl Arena {
 
     /// An arena with room for `words` words (at most [`PRESIZE_LIMIT`]): the sum of
     /// [`Lane::words`] over the values the call will save, computed when the function starts.
-    /// It takes the buffer that the last arena dropped on this thread left (see
-    /// [`SPARE_LIMIT`]), and allocates only when there is none that large: a function called
-    /// again and again allocates on its first call only.
+    /// It takes the smallest buffer large enough among those the arenas dropped on this thread
+    /// left (see [`SPARES`]), and allocates only when there is none: a function called again
+    /// and again allocates on its first call only.
     #[inline]
     pub fn with_capacity(words: usize) -> Self {
         Arena {
@@ -491,7 +509,7 @@ impl Arena {
 }
 
 impl Drop for Arena {
-    /// Leaves the buffer to the next arena made on this thread (see [`SPARE_LIMIT`]).
+    /// Leaves the buffer to the next arena made on this thread (see [`SPARES`]).
     #[inline]
     fn drop(&mut self) {
         give_back(core::mem::take(&mut self.heap));
@@ -517,7 +535,7 @@ impl core::fmt::Debug for Arena {
 
 #[cfg(test)]
 mod tests {
-    use super::{Arena, Lane, Word, FIRST_GROWTH, SPARE_LIMIT};
+    use super::{Arena, Lane, Word, FIRST_GROWTH, SPARES, SPARE_LIMIT};
 
     /// The value saved as words and read back.
     fn round_trip<T: Word + PartialEq + core::fmt::Debug>(value: T) {
@@ -625,14 +643,34 @@ mod tests {
         std::thread::spawn(|| {
             drop(Arena::with_capacity(1000));
             assert_eq!(Arena::with_capacity(10).capacity(), 1000);
-            // The larger is kept; one needing more than it gets a new buffer of its size.
-            drop(Arena::with_capacity(500));
-            assert_eq!(Arena::with_capacity(2000).capacity(), 2000);
-            assert_eq!(Arena::with_capacity(0).capacity(), 2000);
-            // Beyond the limit, a buffer is freed, not kept (and the smaller one it replaced
-            // was freed when it was made).
+            // Arenas alive at once (a function calling another) each find their own: the
+            // smallest that is large enough.
+            {
+                let outer = Arena::with_capacity(2000);
+                let inner = Arena::with_capacity(300);
+                assert_eq!((outer.capacity(), inner.capacity()), (2000, 1000));
+            }
+            let outer = Arena::with_capacity(1500);
+            let inner = Arena::with_capacity(300);
+            assert_eq!((outer.capacity(), inner.capacity()), (2000, 1000));
+            drop((outer, inner));
+            // A small arena takes the smallest buffer large enough; a new size gets a slot of
+            // its own; a buffer beyond the limit is freed, not kept.
+            for words in [100, 200, 3000] {
+                drop(Arena::with_capacity(words));
+            }
             drop(Arena::with_capacity(SPARE_LIMIT + 1));
-            assert_eq!(Arena::with_capacity(0).capacity(), 0);
+            let held: Vec<Arena> = (0..SPARES).map(|_| Arena::with_capacity(1)).collect();
+            let mut sizes: Vec<usize> = held.iter().map(Arena::capacity).collect();
+            sizes.sort();
+            assert_eq!(sizes, [FIRST_GROWTH, 1000, 2000, 3000]);
+            drop(held);
+            // With every slot taken, the smallest makes way for a larger buffer.
+            drop(Arena::with_capacity(5000));
+            let held: Vec<Arena> = (0..SPARES).map(|_| Arena::with_capacity(1)).collect();
+            let mut sizes: Vec<usize> = held.iter().map(Arena::capacity).collect();
+            sizes.sort();
+            assert_eq!(sizes, [1000, 2000, 3000, 5000]);
         })
         .join()
         .unwrap();
