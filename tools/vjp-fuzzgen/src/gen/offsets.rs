@@ -100,15 +100,23 @@ struct Lp {
 impl Gen {
     /// Function parameters: a slice when the function has none (most of the time), and
     /// sometimes a `#[no_grad]` one, so that the loops have slices to read.
+    /// When the function has no active slice parameter, most of the time (70%), the kind of
+    /// one to add: a slice, a `&Vec`, or a `&[f64; 3]`.
+    pub(super) fn active_slice_kind(&mut self, params: &[Param]) -> Option<PKind> {
+        let active = |k: PKind| matches!(k, PKind::Slice | PKind::VecRef | PKind::RefArr(_));
+        if params.iter().any(|p| active(p.kind)) || !self.rng.chance(0.7) {
+            return None;
+        }
+        Some(match self.rng.weighted(&[6, 2, 2]) {
+            0 => PKind::Slice,
+            1 => PKind::VecRef,
+            _ => PKind::RefArr(3),
+        })
+    }
+
     pub(super) fn offset_params(&mut self, cx: &mut Ctx, params: &mut Vec<Param>) {
         let has = |params: &Vec<Param>, f: &dyn Fn(PKind) -> bool| params.iter().any(|p| f(p.kind));
-        let active = |k: PKind| matches!(k, PKind::Slice | PKind::VecRef | PKind::RefArr(_));
-        if !has(params, &active) && self.rng.chance(0.7) {
-            let kind = match self.rng.weighted(&[6, 2, 2]) {
-                0 => PKind::Slice,
-                1 => PKind::VecRef,
-                _ => PKind::RefArr(3),
-            };
+        if let Some(kind) = self.active_slice_kind(params) {
             self.offset_param(cx, params, kind);
         }
         if !has(params, &|k| k == PKind::NoGradSlice) && self.rng.chance(0.35) {

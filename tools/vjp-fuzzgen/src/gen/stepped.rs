@@ -132,13 +132,7 @@ impl Gen {
     /// sometimes.
     pub(super) fn stepped_params(&mut self, cx: &mut Ctx, params: &mut Vec<Param>) {
         let has = |params: &Vec<Param>, f: &dyn Fn(PKind) -> bool| params.iter().any(|p| f(p.kind));
-        let active = |k: PKind| matches!(k, PKind::Slice | PKind::VecRef | PKind::RefArr(_));
-        if !has(params, &active) && self.rng.chance(0.7) {
-            let kind = match self.rng.weighted(&[6, 2, 2]) {
-                0 => PKind::Slice,
-                1 => PKind::VecRef,
-                _ => PKind::RefArr(3),
-            };
+        if let Some(kind) = self.active_slice_kind(params) {
             self.extra_param(cx, params, kind, "xs");
         }
         if self.rng.chance(0.4) {
@@ -491,12 +485,7 @@ impl Gen {
         empty: bool,
     ) -> Plan {
         let ints = self.int_params(cx);
-        let no_grad_ints: Vec<String> = cx
-            .readable(|k| k == Kind::Int)
-            .into_iter()
-            .filter(|v| v.param == Some(PKind::NoGradInt))
-            .map(|v| v.name)
-            .collect();
+        let no_grad_ints = no_grad_ints(cx);
         // `M` is a literal, a name or a method call: `M - K`, `M / 2` need no parentheses.
         let mp = m.to_string();
         let counter_max = |trips: usize| trips.saturating_sub(1);
@@ -1081,12 +1070,7 @@ impl Gen {
             .min()
             .unwrap();
         let never = reads.iter().all(|e| *e == 0);
-        let no_grad_ints: Vec<String> = cx
-            .readable(|k| k == Kind::Int)
-            .into_iter()
-            .filter(|v| v.param == Some(PKind::NoGradInt))
-            .map(|v| v.name)
-            .collect();
+        let no_grad_ints = no_grad_ints(cx);
         let ng_w = if no_grad_ints.is_empty() || room == 0 {
             0
         } else {
@@ -1450,4 +1434,13 @@ impl Gen {
         }
         s
     }
+}
+
+/// The `#[no_grad]` integer parameters readable here.
+fn no_grad_ints(cx: &Ctx) -> Vec<String> {
+    cx.readable(|k| k == Kind::Int)
+        .into_iter()
+        .filter(|v| v.param == Some(PKind::NoGradInt))
+        .map(|v| v.name)
+        .collect()
 }
