@@ -439,26 +439,35 @@ fn leaky_masked(x: &[f64], #[no_grad] every: usize) -> f64 {
     s
 }
 
+/// Counted on a new thread each (`first_call_allocations`): the undo log holds elements of a
+/// `Vec` whose type the macro does not name, so it is a spill of the arena, which grows when the
+/// log's first entry is pushed; sizes past the arena's first growth (`FIRST_GROWTH`) make the
+/// same number of allocations, none per element.
 #[test]
 fn writes_in_branches_and_before_or_after_tests_do_not_copy_the_aggregate() {
     let mut masked = Vec::new();
-    for n in [10, 1000] {
+    for n in [1000, 5000] {
         let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
         let mut g = vec![0.0; n];
-        masked.push(allocations(|| _ = leaky_masked_vjp(&x, &mut g, 3, 1.0)));
+        masked.push(first_call_allocations(|| {
+            _ = leaky_masked_vjp(&x, &mut g, 3, 1.0)
+        }));
         for i in 0..n {
             let slope = if x[i] < 0.0 && i % 3 != 0 { 0.01 } else { 1.0 };
             assert!((g[i] - 2.0 * x[i] * slope).abs() < 1e-12, "{n}, {i}");
         }
     }
-    assert_eq!(masked[0], masked[1], "allocations for 10 and 1000 elements");
+    assert_eq!(
+        masked[0], masked[1],
+        "allocations for 1000 and 5000 elements"
+    );
     let (mut counts, mut tested) = (Vec::new(), Vec::new());
-    for n in [10, 1000] {
+    for n in [1000, 5000] {
         let x: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
         let mut g = vec![0.0; n];
-        counts.push(allocations(|| _ = leaky_at_vjp(&x, &mut g, 1.0)));
+        counts.push(first_call_allocations(|| _ = leaky_at_vjp(&x, &mut g, 1.0)));
         let mut g2 = vec![0.0; n];
-        tested.push(allocations(|| {
+        tested.push(first_call_allocations(|| {
             _ = leaky_with_test_vjp(&x, &mut g2, 5.0, 1.0)
         }));
         for i in 0..n {
@@ -467,8 +476,14 @@ fn writes_in_branches_and_before_or_after_tests_do_not_copy_the_aggregate() {
             assert!((g2[i] - 2.0 * x[i] * slope).abs() < 1e-12, "{n}, {i}");
         }
     }
-    assert_eq!(counts[0], counts[1], "allocations for 10 and 1000 elements");
-    assert_eq!(tested[0], tested[1], "allocations for 10 and 1000 elements");
+    assert_eq!(
+        counts[0], counts[1],
+        "allocations for 1000 and 5000 elements"
+    );
+    assert_eq!(
+        tested[0], tested[1],
+        "allocations for 1000 and 5000 elements"
+    );
 }
 
 /// The derivative of `trajectory` in `k[0]`, by central differences.

@@ -1,7 +1,9 @@
 //! The tapes of a call as lanes of one arena (`vjp::arena`): one allocation for all the values
 //! the loops of a call save when their trip counts follow from the parameters, made when the
-//! function starts (none when an earlier call on the thread left a buffer as large); and lanes of several value types (floats of both widths, arrays, tuples,
-//! dual numbers) that give each value back to its own loop.
+//! function starts (none when an earlier call on the thread left a buffer as large); lanes of
+//! several value types (floats of both widths, arrays, tuples, dual numbers) that give each
+//! value back to its own loop; and spills (`vjp::arena::Spill`), the tapes of values whose
+//! type the macro cannot name, on lanes too when the compiler finds their type is words.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -292,4 +294,102 @@ fn nested_arenas_each_keep_a_buffer() {
     // A buffer for each arena, on the first call only.
     assert_eq!(first, 2);
     assert_eq!(twice, first);
+}
+
+/// A plain function returning an integer: the macro does not see its type.
+fn bucket(i: usize, n: usize) -> usize {
+    (i * 7 + 3) % n
+}
+
+/// A loop that saves an integer from a call (`k`, read by the reverse as an index) and writes
+/// elements of a `Vec` (`h`, undone by the reverse): the macro names neither type, so both tapes
+/// are spills (`vjp::arena::Spill`), which the compiler puts on lanes of the arena beside the
+/// loop's float tape, as they are words.
+#[differentiable]
+fn by_buckets(x: &[f64], #[no_grad] n: usize) -> f64 {
+    let mut h = x.to_vec();
+    let mut s = 0.0;
+    let mut k = 0;
+    for i in 0..n {
+        k = bucket(i + k, h.len());
+        h[k] = (h[k] * x[i % x.len()]).sin() + 0.1;
+        s = (s + h[k] * h[(k + 1) % h.len()]).cos();
+    }
+    s
+}
+
+#[test]
+fn integers_from_calls_and_vec_elements_are_spilled_onto_lanes() {
+    let x: Vec<f64> = (0..9).map(|i| ((i * 4 % 9) as f64 - 4.0) * 0.2).collect();
+    // What a call allocates that saves nothing: the copies of `h` (a `Vec`, not a tape).
+    let mut g = vec![0.0; x.len()];
+    let copies = first_call_allocations(|| _ = by_buckets_vjp(&x, &mut g, 0, 1.0));
+    for n in [0, 1, 5, 40, 400] {
+        g.fill(0.0);
+        let y = by_buckets_vjp(&x, &mut g, n, 1.0).0;
+        assert_eq!(y.to_bits(), by_buckets(&x, n).to_bits());
+        assert_near(&g, &fd_grad(|x| by_buckets(x, n), &x), 1e-6);
+        let first = first_call_allocations(|| _ = by_buckets_vjp(&x, &mut g, n, 1.0));
+        let twice = first_call_allocations(|| {
+            by_buckets_vjp(&x, &mut g, n, 1.0);
+            by_buckets_vjp(&x, &mut g, n, 1.0);
+        });
+        // The arena: one buffer on a thread's first call, grown by the spills' first pushes
+        // when it is too small (their values' size is not known before); nothing after.
+        let buffers = match n {
+            0 => 0,
+            1..=40 => 1,
+            _ => 3,
+        };
+        assert_eq!(first, copies + buffers, "{n}");
+        assert_eq!(twice - first, copies, "{n}");
+    }
+}
+
+/// `by_buckets` for any `Real`: on dual numbers (`vjp::hvp`) the spilled `Vec` elements are
+/// duals, words too.
+#[differentiable]
+fn by_buckets_generic<T: Real>(x: &[T]) -> T {
+    let mut h = x.to_vec();
+    let mut s = T::from_f64(0.0);
+    let mut k = 0;
+    for i in 0..2 * x.len() {
+        k = bucket(i + k, h.len());
+        h[k] = (h[k] * x[i % x.len()]).sin() + T::from_f64(0.1);
+        s = (s + h[k] * h[(k + 1) % h.len()]).cos();
+    }
+    s
+}
+
+#[test]
+fn spills_hold_each_scalar_type() {
+    let x = [0.3, -0.8, 1.1, 0.45, -0.2];
+    let mut g = [0.0; 5];
+    by_buckets_generic_grad(&x, &mut g);
+    assert_near(&g, &fd_grad(by_buckets_generic, &x), 1e-6);
+
+    let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
+    let mut g32 = vec![0.0_f32; 5];
+    by_buckets_generic_grad(&x32, &mut g32);
+    for (a, b) in g32.iter().zip(&g) {
+        assert!((*a as f64 - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} {b}");
+    }
+
+    let u = [0.5, -1.0, 0.25, 1.5, 0.0];
+    let (grad, hu) = vjp::hvp(by_buckets_generic_grad, &x, &u);
+    assert_near(&grad, &g, 1e-12);
+    let h = 1e-5;
+    let at = |s: f64| {
+        let p: Vec<f64> = x.iter().zip(&u).map(|(x, u)| x + s * u).collect();
+        let mut g = vec![0.0; 5];
+        by_buckets_generic_grad(&p, &mut g);
+        g
+    };
+    let (up, down) = (at(h), at(-h));
+    let fd: Vec<f64> = up
+        .iter()
+        .zip(&down)
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    assert_near(&hu, &fd, 1e-5);
 }

@@ -9,9 +9,14 @@
 //! values as 64-bit words, so it needs a type the macro knows has them
 //! (`vjp_runtime::arena::Word`): floats, arrays and tuples of floats, the trip counts the
 //! generated code counts in a `usize`, and the variables known to be integers
-//! ([`crate::ints`]), and `Option`s of those (an undo log's entry for a write in a branch). A
-//! tape that also saves a value of another type (a `Vec`, a user's type, an integer from a
-//! call) keeps a `Tape` of its own.
+//! ([`crate::ints`]), and `Option`s of those (an undo log's entry for a write in a branch).
+//!
+//! A tape that also saves a value whose type the macro cannot name (an integer from a call,
+//! an element of a `Vec`, a user's type) is a spill (`vjp_runtime::arena::Spill`): its pushes
+//! and pops let the compiler choose, from the type, between a lane of the arena (for a type
+//! that is `Word`) and a `Vec` of its own (a `Vec` saved whole, say). A spill makes its room
+//! when its first value is pushed, once its type is known, so it is not in the room made when
+//! the function starts. Tapes that are `SmallTape`s (short loops) stay so.
 //!
 //! Every statement that declares, fills or empties a tape asks [`Lanes`] which it is, so that
 //! all of a tape's statements agree.
@@ -28,6 +33,11 @@ use syn::Ident;
 pub struct Lanes {
     /// The names of the lanes.
     names: HashSet<String>,
+    /// The names of the spills: the tapes whose values the macro cannot show to be words
+    /// (`vjp_runtime::arena::Spill`); the compiler puts them on a lane when they are.
+    spills: HashSet<String>,
+    /// The path of the runtime crate (for the spills' pushes and pops).
+    root: TokenStream,
     /// Per lane, in the order of declaration: the values it will hold at most, as an
     /// expression that can be computed when the function starts (see [`crate::hoist`]), or
     /// `None` when its loops' trip counts are only known later (the lane then makes room when
@@ -45,18 +55,38 @@ pub fn arena() -> Ident {
 
 impl Lanes {
     /// True when `tape` is a lane of the arena.
-    pub fn is_lane(&self, tape: &Ident) -> bool {
+    fn is_lane(&self, tape: &Ident) -> bool {
         self.names.contains(&tape.to_string())
     }
 
-    /// True when the function has lanes, and so an arena.
+    /// True when `tape` is a spill (see [`Lanes::spills`]).
+    fn is_spill(&self, tape: &Ident) -> bool {
+        self.spills.contains(&tape.to_string())
+    }
+
+    /// True when `tape` is a lane or a spill: declared with the arena, at the top.
+    pub fn owns(&self, tape: &Ident) -> bool {
+        self.is_lane(tape) || self.is_spill(tape)
+    }
+
+    /// True when the function has lanes or spills, and so an arena.
     pub fn any(&self) -> bool {
-        !self.names.is_empty()
+        !self.names.is_empty() || !self.spills.is_empty()
     }
 
     /// `tape.push(value);` (`push_reserved` with `reserved`), or its push on the lane.
     pub fn push(&self, tape: &Ident, value: TokenStream, reserved: bool) -> TokenStream {
         let arena = arena();
+        if self.is_spill(tape) {
+            // The entry is bound once: the dispatch reads its type, the push moves it.
+            let entry = Ident::new("entry", Span::mixed_site());
+            let (root, stow) = (&self.root, stow(&self.root));
+            return quote!({
+                #stow
+                let #entry = #value;
+                (&#root::__private::Stow::of(&#entry)).by().push(&mut #arena, &mut #tape, #entry);
+            });
+        }
         if self.is_lane(tape) && reserved {
             quote!(#arena.push_reserved(&mut #tape, #value);)
         } else if self.is_lane(tape) {
@@ -71,7 +101,13 @@ impl Lanes {
     /// `tape.pop()`, or its pop from the lane: an expression.
     pub fn pop(&self, tape: &Ident) -> TokenStream {
         let arena = arena();
-        if self.is_lane(tape) {
+        if self.is_spill(tape) {
+            let (root, stow) = (&self.root, stow(&self.root));
+            quote!({
+                #stow
+                (&#root::__private::Stow::of_spill(&#tape)).by().pop(&mut #arena, &mut #tape)
+            })
+        } else if self.is_lane(tape) {
             quote!(#arena.pop(&mut #tape))
         } else {
             quote!(#tape.pop())
@@ -90,7 +126,9 @@ impl Lanes {
 
     /// `let mut tape = Lane::new();` for a lane.
     pub fn declare(&self, tape: &Ident, root: &syn::Path) -> TokenStream {
-        if self.is_lane(tape) {
+        if self.is_spill(tape) {
+            quote!(let mut #tape = #root::arena::Spill::new();)
+        } else if self.is_lane(tape) {
             quote!(let mut #tape = #root::arena::Lane::new();)
         } else {
             TokenStream::new()
@@ -113,8 +151,17 @@ impl Lanes {
     }
 }
 
-/// The lanes of `plan`'s tapes (see the module docs), with the room each needs when the
-/// function starts.
+/// The two ways of a spill's values (`vjp_runtime::__private::Stow`), in scope for its push
+/// or pop (allowed unused: the compiler uses one of them).
+fn stow(root: &TokenStream) -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use #root::__private::{StowValues as _, StowWords as _};
+    }
+}
+
+/// The lanes and spills of `plan`'s tapes (see the module docs), with the room each lane
+/// needs when the function starts.
 pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     // Which variables are integers, computed when a tape saves a value that is not floats.
     let ints = std::cell::OnceCell::new();
@@ -123,15 +170,21 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     };
     // The floats saved as one tuple with `v` (see `Plan::save_head`).
     let group = |v: &VarId| plan.save_head.iter().filter(|h| *h == v).count();
-    // The tapes `forward::tape_declarations` declares, under the same conditions.
-    let mut tapes: Vec<Ident> = Vec::new();
+    // The tapes `forward::tape_declarations` declares, under the same conditions, each with
+    // whether its values are known to be words; `SmallTape`s of values that may not be words
+    // are left out (they allocate nothing for a short loop).
+    let mut tapes: Vec<(Ident, bool)> = Vec::new();
+    let saves = |v: &VarId, tapes: &mut Vec<(Ident, bool)>| {
+        if plan.save_head[*v] == *v {
+            let known = words(v) && group(v) <= ARITY;
+            tapes.push((crate::forward::save_tape(body, *v), known));
+        }
+    };
     body.block.walk(&mut |stmt| {
         let Stmt::Loop(l) = stmt else { return };
         let merged = plan.merged_floats(l);
         for v in plan.saved[l.id].iter().filter(|v| !merged.contains(v)) {
-            if plan.save_head[*v] == *v && words(v) && group(v) <= ARITY {
-                tapes.push(crate::forward::save_tape(body, *v));
-            }
+            saves(v, &mut tapes);
         }
         for undo in &plan.undo[l.id] {
             // Its entry: the pushed indices, then per write the old element (in an `Option`,
@@ -142,20 +195,17 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
                     && undo.carried[j].len() <= ARITY
             });
             let indices = undo.pushed.iter().all(words);
-            if indices && elements && undo.pushed.len() + undo.olds.len() <= ARITY {
-                tapes.push(undo.tape.clone());
-            }
+            let known = indices && elements && undo.pushed.len() + undo.olds.len() <= ARITY;
+            tapes.push((undo.tape.clone(), known));
         }
         let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
         let taped = &plan.taped[l.id];
         let arity = taped.len() + merged.len();
-        if plan.loop_work[l.id]
-            && !taped.is_empty()
-            && !fused
-            && taped.iter().all(words)
-            && arity <= ARITY
-        {
-            tapes.push(l.tape.clone());
+        if plan.loop_work[l.id] && !taped.is_empty() && !fused {
+            let known = taped.iter().all(words) && arity <= ARITY;
+            if known || !crate::plan::small_loop_tape(body, plan, l) {
+                tapes.push((l.tape.clone(), known));
+            }
         }
         let saves_exits = plan.pushes_exits(l) && !crate::forward::in_fused_body(body, plan, l.id);
         if plan.loop_work[l.id] && saves_exits && !plan.merged_away(l) {
@@ -166,30 +216,35 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
             };
             // Each loop's values (its trip count and exit values) are a tuple in the frame's.
             let fits = frame.len() <= ARITY && frame.iter().all(|m| plan.exits[*m].len() < ARITY);
-            if fits && frame.iter().all(|m| plan.exits[*m].iter().all(words)) {
-                tapes.push(l.exits.clone());
-            }
+            let known = fits && frame.iter().all(|m| plan.exits[*m].iter().all(words));
+            tapes.push((l.exits.clone(), known));
         }
     });
     if let Some(top) = plan.saved.last() {
         for v in top {
-            if plan.save_head[*v] == *v && words(v) && group(v) <= ARITY {
-                tapes.push(crate::forward::save_tape(body, *v));
-            }
+            saves(v, &mut tapes);
         }
     }
     let mut lanes = Lanes::default();
     let mut idents = Vec::new();
-    for tape in tapes {
-        if lanes.names.insert(tape.to_string()) {
+    let mut seen = HashSet::new();
+    for (tape, known) in tapes {
+        if !seen.insert(tape.to_string()) {
+            continue;
+        }
+        if known {
+            lanes.names.insert(tape.to_string());
             idents.push(tape);
+        } else {
+            lanes.spills.insert(tape.to_string());
         }
     }
     // One tape is one allocation at most already, and none for a short loop (a `SmallTape`).
-    if idents.len() < 2 {
+    if seen.len() < 2 {
         return Lanes::default();
     }
     lanes.room = room_at_start(body, plan, &lanes, root, idents);
+    lanes.root = quote!(#root);
     lanes
 }
 

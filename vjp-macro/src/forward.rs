@@ -147,8 +147,8 @@ pub fn fused_loop(
                 } else {
                     ::core::iter::Iterator::size_hint(&::core::iter::IntoIterator::into_iter(#range)).0
                 });
-                // A lane of the arena was declared with the others, at the top.
-                out.extend(if plan.lanes.is_lane(tape) {
+                // A lane or spill of the arena was declared with the others, at the top.
+                out.extend(if plan.lanes.owns(tape) {
                     plan.lanes.reserve(tape, room)
                 } else {
                     quote!(let mut #tape = #root::Tape::with_capacity(#room);)
@@ -169,7 +169,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
     let lanes = &plan.lanes;
     // A presized tape is made by the fused loop, unless it is a lane.
     let presized =
-        |tape: &Ident| !lanes.is_lane(tape) && plan.presized.iter().any(|(t, _, _)| t == tape);
+        |tape: &Ident| !lanes.owns(tape) && plan.presized.iter().any(|(t, _, _)| t == tape);
     body.block.walk(&mut |stmt| {
         if let Stmt::Loop(l) = stmt {
             let merged = plan.merged_floats(l);
@@ -182,7 +182,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             }
             for undo in &plan.undo[l.id] {
                 let tape = &undo.tape;
-                out.extend(if lanes.is_lane(tape) {
+                out.extend(if lanes.owns(tape) {
                     lanes.declare(tape, root)
                 } else if undo.one_float(body) {
                     quote!(let mut #tape = #root::tape::SmallTape::new();)
@@ -198,7 +198,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
                 } else {
                     quote!(#root::Tape)
                 };
-                out.extend(if lanes.is_lane(tape) {
+                out.extend(if lanes.owns(tape) {
                     lanes.declare(tape, root)
                 } else {
                     quote!(let mut #tape = #kind::new();)
@@ -207,7 +207,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             let saves_exits = plan.pushes_exits(l) && !in_fused_body(body, plan, l.id);
             if plan.loop_work[l.id] && saves_exits && !presized(&l.exits) && !plan.merged_away(l) {
                 let exits = &l.exits;
-                out.extend(if lanes.is_lane(exits) {
+                out.extend(if lanes.owns(exits) {
                     lanes.declare(exits, root)
                 } else {
                     quote!(let mut #exits = #root::Tape::new();)
@@ -234,7 +234,7 @@ fn save_declaration(body: &Body, plan: &Plan, v: VarId, root: &syn::Path) -> Tok
         return TokenStream::new();
     }
     let save = save_tape(body, v);
-    if plan.lanes.is_lane(&save) {
+    if plan.lanes.owns(&save) {
         return plan.lanes.declare(&save, root);
     }
     let floats = plan.save_head.iter().filter(|h| **h == v).count();

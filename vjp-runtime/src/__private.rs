@@ -370,6 +370,101 @@ pub fn hoist_span_inclusive<T: HoistInt>(lo: T, hi: T) -> usize {
     }
 }
 
+/// The type of the values of a [`Spill`](crate::arena::Spill), for choosing where they go:
+/// `(&Stow::of(&value)).by()` is [`ByWords`] when the type is
+/// [`Word`](crate::arena::Word) and [`ByValue`] otherwise (the method found first, on
+/// `&Stow<T>`, needs `T: Word`; the other one, on `&&Stow<T>`, needs nothing). The choice is
+/// made by the compiler where the type is known; it costs nothing at run time.
+pub struct Stow<T>(core::marker::PhantomData<fn() -> T>);
+
+impl<T> Stow<T> {
+    /// The type of `value`.
+    #[inline(always)]
+    pub fn of(value: &T) -> Self {
+        let _ = value;
+        Stow(core::marker::PhantomData)
+    }
+
+    /// The type of `spill`'s values.
+    #[inline(always)]
+    pub fn of_spill(spill: &crate::arena::Spill<T>) -> Self {
+        let _ = spill;
+        Stow(core::marker::PhantomData)
+    }
+}
+
+/// Values made of words go on the spill's lane of the arena (see [`Stow`]).
+pub trait StowWords {
+    /// [`ByWords`].
+    #[inline(always)]
+    fn by(&self) -> ByWords {
+        ByWords
+    }
+}
+
+impl<T: crate::arena::Word> StowWords for Stow<T> {}
+
+/// Other values go into the spill's own `Vec` (see [`Stow`]).
+pub trait StowValues {
+    /// [`ByValue`].
+    #[inline(always)]
+    fn by(&self) -> ByValue {
+        ByValue
+    }
+}
+
+impl<T> StowValues for &Stow<T> {}
+
+/// A [`Spill`](crate::arena::Spill) whose values are words: they go on its lane.
+pub struct ByWords;
+
+impl ByWords {
+    /// Saves `value` on `spill`.
+    #[inline(always)]
+    pub fn push<T: crate::arena::Word>(
+        self,
+        arena: &mut crate::arena::Arena,
+        spill: &mut crate::arena::Spill<T>,
+        value: T,
+    ) {
+        arena.push_spill(spill, value);
+    }
+
+    /// Takes back the value on top of `spill`.
+    #[inline(always)]
+    pub fn pop<T: crate::arena::Word>(
+        self,
+        arena: &mut crate::arena::Arena,
+        spill: &mut crate::arena::Spill<T>,
+    ) -> T {
+        arena.pop(&mut spill.lane)
+    }
+}
+
+/// A [`Spill`](crate::arena::Spill) whose values are not words: they go into its own `Vec`.
+pub struct ByValue;
+
+impl ByValue {
+    /// Saves `value` on `spill`.
+    #[inline(always)]
+    pub fn push<T>(
+        self,
+        arena: &mut crate::arena::Arena,
+        spill: &mut crate::arena::Spill<T>,
+        value: T,
+    ) {
+        let _ = arena;
+        spill.push_apart(value);
+    }
+
+    /// Takes back the value on top of `spill`.
+    #[inline(always)]
+    pub fn pop<T>(self, arena: &mut crate::arena::Arena, spill: &mut crate::arena::Spill<T>) -> T {
+        let _ = arena;
+        spill.pop_apart()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::rewind_span;

@@ -307,6 +307,102 @@ impl<T> core::fmt::Debug for Lane<T> {
     }
 }
 
+/// A tape of a call with an [`Arena`] whose values' type the macro could not name (an
+/// integer returned by a call, an element of a `Vec`, a user's type): its values go on a
+/// [`Lane`] of the arena when their type is [`Word`], and into a `Vec` of its own otherwise.
+/// The compiler makes that choice from the type, where the generated code pushes and pops
+/// (`vjp_runtime::__private::Stow`); implementing [`Word`] for a `Copy` type of your own puts
+/// its values in the arena too.
+///
+/// Room is made at the next push ([`Spill::reserve`]), when the type is known.
+pub struct Spill<T> {
+    /// The values, when their type is [`Word`].
+    pub(crate) lane: Lane<T>,
+    /// The values, when it is not.
+    pub(crate) own: Vec<T>,
+    /// The room asked for since the last push, in values.
+    pub(crate) pending: usize,
+}
+
+impl<T> Spill<T> {
+    /// An empty tape, with no region and no allocation.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Spill {
+            lane: Lane {
+                start: 0,
+                len: 0,
+                cap: 0,
+                values: PhantomData,
+            },
+            own: Vec::new(),
+            pending: 0,
+        }
+    }
+
+    /// Asks for room for `n` more values (a loop about to run `n` iterations), made at the
+    /// next push. Asking twice before a push keeps the larger: a push without room still
+    /// makes room, so this only saves growing one value at a time.
+    #[inline(always)]
+    pub fn reserve(&mut self, n: usize) {
+        self.pending = self.pending.max(n);
+    }
+
+    /// Whether the tape holds no values.
+    pub fn is_empty(&self) -> bool {
+        self.own.is_empty() && self.lane.len == 0
+    }
+}
+
+impl<T> Spill<T> {
+    /// Saves `value` in the tape's own `Vec`, making the room asked for first.
+    #[inline(always)]
+    pub(crate) fn push_apart(&mut self, value: T) {
+        if self.pending != 0 {
+            self.own.reserve(core::mem::take(&mut self.pending));
+        }
+        self.own.push(value);
+    }
+
+    /// Takes back the value on top of the tape's own `Vec`.
+    #[inline(always)]
+    pub(crate) fn pop_apart(&mut self) -> T {
+        match self.own.pop() {
+            Some(value) => value,
+            None => panic!("{UNDERFLOW}"),
+        }
+    }
+}
+
+impl<T> Default for Spill<T> {
+    /// An empty tape, the same as [`Spill::new`].
+    fn default() -> Self {
+        Spill::new()
+    }
+}
+
+impl<T> core::fmt::Debug for Spill<T> {
+    /// The lane and the number of values kept apart.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Spill")
+            .field("lane", &self.lane)
+            .field("apart", &self.own.len())
+            .finish()
+    }
+}
+
+impl Arena {
+    /// Saves `value` on `spill`'s lane, making the room asked for first.
+    #[inline(always)]
+    pub(crate) fn push_spill<T: Word>(&mut self, spill: &mut Spill<T>, value: T) {
+        if spill.pending != 0 {
+            let n = core::mem::take(&mut spill.pending);
+            self.reserve(&mut spill.lane, n);
+        }
+        self.push(&mut spill.lane, value);
+    }
+}
+
 /// The saved values of all the tapes of one call, each tape a [`Lane`] (see the [module
 /// docs](self)), in one buffer on the heap.
 pub struct Arena {
@@ -713,5 +809,74 @@ mod tests {
     fn popping_an_empty_lane_panics() {
         let mut arena = Arena::new();
         let _: f64 = arena.pop(&mut Lane::new());
+    }
+
+    /// A user's type made of words, which a spill puts on its lane.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Pair(f64, u32);
+
+    impl Word for Pair {
+        const WORDS: usize = 2;
+        fn put(self, out: &mut [u64]) {
+            self.0.put(&mut out[..1]);
+            self.1.put(&mut out[1..]);
+        }
+        fn take(words: &[u64]) -> Self {
+            Pair(f64::take(&words[..1]), u32::take(&words[1..]))
+        }
+    }
+
+    /// Pushes `values` on a spill, as generated code does, and checks that they come back in
+    /// reverse; returns the words the arena's lanes took.
+    fn spill_round_trip<T: Clone + PartialEq + core::fmt::Debug>(
+        values: &[T],
+        push: impl Fn(&mut Arena, &mut super::Spill<T>, T),
+        pop: impl Fn(&mut Arena, &mut super::Spill<T>) -> T,
+    ) -> usize {
+        let mut arena = Arena::new();
+        let mut spill = super::Spill::new();
+        spill.reserve(values.len());
+        for v in values {
+            push(&mut arena, &mut spill, v.clone());
+        }
+        let used = arena.used();
+        for v in values.iter().rev() {
+            assert_eq!(&pop(&mut arena, &mut spill), v);
+        }
+        assert!(spill.is_empty());
+        used
+    }
+
+    /// The dispatch of generated code: `(&Stow::of(&v)).by()`, with both traits in scope.
+    macro_rules! spill_round_trip {
+        ($values:expr) => {{
+            #[allow(unused_imports)]
+            use crate::__private::{Stow, StowValues as _, StowWords as _};
+            spill_round_trip(
+                &$values,
+                |arena, spill, v| (&Stow::of(&v)).by().push(arena, spill, v),
+                |arena, spill| (&Stow::of_spill(spill)).by().pop(arena, spill),
+            )
+        }};
+    }
+
+    #[test]
+    fn spills_of_words_go_on_a_lane_and_others_apart() {
+        // Words, a user's `Word` type among them: on the lane, two words a pair.
+        assert_eq!(spill_round_trip!([1_usize, 2, 3]), 3);
+        assert_eq!(spill_round_trip!([(1.5_f64, 7_i32), (-2.0, 8)]), 4);
+        assert_eq!(spill_round_trip!([Pair(0.5, 1), Pair(-0.25, 2)]), 4);
+        // Not words: a `Vec`, a `String`; the arena is not touched.
+        assert_eq!(spill_round_trip!([vec![1.0_f64, 2.0], vec![3.0]]), 0);
+        assert_eq!(spill_round_trip!([String::from("a"), String::new()]), 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "vjp tape underflow")]
+    fn popping_an_empty_spill_apart_panics() {
+        #[allow(unused_imports)]
+        use crate::__private::{Stow, StowValues as _, StowWords as _};
+        let (mut arena, mut spill) = (Arena::new(), super::Spill::<Vec<f64>>::new());
+        let _ = (&Stow::of_spill(&spill)).by().pop(&mut arena, &mut spill);
     }
 }

@@ -48,7 +48,7 @@ fn undo_log_vjp(
         );
     }
     let mut save_t6 = ::vjp::arena::Lane::new();
-    let mut undo_y_1 = ::vjp::Tape::new();
+    let mut undo_y_1 = ::vjp::arena::Spill::new();
     let mut undo_h_1 = ::vjp::arena::Lane::new();
     let mut arena = ::vjp::arena::Arena::with_capacity(
         save_t6
@@ -98,7 +98,14 @@ fn undo_log_vjp(
             updated[i] = t11;
             updated
         };
-        undo_y_1.push_reserved((old_y_2, old_y_3));
+        {
+            #[allow(unused_imports)]
+            use ::vjp::__private::{StowValues as _, StowWords as _};
+            let entry = (old_y_2, old_y_3);
+            (&::vjp::__private::Stow::of(&entry))
+                .by()
+                .push(&mut arena, &mut undo_y_1, entry);
+        }
         y_1 = y_3;
     }
     let h = [0.5; 3];
@@ -203,7 +210,13 @@ fn undo_log_vjp(
     for i in ::core::iter::Iterator::rev(0..n) {
         let t6 = arena.pop(&mut save_t6);
         let t0 = i + 1;
-        let (old_y_2, old_y_3) = undo_y_1.pop();
+        let (old_y_2, old_y_3) = {
+            #[allow(unused_imports)]
+            use ::vjp::__private::{StowValues as _, StowWords as _};
+            (&::vjp::__private::Stow::of_spill(&undo_y_1))
+                .by()
+                .pop(&mut arena, &mut undo_y_1)
+        };
         let forwarded_t11 = ::core::clone::Clone::clone(&undone_y_1[i]);
         undone_y_1[i] = ::core::clone::Clone::clone(&old_y_3);
         undone_y_1[t0] = ::core::clone::Clone::clone(&old_y_2);
