@@ -15,8 +15,9 @@
 //! an element of a `Vec`, a user's type) is a spill (`vjp_runtime::arena::Spill`): its pushes
 //! and pops let the compiler choose, from the type, between a lane of the arena (for a type
 //! that is `Word`) and a `Vec` of its own (a `Vec` saved whole, say). A spill makes its room
-//! when its first value is pushed, once its type is known, so it is not in the room made when
-//! the function starts. Tapes that are `SmallTape`s (short loops) stay so.
+//! when its first value is pushed, once its type is known; the room made when the function
+//! starts counts a word per field of its values, what scalars of up to 64 bits take. Tapes
+//! that are `SmallTape`s (short loops) stay so.
 //!
 //! Every statement that declares, fills or empties a tape asks [`Lanes`] which it is, so that
 //! all of a tape's statements agree.
@@ -36,9 +37,14 @@ pub struct Lanes {
     /// The names of the spills: the tapes whose values the macro cannot show to be words
     /// (`vjp_runtime::arena::Spill`); the compiler puts them on a lane when they are.
     spills: HashSet<String>,
+    /// Per spill, the fields of its values: the words a value takes at least when it is words
+    /// (one per field, as for floats and integers up to 64 bits), which the arena makes room
+    /// for when the function starts, so that the spill's first push finds it there in the
+    /// usual case.
+    fields: HashMap<String, usize>,
     /// The path of the runtime crate (for the spills' pushes and pops).
     root: TokenStream,
-    /// Per lane, in the order of declaration: the values it will hold at most, as an
+    /// Per lane or spill, in the order of declaration: the values it will hold at most, as an
     /// expression that can be computed when the function starts (see [`crate::hoist`]), or
     /// `None` when its loops' trip counts are only known later (the lane then makes room when
     /// its loop starts, in the room left or by growing the buffer).
@@ -136,16 +142,23 @@ impl Lanes {
     }
 
     /// The arena, declared when the function has lanes, with room for the values of all
-    /// lanes whose loops' trip counts are known when the function starts.
+    /// lanes whose loops' trip counts are known when the function starts (`with_capacity(0)`
+    /// when none is: unlike `Arena::new`, it takes a buffer an earlier call left).
     pub fn arena_declaration(&self, root: &syn::Path) -> TokenStream {
         if !self.any() {
             return TokenStream::new();
         }
         let arena = arena();
-        let words = self
-            .room
-            .iter()
-            .filter_map(|(lane, n)| n.as_ref().map(|n| quote!(#lane.words(#n))));
+        let words = self.room.iter().filter_map(|(lane, n)| {
+            let n = n.as_ref()?;
+            Some(match self.fields.get(&lane.to_string()) {
+                Some(fields) => {
+                    let fields = proc_macro2::Literal::usize_suffixed(*fields);
+                    quote!((#n).saturating_mul(#fields))
+                }
+                None => quote!(#lane.words(#n)),
+            })
+        });
         let words = saturating_sum(words);
         quote!(let mut #arena = #root::arena::Arena::with_capacity(#words);)
     }
@@ -173,11 +186,13 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     // The tapes `forward::tape_declarations` declares, under the same conditions, each with
     // whether its values are known to be words; `SmallTape`s of values that may not be words
     // are left out (they allocate nothing for a short loop).
-    let mut tapes: Vec<(Ident, bool)> = Vec::new();
-    let saves = |v: &VarId, tapes: &mut Vec<(Ident, bool)>| {
+    // Each with the number of its values' fields, the words a value takes at least when it is
+    // words (for a spill's room when the function starts; see `Lanes::fields`).
+    let mut tapes: Vec<(Ident, bool, usize)> = Vec::new();
+    let saves = |v: &VarId, tapes: &mut Vec<(Ident, bool, usize)>| {
         if plan.save_head[*v] == *v {
             let known = words(v) && group(v) <= ARITY;
-            tapes.push((crate::forward::save_tape(body, *v), known));
+            tapes.push((crate::forward::save_tape(body, *v), known, group(v)));
         }
     };
     body.block.walk(&mut |stmt| {
@@ -196,7 +211,8 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
             });
             let indices = undo.pushed.iter().all(words);
             let known = indices && elements && undo.pushed.len() + undo.olds.len() <= ARITY;
-            tapes.push((undo.tape.clone(), known));
+            let fields = undo.pushed.len() + undo.olds.len();
+            tapes.push((undo.tape.clone(), known, fields));
         }
         let fused = plan.fused.as_ref().is_some_and(|f| f.loop_id == l.id);
         let taped = &plan.taped[l.id];
@@ -204,7 +220,7 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
         if plan.loop_work[l.id] && !taped.is_empty() && !fused {
             let known = taped.iter().all(words) && arity <= ARITY;
             if known || !crate::plan::small_loop_tape(body, plan, l) {
-                tapes.push((l.tape.clone(), known));
+                tapes.push((l.tape.clone(), known, arity));
             }
         }
         let saves_exits = plan.pushes_exits(l) && !crate::forward::in_fused_body(body, plan, l.id);
@@ -217,7 +233,8 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
             // Each loop's values (its trip count and exit values) are a tuple in the frame's.
             let fits = frame.len() <= ARITY && frame.iter().all(|m| plan.exits[*m].len() < ARITY);
             let known = fits && frame.iter().all(|m| plan.exits[*m].iter().all(words));
-            tapes.push((l.exits.clone(), known));
+            let fields = frame.iter().map(|m| 1 + plan.exits[*m].len()).sum();
+            tapes.push((l.exits.clone(), known, fields));
         }
     });
     if let Some(top) = plan.saved.last() {
@@ -228,16 +245,17 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     let mut lanes = Lanes::default();
     let mut idents = Vec::new();
     let mut seen = HashSet::new();
-    for (tape, known) in tapes {
+    for (tape, known, fields) in tapes {
         if !seen.insert(tape.to_string()) {
             continue;
         }
         if known {
             lanes.names.insert(tape.to_string());
-            idents.push(tape);
         } else {
             lanes.spills.insert(tape.to_string());
+            lanes.fields.insert(tape.to_string(), fields.max(1));
         }
+        idents.push(tape);
     }
     // One tape is one allocation at most already, and none for a short loop (a `SmallTape`).
     if seen.len() < 2 {
@@ -332,7 +350,7 @@ fn room_at_start(
         }
     }
     let mut room: HashMap<String, Vec<TokenStream>> = HashMap::new();
-    for (tape, n) in adds.into_iter().filter(|(t, _)| lanes.is_lane(t)) {
+    for (tape, n) in adds.into_iter().filter(|(t, _)| lanes.owns(t)) {
         room.entry(tape.to_string()).or_default().push(n);
     }
     idents

@@ -53,6 +53,9 @@ fn undo_log_vjp(
     let mut arena = ::vjp::arena::Arena::with_capacity(
         save_t6
             .words(::vjp::__private::hoist_span(0, (k.len())))
+            .saturating_add(
+                (::vjp::__private::hoist_span(0, (k.len()))).saturating_mul(2usize),
+            )
             .saturating_add(undo_h_1.words(::vjp::__private::hoist_span(0, 3))),
     );
     let n = k.len();
