@@ -16,8 +16,7 @@
 //! and pops let the compiler choose, from the type, between a lane of the arena (for a type
 //! that is `Word`) and a `Vec` of its own (a `Vec` saved whole, say). A spill makes its room
 //! when its first value is pushed, once its type is known; the room made when the function
-//! starts counts a word per field of its values, what scalars of up to 64 bits take. Tapes
-//! that are `SmallTape`s (short loops) stay so.
+//! starts counts a word per field of its values, what scalars of up to 64 bits take.
 //!
 //! Every statement that declares, fills or empties a tape asks [`Lanes`] which it is, so that
 //! all of a tape's statements agree.
@@ -184,8 +183,7 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     // The floats saved as one tuple with `v` (see `Plan::save_head`).
     let group = |v: &VarId| plan.save_head.iter().filter(|h| *h == v).count();
     // The tapes `forward::tape_declarations` declares, under the same conditions, each with
-    // whether its values are known to be words; `SmallTape`s of values that may not be words
-    // are left out (they allocate nothing for a short loop).
+    // whether its values are known to be words.
     // Each with the number of its values' fields, the words a value takes at least when it is
     // words (for a spill's room when the function starts; see `Lanes::fields`).
     let mut tapes: Vec<(Ident, bool, usize)> = Vec::new();
@@ -219,9 +217,7 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
         let arity = taped.len() + merged.len();
         if plan.loop_work[l.id] && !taped.is_empty() && !fused {
             let known = taped.iter().all(words) && arity <= ARITY;
-            if known || !crate::plan::small_loop_tape(body, plan, l) {
-                tapes.push((l.tape.clone(), known, arity));
-            }
+            tapes.push((l.tape.clone(), known, arity));
         }
         let saves_exits = plan.pushes_exits(l) && !crate::forward::in_fused_body(body, plan, l.id);
         if plan.loop_work[l.id] && saves_exits && !plan.merged_away(l) {
