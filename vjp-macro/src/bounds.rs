@@ -48,6 +48,19 @@
 //! whole loop. `bar_p` has `p`'s length (checked when the function starts), so the adjoint's
 //! window panics only where the slice's does.
 //!
+//! When the loop reads the slice only through two windows or more whose indices differ by
+//! constants (`x[i]` and `x[i + 1]`, `x[o + i - 1]` and `x[o + i + 1]`: the same terms besides
+//! the counter and integer literals), those windows form a group, and the reverse adds all
+//! their adjoints through one window of `bar_p`: cut where the group's lowest window starts,
+//! longer by the group's span (the highest start minus the lowest, up to 64), read at `i - lo`
+//! plus each window's offset from the lowest. Windows of `bar_p` cut at each start would
+//! overlap, and Rust does not lend two `&mut` slices of one slice that overlap. The length
+//! `len + span` is computed once, checked, and is the same in both branches of the cut (an
+//! empty loop gets a local array of `span` zeros), so that the optimiser sees that every index
+//! is in the window. The window covers the elements between the group's reads too, which the
+//! loop does not read, but it ends where the highest window does, so it panics only where
+//! that one would.
+//!
 //! A sweep declares only the windows its code for the loop reads (the reverse of a loop often
 //! needs none of the elements the forward sweep read).
 
@@ -78,6 +91,30 @@ pub struct Windows {
     /// The windows (loop id and position) whose slice nothing else in their loop's body reads
     /// (see [`Windows::shadow`]).
     exclusive: HashSet<(usize, usize)>,
+    /// The windows (loop id and position) of a slice that their loop reads only through two
+    /// windows or more whose starts differ by constants (`x[i]` and `x[i + 1]`), each with
+    /// the group's first window (the lowest start), its offset from that start and the
+    /// group's span (see [`Windows::shadow`]).
+    groups: HashMap<(usize, usize), Group>,
+}
+
+/// The windows of one slice whose indices have the same terms besides the counter and
+/// integer literals: the slice, those terms, and per window its position and its literals' sum.
+type Candidates = (VarId, String, Vec<(usize, i128)>);
+
+/// A window's slice, the terms of its index besides the counter and integer literals, and the
+/// literals' sum (see [`offset_terms`]).
+type Place = (VarId, String, i128);
+
+/// Where a window sits in its group (see [`Windows::groups`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Group {
+    /// The position of the group's window with the lowest start.
+    first: usize,
+    /// This window's start minus the lowest.
+    offset: usize,
+    /// The highest start minus the lowest.
+    span: usize,
 }
 
 /// A slice of the same length as a window's, cut at the same place.
@@ -87,6 +124,9 @@ struct Cut {
     over: Ident,
     /// Cut as `&mut` (an adjoint the reverse adds to).
     mutable: bool,
+    /// Longer by this much, covering the windows of the group the window starts (see
+    /// [`Windows::groups`]).
+    span: Option<usize>,
 }
 
 impl Clone for Windows {
@@ -97,6 +137,7 @@ impl Clone for Windows {
             used: Default::default(),
             stepped: self.stepped.clone(),
             exclusive: self.exclusive.clone(),
+            groups: self.groups.clone(),
         }
     }
 }
@@ -129,10 +170,14 @@ impl Windows {
         for (k, cut) in mine {
             let (w, slice, start) = &windows[k];
             let (w, slice) = match &cut {
-                Some(cut) => (cut_name(w, &cut.over), &cut.over),
+                Some(cut) => (cut_name(w, cut), &cut.over),
                 None => (w.clone(), slice),
             };
             let mutable = cut.as_ref().is_some_and(|c| c.mutable).then(|| quote!(mut));
+            if let Some(span) = cut.as_ref().and_then(|c| c.span) {
+                out.extend(group_cut(&w, slice, start, &len, span));
+                continue;
+            }
             out.extend(quote! {
                 let #w: &#mutable [_] = {
                     if #len == 0 {
@@ -169,6 +214,7 @@ impl Windows {
         let cut = Cut {
             over: over.clone(),
             mutable: false,
+            span: None,
         };
         self.read_in(var, Some(cut))
     }
@@ -177,24 +223,37 @@ impl Windows {
     /// cut mutable from the adjoint `bar` at the place `var`'s window is cut, when `var` reads
     /// through a window whose slice nothing else in the loop's body reads (so nothing else
     /// in the loop's reverse adds to `bar`, which the window borrows for the whole loop).
+    /// When the loop reads the slice through a group of windows (see [`Windows::groups`]),
+    /// one window of `bar` covers them all, cut where the group's first starts: the element
+    /// is at the read's index plus its window's offset.
     pub fn shadow(&self, var: VarId, bar: &Ident) -> Option<TokenStream> {
-        let (id, k, _) = self.read.get(&var)?;
-        if !self.exclusive.contains(&(*id, *k)) {
-            return None;
+        let (id, k, at) = self.read.get(&var)?;
+        let cut = |span| Cut {
+            over: bar.clone(),
+            mutable: true,
+            span,
+        };
+        if self.exclusive.contains(&(*id, *k)) {
+            return self.read_in(var, Some(cut(None)));
         }
-        self.read_in(
-            var,
-            Some(Cut {
-                over: bar.clone(),
-                mutable: true,
-            }),
-        )
+        let group = self.groups.get(&(*id, *k))?;
+        let w = cut_name(&name(*id, group.first), &cut(Some(group.span)));
+        let key = (*id, group.first, Some(cut(Some(group.span))));
+        let mut used = self.used.borrow_mut();
+        if !used.contains(&key) {
+            used.push(key);
+        }
+        if group.offset == 0 {
+            return Some(quote!(#w[#at]));
+        }
+        let offset = proc_macro2::Literal::usize_suffixed(group.offset);
+        Some(quote!(#w[#at + #offset]))
     }
 
     fn read_in(&self, var: VarId, cut: Option<Cut>) -> Option<TokenStream> {
         let (id, k, at) = self.read.get(&var)?;
         let w = name(*id, *k);
-        let w = cut.as_ref().map_or(w.clone(), |c| cut_name(&w, &c.over));
+        let w = cut.as_ref().map_or(w.clone(), |c| cut_name(&w, c));
         let key = (*id, *k, cut);
         let mut used = self.used.borrow_mut();
         if !used.contains(&key) {
@@ -204,9 +263,51 @@ impl Windows {
     }
 }
 
-/// The name of the window cut from `over` where window `w` is cut from its slice.
-fn cut_name(w: &Ident, over: &Ident) -> Ident {
-    Ident::new(&format!("{w}_{over}"), Span::mixed_site())
+/// The declaration of `w`, a window of the adjoint `slice` covering a group of windows whose
+/// first starts at `start` (see [`Windows::groups`]): `len + span` elements. That length is
+/// the same expression in both branches, so that the optimiser sees that every index `i - lo +
+/// offset` of the loop is in the window: an empty loop gets `span` elements of a local array
+/// (it reads none), not an empty window (the length would then depend on the branch). The sum
+/// is checked; it cannot overflow, as the loop would have read past the end of the slice
+/// before.
+fn group_cut(
+    w: &Ident,
+    slice: &Ident,
+    start: &TokenStream,
+    len: &Ident,
+    span: usize,
+) -> TokenStream {
+    let spare = Ident::new(&format!("{w}_spare"), Span::mixed_site());
+    let (first, n) = (
+        Ident::new("start", Span::mixed_site()),
+        Ident::new("n", Span::mixed_site()),
+    );
+    let span = proc_macro2::Literal::usize_suffixed(span);
+    quote! {
+        let mut #spare = [::core::default::Default::default(); #span];
+        let #w: &mut [_] = {
+            let #n = match #len.checked_add(#span) {
+                ::core::option::Option::Some(#n) => #n,
+                ::core::option::Option::None => ::core::panic!("index out of bounds: the loop reads past the end of a slice"),
+            };
+            if #len == 0 {
+                &mut #spare[..#n]
+            } else {
+                let #first = #start;
+                &mut #slice[#first..#first + #n]
+            }
+        };
+    }
+}
+
+/// The name of the window cut from `cut.over` where window `w` is cut from its slice (and
+/// covering its group, for a cut with a span).
+fn cut_name(w: &Ident, cut: &Cut) -> Ident {
+    let over = &cut.over;
+    match cut.span {
+        Some(_) => Ident::new(&format!("{w}_{over}_group"), Span::mixed_site()),
+        None => Ident::new(&format!("{w}_{over}"), Span::mixed_site()),
+    }
 }
 
 /// Finds the windows of `body`'s loops (see the module's documentation).
@@ -234,19 +335,59 @@ pub fn windows(body: &Body, activity: &Activity) -> Windows {
         if indices.is_empty() || leaves_early(&l.body) {
             return;
         }
+        let mut places = Vec::new();
         if let Some((counter, lo, reversed)) = simple_range(l) {
             let range = Range {
                 counter,
                 lo,
                 reversed,
             };
-            loop_windows(body, l, &range, &params, &indices, &mut out);
+            places = loop_windows(body, l, &range, &params, &indices, &mut out);
         }
         // The windows whose slice the loop reads nowhere else.
         for (k, (_, slice, _)) in out.of_loop.get(&l.id).into_iter().flatten().enumerate() {
             let slice = params.iter().find(|p| body.vars[**p].name == *slice);
-            if slice.is_some_and(|p| only_through(activity, l, *p, (l.id, k), &out.read)) {
+            if slice.is_some_and(|p| only_through(activity, l, *p, &[(l.id, k)], &out.read)) {
                 out.exclusive.insert((l.id, k));
+            }
+        }
+        // The groups of windows through which the loop reads their slice, and nowhere else.
+        let mut groups: Vec<Candidates> = Vec::new();
+        for (k, place) in places.iter().enumerate() {
+            let Some((slice, key, offset)) = place else {
+                continue;
+            };
+            match groups.iter_mut().find(|(s, g, _)| s == slice && g == key) {
+                Some((_, _, members)) => members.push((k, *offset)),
+                None => groups.push((*slice, key.clone(), vec![(k, *offset)])),
+            }
+        }
+        for (slice, _, members) in groups.into_iter().filter(|(_, _, m)| m.len() > 1) {
+            let windows: Vec<(usize, usize)> = members.iter().map(|(k, _)| (l.id, *k)).collect();
+            if !only_through(activity, l, slice, &windows, &out.read) {
+                continue;
+            }
+            let (Some(&(first, low)), Some(high)) = (
+                members.iter().min_by_key(|(_, o)| *o),
+                members.iter().map(|(_, o)| *o).max(),
+            ) else {
+                continue;
+            };
+            let (Ok(span), true) = (usize::try_from(high - low), high - low <= MAX_SPAN) else {
+                continue;
+            };
+            for (k, o) in members {
+                let Ok(offset) = usize::try_from(o - low) else {
+                    continue;
+                };
+                out.groups.insert(
+                    (l.id, k),
+                    Group {
+                        first,
+                        offset,
+                        span,
+                    },
+                );
             }
         }
     });
@@ -254,19 +395,19 @@ pub fn windows(body: &Body, activity: &Activity) -> Windows {
 }
 
 /// True when every statement in loop `l`'s body (nested blocks included) that reads `slice`,
-/// or a variable sharing its adjoint, is an element read through `window` (those are at the
-/// top level of the body).
+/// or a variable sharing its adjoint, is an element read through one of `windows` (those are
+/// at the top level of the body).
 fn only_through(
     activity: &Activity,
     l: &Loop,
     slice: VarId,
-    window: (usize, usize),
+    windows: &[(usize, usize)],
     read: &HashMap<VarId, (usize, usize, TokenStream)>,
 ) -> bool {
     let root = activity.root(slice);
     l.body.stmts.iter().all(|s| {
         let through = matches!(s, Stmt::Let { var, .. }
-            if read.get(var).is_some_and(|(id, k, _)| (*id, *k) == window));
+            if read.get(var).is_some_and(|(id, k, _)| windows.contains(&(*id, *k))));
         through
             || !crate::plan::primal_reads(s)
                 .iter()
@@ -342,7 +483,9 @@ fn leaves_early(body: &Block) -> bool {
     !matches!(body.term, Term::Fall | Term::Continue) || branches_jump(body)
 }
 
-/// The windows of loop `l`, over `counter` in `lo..hi`.
+/// The windows of loop `l`, over `counter` in `lo..hi`; per window, its slice and where it
+/// starts as the terms of its index other than the counter and their constant part, when the
+/// index is the counter plus or minus terms (see [`offset_terms`]).
 fn loop_windows(
     body: &Body,
     l: &Loop,
@@ -350,7 +493,7 @@ fn loop_windows(
     params: &[VarId],
     indices: &std::collections::HashSet<VarId>,
     out: &mut Windows,
-) {
+) -> Vec<Option<Place>> {
     let (counter, lo) = (range.counter, &range.lo);
     // What the window's start may read: the same value and the same tokens in every sweep.
     let inside = crate::plan::defined_in(l);
@@ -361,13 +504,13 @@ fn loop_windows(
     let mut idents = std::collections::HashSet::new();
     crate::naming::collect_idents(quote!(#lo), &mut idents);
     let LoopKind::For { reads, .. } = &l.kind else {
-        return;
+        return Vec::new();
     };
     let mut lo_reads = reads
         .iter()
         .filter(|v| idents.contains(&body.vars[**v].name.to_string()));
     if !lo_reads.all(|v| *v != counter && outside(*v)) {
-        return;
+        return Vec::new();
     }
     // The indices defined at the top level of the body: `t = base + i`.
     let mut offsets: HashMap<VarId, TokenStream> = HashMap::new();
@@ -384,8 +527,9 @@ fn loop_windows(
             matches!(step, Some(crate::plan::Step::By { lit, up: true }) if lit.to_string() == "1")
         })
         .collect();
-    // One window per slice and start, in order of first use.
+    // One window per slice and start, in order of first use, with its place in a group.
     let mut starts: Vec<(VarId, String, TokenStream)> = Vec::new();
+    let mut places: Vec<Option<Place>> = Vec::new();
     let c = &body.vars[counter].name;
     for stmt in &l.body.stmts {
         let Stmt::Let { var, rhs, .. } = stmt else {
@@ -418,6 +562,12 @@ fn loop_windows(
                     Some(k) => k,
                     None => {
                         starts.push((*slice, key, start));
+                        let place = if *index == counter {
+                            Some((String::new(), 0))
+                        } else {
+                            offsets.get(index).and_then(|e| offset_terms(e, c))
+                        };
+                        places.push(place.map(|(terms, k)| (*slice, terms, k)));
                         starts.len() - 1
                     }
                 };
@@ -440,6 +590,60 @@ fn loop_windows(
             .map(|(k, (slice, _, start))| (name(l.id, k), body.vars[slice].name.clone(), start));
         out.of_loop.insert(l.id, windows.collect());
     }
+    places
+}
+
+/// The largest span of a group of windows (see [`Windows::groups`]): beyond it, the windows
+/// of a short loop would cover much more of the slice than the loop reads.
+const MAX_SPAN: i128 = 64;
+
+/// For an index that is the counter `c` plus or minus other terms (see [`offset_of`]): those
+/// terms other than integer literals, with their signs, sorted and printed, and the sum of
+/// the literals. Two indices with the same terms differ by a constant.
+fn offset_terms(expr: &TokenStream, c: &Ident) -> Option<(String, i128)> {
+    fn walk(
+        e: &syn::Expr,
+        plus: bool,
+        c: &Ident,
+        terms: &mut Vec<String>,
+        k: &mut i128,
+    ) -> Option<()> {
+        match e {
+            syn::Expr::Paren(p) => walk(&p.expr, plus, c, terms, k),
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_) | syn::BinOp::Sub(_)) => {
+                walk(&b.left, plus, c, terms, k)?;
+                let right = if matches!(b.op, syn::BinOp::Sub(_)) {
+                    !plus
+                } else {
+                    plus
+                };
+                walk(&b.right, right, c, terms, k)
+            }
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) if matches!(i.suffix(), "" | "usize") => {
+                let v: i128 = i.base10_parse().ok()?;
+                *k = if plus {
+                    k.checked_add(v)?
+                } else {
+                    k.checked_sub(v)?
+                };
+                Some(())
+            }
+            syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(c) => plus.then_some(()),
+            _ => {
+                let sign = if plus { "+" } else { "-" };
+                terms.push(format!("{sign}{}", quote!(#e)));
+                Some(())
+            }
+        }
+    }
+    let e: syn::Expr = syn::parse2(expr.clone()).ok()?;
+    let (mut terms, mut k) = (Vec::new(), 0);
+    walk(&e, true, c, &mut terms, &mut k)?;
+    terms.sort();
+    Some((terms.join(" "), k))
 }
 
 /// The name of window `k` of loop `id`.

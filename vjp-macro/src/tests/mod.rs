@@ -1,9 +1,10 @@
 //! Unit tests of the whole expansion: snapshots of the generated code (`snapshots`) and a
 //! corpus of odd functions that must expand to tokens or an error, never a panic (`corpus`);
-//! and of the trip counts known when the function starts (`hoist`) and the variables known
-//! to be integers (`ints`).
+//! of the trip counts known when the function starts (`hoist`), the variables known to be
+//! integers (`ints`), and the shadow windows over groups of windows (`groups`).
 
 mod corpus;
+mod groups;
 mod hoist;
 mod ints;
 mod snapshots;
