@@ -389,3 +389,108 @@ fn spills_hold_each_scalar_type() {
         .collect();
     assert_near(&hu, &fd, 1e-5);
 }
+
+/// A user's type saved by a loop: a spill puts it on a lane when it implements
+/// `vjp::arena::Word`, and into a `Vec` of its own otherwise.
+#[derive(Clone, Copy)]
+struct Cell {
+    at: usize,
+    w: f64,
+}
+
+/// The same fields, without `Word`.
+#[derive(Clone, Copy)]
+struct PlainCell {
+    at: usize,
+    w: f64,
+}
+
+impl vjp::arena::Word for Cell {
+    const WORDS: usize = 2;
+    fn put(self, out: &mut [u64]) {
+        self.at.put(&mut out[..1]);
+        self.w.put(&mut out[1..]);
+    }
+    fn take(words: &[u64]) -> Self {
+        Cell {
+            at: usize::take(&words[..1]),
+            w: f64::take(&words[1..]),
+        }
+    }
+}
+
+/// A cell carried through a loop: its index picks the element read, its weight scales.
+#[differentiable]
+fn cells(x: &[f64], #[no_grad] n: usize) -> f64 {
+    let mut s = 0.5;
+    let mut c = Cell { at: 0, w: 1.0 };
+    for i in 0..n {
+        c = Cell {
+            at: bucket(i + c.at, x.len()),
+            w: 0.5 + 0.1 * (i % 3) as f64,
+        };
+        s = (s * x[c.at]).sin() * c.w;
+    }
+    let mut t = s;
+    for i in 0..n {
+        t = (t * x[i % x.len()]).cos() + c.w;
+    }
+    t
+}
+
+/// `cells` with `PlainCell`.
+#[differentiable]
+fn plain_cells(x: &[f64], #[no_grad] n: usize) -> f64 {
+    let mut s = 0.5;
+    let mut c = PlainCell { at: 0, w: 1.0 };
+    for i in 0..n {
+        c = PlainCell {
+            at: bucket(i + c.at, x.len()),
+            w: 0.5 + 0.1 * (i % 3) as f64,
+        };
+        s = (s * x[c.at]).sin() * c.w;
+    }
+    let mut t = s;
+    for i in 0..n {
+        t = (t * x[i % x.len()]).cos() + c.w;
+    }
+    t
+}
+
+/// `cells` and `cells_vjp`, by pointer.
+type Primal = fn(&[f64], usize) -> f64;
+type Vjp = fn(&[f64], &mut [f64], usize, f64) -> (f64, ());
+
+#[test]
+fn user_types_go_on_a_lane_when_they_are_words() {
+    use vjp::arena::Word as _;
+    let x: Vec<f64> = (0..7).map(|i| ((i * 3 % 7) as f64 - 3.0) * 0.25).collect();
+    let mut g = vec![0.0; x.len()];
+    for n in [0, 1, 6, 50] {
+        let pairs: [(Primal, Vjp); 2] = [(cells, cells_vjp), (plain_cells, plain_cells_vjp)];
+        for (f, vjp) in pairs {
+            g.fill(0.0);
+            let y = vjp(&x, &mut g, n, 1.0).0;
+            assert_eq!(y.to_bits(), f(&x, n).to_bits());
+            assert_near(&g, &fd_grad(|x| f(x, n), &x), 1e-6);
+        }
+        // Later calls on a thread: `Cell`s in the arena's buffer, `PlainCell`s in a `Vec`
+        // allocated by each call that saves one.
+        let later = |vjp: Vjp| {
+            let mut g = vec![0.0; x.len()];
+            let first = first_call_allocations(|| _ = vjp(&x, &mut g, n, 1.0));
+            let twice = first_call_allocations(|| {
+                vjp(&x, &mut g, n, 1.0);
+                vjp(&x, &mut g, n, 1.0);
+            });
+            twice - first
+        };
+        assert_eq!(later(cells_vjp), 0, "{n}");
+        assert_eq!(later(plain_cells_vjp), usize::from(n > 0), "{n}");
+    }
+    // The words of a `Cell` give it back.
+    let mut words = [0; 2];
+    Cell { at: 3, w: -0.5 }.put(&mut words);
+    let back = Cell::take(&words);
+    assert_eq!((back.at, back.w), (3, -0.5));
+}

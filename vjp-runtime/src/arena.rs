@@ -51,7 +51,10 @@ pub const TUPLE_ARITY: usize = 32;
 
 /// A value that an [`Arena`] can save: a fixed number of 64-bit words that give the value back
 /// exactly. Implemented for `f32` and `f64` (by their bits), the primitive integers, `bool`,
-/// and arrays, `Option`s and tuples (up to [`TUPLE_ARITY`] fields) of these.
+/// and arrays, `Option`s and tuples (up to [`TUPLE_ARITY`] fields) of these. A `Copy` type of
+/// your own that a differentiable loop saves (a value it overwrites and its reverse reads) goes
+/// on a [`Spill`]: implementing `Word` for it, field by field, puts it in the arena instead of
+/// a `Vec` allocated by each call.
 pub trait Word: Copy {
     /// How many words a value takes.
     const WORDS: usize;
