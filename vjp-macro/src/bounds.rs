@@ -373,11 +373,13 @@ pub fn windows(body: &Body, activity: &Activity) -> Windows {
             ) else {
                 continue;
             };
-            let (Ok(span), true) = (usize::try_from(high - low), high - low <= MAX_SPAN) else {
+            // Literals near the ends of `i128` must not make the macro overflow.
+            let span = high.checked_sub(low).filter(|s| *s <= MAX_SPAN);
+            let Some(Ok(span)) = span.map(usize::try_from) else {
                 continue;
             };
             for (k, o) in members {
-                let Ok(offset) = usize::try_from(o - low) else {
+                let Some(Ok(offset)) = o.checked_sub(low).map(usize::try_from) else {
                     continue;
                 };
                 out.groups.insert(

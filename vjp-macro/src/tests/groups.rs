@@ -63,3 +63,40 @@ fn other_reads_of_the_slice_or_offsets_not_constant_keep_the_elements() {
         assert!(!text.contains("_group"), "{text}");
     }
 }
+
+/// Literals at the ends of `i128` and past it: no group, and no overflow in the macro.
+#[test]
+fn huge_literals_make_no_group() {
+    for item in [
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut s = 0.5;
+                for i in 0..x.len() {
+                    s = (s + x[i + 170141183460469231731687303715884105727] * x[i - 170141183460469231731687303715884105727]).tanh();
+                }
+                s
+            }
+        },
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut s = 0.5;
+                for i in 0..x.len() {
+                    s = (s + x[i + 999999999999999999999999999999999999999999] * x[i]).tanh();
+                }
+                s
+            }
+        },
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut s = 0.5;
+                for i in 0..x.len() {
+                    s = (s + x[i + 100] * x[i]).tanh();
+                }
+                s
+            }
+        },
+    ] {
+        let text = vjp_text(item, "f");
+        assert!(!text.contains("_group"), "{text}");
+    }
+}
