@@ -12,7 +12,7 @@ mod common;
 #[path = "common/counting.rs"]
 mod counting;
 
-use common::{assert_near, fd_grad};
+use common::{assert_near, check_hvp, fd_grad};
 use counting::first_call_allocations;
 use vjp::{differentiable, Real};
 
@@ -159,22 +159,7 @@ fn generic_lanes_hold_each_scalar_type() {
 
     // H u by forward-over-reverse against differences of the gradient along u.
     let u = [1.0, 0.5, -0.25, 0.0, 2.0];
-    let (grad, hu) = vjp::hvp(generic_two_loops_grad, &x, &u);
-    assert_near(&grad, &g, 1e-12);
-    let h = 1e-5;
-    let at = |s: f64| {
-        let p: Vec<f64> = x.iter().zip(&u).map(|(x, u)| x + s * u).collect();
-        let mut g = vec![0.0; 5];
-        generic_two_loops_grad(&p, &mut g);
-        g
-    };
-    let (up, down) = (at(h), at(-h));
-    let fd: Vec<f64> = up
-        .iter()
-        .zip(&down)
-        .map(|(a, b)| (a - b) / (2.0 * h))
-        .collect();
-    assert_near(&hu, &fd, 1e-5);
+    check_hvp(generic_two_loops_grad, generic_two_loops_grad, &x, &u);
 }
 
 /// Ranges read through `let`s at the top of the function (`let n = x.len();`): their room is
@@ -372,22 +357,7 @@ fn spills_hold_each_scalar_type() {
     }
 
     let u = [0.5, -1.0, 0.25, 1.5, 0.0];
-    let (grad, hu) = vjp::hvp(by_buckets_generic_grad, &x, &u);
-    assert_near(&grad, &g, 1e-12);
-    let h = 1e-5;
-    let at = |s: f64| {
-        let p: Vec<f64> = x.iter().zip(&u).map(|(x, u)| x + s * u).collect();
-        let mut g = vec![0.0; 5];
-        by_buckets_generic_grad(&p, &mut g);
-        g
-    };
-    let (up, down) = (at(h), at(-h));
-    let fd: Vec<f64> = up
-        .iter()
-        .zip(&down)
-        .map(|(a, b)| (a - b) / (2.0 * h))
-        .collect();
-    assert_near(&hu, &fd, 1e-5);
+    check_hvp(by_buckets_generic_grad, by_buckets_generic_grad, &x, &u);
 }
 
 /// A user's type saved by a loop: a spill puts it on a lane when it implements

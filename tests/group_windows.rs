@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{assert_dot, assert_near, check_slice, fd_grad};
+use common::{assert_dot, assert_near, check_hvp, check_slice, fd_grad};
 use vjp::differentiable;
 
 fn point(n: usize) -> Vec<f64> {
@@ -178,20 +178,5 @@ fn generic_stencils() {
         assert!((*a as f64 - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} {b}");
     }
     let u = [0.5, -1.0, 0.25, 1.5, 0.0, 0.75];
-    let (grad, hu) = vjp::hvp(generic_difference_grad, &x, &u);
-    assert_near(&grad, &g, 1e-12);
-    let h = 1e-5;
-    let at = |s: f64| {
-        let p: Vec<f64> = x.iter().zip(&u).map(|(x, u)| x + s * u).collect();
-        let mut g = vec![0.0; 6];
-        generic_difference_grad(&p, &mut g);
-        g
-    };
-    let (up, down) = (at(h), at(-h));
-    let fd: Vec<f64> = up
-        .iter()
-        .zip(&down)
-        .map(|(a, b)| (a - b) / (2.0 * h))
-        .collect();
-    assert_near(&hu, &fd, 1e-5);
+    check_hvp(generic_difference_grad, generic_difference_grad, &x, &u);
 }

@@ -200,3 +200,30 @@ pub fn assert_dot(v: f64, ju: f64, g: &[f64], u: &[f64]) {
         v * ju
     );
 }
+
+/// Checks `vjp::hvp` over a generated `NAME_grad` (`grad_dual`, its instance on dual numbers)
+/// at `x` along `u`: the gradient it returns against `grad` (the `f64` instance), and H u
+/// against central differences of that gradient along `u`.
+pub fn check_hvp(
+    grad_dual: impl Fn(&[vjp::Dual<f64>], &mut [vjp::Dual<f64>]),
+    grad: impl Fn(&[f64], &mut [f64]),
+    x: &[f64],
+    u: &[f64],
+) {
+    let at = |s: f64| {
+        let p: Vec<f64> = x.iter().zip(u).map(|(x, u)| x + s * u).collect();
+        let mut g = vec![0.0; x.len()];
+        grad(&p, &mut g);
+        g
+    };
+    let (g, hu) = vjp::hvp(grad_dual, x, u);
+    assert_near(&g, &at(0.0), 1e-12);
+    let h = 1e-5;
+    let (up, down) = (at(h), at(-h));
+    let fd: Vec<f64> = up
+        .iter()
+        .zip(&down)
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    assert_near(&hu, &fd, 1e-5);
+}
