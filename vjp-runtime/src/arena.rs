@@ -263,16 +263,24 @@ pub struct Lane<T> {
     values: PhantomData<fn(T) -> T>,
 }
 
-impl<T: Word> Lane<T> {
-    /// An empty lane, with no region yet.
+impl<T> Lane<T> {
+    /// An empty lane, for any `T` (a [`Spill`]'s, whose type may not be [`Word`]).
     #[inline(always)]
-    pub const fn new() -> Self {
+    const fn empty() -> Self {
         Lane {
             start: 0,
             len: 0,
             cap: 0,
             values: PhantomData,
         }
+    }
+}
+
+impl<T: Word> Lane<T> {
+    /// An empty lane, with no region yet.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Lane::empty()
     }
 
     /// The words that `n` values of this lane take (saturating).
@@ -332,12 +340,7 @@ impl<T> Spill<T> {
     #[inline(always)]
     pub const fn new() -> Self {
         Spill {
-            lane: Lane {
-                start: 0,
-                len: 0,
-                cap: 0,
-                values: PhantomData,
-            },
+            lane: Lane::empty(),
             own: Vec::new(),
             pending: 0,
         }
