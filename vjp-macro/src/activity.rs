@@ -104,20 +104,34 @@ pub fn analyze(body: &Body, cx: &Ctxt) -> Activity {
     if let Some(ret) = Body::atom_var(&body.ret) {
         useful[ret] = true;
     }
-    // Propagate along the edges until nothing changes (forward for varied, backward for
-    // useful); each pass only sets flags, so this ends after at most |vars| passes.
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for &(from, to) in &edges {
+    // Propagate along the edges (forward for varied, backward for useful), each flag set once
+    // from a work list: passes over all the edges until nothing changed took one pass per link
+    // of a chain against the edges' order (a chain of loops, for useful), quadratic in the
+    // function's length.
+    let (mut successors, mut predecessors) = (
+        vec![Vec::new(); body.vars.len()],
+        vec![Vec::new(); body.vars.len()],
+    );
+    for &(from, to) in &edges {
+        successors[from].push(to);
+        predecessors[to].push(from);
+    }
+    let mut work: Vec<VarId> = (0..body.vars.len()).filter(|v| varied[*v]).collect();
+    while let Some(from) = work.pop() {
+        for &to in &successors[from] {
             // A value of a non-float type (an integer, a `bool`) carries no derivative.
-            if varied[from] && !varied[to] && body.vars[to].ty != Ty::Other {
+            if !varied[to] && body.vars[to].ty != Ty::Other {
                 varied[to] = true;
-                changed = true;
+                work.push(to);
             }
-            if useful[to] && !useful[from] {
+        }
+    }
+    let mut work: Vec<VarId> = (0..body.vars.len()).filter(|v| useful[*v]).collect();
+    while let Some(to) = work.pop() {
+        for &from in &predecessors[to] {
+            if !useful[from] {
                 useful[from] = true;
-                changed = true;
+                work.push(from);
             }
         }
     }
