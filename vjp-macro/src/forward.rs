@@ -10,6 +10,7 @@
 //! - a recompute slice ([`recompute`]): the statements of a block that its reverse reads,
 //!   without effects (a `println!` runs once) and with active loops augmented again.
 
+use crate::emit::braced;
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Proj, Rhs, Stmt, Term, Ty, VarId};
 use crate::plan::Plan;
 use proc_macro2::{Span, TokenStream};
@@ -130,7 +131,8 @@ pub fn fused_loop(
     };
     if let LoopKind::For { pattern, iter, .. } = &l.kind {
         if plan.presized.is_empty() {
-            out.extend(quote!(for #pattern in #iter { #save #code #restore #reverse }));
+            out.extend(quote!(for #pattern in #iter));
+            out.extend([braced([save, code, restore, reverse])]);
         } else {
             // Room for one iteration, unless the loop has none.
             let (iterator, empty) = (
@@ -154,7 +156,8 @@ pub fn fused_loop(
                     quote!(let mut #tape = #root::Tape::with_capacity(#room);)
                 });
             }
-            out.extend(quote!(for #pattern in #iterator { #save #code #restore #reverse }));
+            out.extend(quote!(for #pattern in #iterator));
+            out.extend([braced([save, code, restore, reverse])]);
         }
     }
     out
@@ -683,11 +686,12 @@ impl<'a> Emitter<'a> {
             els,
             phis.iter().map(|p| (p.var, p.else_val.as_ref())).collect(),
         );
-        let else_part = if els.stmts.is_empty() && phis.is_empty() && els.term == Term::Fall {
-            TokenStream::new()
-        } else {
-            quote!(else { #else_code })
-        };
+        // The branches' code moved into the `if` (see `emit::braced`).
+        let mut else_part = TokenStream::new();
+        if !(els.stmts.is_empty() && phis.is_empty() && els.term == Term::Fall) {
+            else_part.extend(quote!(else));
+            else_part.extend([braced([else_code])]);
+        }
         let names: Vec<TokenStream> = phis
             .iter()
             .map(|p| {
@@ -695,11 +699,17 @@ impl<'a> Emitter<'a> {
                 quote!(#name)
             })
             .collect();
+        let mut code = quote!(if #cond);
+        code.extend([braced([then_code])]);
+        code.extend(else_part);
         if names.is_empty() {
-            quote!(if #cond { #then_code } #else_part)
+            code
         } else {
             let pattern = tuple_or_single(&names);
-            quote!(let #pattern = if #cond { #then_code } #else_part;)
+            let mut out = quote!(let #pattern =);
+            out.extend(code);
+            out.extend(quote!(;));
+            out
         }
     }
 
@@ -888,13 +898,17 @@ impl<'a> Emitter<'a> {
                     out.extend(quote! {
                         let #iterator = ::core::iter::IntoIterator::into_iter(#iter);
                         #room
-                        for #counter in #iterator { #record #code }
+                        for #counter in #iterator
                     });
                 } else {
-                    out.extend(quote!(for #counter in #iter { #record #code }));
+                    out.extend(quote!(for #counter in #iter));
                 }
+                out.extend([braced([record, code])]);
             }
-            LoopKind::Loop => out.extend(quote!(loop { #record #code })),
+            LoopKind::Loop => {
+                out.extend(quote!(loop));
+                out.extend([braced([record, code])]);
+            }
         }
         let frame = &self.plan.frames[l.id];
         if active && push_exits && frame.last() == Some(&l.id) {

@@ -41,9 +41,7 @@ impl Namer {
     }
 
     fn free(&self, name: &str) -> bool {
-        !self.reserved.contains(name)
-            && !self.taken.contains(name)
-            && syn::parse_str::<Ident>(name).is_ok()
+        !self.reserved.contains(name) && !self.taken.contains(name) && is_ident(name)
     }
 
     fn take(&mut self, name: String, span: Span) -> Ident {
@@ -107,6 +105,24 @@ impl Namer {
     }
 }
 
+/// True when `name` parses as an identifier (`syn::Ident`: not a keyword, not `_`). An ASCII
+/// name is checked by its characters, which is what the generated names are; another one is
+/// parsed, as `syn` decides about Unicode identifiers. Parsing every candidate name cost a
+/// twentieth of the expansion.
+pub(crate) fn is_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    let ascii_shape = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    // The names `syn` refuses besides keywords (`self`, `_`, ...) take the parser's word.
+    const SPECIAL: &[&str] = &["_", "crate", "self", "Self", "super"];
+    if ascii_shape && !is_keyword(name) && !SPECIAL.contains(&name) {
+        return true;
+    }
+    syn::parse_str::<Ident>(name).is_ok()
+}
+
 /// Rust's keywords, which a name can only be as a raw identifier.
 fn is_keyword(name: &str) -> bool {
     const KEYWORDS: &[&str] = &[
@@ -117,6 +133,25 @@ fn is_keyword(name: &str) -> bool {
         "priv", "try", "typeof", "unsized", "virtual", "yield",
     ];
     KEYWORDS.contains(&name)
+}
+
+/// Which of `names` are identifiers in `tokens`, at any depth (a raw identifier counts without
+/// its `r#`): `found[k]` is set for `names[k]`. Each identifier is printed once and compared,
+/// without gathering them all.
+pub fn mark_named(tokens: TokenStream, names: &[&str], found: &mut [bool]) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => {
+                let text = ident.to_string();
+                let text = text.trim_start_matches("r#");
+                for (name, hit) in names.iter().zip(found.iter_mut()) {
+                    *hit |= *name == text;
+                }
+            }
+            TokenTree::Group(group) => mark_named(group.stream(), names, found),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
 }
 
 /// Adds to `out` every identifier in `tokens`, at any depth (a raw identifier without its

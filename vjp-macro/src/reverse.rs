@@ -16,6 +16,7 @@
 //! ```
 
 use crate::activity::Activity;
+use crate::emit::braced;
 use crate::forward::{
     atom, forward_late, fused_loop, names_tuple, owned_copy, path_tokens, proj, recompute,
     save_tape, vjp_path, Early,
@@ -72,7 +73,7 @@ struct Reset {
     target: VarId,
     bar: Ident,
     /// `bar` as a string, to look up in the names an item holds (see
-    /// [`crate::naming::collect_idents`]).
+    /// [`crate::naming::mark_named`]).
     name: String,
     /// `bar = zero`.
     code: TokenStream,
@@ -115,16 +116,25 @@ impl Waiting {
             }
             return false;
         }
-        // The names in the item's tokens, gathered once.
-        let mut names = HashSet::new();
+        // Which waiting adjoints the item's tokens name, found in one scan.
+        let mut named = vec![false; self.resets.len()];
         match item {
             Item::Stmt(tokens)
             | Item::If { code: tokens, .. }
             | Item::Add { value: tokens, .. } => {
-                crate::naming::collect_idents(tokens.clone(), &mut names)
+                let names: Vec<&str> = self.resets.iter().map(|r| r.name.as_str()).collect();
+                crate::naming::mark_named(tokens.clone(), &names, &mut named);
             }
             Item::Lend(_) | Item::Reset(_) => {}
         }
+        // By adjoint name: the list of resets changes below.
+        let names: HashSet<String> = self
+            .resets
+            .iter()
+            .zip(&named)
+            .filter(|(_, hit)| **hit)
+            .map(|(r, _)| r.name.clone())
+            .collect();
         if let Item::Add {
             target,
             proj,
@@ -334,8 +344,10 @@ impl Reverse<'_> {
         }
         let items = std::mem::replace(&mut self.items, saved);
         self.waiting = saved_waiting;
-        let (code, unclaimed) = self.emit(&items);
-        (quote!(#declarations #code), unclaimed)
+        let (code, unclaimed) = self.emit(items);
+        let mut out = declarations;
+        out.extend(code);
+        (out, unclaimed)
     }
 
     /// After the reverse of an undone update that the recompute slice wrote again
@@ -470,11 +482,20 @@ impl Reverse<'_> {
             absorbed.push(reset.target);
         }
         let cond = atom(self.body, cond);
-        let code = match (then_code.is_empty(), else_code.is_empty()) {
-            (_, true) => quote!(if #cond { #then_code }),
-            (true, false) => quote!(if !#cond { #else_code }),
-            (false, false) => quote!(if #cond { #then_code } else { #else_code }),
+        // The branches' code moved into the `if` (see `emit::braced`).
+        let mut code = match (then_code.is_empty(), else_code.is_empty()) {
+            (true, false) => quote!(if !#cond),
+            _ => quote!(if #cond),
         };
+        match (then_code.is_empty(), else_code.is_empty()) {
+            (_, true) => code.extend([braced([then_code])]),
+            (true, false) => code.extend([braced([else_code])]),
+            (false, false) => {
+                code.extend([braced([then_code])]);
+                code.extend(quote!(else));
+                code.extend([braced([else_code])]);
+            }
+        }
         self.items.push(Item::If { code, absorbed });
     }
 
@@ -635,9 +656,10 @@ impl Reverse<'_> {
                     );),
                 });
             }
-            self.items.push(Item::Stmt(
-                quote!(#sums #start #windows for #pattern in #iter { #again #code #step } #flush),
-            ));
+            let mut stmt = quote!(#sums #start #windows for #pattern in #iter);
+            stmt.extend([braced([again, code, step])]);
+            stmt.extend(flush);
+            self.items.push(Item::Stmt(stmt));
             self.slot_inits(l);
             return;
         }
@@ -736,9 +758,10 @@ impl Reverse<'_> {
             }
             _ => quote!(for _ in 0..#trips),
         };
-        self.items.push(Item::Stmt(
-            quote!(#sums #rewind_start #take #header { #rewind_step #restore #saved #undo #again #code } #flush),
-        ));
+        let mut stmt = quote!(#sums #rewind_start #take #header);
+        stmt.extend([braced([rewind_step, restore, saved, undo, again, code])]);
+        stmt.extend(flush);
+        self.items.push(Item::Stmt(stmt));
         self.slot_inits(l);
     }
 
@@ -1175,9 +1198,9 @@ impl Reverse<'_> {
     /// `mut` only if a second one follows (a predeclared one is only accumulated into). A reset
     /// waits for the next item that names its adjoint (see [`Item::Reset`]). Also returns the
     /// targets of the inherited resets that nothing named, which are left out.
-    fn emit(&self, items: &[Item]) -> (TokenStream, Vec<VarId>) {
+    fn emit(&self, items: Vec<Item>) -> (TokenStream, Vec<VarId>) {
         let mut count = vec![0usize; self.body.vars.len()];
-        for item in items {
+        for item in &items {
             if let Item::Add { target, .. } | Item::Lend(target) = item {
                 count[*target] += 1;
             }
@@ -1189,19 +1212,20 @@ impl Reverse<'_> {
         let mut declared = self.predeclared.clone();
         let mut out = TokenStream::new();
         let mut waiting = Waiting::default();
+        // Each item's tokens are moved into the output, not copied.
         for item in items {
-            if waiting.take(item, &mut out) {
+            if waiting.take(&item, &mut out) {
                 continue;
             }
             match item {
                 Item::Reset(_) => {}
-                Item::If { code, .. } => out.extend(code.clone()),
-                Item::Stmt(tokens) => out.extend(tokens.clone()),
+                Item::If { code, .. } => out.extend(code),
+                Item::Stmt(tokens) => out.extend(tokens),
                 Item::Lend(target) => {
-                    if !declared[*target] {
-                        declared[*target] = true;
-                        let bar = &self.bar[*target];
-                        let witness = &self.body.vars[self.plan.witness[*target]].name;
+                    if !declared[target] {
+                        declared[target] = true;
+                        let bar = &self.bar[target];
+                        let witness = &self.body.vars[self.plan.witness[target]].name;
                         let root = self.root;
                         out.extend(quote!(let mut #bar = #root::zero_like(&#witness);));
                     }
@@ -1212,15 +1236,15 @@ impl Reverse<'_> {
                     value,
                     negate,
                 } => {
-                    let first = !declared[*target];
-                    declared[*target] = true;
+                    let first = !declared[target];
+                    declared[target] = true;
                     out.extend(self.emit_add(
-                        *target,
-                        projs,
-                        value,
-                        *negate,
+                        target,
+                        &projs,
+                        &value,
+                        negate,
                         first,
-                        count[*target] > 1,
+                        count[target] > 1,
                     ));
                 }
             }

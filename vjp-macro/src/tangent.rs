@@ -16,6 +16,7 @@
 //! makes it a whole gradient in one pass, without the tape a loop's reverse needs.
 
 use crate::activity::Activity;
+use crate::emit::braced;
 use crate::forward::{atom, missing_phi_value, owned_copy, proj, tuple_or_single};
 use crate::ir::{ArithOp, Atom, Block, Body, Loop, LoopKind, Phi, Rhs, Stmt, Term, Ty, VarId};
 use crate::naming::Namer;
@@ -141,7 +142,9 @@ pub fn tangent_sweep(
     let ret = atom(body, &body.ret);
     let dot_ret = sweep.dot(0, &body.ret);
     let dots = sweep.dots.remove(0);
-    (quote!(#code (#ret, #dot_ret)), dots)
+    let mut code = code;
+    code.extend(quote!((#ret, #dot_ret)));
+    (code, dots)
 }
 
 /// True when `NAME_grad` is computed by [`lanes_sweep`] rather than as `NAME_vjp(.., 1).1`:
@@ -209,7 +212,9 @@ pub fn lanes_sweep(
     };
     let code = sweep.block(&body.block);
     let grads: Vec<TokenStream> = (0..lanes).map(|lane| sweep.dot(lane, &body.ret)).collect();
-    quote!(#seeds #code (#(#grads,)*))
+    let mut out = seeds;
+    out.extend([code, quote!((#(#grads,)*))]);
+    out
 }
 
 struct Tangents<'a> {
@@ -619,11 +624,19 @@ impl Tangents<'_> {
         }
         let then_code = self.branch(then, phis, true);
         let else_code = self.branch(els, phis, false);
+        // The branches' code moved into the `if` (see `emit::braced`).
+        let mut code = quote!(if #cond);
+        code.extend([braced([then_code])]);
+        code.extend(quote!(else));
+        code.extend([braced([else_code])]);
         if names.is_empty() {
-            quote!(if #cond { #then_code } else { #else_code })
+            code
         } else {
             let pattern = tuple_or_single(&names);
-            quote!(let #pattern = if #cond { #then_code } else { #else_code };)
+            let mut out = quote!(let #pattern =);
+            out.extend(code);
+            out.extend(quote!(;));
+            out
         }
     }
 
@@ -689,10 +702,11 @@ impl Tangents<'_> {
         out.extend(match &l.kind {
             LoopKind::For { pattern, iter, .. } => {
                 let windows = self.views.windows.declare(l);
-                quote!(#windows for #pattern in #iter { #code })
+                quote!(#windows for #pattern in #iter)
             }
-            LoopKind::Loop => quote!(loop { #code }),
+            LoopKind::Loop => quote!(loop),
         });
+        out.extend([braced([code])]);
         out
     }
 
@@ -841,7 +855,9 @@ impl Tangents<'_> {
             code.extend(quote!(#dot = #new;));
         }
         let windows = self.views.windows.declare(l);
-        Some(quote!(#windows for #pattern in #iter { #code }))
+        let mut out = quote!(#windows for #pattern in #iter);
+        out.extend([braced([code])]);
+        Some(out)
     }
 
     /// The partial derivatives of `var = rhs` in each preaccumulation input (see

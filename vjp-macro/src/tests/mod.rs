@@ -42,6 +42,54 @@ fn generated_names_avoid_user_names() {
     assert_eq!(namer.user("x", Span::call_site()).to_string(), "x_1");
 }
 
+/// The quick check of a candidate name agrees with `syn`'s parser, keywords, `_`, `self` and
+/// Unicode included.
+#[test]
+fn names_are_identifiers_as_syn_parses_them() {
+    let names = [
+        "x",
+        "t0",
+        "bar_x_1",
+        "_x",
+        "__",
+        "_",
+        "x1_",
+        "1x",
+        "",
+        "fn",
+        "type",
+        "self",
+        "Self",
+        "crate",
+        "super",
+        "union",
+        "macro_rules",
+        "gen",
+        "try",
+        "dyn",
+        "async",
+        "await",
+        "yield",
+        "abstract",
+        "r#x",
+        "x-y",
+        "x y",
+        "é",
+        "über",
+        "_é",
+        "x\u{301}",
+        "ñ_1",
+        "dot_t3",
+    ];
+    for name in names {
+        assert_eq!(
+            crate::naming::is_ident(name),
+            syn::parse_str::<syn::Ident>(name).is_ok(),
+            "{name:?}"
+        );
+    }
+}
+
 /// Prints the expansion of the function in the file named by `VJP_DUMP` (for reading the
 /// generated code of a benchmark or a bug report): `VJP_DUMP=f.rs cargo test -p vjp-macro
 /// dump -- --nocapture`. Does nothing without the variable.
