@@ -140,6 +140,9 @@ fn is_keyword(name: &str) -> bool {
 /// without gathering them all.
 pub fn mark_named(tokens: TokenStream, names: &[&str], found: &mut [bool]) {
     for tree in tokens {
+        if found.iter().all(|hit| *hit) {
+            return;
+        }
         match tree {
             TokenTree::Ident(ident) => {
                 let text = ident.to_string();
