@@ -389,43 +389,32 @@ impl vjp::arena::Word for Cell {
     }
 }
 
-/// A cell carried through a loop: its index picks the element read, its weight scales.
-#[differentiable]
-fn cells(x: &[f64], #[no_grad] n: usize) -> f64 {
-    let mut s = 0.5;
-    let mut c = Cell { at: 0, w: 1.0 };
-    for i in 0..n {
-        c = Cell {
-            at: bucket(i + c.at, x.len()),
-            w: 0.5 + 0.1 * (i % 3) as f64,
-        };
-        s = (s * x[c.at]).sin() * c.w;
-    }
-    let mut t = s;
-    for i in 0..n {
-        t = (t * x[i % x.len()]).cos() + c.w;
-    }
-    t
+/// A cell carried through a loop: its index picks the element read, its weight scales;
+/// `$name` with cells of type `$cell`.
+macro_rules! carried_cells {
+    ($name:ident, $cell:ident) => {
+        #[differentiable]
+        fn $name(x: &[f64], #[no_grad] n: usize) -> f64 {
+            let mut s = 0.5;
+            let mut c = $cell { at: 0, w: 1.0 };
+            for i in 0..n {
+                c = $cell {
+                    at: bucket(i + c.at, x.len()),
+                    w: 0.5 + 0.1 * (i % 3) as f64,
+                };
+                s = (s * x[c.at]).sin() * c.w;
+            }
+            let mut t = s;
+            for i in 0..n {
+                t = (t * x[i % x.len()]).cos() + c.w;
+            }
+            t
+        }
+    };
 }
 
-/// `cells` with `PlainCell`.
-#[differentiable]
-fn plain_cells(x: &[f64], #[no_grad] n: usize) -> f64 {
-    let mut s = 0.5;
-    let mut c = PlainCell { at: 0, w: 1.0 };
-    for i in 0..n {
-        c = PlainCell {
-            at: bucket(i + c.at, x.len()),
-            w: 0.5 + 0.1 * (i % 3) as f64,
-        };
-        s = (s * x[c.at]).sin() * c.w;
-    }
-    let mut t = s;
-    for i in 0..n {
-        t = (t * x[i % x.len()]).cos() + c.w;
-    }
-    t
-}
+carried_cells!(cells, Cell);
+carried_cells!(plain_cells, PlainCell);
 
 /// `cells` and `cells_vjp`, by pointer.
 type Primal = fn(&[f64], usize) -> f64;
