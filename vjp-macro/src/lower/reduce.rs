@@ -235,14 +235,32 @@ impl Lowerer<'_> {
             Dest::Named(_, Some(ty)) => Some((**ty).clone()),
             _ => None,
         };
+        let method = &mc.method;
         let Some(ty) = turbofish.or(annotation) else {
-            let method = &mc.method;
             return Err((
                 super::in_place::call_tokens(mc),
                 format!("vjp needs the type of this {method}"),
                 format!("write `.{method}::<f64>()` or `let s: f64 = ...{method}();`"),
             ));
         };
+        // A type named by a path (`f64`, `T`, `usize`): the generated code writes it in
+        // positions (`let acc: T = <T as Sum>::sum(..)`) where another kind of type, such as
+        // a bound list (`f64 +`), would not parse.
+        fn named(ty: &Type) -> bool {
+            match ty {
+                Type::Path(p) => p.qself.is_none(),
+                Type::Paren(p) => named(&p.elem),
+                Type::Group(g) => named(&g.elem),
+                _ => false,
+            }
+        }
+        if !named(&ty) {
+            return Err((
+                ty.to_token_stream(),
+                format!("vjp cannot sum or multiply into this type in a `{method}`"),
+                format!("name the type by a path: `.{method}::<f64>()`"),
+            ));
+        }
         Ok(Terminal::Fold0 {
             ty: Box::new(ty),
             product: mc.method == "product",

@@ -464,6 +464,13 @@ const ITEMS: &[&str] = &[
     "fn f(self: Box<Self>, x: f64) -> f64 { x * self.k }",
     "fn f<'a>(&'a self, x: &[f64]) -> f64 { let y: f64 = self.w[0]; x[0] * y }",
     "fn f(&self, x: f64) -> T { x }",
+    // a sum's type that is not a path (found by cargo-fuzz: it panicked the lowering)
+    "fn weighted(x: &[f64], #[no_grad] w: &[f64], n: usize) -> f64 {
+        (0..n).map(|i| w[i] * x[i].exp()).sum::<f63+>() + x.iter().map(|v| v * 5.5).sum::<f25>()
+    }",
+    "fn f(x: &[f64]) -> f64 { let s: (f64) = x.iter().copied().sum(); s }",
+    "fn f(x: &[f64]) -> f64 { x.iter().copied().sum::<dyn Fn()>() }",
+    "fn f(x: &[f64]) -> f64 { x.iter().copied().product::<<f64 as Trait>::Out>() }",
     // return types and empty bodies
     "fn f() -> f64 { 1.0 }",
     "fn f(x: f64) -> f64 {}",
