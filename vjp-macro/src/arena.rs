@@ -31,17 +31,15 @@ use syn::Ident;
 /// The tapes that are lanes of the call's arena.
 #[derive(Default)]
 pub struct Lanes {
-    /// The names of the lanes.
+    /// The names of the lanes and spills: the tapes declared with the arena.
     names: HashSet<String>,
-    /// The names of the spills: the tapes whose values the macro cannot show to be words
-    /// (`vjp_runtime::arena::Spill`); the compiler puts them on a lane when they are.
-    spills: HashSet<String>,
-    /// Per spill, the fields of its values: the words a value takes at least when it is words
-    /// (one per field, as for floats and integers up to 64 bits), which the arena makes room
-    /// for when the function starts, so that the spill's first push finds it there in the
-    /// usual case.
+    /// Per spill (a tape whose values the macro cannot show to be words,
+    /// `vjp_runtime::arena::Spill`, which the compiler puts on a lane when they are), the
+    /// fields of its values: the words a value takes at least when it is words (one per
+    /// field, as for floats and integers up to 64 bits), which the arena makes room for when
+    /// the function starts, so that the spill's first push finds it there in the usual case.
     fields: HashMap<String, usize>,
-    /// The path of the runtime crate (for the spills' pushes and pops).
+    /// The path of the runtime crate.
     root: TokenStream,
     /// Per lane or spill, in the order of declaration: the values it will hold at most, as an
     /// expression that can be computed when the function starts (see [`crate::hoist`]), or
@@ -59,35 +57,30 @@ pub fn arena() -> Ident {
 }
 
 impl Lanes {
-    /// True when `tape` is a lane of the arena.
-    fn is_lane(&self, tape: &Ident) -> bool {
+    /// True when `tape` is a lane or a spill: declared with the arena, at the top.
+    pub fn owns(&self, tape: &Ident) -> bool {
         self.names.contains(&tape.to_string())
     }
 
-    /// True when `tape` is a spill (see [`Lanes::spills`]).
+    /// True when `tape` is a spill (see [`Lanes::fields`]).
     fn is_spill(&self, tape: &Ident) -> bool {
-        self.spills.contains(&tape.to_string())
+        self.fields.contains_key(&tape.to_string())
     }
 
-    /// True when `tape` is a lane or a spill: declared with the arena, at the top.
-    pub fn owns(&self, tape: &Ident) -> bool {
-        self.is_lane(tape) || self.is_spill(tape)
-    }
-
-    /// True when the function has lanes or spills, and so an arena.
-    pub fn any(&self) -> bool {
-        !self.names.is_empty() || !self.spills.is_empty()
+    /// True when `tape` is a lane of the arena (and not a spill).
+    fn is_lane(&self, tape: &Ident) -> bool {
+        self.owns(tape) && !self.is_spill(tape)
     }
 
     /// `tape.push(value);` (`push_reserved` with `reserved`), or its push on the lane.
     pub fn push(&self, tape: &Ident, value: TokenStream, reserved: bool) -> TokenStream {
         let arena = arena();
         if self.is_spill(tape) {
-            // The entry is bound once: the dispatch reads its type, the push moves it.
+            // The entry is bound once: the dispatch reads its type, the push moves it (the
+            // dispatch's traits are in scope from the arena's declaration).
             let entry = Ident::new("entry", Span::mixed_site());
-            let (root, stow) = (&self.root, stow(&self.root));
+            let root = &self.root;
             return quote!({
-                #stow
                 let #entry = #value;
                 (&#root::__private::Stow::of(&#entry)).by().push(&mut #arena, &mut #tape, #entry);
             });
@@ -107,11 +100,8 @@ impl Lanes {
     pub fn pop(&self, tape: &Ident) -> TokenStream {
         let arena = arena();
         if self.is_spill(tape) {
-            let (root, stow) = (&self.root, stow(&self.root));
-            quote!({
-                #stow
-                (&#root::__private::Stow::of_spill(&#tape)).by().pop(&mut #arena, &mut #tape)
-            })
+            let root = &self.root;
+            quote!((&#root::__private::Stow::of_spill(&#tape)).by().pop(&mut #arena, &mut #tape))
         } else if self.is_lane(tape) {
             quote!(#arena.pop(&mut #tape))
         } else {
@@ -129,8 +119,9 @@ impl Lanes {
         }
     }
 
-    /// `let mut tape = Lane::new();` for a lane.
-    pub fn declare(&self, tape: &Ident, root: &syn::Path) -> TokenStream {
+    /// `let mut tape = Lane::new();` for a lane, `Spill::new()` for a spill.
+    pub fn declare(&self, tape: &Ident) -> TokenStream {
+        let root = &self.root;
         if self.is_spill(tape) {
             quote!(let mut #tape = #root::arena::Spill::new();)
         } else if self.is_lane(tape) {
@@ -142,11 +133,15 @@ impl Lanes {
 
     /// The arena, declared when the function has lanes, with room for the values of all
     /// lanes whose loops' trip counts are known when the function starts (`with_capacity(0)`
-    /// when none is: unlike `Arena::new`, it takes a buffer an earlier call left).
-    pub fn arena_declaration(&self, root: &syn::Path) -> TokenStream {
-        if !self.any() {
+    /// when none is: unlike `Arena::new`, it takes a buffer an earlier call left); and, when
+    /// it has spills, the two traits of their pushes' and pops' dispatch
+    /// (`vjp_runtime::__private::Stow`), in scope in the whole function (allowed unused: the
+    /// compiler uses one of them).
+    pub fn arena_declaration(&self) -> TokenStream {
+        if self.names.is_empty() {
             return TokenStream::new();
         }
+        let root = &self.root;
         let arena = arena();
         let words = self.room.iter().filter_map(|(lane, n)| {
             let n = n.as_ref()?;
@@ -159,16 +154,13 @@ impl Lanes {
             })
         });
         let words = saturating_sum(words);
-        quote!(let mut #arena = #root::arena::Arena::with_capacity(#words);)
-    }
-}
-
-/// The two ways of a spill's values (`vjp_runtime::__private::Stow`), in scope for its push
-/// or pop (allowed unused: the compiler uses one of them).
-fn stow(root: &TokenStream) -> TokenStream {
-    quote! {
-        #[allow(unused_imports)]
-        use #root::__private::{StowValues as _, StowWords as _};
+        let stow = (!self.fields.is_empty()).then(|| {
+            quote! {
+                #[allow(unused_imports)]
+                use #root::__private::{StowValues as _, StowWords as _};
+            }
+        });
+        quote!(#stow let mut #arena = #root::arena::Arena::with_capacity(#words);)
     }
 }
 
@@ -183,9 +175,8 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     // The floats saved as one tuple with `v` (see `Plan::save_head`).
     let group = |v: &VarId| plan.save_head.iter().filter(|h| *h == v).count();
     // The tapes `forward::tape_declarations` declares, under the same conditions, each with
-    // whether its values are known to be words.
-    // Each with the number of its values' fields, the words a value takes at least when it is
-    // words (for a spill's room when the function starts; see `Lanes::fields`).
+    // whether its values are known to be words and the number of their fields (for a spill's
+    // room when the function starts; see `Lanes::fields`).
     let mut tapes: Vec<(Ident, bool, usize)> = Vec::new();
     let saves = |v: &VarId, tapes: &mut Vec<(Ident, bool, usize)>| {
         if plan.save_head[*v] == *v {
@@ -240,21 +231,17 @@ pub fn lanes(body: &Body, plan: &Plan, root: &syn::Path) -> Lanes {
     }
     let mut lanes = Lanes::default();
     let mut idents = Vec::new();
-    let mut seen = HashSet::new();
     for (tape, known, fields) in tapes {
-        if !seen.insert(tape.to_string()) {
+        if !lanes.names.insert(tape.to_string()) {
             continue;
         }
-        if known {
-            lanes.names.insert(tape.to_string());
-        } else {
-            lanes.spills.insert(tape.to_string());
+        if !known {
             lanes.fields.insert(tape.to_string(), fields.max(1));
         }
         idents.push(tape);
     }
     // One tape is one allocation at most already, and none for a short loop (a `SmallTape`).
-    if seen.len() < 2 {
+    if idents.len() < 2 {
         return Lanes::default();
     }
     lanes.room = room_at_start(body, plan, &lanes, root, idents);

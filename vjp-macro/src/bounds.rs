@@ -88,13 +88,11 @@ pub struct Windows {
     /// The windows (loop id and position) that start at a slot of their loop (see
     /// [`Windows::keep_stepped`]).
     stepped: HashSet<(usize, usize)>,
-    /// The windows (loop id and position) whose slice nothing else in their loop's body reads
-    /// (see [`Windows::shadow`]).
-    exclusive: HashSet<(usize, usize)>,
-    /// The windows (loop id and position) of a slice that their loop reads only through two
-    /// windows or more whose starts differ by constants (`x[i]` and `x[i + 1]`), each with
-    /// the group's first window (the lowest start), its offset from that start and the
-    /// group's span (see [`Windows::shadow`]).
+    /// The windows (loop id and position) through which their loop reads their slice and
+    /// nowhere else: a window alone (a group of one, of span 0), or two windows or more whose
+    /// starts differ by constants (`x[i]` and `x[i + 1]`); each with the group's first window
+    /// (the lowest start), its offset from that start and the group's span (see
+    /// [`Windows::shadow`]).
     groups: HashMap<(usize, usize), Group>,
 }
 
@@ -125,8 +123,8 @@ struct Cut {
     /// Cut as `&mut` (an adjoint the reverse adds to).
     mutable: bool,
     /// Longer by this much, covering the windows of the group the window starts (see
-    /// [`Windows::groups`]).
-    span: Option<usize>,
+    /// [`Windows::groups`]); 0 for a cut as long as the window.
+    span: usize,
 }
 
 impl Clone for Windows {
@@ -136,7 +134,6 @@ impl Clone for Windows {
             read: self.read.clone(),
             used: Default::default(),
             stepped: self.stepped.clone(),
-            exclusive: self.exclusive.clone(),
             groups: self.groups.clone(),
         }
     }
@@ -174,7 +171,7 @@ impl Windows {
                 None => (w.clone(), slice),
             };
             let mutable = cut.as_ref().is_some_and(|c| c.mutable).then(|| quote!(mut));
-            if let Some(span) = cut.as_ref().and_then(|c| c.span) {
+            if let Some(span) = cut.as_ref().map(|c| c.span).filter(|s| *s > 0) {
                 out.extend(group_cut(&w, slice, start, &len, span));
                 continue;
             }
@@ -214,52 +211,54 @@ impl Windows {
         let cut = Cut {
             over: over.clone(),
             mutable: false,
-            span: None,
+            span: 0,
         };
         self.read_in(var, Some(cut))
     }
 
-    /// Where the reverse adds the adjoint of the element read `var`: the element of a window
-    /// cut mutable from the adjoint `bar` at the place `var`'s window is cut, when `var` reads
-    /// through a window whose slice nothing else in the loop's body reads (so nothing else
-    /// in the loop's reverse adds to `bar`, which the window borrows for the whole loop).
-    /// When the loop reads the slice through a group of windows (see [`Windows::groups`]),
-    /// one window of `bar` covers them all, cut where the group's first starts: the element
-    /// is at the read's index plus its window's offset.
+    /// Where the reverse adds the adjoint of the element read `var`, when `var` reads through
+    /// a window of a group (see [`Windows::groups`]): nothing else in the loop's reverse then
+    /// adds to `bar`, which one window cut mutable from it, where the group's first window
+    /// starts, borrows for the whole loop; the element is at the read's index plus its
+    /// window's offset.
     pub fn shadow(&self, var: VarId, bar: &Ident) -> Option<TokenStream> {
         let (id, k, at) = self.read.get(&var)?;
-        let cut = |span| Cut {
+        let group = self.groups.get(&(*id, *k))?;
+        let cut = Cut {
             over: bar.clone(),
             mutable: true,
-            span,
+            span: group.span,
         };
-        if self.exclusive.contains(&(*id, *k)) {
-            return self.read_in(var, Some(cut(None)));
-        }
-        let group = self.groups.get(&(*id, *k))?;
-        let w = cut_name(&name(*id, group.first), &cut(Some(group.span)));
-        let key = (*id, group.first, Some(cut(Some(group.span))));
-        let mut used = self.used.borrow_mut();
-        if !used.contains(&key) {
-            used.push(key);
-        }
-        if group.offset == 0 {
-            return Some(quote!(#w[#at]));
-        }
-        let offset = proc_macro2::Literal::usize_suffixed(group.offset);
-        Some(quote!(#w[#at + #offset]))
+        Some(self.element(*id, group.first, at, Some(cut), group.offset))
     }
 
     fn read_in(&self, var: VarId, cut: Option<Cut>) -> Option<TokenStream> {
         let (id, k, at) = self.read.get(&var)?;
-        let w = name(*id, *k);
+        Some(self.element(*id, *k, at, cut, 0))
+    }
+
+    /// `w[at + offset]` of window `k` of loop `id` (cut as `cut` says), which the next
+    /// [`Windows::declare`] of the loop then declares.
+    fn element(
+        &self,
+        id: usize,
+        k: usize,
+        at: &TokenStream,
+        cut: Option<Cut>,
+        offset: usize,
+    ) -> TokenStream {
+        let w = name(id, k);
         let w = cut.as_ref().map_or(w.clone(), |c| cut_name(&w, c));
-        let key = (*id, *k, cut);
+        let key = (id, k, cut);
         let mut used = self.used.borrow_mut();
         if !used.contains(&key) {
             used.push(key);
         }
-        Some(quote!(#w[#at]))
+        if offset == 0 {
+            return quote!(#w[#at]);
+        }
+        let offset = proc_macro2::Literal::usize_suffixed(offset);
+        quote!(#w[#at + #offset])
     }
 }
 
@@ -305,8 +304,8 @@ fn group_cut(
 fn cut_name(w: &Ident, cut: &Cut) -> Ident {
     let over = &cut.over;
     match cut.span {
-        Some(_) => Ident::new(&format!("{w}_{over}_group"), Span::mixed_site()),
-        None => Ident::new(&format!("{w}_{over}"), Span::mixed_site()),
+        0 => Ident::new(&format!("{w}_{over}"), Span::mixed_site()),
+        _ => Ident::new(&format!("{w}_{over}_group"), Span::mixed_site()),
     }
 }
 
@@ -344,11 +343,16 @@ pub fn windows(body: &Body, activity: &Activity) -> Windows {
             };
             places = loop_windows(body, l, &range, &params, &indices, &mut out);
         }
-        // The windows whose slice the loop reads nowhere else.
+        // The windows whose slice the loop reads nowhere else: groups of one.
         for (k, (_, slice, _)) in out.of_loop.get(&l.id).into_iter().flatten().enumerate() {
             let slice = params.iter().find(|p| body.vars[**p].name == *slice);
             if slice.is_some_and(|p| only_through(activity, l, *p, &[(l.id, k)], &out.read)) {
-                out.exclusive.insert((l.id, k));
+                let alone = Group {
+                    first: k,
+                    offset: 0,
+                    span: 0,
+                };
+                out.groups.insert((l.id, k), alone);
             }
         }
         // The groups of windows through which the loop reads their slice, and nowhere else.

@@ -186,7 +186,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             for undo in &plan.undo[l.id] {
                 let tape = &undo.tape;
                 out.extend(if lanes.owns(tape) {
-                    lanes.declare(tape, root)
+                    lanes.declare(tape)
                 } else if undo.one_float(body) {
                     quote!(let mut #tape = #root::tape::SmallTape::new();)
                 } else {
@@ -202,7 +202,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
                     quote!(#root::Tape)
                 };
                 out.extend(if lanes.owns(tape) {
-                    lanes.declare(tape, root)
+                    lanes.declare(tape)
                 } else {
                     quote!(let mut #tape = #kind::new();)
                 });
@@ -211,7 +211,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
             if plan.loop_work[l.id] && saves_exits && !presized(&l.exits) && !plan.merged_away(l) {
                 let exits = &l.exits;
                 out.extend(if lanes.owns(exits) {
-                    lanes.declare(exits, root)
+                    lanes.declare(exits)
                 } else {
                     quote!(let mut #exits = #root::Tape::new();)
                 });
@@ -225,7 +225,7 @@ pub fn tape_declarations(body: &Body, plan: &Plan, root: &syn::Path) -> TokenStr
         }
     }
     // The arena of the lanes, sized once (after them: its size is counted in their values).
-    out.extend(lanes.arena_declaration(root));
+    out.extend(lanes.arena_declaration());
     out
 }
 
@@ -238,7 +238,7 @@ fn save_declaration(body: &Body, plan: &Plan, v: VarId, root: &syn::Path) -> Tok
     }
     let save = save_tape(body, v);
     if plan.lanes.owns(&save) {
-        return plan.lanes.declare(&save, root);
+        return plan.lanes.declare(&save);
     }
     let floats = plan.save_head.iter().filter(|h| **h == v).count();
     if body.vars[v].ty == Ty::Float && floats <= 4 {

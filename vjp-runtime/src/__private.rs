@@ -427,7 +427,7 @@ impl ByWords {
         spill: &mut crate::arena::Spill<T>,
         value: T,
     ) {
-        arena.push_spill(spill, value);
+        spill.push_words(arena, value);
     }
 
     /// Takes back the value on top of `spill`.
@@ -437,7 +437,7 @@ impl ByWords {
         arena: &mut crate::arena::Arena,
         spill: &mut crate::arena::Spill<T>,
     ) -> T {
-        arena.pop(&mut spill.lane)
+        spill.pop_words(arena)
     }
 }
 

@@ -358,9 +358,7 @@ impl<T> Spill<T> {
     pub fn is_empty(&self) -> bool {
         self.own.is_empty() && self.lane.len == 0
     }
-}
 
-impl<T> Spill<T> {
     /// Saves `value` in the tape's own `Vec`, making the room asked for first.
     #[inline(always)]
     pub(crate) fn push_apart(&mut self, value: T) {
@@ -397,15 +395,21 @@ impl<T> core::fmt::Debug for Spill<T> {
     }
 }
 
-impl Arena {
-    /// Saves `value` on `spill`'s lane, making the room asked for first.
+impl<T: Word> Spill<T> {
+    /// Saves `value` on the tape's lane of `arena`, making the room asked for first.
     #[inline(always)]
-    pub(crate) fn push_spill<T: Word>(&mut self, spill: &mut Spill<T>, value: T) {
-        if spill.pending != 0 {
-            let n = core::mem::take(&mut spill.pending);
-            self.reserve(&mut spill.lane, n);
+    pub(crate) fn push_words(&mut self, arena: &mut Arena, value: T) {
+        if self.pending != 0 {
+            let n = core::mem::take(&mut self.pending);
+            arena.reserve(&mut self.lane, n);
         }
-        self.push(&mut spill.lane, value);
+        arena.push(&mut self.lane, value);
+    }
+
+    /// Takes back the value on top of the tape's lane of `arena`.
+    #[inline(always)]
+    pub(crate) fn pop_words(&mut self, arena: &mut Arena) -> T {
+        arena.pop(&mut self.lane)
     }
 }
 

@@ -50,6 +50,8 @@ fn undo_log_vjp(
     let mut save_t6 = ::vjp::arena::Lane::new();
     let mut undo_y_1 = ::vjp::arena::Spill::new();
     let mut undo_h_1 = ::vjp::arena::Lane::new();
+    #[allow(unused_imports)]
+    use ::vjp::__private::{StowValues as _, StowWords as _};
     let mut arena = ::vjp::arena::Arena::with_capacity(
         save_t6
             .words(::vjp::__private::hoist_span(0, (k.len())))
@@ -102,8 +104,6 @@ fn undo_log_vjp(
             updated
         };
         {
-            #[allow(unused_imports)]
-            use ::vjp::__private::{StowValues as _, StowWords as _};
             let entry = (old_y_2, old_y_3);
             (&::vjp::__private::Stow::of(&entry))
                 .by()
@@ -213,13 +213,9 @@ fn undo_log_vjp(
     for i in ::core::iter::Iterator::rev(0..n) {
         let t6 = arena.pop(&mut save_t6);
         let t0 = i + 1;
-        let (old_y_2, old_y_3) = {
-            #[allow(unused_imports)]
-            use ::vjp::__private::{StowValues as _, StowWords as _};
-            (&::vjp::__private::Stow::of_spill(&undo_y_1))
-                .by()
-                .pop(&mut arena, &mut undo_y_1)
-        };
+        let (old_y_2, old_y_3) = (&::vjp::__private::Stow::of_spill(&undo_y_1))
+            .by()
+            .pop(&mut arena, &mut undo_y_1);
         let forwarded_t11 = ::core::clone::Clone::clone(&undone_y_1[i]);
         undone_y_1[i] = ::core::clone::Clone::clone(&old_y_3);
         undone_y_1[t0] = ::core::clone::Clone::clone(&old_y_2);
