@@ -227,3 +227,14 @@ pub fn check_hvp(
         .collect();
     assert_near(&hu, &fd, 1e-5);
 }
+
+/// Runs `grad32`, a generated `NAME_grad` at `f32`, at `x` rounded to `f32`, and checks it
+/// against `g`, the `f64` gradient at `x`, to `f32` precision (`1e-4 (1 + |g|)`).
+pub fn check_f32_grad(grad32: impl Fn(&[f32], &mut [f32]), x: &[f64], g: &[f64]) {
+    let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
+    let mut g32 = vec![0.0_f32; x.len()];
+    grad32(&x32, &mut g32);
+    for (a, b) in g32.iter().zip(g) {
+        assert!((*a as f64 - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} {b}");
+    }
+}
